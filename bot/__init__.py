@@ -1,0 +1,1 @@
+"""samarbeidsforum-bot: the Teams bot of the samarbeidsforum."""

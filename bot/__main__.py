@@ -1,0 +1,64 @@
+"""`python -m bot` serves the bot; `python -m bot migrate` only migrates."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from aiohttp import web
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.forum.config_file import ForumConfigError, load_forum_config
+from storage.database import create_engine
+from storage.migrate import upgrade
+
+log = logging.getLogger("bot")
+
+UNAUTHENTICATED_WARNING = """
+************************************************************************
+*  MICROSOFT_APP_ID is not set: the bot accepts UNAUTHENTICATED        *
+*  requests. This is for local development with the Agents Playground  *
+*  only. Never expose it to a network in this mode.                    *
+************************************************************************"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("action", nargs="?", choices=["serve", "migrate"], default="serve")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        if args.action == "migrate":
+            asyncio.run(_migrate(settings))
+            return 0
+        forums = load_forum_config(settings.forum_config)
+        if not settings.authenticated:
+            log.warning(UNAUTHENTICATED_WARNING)
+        web.run_app(create_app(settings, forums), host="0.0.0.0", port=settings.port, print=None)
+    except ForumConfigError as error:
+        return _cannot_start(error)
+    except (OSError, SQLAlchemyError) as error:
+        return _cannot_start(f"database or network: {error}")
+    return 0
+
+
+def _cannot_start(reason: object) -> int:
+    print(f"samarbeidsforum-bot: cannot start: {reason}", file=sys.stderr)
+    return 2
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    await engine.dispose()
+    log.info("database is at the newest schema")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""The web application: `POST /api/messages` and `GET /healthz`."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from sqlalchemy import text as sql
+
+from bot.config import Settings
+from bot.edge.adapter import make_adapter
+from bot.edge.bot import ForumBot
+from bot.edge.http import MessagesEndpoint
+from bot.forum.config_file import load_forum_config
+from storage.database import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# The unit-of-work factory, for tools and tests that inspect the stored state.
+UOW = web.AppKey("uow", object)
+
+MAX_BODY = 1024 * 1024  # Teams activities are far smaller; refuse floods early
+
+
+async def create_app(settings: Settings, forums: list | None = None) -> web.Application:
+    """Everything that can fail at start fails here, before we listen."""
+    if forums is None:
+        forums = load_forum_config(settings.forum_config)
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions)
+
+    async with uow() as work:
+        for forum in forums:
+            await work.roster_sync.apply(forum)
+        await work.commit()
+
+    async def healthz(_: web.Request) -> web.Response:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(sql("SELECT 1"))
+        except Exception as error:
+            log.warning("health check: database does not answer: %s", error)
+            return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+        return web.json_response({"status": "ok", "database": "ok"})
+
+    async def dispose(_: web.Application) -> None:
+        await engine.dispose()
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app.router.add_post("/api/messages", MessagesEndpoint(make_adapter(settings), ForumBot(uow)).handle)
+    app.router.add_get("/healthz", healthz)
+    app.on_cleanup.append(dispose)
+    app[UOW] = uow
+    return app

@@ -1,0 +1,41 @@
+"""Settings from the environment, as the interface contract names them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.database import DEFAULT_DATABASE_URL
+
+EXAMPLE_FORUM_CONFIG = Path(__file__).parent / "forum_example.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    port: int = 3978
+    database_url: str = DEFAULT_DATABASE_URL
+    forum_config: Path = EXAMPLE_FORUM_CONFIG
+    scheduler_interval_seconds: float = 30.0
+    app_id: str = ""
+    app_password: str = ""
+    app_tenant_id: str = ""
+    app_type: str = "SingleTenant"
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.app_id)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            port=int(env.get("PORT") or 3978),
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            forum_config=Path(env.get("FORUM_CONFIG") or EXAMPLE_FORUM_CONFIG),
+            scheduler_interval_seconds=float(env.get("SCHEDULER_INTERVAL_SECONDS") or 30),
+            app_id=env.get("MICROSOFT_APP_ID", ""),
+            app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
+            app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
+            app_type=env.get("MICROSOFT_APP_TYPE") or "SingleTenant",
+        )

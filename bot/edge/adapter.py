@@ -1,0 +1,42 @@
+"""The Bot Framework adapter, configured from our settings."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot.config import Settings
+from bot.edge import activity, views
+from bot.i18n import language_of, text
+
+log = logging.getLogger(__name__)
+
+
+def make_adapter(settings: Settings) -> CloudAdapter:
+    # With an empty app id botbuilder accepts anonymous requests: local use
+    # only. It insists on the (legacy) multi-tenant type for that case.
+    config = SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password,
+        APP_TYPE=settings.app_type if settings.authenticated else "MultiTenant",
+        APP_TENANTID=settings.app_tenant_id,
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter.on_turn_error = _on_turn_error
+    return adapter
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    log.error("turn failed", exc_info=error)
+    lang = language_of(activity.locale(context.activity))
+    card = views.notice(text(lang, "error_title"), text(lang, "error"), "attention")
+    try:
+        await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+    except Exception:  # the channel itself failed; the log has the story
+        log.exception("could not tell the user about the failure")

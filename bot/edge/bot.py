@@ -1,0 +1,158 @@
+"""The activity handler: routes each Teams activity to one function."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http import HTTPStatus
+
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsInfo
+
+from bot.edge import activity, views
+from bot.edge.card_actions import RunCommand, read_data, read_execute
+from bot.edge.commands import HELP, by_typed, parse
+from bot.edge.turn import Turn
+from bot.forum.identity import identify
+from bot.forum.roster import Refused
+from bot.i18n import language_of, text
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ForumBot(ActivityHandler):
+    def __init__(self, uow_factory: Callable, clock: Callable[[], datetime] = utcnow) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+
+    # Messages: typed commands ------------------------------------------
+
+    async def on_message_activity(self, context: TurnContext) -> None:
+        async with self._uow() as uow:
+            turn = await self._turn(context, uow)
+            if context.activity.value and not context.activity.text:
+                await self._refuse(turn, Refused("unknown_action"))
+                return
+            command, args = parse(activity.command_text(context.activity))
+            await self._run(turn.with_args(args), (command or HELP).run)
+
+    # Installation: the welcome card -------------------------------------
+
+    async def on_members_added_activity(self, members_added, context: TurnContext) -> None:
+        if not activity.bot_was_added(context):
+            return
+        async with self._uow() as uow:
+            turn = await self._turn(context, uow)
+            forum = turn.actor.forum
+            await turn.reply(
+                views.welcome_card(turn.actor, turn.lang, forum_has_channel=bool(forum and forum.channel_id))
+            )
+
+    # Card buttons: Action.Execute ----------------------------------------
+
+    async def on_invoke_activity(self, context: TurnContext) -> InvokeResponse:
+        if context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(context)
+        lang = language_of(activity.locale(context.activity))
+        try:
+            message = await self._execute(context)
+        except Exception:  # the user gets a message, never a trace
+            log.exception("card action failed")
+            message = text(lang, "error")
+        # The answer Teams shows the one who pressed (see bot.edge.http for
+        # how it is serialised).
+        return InvokeResponse(
+            status=int(HTTPStatus.OK),
+            body={"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": message},
+        )
+
+    async def _execute(self, context: TurnContext) -> str:
+        async with self._uow() as uow:
+            turn = await self._turn(context, uow)
+            action = read_execute(context.activity.value)
+            if action is None:
+                return self._log_refusal(turn, "bad_card_data")
+            verb = _VERBS.get(action.verb)
+            if verb is None:
+                return self._log_refusal(turn, "unknown_action")
+            try:
+                return await verb(self, turn, action.data)
+            except Refused as refused:
+                return turn.t(refused.code, **refused.params)
+
+    async def _run_command_button(self, turn: Turn, data: dict) -> str:
+        request = read_data(RunCommand, data)
+        command = by_typed(request.command) if request else None
+        if command is None or not command.offered_to(turn.actor):
+            return self._log_refusal(turn, "bad_card_data")
+        await self._run(turn, command.run)
+        return turn.t("action_done")
+
+    # Shared steps --------------------------------------------------------
+
+    async def _turn(self, context: TurnContext, uow) -> Turn:
+        incoming = context.activity
+        sender = incoming.from_property
+
+        async def email_of_sender() -> str | None:
+            try:
+                member = await TeamsInfo.get_member(context, sender.id)
+            except Exception:  # no roster access: the person stays unmatched
+                log.info("member lookup failed for %s", sender.id, exc_info=True)
+                return None
+            return member.email or member.user_principal_name
+
+        team = activity.team_id(incoming)
+        who = await identify(
+            uow,
+            aad_object_id=sender.aad_object_id,
+            display_name=sender.name or "",
+            team_id=team,
+            email_lookup=email_of_sender,
+        )
+        await self._remember_conversation(uow, context, team)
+        return Turn(context, who, language_of(activity.locale(incoming)), uow, self._clock)
+
+    async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:
+        incoming = context.activity
+        sender = incoming.from_property
+        changed = False
+        if team:
+            changed = await uow.forums.refresh_service_url(team, incoming.service_url)
+        elif activity.is_personal(incoming) and sender.aad_object_id:
+            changed = await uow.conversations.remember_personal(
+                sender.aad_object_id.lower(),
+                sender.id,
+                activity.reference(incoming, incoming.conversation.id),
+                self._clock(),
+            )
+        if changed:
+            await uow.commit()
+
+    async def _run(self, turn: Turn, run) -> None:
+        try:
+            await run(turn)
+        except Refused as refused:
+            await self._refuse(turn, refused)
+
+    async def _refuse(self, turn: Turn, refused: Refused) -> None:
+        await turn.reply(
+            views.notice(turn.t("refused_title"), turn.t(refused.code, **refused.params), "attention")
+        )
+
+    @staticmethod
+    def _log_refusal(turn: Turn, code: str) -> str:
+        log.warning(
+            "refused card action (%s) from %s: %r", code, turn.actor.aad_object_id, turn.context.activity.value
+        )
+        return turn.t(code)
+
+
+_VERBS = {
+    "command": ForumBot._run_command_button,
+}

@@ -1,0 +1,88 @@
+"""The commands people type (or press as buttons): one function each."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.edge import activity, views
+from bot.edge.turn import Turn
+from bot.forum.roster import Actor, Refused
+from bot.forum.setup import BindChannel, bind_forum_channel
+
+
+async def show_help(turn: Turn) -> None:
+    await turn.reply(views.help_card(turn.actor, turn.lang, commands_for(turn.actor)))
+
+
+async def show_roster(turn: Turn) -> None:
+    if turn.actor.forum is None:
+        raise Refused("not_in_roster")
+    roster = await turn.uow.roster.roster(turn.actor.forum)
+    await turn.reply(views.roster_card(roster, turn.lang))
+
+
+async def set_up_channel(turn: Turn) -> None:
+    incoming = turn.context.activity
+    channel = activity.channel_id(incoming)
+    forum = await bind_forum_channel(
+        turn.uow,
+        turn.who,
+        BindChannel(
+            team_id=activity.team_id(incoming),
+            channel_id=channel,
+            reference=activity.reference(incoming, channel) if channel else {},
+            forum_id=turn.args or None,
+        ),
+        now=turn.clock(),
+    )
+    await turn.reply(
+        views.notice(turn.t("setup_done_title"), turn.t("setup_done", forum=views.md(forum.name)), "good")
+    )
+
+
+def _everyone(actor: Actor) -> bool:
+    return True
+
+
+def _statsforvalter(actor: Actor) -> bool:
+    return actor.is_statsforvalter
+
+
+@dataclass(frozen=True)
+class Command:
+    key: str  # names its texts in bot.i18n
+    typed: str  # what a Norwegian user types
+    aliases: tuple[str, ...]
+    run: Callable[[Turn], Awaitable[None]]
+    offered_to: Callable[[Actor], bool] = _everyone
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("hjelp", "hjelp", ("help",), show_help),
+    Command("medlemmer", "medlemmer", ("members", "roster"), show_roster),
+    Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
+)
+HELP = COMMANDS[0]
+
+_BY_WORDS = sorted(
+    ((word, c) for c in COMMANDS for word in (c.typed, *c.aliases)),
+    key=lambda pair: -len(pair[0]),
+)
+
+
+def commands_for(actor: Actor) -> list[Command]:
+    return [c for c in COMMANDS if c.offered_to(actor)]
+
+
+def parse(text: str) -> tuple[Command | None, str]:
+    """Longest command first, so that a longer command is never read as a
+    shorter one followed by arguments."""
+    for word, command in _BY_WORDS:
+        if text == word or text.startswith(word + " "):
+            return command, text[len(word):].strip()
+    return None, ""
+
+
+def by_typed(typed: str) -> Command | None:
+    return next((c for c in COMMANDS if c.typed == typed), None)

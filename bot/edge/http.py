@@ -1,0 +1,59 @@
+"""`POST /api/messages`: the HTTP face of the adapter.
+
+We do what `CloudAdapter.process` does, with three differences: bad
+requests get a 4xx instead of a 500 (it indexes the Content-Type header
+and trusts the JSON), any failure to authenticate is a 401 (a malformed
+token raises a JWT error there), and invoke bodies are serialised once
+(4.17.x serialises them twice and fails on every Action.Execute answer)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+from botbuilder.core import Bot, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError
+from msrest.serialization import Model
+
+log = logging.getLogger(__name__)
+
+
+class MessagesEndpoint:
+    def __init__(self, adapter: CloudAdapter, bot: Bot) -> None:
+        self._adapter = adapter
+        self._bot = bot
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            return _problem(415, "expected Content-Type: application/json")
+        try:
+            body = json.loads(await request.read())
+            is_activity = isinstance(body, dict) and isinstance(body.get("type"), str) and body["type"]
+            activity = Activity().deserialize(body) if is_activity else None
+        except (UnicodeDecodeError, json.JSONDecodeError, DeserializationError):
+            return _problem(400, "body is not valid JSON or not an activity")
+        if activity is None:
+            return _problem(400, "body is not an activity")
+
+        try:
+            authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except Exception as error:  # missing, malformed, expired or foreign token
+            log.warning("refused unauthenticated request: %s", error)
+            return _problem(401, "unauthorized")
+
+        invoke_response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
+        if invoke_response is None:
+            return web.Response(status=201)
+        body = invoke_response.body
+        if isinstance(body, Model):
+            body = serializer_helper(body)
+        return web.json_response(body, status=invoke_response.status)
+
+
+def _problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)

@@ -1,0 +1,82 @@
+"""From the forum's objects to card data: the words around them, escaped."""
+
+from __future__ import annotations
+
+from cards import render
+from cards.markdown import escape_markdown as md
+
+from bot.forum.roster import Actor, Role, Roster
+from bot.i18n import text
+
+
+def role_text(actor: Actor, lang: str) -> str:
+    if actor.role is Role.OBSERVER:
+        if actor.forum:
+            return text(lang, "role_observer_forum", forum=md(actor.forum.name))
+        return text(lang, "role_observer")
+    organisation = md(actor.organisation.name) if actor.organisation else ""
+    return text(lang, f"role_{actor.role.value}", organisation=organisation)
+
+
+def notice(title: str, body: str, style: str = "default") -> dict:
+    return render("notice", {"title": title, "text": body, "style": style})
+
+
+def help_card(actor: Actor, lang: str, commands) -> dict:
+    return render(
+        "help",
+        {
+            "title": text(lang, "help_title"),
+            "intro": text(lang, "help_intro"),
+            "role": text(lang, "help_role", role=role_text(actor, lang)),
+            "commands": [
+                {
+                    "typed": c.typed,
+                    "title": text(lang, f"cmd_{c.key}"),
+                    "description": text(lang, f"cmd_{c.key}_desc"),
+                }
+                for c in commands
+            ],
+        },
+    )
+
+
+def welcome_card(actor: Actor, lang: str, forum_has_channel: bool) -> dict:
+    return render(
+        "welcome",
+        {
+            "title": text(lang, "welcome_title"),
+            "intro": text(lang, "welcome_intro"),
+            "tasks": [text(lang, k) for k in ("welcome_needs", "welcome_wheel", "welcome_votes")],
+            "role": text(lang, "welcome_role", role=role_text(actor, lang)),
+            "setup_hint": "" if forum_has_channel else text(lang, "welcome_not_set_up"),
+            "help_title": text(lang, "cmd_hjelp"),
+        },
+    )
+
+
+def roster_card(roster: Roster, lang: str) -> dict:
+    def seat_people(seat) -> str:
+        rep = md(seat.representative.name) if seat.representative else text(lang, "roster_vacant")
+        dep = md(seat.deputy.name) if seat.deputy else text(lang, "roster_vacant")
+        return f"{text(lang, 'roster_representative')}: {rep} · {text(lang, 'roster_deputy')}: {dep}"
+
+    return render(
+        "roster",
+        {
+            "title": text(lang, "roster_title", forum=md(roster.forum.name)),
+            "statsforvalter_label": text(lang, "roster_statsforvalter"),
+            "statsforvalter": ", ".join(md(p.name) for p in roster.statsforvalter) or "–",
+            "organisations": [
+                {
+                    "name": md(o.name),
+                    "kind": text(lang, f"kind_{o.kind}"),
+                    "seats": [
+                        {"label": text(lang, "roster_seat", number=s.number), "people": seat_people(s)}
+                        for s in o.seats
+                    ],
+                }
+                for o in roster.organisations
+            ],
+        },
+    )

@@ -1,0 +1,1 @@
+"""The samarbeidsforum: its roster, its people and its rules."""

@@ -1,0 +1,97 @@
+"""The forum's people and seats, as the forum's rules see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    STATSFORVALTER = "statsforvalter"
+    REPRESENTATIVE = "representative"
+    DEPUTY = "deputy"
+    OBSERVER = "observer"
+
+
+@dataclass(frozen=True)
+class Forum:
+    id: str
+    name: str
+    timezone: str
+    team_id: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    email: str
+    aad_object_id: str | None
+    role: Role
+    seat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Seat:
+    id: int
+    organisation_id: str
+    number: int
+    representative: Person | None
+    deputy: Person | None
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    name: str
+    kind: str
+    submits_needs: bool
+    seats: tuple[Seat, ...] = ()
+
+
+@dataclass(frozen=True)
+class Roster:
+    forum: Forum
+    statsforvalter: tuple[Person, ...]
+    organisations: tuple[Organisation, ...]
+
+    @property
+    def seat_count(self) -> int:
+        return sum(len(o.seats) for o in self.organisations)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a roster person in a forum, or an observer.
+
+    Authorisation always goes through ``person`` (matched by Entra object
+    id), never through the display name Teams sends along."""
+
+    display_name: str
+    aad_object_id: str | None
+    forum: Forum | None = None
+    person: Person | None = None
+    organisation: Organisation | None = field(default=None, compare=False)
+
+    @property
+    def role(self) -> Role:
+        return self.person.role if self.person else Role.OBSERVER
+
+    @property
+    def is_statsforvalter(self) -> bool:
+        return self.role is Role.STATSFORVALTER
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.role in (Role.REPRESENTATIVE, Role.DEPUTY)
+
+
+class Refused(Exception):
+    """A request the forum's rules turn down. ``code`` names the message
+    the user sees; ``params`` fill it in."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params

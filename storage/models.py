@@ -1,0 +1,111 @@
+"""SQLAlchemy table models. The forum's rules never see these: repositories
+translate them into the plain objects of ``bot.forum``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    MetaData,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so that later migrations can address them on
+    # SQLite and PostgreSQL alike.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class ForumRow(Base):
+    __tablename__ = "forums"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    channel_id: Mapped[str | None] = mapped_column(String(200))
+    # Where proactive posts to the forum channel go (service URL, tenant, bot id).
+    channel_reference: Mapped[dict | None] = mapped_column(JSON)
+    bound_by: Mapped[str | None] = mapped_column(String(64))
+    bound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisations"
+
+    forum_id: Mapped[str] = mapped_column(
+        ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    submits_needs: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SeatRow(Base):
+    __tablename__ = "seats"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "organisation_id", "number"),
+        ForeignKeyConstraint(
+            ["forum_id", "organisation_id"],
+            ["organisations.forum_id", "organisations.id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PersonRow(Base):
+    """A person's place in one forum: Statsforvalter, or representative or
+    deputy on a seat. People leave the roster by being marked inactive, so
+    that what they did stays attributable."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "email"),
+        UniqueConstraint("forum_id", "aad_object_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    # Stored lower-case: e-mail matching is case-insensitive.
+    email: Mapped[str] = mapped_column(String(320))
+    aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    seat_id: Mapped[int | None] = mapped_column(ForeignKey("seats.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PersonalConversationRow(Base):
+    """The 1:1 chat the bot has with a person, for personal nudges later."""
+
+    __tablename__ = "personal_conversations"
+
+    aad_object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

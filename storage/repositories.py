@@ -1,0 +1,261 @@
+"""Repositories: the forum's questions and changes, in SQL."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forum.roster import Forum, Organisation, Person, Role, Roster, Seat
+from storage.models import (
+    ForumRow,
+    OrganisationRow,
+    PersonalConversationRow,
+    PersonRow,
+    SeatRow,
+)
+
+
+def _forum(row: ForumRow) -> Forum:
+    return Forum(row.id, row.name, row.timezone, row.team_id, row.channel_id)
+
+
+def _person(row: PersonRow) -> Person:
+    return Person(row.id, row.name, row.email, row.aad_object_id, Role(row.role), row.seat_id)
+
+
+class ForumRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, forum_id: str) -> Forum | None:
+        row = await self.session.get(ForumRow, forum_id)
+        return _forum(row) if row else None
+
+    async def by_team(self, team_id: str) -> Forum | None:
+        row = await self.session.scalar(select(ForumRow).where(ForumRow.team_id == team_id))
+        return _forum(row) if row else None
+
+    async def channel_reference(self, forum_id: str) -> dict | None:
+        row = await self.session.get(ForumRow, forum_id)
+        return row.channel_reference if row else None
+
+    async def bind_channel(
+        self, forum_id: str, team_id: str, channel_id: str, reference: dict, by: str, at: datetime
+    ) -> None:
+        await self.session.execute(
+            update(ForumRow)
+            .where(ForumRow.id == forum_id)
+            .values(
+                team_id=team_id,
+                channel_id=channel_id,
+                channel_reference=reference,
+                bound_by=by,
+                bound_at=at,
+            )
+        )
+
+    async def refresh_service_url(self, team_id: str, service_url: str) -> bool:
+        """Teams may move a team to another service URL; keep the channel
+        reference current, writing only when it really changed."""
+        row = await self.session.scalar(select(ForumRow).where(ForumRow.team_id == team_id))
+        if row and row.channel_reference and row.channel_reference.get("service_url") != service_url:
+            row.channel_reference = {**row.channel_reference, "service_url": service_url}
+            return True
+        return False
+
+
+class RosterRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def people_with_aad(self, aad_object_id: str) -> list[tuple[Forum, Person]]:
+        return await self._people(PersonRow.aad_object_id == aad_object_id)
+
+    async def people_with_email(self, email: str) -> list[tuple[Forum, Person]]:
+        return await self._people(PersonRow.email == email.strip().lower())
+
+    async def _people(self, condition) -> list[tuple[Forum, Person]]:
+        rows = await self.session.execute(
+            select(ForumRow, PersonRow)
+            .join(PersonRow, PersonRow.forum_id == ForumRow.id)
+            .where(condition, PersonRow.active.is_(True))
+            .order_by(ForumRow.id)
+        )
+        return [(_forum(f), _person(p)) for f, p in rows]
+
+    async def remember_aad_object_id(self, person_id: int, aad_object_id: str) -> None:
+        await self.session.execute(
+            update(PersonRow).where(PersonRow.id == person_id).values(aad_object_id=aad_object_id)
+        )
+
+    async def organisation_of(self, person: Person) -> Organisation | None:
+        if person.seat_id is None:
+            return None
+        seat = await self.session.get(SeatRow, person.seat_id)
+        org = await self.session.get(OrganisationRow, (seat.forum_id, seat.organisation_id))
+        return Organisation(org.id, org.name, org.kind, org.submits_needs)
+
+    async def roster(self, forum: Forum) -> Roster:
+        orgs = (
+            await self.session.scalars(
+                select(OrganisationRow)
+                .where(OrganisationRow.forum_id == forum.id, OrganisationRow.active.is_(True))
+                .order_by(OrganisationRow.position)
+            )
+        ).all()
+        seats = (
+            await self.session.scalars(
+                select(SeatRow)
+                .where(SeatRow.forum_id == forum.id, SeatRow.active.is_(True))
+                .order_by(SeatRow.number)
+            )
+        ).all()
+        people = [
+            _person(p)
+            for p in await self.session.scalars(
+                select(PersonRow)
+                .where(PersonRow.forum_id == forum.id, PersonRow.active.is_(True))
+                .order_by(PersonRow.id)
+            )
+        ]
+        on_seat: dict[tuple[int, Role], Person] = {
+            (p.seat_id, p.role): p for p in people if p.seat_id is not None
+        }
+        seats_of: dict[str, list[Seat]] = defaultdict(list)
+        for s in seats:
+            seats_of[s.organisation_id].append(
+                Seat(
+                    s.id,
+                    s.organisation_id,
+                    s.number,
+                    on_seat.get((s.id, Role.REPRESENTATIVE)),
+                    on_seat.get((s.id, Role.DEPUTY)),
+                )
+            )
+        return Roster(
+            forum=forum,
+            statsforvalter=tuple(p for p in people if p.role is Role.STATSFORVALTER),
+            organisations=tuple(
+                Organisation(o.id, o.name, o.kind, o.submits_needs, tuple(seats_of[o.id]))
+                for o in orgs
+            ),
+        )
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def personal(self, aad_object_id: str) -> dict | None:
+        row = await self.session.get(PersonalConversationRow, aad_object_id)
+        return row.reference if row else None
+
+    async def remember_personal(
+        self, aad_object_id: str, user_id: str, reference: dict, at: datetime
+    ) -> bool:
+        """Store the 1:1 chat's reference; returns whether anything changed.
+        Most messages change nothing, and skipping the write keeps SQLite's
+        single writer free for work that matters."""
+        row = await self.session.get(PersonalConversationRow, aad_object_id)
+        if row is None:
+            self.session.add(
+                PersonalConversationRow(
+                    aad_object_id=aad_object_id, user_id=user_id, reference=reference, updated_at=at
+                )
+            )
+            return True
+        if row.reference == reference and row.user_id == user_id:
+            return False
+        row.user_id, row.reference, row.updated_at = user_id, reference, at
+        return True
+
+
+class RosterSync:
+    """Makes the stored roster match the forum configuration file.
+
+    Rows are updated in place, never recreated, so seats and people keep the
+    ids that ballots and reports point to; those no longer in the file are
+    marked inactive. An Entra object id learned from Teams is kept when the
+    file does not give one."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def apply(self, forum) -> None:
+        row = await self.session.get(ForumRow, forum.id)
+        if row is None:
+            self.session.add(ForumRow(id=forum.id, name=forum.name, timezone=forum.timezone))
+        else:
+            row.name, row.timezone = forum.name, forum.timezone
+        await self.session.flush()
+
+        seat_ids = await self._organisations_and_seats(forum)
+        wanted: dict[str, tuple[object, Role, int | None]] = {}
+        for person in forum.statsforvalter:
+            wanted[person.email.lower()] = (person, Role.STATSFORVALTER, None)
+        for org in forum.organisations:
+            for number, seat in enumerate(org.seats, start=1):
+                seat_id = seat_ids[(org.id, number)]
+                wanted[seat.representative.email.lower()] = (seat.representative, Role.REPRESENTATIVE, seat_id)
+                if seat.deputy is not None:
+                    wanted[seat.deputy.email.lower()] = (seat.deputy, Role.DEPUTY, seat_id)
+
+        existing = {
+            p.email: p
+            for p in await self.session.scalars(select(PersonRow).where(PersonRow.forum_id == forum.id))
+        }
+        # Free the Entra ids first: a swap of two people's ids must not trip
+        # the unique constraint half-way.
+        for email, row in existing.items():
+            if email not in wanted:
+                row.active, row.aad_object_id = False, None
+            elif (given := wanted[email][0].aad_object_id) and row.aad_object_id != given.lower():
+                row.aad_object_id = None  # set again below, after all are freed
+        await self.session.flush()
+        for email, (person, role, seat_id) in wanted.items():
+            row = existing.get(email)
+            if row is None:
+                row = PersonRow(forum_id=forum.id, email=email)
+                self.session.add(row)
+            row.name, row.role, row.seat_id, row.active = person.name, role.value, seat_id, True
+            if person.aad_object_id:
+                row.aad_object_id = person.aad_object_id.lower()
+        await self.session.flush()
+
+    async def _organisations_and_seats(self, forum) -> dict[tuple[str, int], int]:
+        orgs = {
+            o.id: o
+            for o in await self.session.scalars(
+                select(OrganisationRow).where(OrganisationRow.forum_id == forum.id)
+            )
+        }
+        for o in orgs.values():
+            o.active = False
+        for position, org in enumerate(forum.organisations):
+            row = orgs.get(org.id)
+            if row is None:
+                row = OrganisationRow(forum_id=forum.id, id=org.id)
+                self.session.add(row)
+            row.name, row.kind, row.submits_needs = org.name, org.kind, org.submits_needs
+            row.position, row.active = position, True
+        await self.session.flush()
+
+        seats = {
+            (s.organisation_id, s.number): s
+            for s in await self.session.scalars(select(SeatRow).where(SeatRow.forum_id == forum.id))
+        }
+        for s in seats.values():
+            s.active = False
+        for org in forum.organisations:
+            for number in range(1, len(org.seats) + 1):
+                row = seats.get((org.id, number))
+                if row is None:
+                    row = SeatRow(forum_id=forum.id, organisation_id=org.id, number=number)
+                    self.session.add(row)
+                    seats[(org.id, number)] = row
+                row.active = True
+        await self.session.flush()
+        return {key: row.id for key, row in seats.items()}

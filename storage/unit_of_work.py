@@ -1,0 +1,37 @@
+"""One transaction, with the repositories that work inside it."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import (
+    ConversationRepository,
+    ForumRepository,
+    RosterRepository,
+    RosterSync,
+)
+
+
+class UnitOfWork:
+    """``async with uow_factory() as uow: …; await uow.commit()``.
+    Leaving the block without commit rolls back."""
+
+    session: AsyncSession
+
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.forums = ForumRepository(self.session)
+        self.roster = RosterRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.roster_sync = RosterSync(self.session)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()

@@ -1,0 +1,202 @@
+"""The forum under test: the real web application on a loopback port, a
+local connector for its replies, and a fresh database of each kind.
+
+Every test that takes `forum` runs twice: on SQLite and on PostgreSQL.
+Without a PostgreSQL server the PostgreSQL half is skipped and the summary
+says so; under CI (CI=true) a missing server fails the run instead."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy.engine import make_url
+
+from bot.app import create_app
+from bot.config import EXAMPLE_FORUM_CONFIG, Settings
+from bot.forum.config_file import load_forum_config
+from storage.database import create_engine
+from storage.migrate import upgrade
+from tests import teams
+from tests.connector import LocalConnector, Received
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = bool(os.environ.get("CI"))
+
+_postgres_state: dict[str, object] = {"ran": 0, "skipped": None}
+
+
+# --- databases -----------------------------------------------------------
+
+
+async def admin_sql(statement: str) -> None:
+    import asyncpg
+
+    url = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def postgres_database_url(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_template():
+    """A migrated database that each test copies: cheaper than migrating
+    a new database every time. (Administration runs in its own short event
+    loop, outside the tests' loop.)"""
+    name = f"sfb_template_{uuid.uuid4().hex[:8]}"
+    try:
+        asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # no server, no rights: the half cannot run
+        reason = f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is not reachable: {error}"
+        if IN_CI:
+            pytest.fail(f"CI needs the PostgreSQL half of the suite: {reason}")
+        _postgres_state["skipped"] = reason
+        pytest.skip(reason)
+
+    async def migrate() -> None:
+        engine = create_engine(postgres_database_url(name))
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    yield name
+    asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"sfb_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    _postgres_state["ran"] += 1
+    yield postgres_database_url(name)
+    asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = _postgres_state["skipped"]
+    if skipped:
+        terminalreporter.write_line(f"PostgreSQL half: SKIPPED ({skipped})", yellow=True, bold=True)
+    elif _postgres_state["ran"]:
+        terminalreporter.write_line(f"PostgreSQL half: ran {_postgres_state['ran']} tests on PostgreSQL", green=True)
+
+
+# --- the forum under test -----------------------------------------------
+
+
+@dataclass
+class Forum:
+    """The bot as Teams sees it: post activities, read what came back."""
+
+    bot_url: str
+    connector: LocalConnector
+    http: aiohttp.ClientSession
+    app: web.Application
+    config: object
+    seen: int = field(default=0)
+
+    @property
+    def service_url(self) -> str:
+        return self.connector.url
+
+    # people of the example roster
+    def person(self, config_person) -> teams.User:
+        user = teams.User(config_person.name, config_person.aad_object_id, config_person.email)
+        self.connector.members[user.id] = user.member_record()
+        return user
+
+    @property
+    def statsforvalter(self) -> teams.User:
+        return self.person(self.config.statsforvalter[0])
+
+    def representative(self, organisation_id: str, seat: int = 0) -> teams.User:
+        return self.person(self._organisation(organisation_id).seats[seat].representative)
+
+    def deputy(self, organisation_id: str, seat: int = 0) -> teams.User:
+        return self.person(self._organisation(organisation_id).seats[seat].deputy)
+
+    def _organisation(self, organisation_id: str):
+        return next(o for o in self.config.organisations if o.id == organisation_id)
+
+    # talking to the bot
+    async def post(self, activity: dict, **kwargs) -> aiohttp.ClientResponse:
+        async with self.http.post(f"{self.bot_url}api/messages", json=activity, **kwargs) as response:
+            await response.read()
+            return response
+
+    async def post_raw(self, data: bytes, content_type: str) -> tuple[int, str]:
+        async with self.http.post(
+            f"{self.bot_url}api/messages", data=data, headers={"Content-Type": content_type}
+        ) as response:
+            return response.status, await response.text()
+
+    async def send(self, activity: dict) -> list[Received]:
+        """Post an activity and return what the bot sent in answer."""
+        async with self.http.post(f"{self.bot_url}api/messages", json=activity) as response:
+            assert response.status in (200, 201), await response.text()
+        return self.new_replies()
+
+    async def say(self, user: teams.User, text: str, **where) -> list[Received]:
+        return await self.send(teams.message(user, text, self.service_url, **where))
+
+    async def press(self, user: teams.User, verb: str, data: dict, **where) -> tuple[dict, list[Received]]:
+        """Press an Action.Execute button: the invoke response and replies."""
+        activity = teams.execute(user, verb, data, self.service_url, **where)
+        async with self.http.post(f"{self.bot_url}api/messages", json=activity) as response:
+            assert response.status == 200, await response.text()
+            body = await response.json()
+        return body, self.new_replies()
+
+    def new_replies(self) -> list[Received]:
+        replies = self.connector.received[self.seen :]
+        self.seen = len(self.connector.received)
+        return replies
+
+
+@pytest.fixture
+async def connector():
+    local = LocalConnector()
+    await local.start()
+    yield local
+    await local.stop()
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return runner, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture
+def forum_config():
+    """The roster file the forum starts with; a test module may override it."""
+    return EXAMPLE_FORUM_CONFIG
+
+
+@pytest.fixture
+async def forum(database_url, connector, forum_config):
+    settings = Settings(database_url=database_url, forum_config=forum_config)
+    app = await create_app(settings)
+    runner, url = await serve(app)
+    async with aiohttp.ClientSession() as http:
+        yield Forum(url, connector, http, app, load_forum_config(forum_config)[0])
+    await runner.cleanup()

@@ -1,0 +1,162 @@
+"""A person's first minute with the bot, in the Agents Playground's Teams look-alike.
+
+Headless Chromium opens the Playground UI (signed in as the roster's
+Statsforvalter), waits for the welcome card the installation brings, types
+`hjelp` in the personal chat, and presses "Medlemmer" on the help card.
+Screenshots land in tests/artifacts/ (gitignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+
+from .playground import ARTIFACTS, chromium_path, missing_tools, running_stack
+
+pytestmark = pytest.mark.e2e
+
+HELP_TITLE = "Samarbeidsforum-boten"
+ROSTER_TITLE_START = "Medlemmer"
+ROSTER_BUTTON = "Medlemmer"
+REPLY_TIMEOUT_MS = 20_000
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOOPBACK = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:")
+
+# The Playground's log panel lists each exchange as "<activity type> <HTTP status>".
+FAILED_EXCHANGE = re.compile(
+    r"\b(installationUpdate|conversationUpdate|message|invoke|event|messageReaction)\s+([45]\d\d)\b"
+)
+
+# The first TextBlock of every card, newest last.
+CARD_TITLES_JS = """() => [...document.querySelectorAll('.ac-adaptiveCard')].map(
+    c => (c.querySelector('.ac-textBlock')?.innerText || '').trim())"""
+
+
+def _require_tools() -> None:
+    missing = missing_tools()
+    if not missing:
+        return
+    message = "end-to-end test needs: " + "; ".join(missing)
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    _require_tools()
+    started = time.monotonic()
+    with running_stack(tmp_path_factory.mktemp("playground")) as running:
+        print(f"\n[e2e] bot and Playground up in {time.monotonic() - started:.1f} s: {running.playground.url}")
+        yield running
+
+
+async def _wait_for_titles(page, predicate_js: str, arg, what: str, stack) -> None:
+    try:
+        await page.wait_for_function(predicate_js, arg=arg, timeout=REPLY_TIMEOUT_MS)
+    except Exception as error:
+        titles = await page.evaluate(CARD_TITLES_JS)
+        await page.screenshot(path=str(ARTIFACTS / "playground-failure.png"), full_page=True)
+        raise AssertionError(
+            f"timed out waiting for {what}; cards shown (first TextBlock each): {titles}\n{stack.logs()}"
+        ) from error
+
+
+async def test_help_card_and_roster_in_personal_chat(stack):
+    from playwright.async_api import async_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for stale in ARTIFACTS.glob("playground-*.png"):
+        stale.unlink()
+    blocked: list[str] = []
+    started = time.monotonic()
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nb-NO")
+            page = await context.new_page()
+
+            async def only_loopback(route):
+                # Fonts and animations come from a CDN and fall back harmlessly.
+                if route.request.url.startswith(LOOPBACK):
+                    await route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    await route.abort()
+
+            await page.route("**/*", only_loopback)
+            await page.goto(stack.playground.url)
+            cards = page.locator(".ac-adaptiveCard")
+
+            # Opening the UI installs the app in the personal chat; the bot answers with a welcome card.
+            await _wait_for_titles(
+                page, "() => document.querySelectorAll('.ac-adaptiveCard').length > 0", None,
+                "the welcome card after installation", stack,
+            )
+            await page.wait_for_timeout(500)  # let a second install activity's card land too
+            await page.screenshot(path=str(ARTIFACTS / "playground-01-welcome.png"))
+            before = await cards.count()
+
+            editor = page.get_by_role("textbox").first
+            await editor.click()
+            await page.keyboard.type("hjelp")
+            await page.keyboard.press("Enter")
+            await _wait_for_titles(
+                page,
+                """([n, title]) => {
+                    const cards = [...document.querySelectorAll('.ac-adaptiveCard')];
+                    return cards.length > n &&
+                        (cards[cards.length - 1].querySelector('.ac-textBlock')?.innerText || '').trim() === title;
+                }""",
+                [before, HELP_TITLE], f"a new card titled {HELP_TITLE!r} after typing 'hjelp'", stack,
+            )
+            help_card = cards.nth(before)
+            button = help_card.get_by_role("button", name=ROSTER_BUTTON, exact=True)
+            assert await button.count() == 1, f"the help card has no {ROSTER_BUTTON!r} button"
+            await help_card.scroll_into_view_if_needed()
+            await page.screenshot(path=str(ARTIFACTS / "playground-02-help.png"))
+            help_seconds = time.monotonic() - started
+
+            await button.click()
+            # A new message or the help card replaced in place (Action.Execute may do either).
+            await _wait_for_titles(
+                page,
+                """(start) => [...document.querySelectorAll('.ac-adaptiveCard')].some(
+                    c => (c.querySelector('.ac-textBlock')?.innerText || '').trim().startsWith(start))""",
+                ROSTER_TITLE_START, f"the roster card (title starting {ROSTER_TITLE_START!r})", stack,
+            )
+            await page.wait_for_timeout(300)
+            titles = await page.evaluate(CARD_TITLES_JS)
+            found = [i for i, title in enumerate(titles) if title.startswith(ROSTER_TITLE_START)]
+            if not found:
+                await page.screenshot(path=str(ARTIFACTS / "playground-failure.png"), full_page=True)
+            # An empty list here means the Playground's page went blank, as it does when an
+            # invoke response's "value" is not what it expects.
+            assert found, f"the roster card vanished; cards now: {titles}\n{stack.logs()}"
+            roster_card = cards.nth(found[-1])
+            await roster_card.scroll_into_view_if_needed()
+            await page.screenshot(path=str(ARTIFACTS / "playground-03-roster.png"))
+            await roster_card.screenshot(path=str(ARTIFACTS / "playground-03-roster-card.png"))
+            roster_text = await roster_card.inner_text()
+            # The signed-in user is the roster's Statsforvalter, so the roster card names them.
+            assert stack.config["currentUser"]["name"] in roster_text, roster_text
+
+            # A reply can arrive while the request that caused it failed (e.g. an invoke
+            # answered 500 after sending a card); Teams would show the user an error then.
+            failed = FAILED_EXCHANGE.findall(await page.locator("body").inner_text())
+            assert not failed, f"the Playground logged failed exchanges {failed}\n{stack.logs()}"
+        finally:
+            await browser.close()
+
+    print(
+        f"[e2e] help card after {help_seconds:.1f} s, roster after {time.monotonic() - started:.1f} s in the browser; "
+        f"aborted {len(blocked)} non-loopback requests; screenshots in {ARTIFACTS}"
+    )
+    assert all(not url.startswith(LOOPBACK) for url in blocked)

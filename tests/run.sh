@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs, then runs it:
+#   a Python virtualenv with the project and its test extras, the Node test
+#   tools (official Adaptive Cards engine and parser, Agents Playground),
+#   Debian's Chromium for the end-to-end tests, and a running PostgreSQL.
+# Arguments go to pytest, e.g. `bash tests/run.sh -k roster -x`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "Python environment (.venv)"
+if [ ! -x .venv/bin/python ]; then
+    "${PYTHON:-python3}" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+say "Node test tools (tests/node)"
+if command -v npm >/dev/null; then
+    (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+else
+    echo "npm not found: the card oracle and end-to-end tests will be skipped (or fail under CI)"
+fi
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+
+say "Chromium for the end-to-end tests"
+if ! command -v chromium >/dev/null; then
+    as_root sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null' \
+        || echo "could not install chromium: the end-to-end tests will be skipped (or fail under CI)"
+fi
+
+say "PostgreSQL"
+if command -v pg_isready >/dev/null && ! pg_isready -q; then
+    cluster=$(ls /etc/postgresql 2>/dev/null | head -n 1)
+    if [ -n "$cluster" ]; then
+        as_root pg_ctlcluster --skip-systemctl-redirect "$cluster" main start || true
+        for _ in $(seq 1 30); do pg_isready -q && break; sleep 1; done
+    fi
+fi
+pg_isready || echo "PostgreSQL is not running: its half of the suite will be skipped (or fail under CI)"
+
+say "Test suite"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,76 @@
+"""The web edge: health, bad requests, authentication."""
+
+from __future__ import annotations
+
+import uuid
+
+import aiohttp
+
+from bot.app import create_app
+from bot.config import EXAMPLE_FORUM_CONFIG, Settings
+from tests import teams
+from tests.conftest import admin_sql, postgres_database_url, serve
+
+
+async def test_health_reports_the_database(forum):
+    async with forum.http.get(f"{forum.bot_url}healthz") as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_health_says_when_the_database_is_gone(postgres_template):
+    name = f"sfb_gone_{uuid.uuid4().hex[:8]}"
+    await admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    settings = Settings(database_url=postgres_database_url(name), forum_config=EXAMPLE_FORUM_CONFIG)
+    runner, url = await serve(await create_app(settings))
+    try:
+        await admin_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        async with aiohttp.ClientSession() as http, http.get(f"{url}healthz") as response:
+            assert response.status == 503
+            assert await response.json() == {"status": "unavailable", "database": "down"}
+    finally:
+        await runner.cleanup()
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_bad_requests_get_4xx_not_500(forum):
+    cases = [
+        (b"{not json", "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b'{"text": "no type"}', "application/json", 400),
+        (b'{"type": 5}', "application/json", 400),
+        (b'{"type": "message"}', "text/plain", 415),
+        (b'{"type": "message"}', "application/x-www-form-urlencoded", 415),
+        (b'{"type": "message", "from": "nobody", "conversation": 7}', "application/json", 400),
+    ]
+    for data, content_type, expected in cases:
+        status, _ = await forum.post_raw(data, content_type)
+        assert status == expected, (data, content_type, status)
+    assert forum.new_replies() == []
+
+
+async def test_a_request_without_content_type_is_refused(forum):
+    async with forum.http.post(f"{forum.bot_url}api/messages", data=b"{}", skip_auto_headers=["Content-Type"]) as r:
+        assert r.status == 415
+
+
+async def test_with_an_app_id_a_request_without_a_valid_token_gets_401(tmp_path, connector):
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'auth.db'}",
+        forum_config=EXAMPLE_FORUM_CONFIG,
+        app_id="9c2b6f5e-1d3a-4b8c-9e7f-0a1b2c3d4e5f",
+        app_password="not-a-real-secret",
+        app_tenant_id=teams.TENANT,
+    )
+    runner, url = await serve(await create_app(settings))
+    user = teams.stranger()
+    try:
+        async with aiohttp.ClientSession() as http:
+            activity = teams.message(user, "hjelp", connector.url)
+            for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"}):
+                async with http.post(f"{url}api/messages", json=activity, headers=headers) as response:
+                    assert response.status == 401, (headers, response.status)
+    finally:
+        await runner.cleanup()
+    assert connector.received == []
