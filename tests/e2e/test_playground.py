@@ -4,6 +4,10 @@ Headless Chromium opens the Playground UI (signed in as the roster's
 Statsforvalter), waits for the welcome card the installation brings, types
 `hjelp` in the personal chat, and presses "Medlemmer" on the help card.
 Screenshots land in tests/artifacts/ (gitignored) for a person to look at.
+
+It runs twice: as a Norwegian Teams client (nb-NO, through a proxy that sets the
+locale, since the Playground always says en-US) and as the Playground itself (en-US).
+The texts to expect come from the bot's own bot.i18n.
 """
 
 from __future__ import annotations
@@ -14,13 +18,10 @@ import time
 
 import pytest
 
-from .playground import ARTIFACTS, chromium_path, missing_tools, running_stack
+from .playground import ARTIFACTS, PLAYGROUND_LOCALE, chromium_path, missing_tools, running_stack
 
 pytestmark = pytest.mark.e2e
 
-HELP_TITLE = "Samarbeidsforum-boten"
-ROSTER_TITLE_START = "Medlemmer"
-ROSTER_BUTTON = "Medlemmer"
 REPLY_TIMEOUT_MS = 20_000
 
 CHROMIUM_FLAGS = [
@@ -49,13 +50,29 @@ def _require_tools() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+@pytest.fixture(scope="module", params=["nb-NO", PLAYGROUND_LOCALE])
+def stack(request, tmp_path_factory):
     _require_tools()
     started = time.monotonic()
-    with running_stack(tmp_path_factory.mktemp("playground")) as running:
-        print(f"\n[e2e] bot and Playground up in {time.monotonic() - started:.1f} s: {running.playground.url}")
+    with running_stack(tmp_path_factory.mktemp("playground"), locale=request.param) as running:
+        print(
+            f"\n[e2e] bot and Playground ({running.locale}) up in {time.monotonic() - started:.1f} s: "
+            f"{running.playground.url}"
+        )
         yield running
+
+
+def _expected(locale: str) -> tuple[str, str, str, str]:
+    """Help card title, roster button, roster card title start, and a file name tag."""
+    from bot.i18n import language_of, text
+
+    lang = language_of(locale)
+    return (
+        text(lang, "help_title"),
+        text(lang, "cmd_medlemmer"),
+        text(lang, "roster_title", forum="").strip(),
+        lang,
+    )
 
 
 async def _wait_for_titles(page, predicate_js: str, arg, what: str, stack) -> None:
@@ -63,17 +80,21 @@ async def _wait_for_titles(page, predicate_js: str, arg, what: str, stack) -> No
         await page.wait_for_function(predicate_js, arg=arg, timeout=REPLY_TIMEOUT_MS)
     except Exception as error:
         titles = await page.evaluate(CARD_TITLES_JS)
-        await page.screenshot(path=str(ARTIFACTS / "playground-failure.png"), full_page=True)
+        failure = ARTIFACTS / f"playground-{_expected(stack.locale)[3]}-failure.png"
+        await page.screenshot(path=str(failure), full_page=True)
         raise AssertionError(
-            f"timed out waiting for {what}; cards shown (first TextBlock each): {titles}\n{stack.logs()}"
+            f"timed out waiting for {what}; cards shown (first TextBlock each): {titles}; "
+            f"screenshot {failure}\n{stack.logs()}"
         ) from error
 
 
 async def test_help_card_and_roster_in_personal_chat(stack):
     from playwright.async_api import async_playwright
 
+    HELP_TITLE, ROSTER_BUTTON, ROSTER_TITLE_START, tag = _expected(stack.locale)
+    shot = lambda name: str(ARTIFACTS / f"playground-{tag}-{name}.png")  # noqa: E731
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ARTIFACTS.glob("playground-*.png"):
+    for stale in ARTIFACTS.glob(f"playground-{tag}-*.png"):
         stale.unlink()
     blocked: list[str] = []
     started = time.monotonic()
@@ -101,7 +122,7 @@ async def test_help_card_and_roster_in_personal_chat(stack):
                 "the welcome card after installation", stack,
             )
             await page.wait_for_timeout(500)  # let a second install activity's card land too
-            await page.screenshot(path=str(ARTIFACTS / "playground-01-welcome.png"))
+            await page.screenshot(path=shot("01-welcome"))
             before = await cards.count()
 
             editor = page.get_by_role("textbox").first
@@ -121,7 +142,7 @@ async def test_help_card_and_roster_in_personal_chat(stack):
             button = help_card.get_by_role("button", name=ROSTER_BUTTON, exact=True)
             assert await button.count() == 1, f"the help card has no {ROSTER_BUTTON!r} button"
             await help_card.scroll_into_view_if_needed()
-            await page.screenshot(path=str(ARTIFACTS / "playground-02-help.png"))
+            await page.screenshot(path=shot("02-help"))
             help_seconds = time.monotonic() - started
 
             await button.click()
@@ -136,14 +157,18 @@ async def test_help_card_and_roster_in_personal_chat(stack):
             titles = await page.evaluate(CARD_TITLES_JS)
             found = [i for i, title in enumerate(titles) if title.startswith(ROSTER_TITLE_START)]
             if not found:
-                await page.screenshot(path=str(ARTIFACTS / "playground-failure.png"), full_page=True)
+                await page.screenshot(path=shot("failure"), full_page=True)
             # An empty list here means the Playground's page went blank, as it does when an
             # invoke response's "value" is not what it expects.
             assert found, f"the roster card vanished; cards now: {titles}\n{stack.logs()}"
             roster_card = cards.nth(found[-1])
-            await roster_card.scroll_into_view_if_needed()
-            await page.screenshot(path=str(ARTIFACTS / "playground-03-roster.png"))
-            await roster_card.screenshot(path=str(ARTIFACTS / "playground-03-roster-card.png"))
+            # The roster is taller than a screen: grow the window so the whole card is in the shots.
+            box = await roster_card.bounding_box()
+            height = min(4000, max(1000, int(box["height"]) + 300)) if box else 1000
+            await page.set_viewport_size({"width": 1400, "height": height})
+            await roster_card.evaluate("card => card.scrollIntoView({block: 'start'})")
+            await page.screenshot(path=shot("03-roster"))
+            await roster_card.screenshot(path=shot("03-roster-card"))
             roster_text = await roster_card.inner_text()
             # The signed-in user is the roster's Statsforvalter, so the roster card names them.
             assert stack.config["currentUser"]["name"] in roster_text, roster_text
@@ -156,7 +181,7 @@ async def test_help_card_and_roster_in_personal_chat(stack):
             await browser.close()
 
     print(
-        f"[e2e] help card after {help_seconds:.1f} s, roster after {time.monotonic() - started:.1f} s in the browser; "
+        f"[e2e] {stack.locale}: help card after {help_seconds:.1f} s, roster after {time.monotonic() - started:.1f} s in the browser; "
         f"aborted {len(blocked)} non-loopback requests; screenshots in {ARTIFACTS}"
     )
     assert all(not url.startswith(LOOPBACK) for url in blocked)

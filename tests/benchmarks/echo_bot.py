@@ -1,0 +1,48 @@
+"""The baseline: a bare botbuilder echo bot, as the SDK's samples build it.
+
+`python -m tests.benchmarks.echo_bot` serves POST /api/messages and
+GET /healthz on $PORT (127.0.0.1 only). It has no database, no cards and no
+logging per request, so whatever it costs is the SDK's own price for
+receiving an activity and answering through the Bot Connector; the
+benchmark compares our bot against it."""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+
+class EchoBot(ActivityHandler):
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await turn_context.send_activity(MessageFactory.text(turn_context.activity.text or ""))
+
+
+def create_app() -> web.Application:
+    # An empty app id means anonymous (local) requests; botbuilder accepts
+    # that only with the multi-tenant app type and raises otherwise.
+    config = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    bot = EchoBot()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, bot)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def main() -> None:
+    web.run_app(create_app(), host="127.0.0.1", port=int(os.environ.get("PORT") or 3978), print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()
