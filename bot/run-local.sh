@@ -31,7 +31,9 @@ PYTHON="${PYTHON:-python3}"
 command -v "$PYTHON" >/dev/null || die "Python 3.11+ is needed ($PYTHON not found; set PYTHON=/path/to/python3.11)"
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || die "Python 3.11+ is needed, $PYTHON is $("$PYTHON" -V 2>&1)"
-command -v node >/dev/null && command -v npm >/dev/null || die "Node.js 20+ with npm is needed for the Playground"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  die "Node.js 20+ with npm is needed for the Playground"
+fi
 
 # --- Python side -------------------------------------------------------------
 if [ ! -x .venv/bin/python ]; then
@@ -40,10 +42,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # Reinstall only when the project's dependencies may have changed.
 STAMP=.venv/.run-local-installed
+mkdir -p data
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
-  say "Installing the bot into .venv (pip install -e .)"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e .
+  say "Installing the bot into .venv (pip install -e .; log: data/pip.log)"
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e .; } >data/pip.log 2>&1; then
+    tail -n 30 data/pip.log >&2
+    die "pip install failed; the whole log is data/pip.log"
+  fi
   touch "$STAMP"
 fi
 
@@ -55,7 +60,6 @@ if [ ! -x "$PLAYGROUND" ] || [ tests/node/package-lock.json -nt tests/node/node_
 fi
 
 # --- Config --------------------------------------------------------------------
-mkdir -p data
 export FORUM_CONFIG="${FORUM_CONFIG:-bot/forum_example.yaml}"
 say "Writing .m365agentsplayground.yml from $FORUM_CONFIG (signed in as: $ROLE)"
 .venv/bin/python -m bot.teams_app.playground --roster "$FORUM_CONFIG" --out .m365agentsplayground.yml --as "$ROLE"

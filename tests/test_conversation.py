@@ -121,6 +121,12 @@ async def test_installing_in_a_team_posts_the_welcome_in_the_team(forum):
     assert "Statsforvalteren" in texts(card)
 
 
+async def test_installing_in_a_group_chat_posts_the_welcome_there(forum):
+    replies = await forum.send(teams.installed(forum.deputy("ostfold-fk"), forum.service_url, kind="group"))
+    assert replies[0].conversation_id == teams.GROUP_CHAT
+    assert "vara for Østfold fylkeskommune" in texts(only_card(replies))
+
+
 async def test_other_members_joining_a_team_get_no_welcome(forum):
     activity = teams.installed(forum.statsforvalter, forum.service_url, kind="channel")
     activity["membersAdded"] = [{"id": "29:someone-else"}]

@@ -10,9 +10,8 @@ from http import HTTPStatus
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 
-from bot.edge import activity, views
-from bot.edge.card_actions import RunCommand, read_data, read_execute
-from bot.edge.commands import HELP, by_typed, parse
+from bot.edge import activity, commands, views
+from bot.edge.card_actions import read_execute
 from bot.edge.turn import Turn
 from bot.forum.identity import identify
 from bot.forum.roster import Refused
@@ -36,10 +35,10 @@ class ForumBot(ActivityHandler):
         async with self._uow() as uow:
             turn = await self._turn(context, uow)
             if context.activity.value and not context.activity.text:
-                await self._refuse(turn, Refused("unknown_action"))
+                await turn.reply(views.refusal(turn.lang, Refused("unknown_action")))
                 return
-            command, args = parse(activity.command_text(context.activity))
-            await self._run(turn.with_args(args), (command or HELP).run)
+            command, args = commands.parse(activity.command_text(context.activity))
+            await commands.run(turn.with_args(args), command or commands.HELP)
 
     # Installation: the welcome card -------------------------------------
 
@@ -75,23 +74,18 @@ class ForumBot(ActivityHandler):
         async with self._uow() as uow:
             turn = await self._turn(context, uow)
             action = read_execute(context.activity.value)
-            if action is None:
-                return self._log_refusal(turn, "bad_card_data")
-            verb = _VERBS.get(action.verb)
-            if verb is None:
-                return self._log_refusal(turn, "unknown_action")
+            verb = commands.VERBS.get(action.verb) if action else None
             try:
-                return await verb(self, turn, action.data)
+                if verb is None:
+                    raise Refused("unknown_action" if action else "bad_card_data")
+                return await verb(turn, action.data)
             except Refused as refused:
+                # Card data is written by the client: a refusal here may be forgery.
+                log.warning(
+                    "refused card action (%s) from %s: %r",
+                    refused.code, turn.actor.aad_object_id, context.activity.value,
+                )
                 return turn.t(refused.code, **refused.params)
-
-    async def _run_command_button(self, turn: Turn, data: dict) -> str:
-        request = read_data(RunCommand, data)
-        command = by_typed(request.command) if request else None
-        if command is None or not command.offered_to(turn.actor):
-            return self._log_refusal(turn, "bad_card_data")
-        await self._run(turn, command.run)
-        return turn.t("action_done")
 
     # Shared steps --------------------------------------------------------
 
@@ -133,26 +127,3 @@ class ForumBot(ActivityHandler):
             )
         if changed:
             await uow.commit()
-
-    async def _run(self, turn: Turn, run) -> None:
-        try:
-            await run(turn)
-        except Refused as refused:
-            await self._refuse(turn, refused)
-
-    async def _refuse(self, turn: Turn, refused: Refused) -> None:
-        await turn.reply(
-            views.notice(turn.t("refused_title"), turn.t(refused.code, **refused.params), "attention")
-        )
-
-    @staticmethod
-    def _log_refusal(turn: Turn, code: str) -> str:
-        log.warning(
-            "refused card action (%s) from %s: %r", code, turn.actor.aad_object_id, turn.context.activity.value
-        )
-        return turn.t(code)
-
-
-_VERBS = {
-    "command": ForumBot._run_command_button,
-}

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.edge import activity, views
+from bot.edge.card_actions import RunCommand, read_data
 from bot.edge.turn import Turn
 from bot.forum.roster import Actor, Refused
 from bot.forum.setup import BindChannel, bind_forum_channel
@@ -84,5 +85,25 @@ def parse(text: str) -> tuple[Command | None, str]:
     return None, ""
 
 
-def by_typed(typed: str) -> Command | None:
-    return next((c for c in COMMANDS if c.typed == typed), None)
+async def run(turn: Turn, command: Command) -> None:
+    try:
+        await command.run(turn)
+    except Refused as refused:
+        await turn.reply(views.refusal(turn.lang, refused))
+
+
+async def press_command_button(turn: Turn, data: dict) -> str:
+    """A button that runs a command, as if it had been typed."""
+    request = read_data(RunCommand, data)
+    command = next((c for c in COMMANDS if request and c.typed == request.command), None)
+    if command is None or not command.offered_to(turn.actor):
+        raise Refused("bad_card_data")
+    await run(turn, command)
+    return turn.t("action_done")
+
+
+# Card verbs (Action.Execute): each takes the turn and the card's data and
+# returns the short message Teams shows the one who pressed.
+VERBS = {
+    "command": press_command_button,
+}

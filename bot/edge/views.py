@@ -5,7 +5,7 @@ from __future__ import annotations
 from cards import render
 from cards.markdown import escape_markdown as md
 
-from bot.forum.roster import Actor, Role, Roster
+from bot.forum.roster import Actor, Refused, Role, Roster
 from bot.i18n import text
 
 
@@ -20,6 +20,10 @@ def role_text(actor: Actor, lang: str) -> str:
 
 def notice(title: str, body: str, style: str = "default") -> dict:
     return render("notice", {"title": title, "text": body, "style": style})
+
+
+def refusal(lang: str, refused: Refused) -> dict:
+    return notice(text(lang, "refused_title"), text(lang, refused.code, **refused.params), "attention")
 
 
 def help_card(actor: Actor, lang: str, commands) -> dict:
