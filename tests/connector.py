@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from aiohttp import web

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft4Validator
 
-from bot.teams_app import LOCAL_APP_ID, AppPackageError, build_package
+from bot.teams_app import LOCAL_APP_ID, AppPackageError, build_package, teams_version
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -34,8 +34,9 @@ MANIFEST_COMMANDS = (
     "vedtak",
     "oppsett",
 )
-# Commands that only make sense one-to-one with the bot.
+# Commands that only make sense one-to-one with the bot, and in a team channel.
 PERSONAL_ONLY = {"behovsmelding", "mine behovsmeldinger"}
+TEAM_ONLY = {"oppsett"}  # it binds the forum to the channel it is typed in
 
 ICON_SIZES = {"color.png": (192, 192), "outline.png": (32, 32)}
 SOME_APP_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -128,7 +129,7 @@ def test_ids_version_and_bot(manifest):
     import tomllib
 
     project_version = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
-    assert project_version.startswith(manifest["version"])
+    assert manifest["version"] == teams_version(project_version)
     assert "{{" not in json.dumps(manifest)
 
 
@@ -144,12 +145,15 @@ def _command_lists(manifest: dict) -> dict[str, list[dict]]:
 def test_every_scope_has_a_command_list_of_known_commands(manifest):
     lists = _command_lists(manifest)
     assert set(lists) == set(manifest["bots"][0]["scopes"])
-    assert [c["title"] for c in lists["personal"]] == list(MANIFEST_COMMANDS)
-    for scope in ("team", "groupChat"):
-        titles = [c["title"] for c in lists[scope]]
-        assert titles and set(titles) <= set(MANIFEST_COMMANDS) - PERSONAL_ONLY, scope
-        assert "hjelp" in titles and "medlemmer" in titles
-    assert "oppsett" in {c["title"] for c in lists["team"]}
+    titles = {scope: [c["title"] for c in commands] for scope, commands in lists.items()}
+    assert set().union(*titles.values()) == set(MANIFEST_COMMANDS)
+    assert titles["personal"] == [c for c in MANIFEST_COMMANDS if c not in TEAM_ONLY]
+    assert set(titles["team"]) <= set(MANIFEST_COMMANDS) - PERSONAL_ONLY
+    assert set(titles["groupChat"]) <= set(MANIFEST_COMMANDS) - PERSONAL_ONLY - TEAM_ONLY
+    for scope, scope_titles in titles.items():
+        assert len(scope_titles) == len(set(scope_titles)), scope
+        assert "hjelp" in scope_titles and "medlemmer" in scope_titles, scope
+    assert TEAM_ONLY <= set(titles["team"])
     for commands in lists.values():
         assert len(commands) <= 10  # what Teams shows; the schema allows 12
         for command in commands:
@@ -159,7 +163,7 @@ def test_every_scope_has_a_command_list_of_known_commands(manifest):
 def test_the_bot_knows_no_command_the_manifest_does_not_offer(manifest):
     from bot.edge.commands import COMMANDS
 
-    offered = {c["title"] for c in _command_lists(manifest)["personal"]}
+    offered = {c["title"] for commands in _command_lists(manifest).values() for c in commands}
     typed = {command.typed for command in COMMANDS}
     assert typed <= offered, f"add to bot/teams_app/manifest.json: {sorted(typed - offered)}"
     # What the bot does not handle yet still gets an answer (the help card), so
@@ -195,6 +199,13 @@ def test_cli_refuses_without_app_id_and_builds_with_local(tmp_path):
     with zipfile.ZipFile(out) as archive:
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["id"] == manifest["bots"][0]["botId"] == LOCAL_APP_ID
+
+
+@pytest.mark.parametrize(
+    ("python_version", "teams"), [("0.1.0", "0.1.0"), ("1.2", "1.2.0"), ("2.0.1.dev3", "2.0.1"), ("1.4.0rc1", "1.4.0")]
+)
+def test_teams_version_is_plain_semver(python_version, teams):
+    assert teams_version(python_version) == teams
 
 
 def test_malformed_app_id_is_refused(tmp_path):

@@ -15,15 +15,15 @@ import argparse
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from bot.config import EXAMPLE_FORUM_CONFIG
+from bot.forum.config_file import ForumConfig, ForumConfigError, load_forum_config
 from bot.teams_app import LOCAL_APP_ID
 
-EXAMPLE_ROSTER = Path(__file__).resolve().parent.parent / "forum_example.yaml"
 CONFIG_FILE_NAME = ".m365agentsplayground.yml"
 PLAYGROUND_USERS = 5  # the Playground's schema demands exactly this many besides currentUser
 BOT_NAME = "Samarbeidsforum-boten"  # max 42 characters in the Playground's schema
@@ -51,59 +51,14 @@ class RosterPerson:
         return f"29:{self.aad_object_id}"
 
 
-def _walk(node, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Mapping]]:
-    if isinstance(node, Mapping):
-        yield path, node
-        for key, value in node.items():
-            yield from _walk(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value, path)
-
-
-def _role(path: tuple[str, ...], person: Mapping) -> str:
-    words = " ".join((*path, str(person.get("role", "")))).lower()
-    if "statsforvalter" in words:
-        return "statsforvalter"
-    if "deput" in words or "vara" in words:
-        return "deputy"
-    return "representative"
-
-
-def roster_people(document) -> list[RosterPerson]:
-    """Everyone in the roster with an Entra object id: Statsforvalter first, then
-    representatives, then deputies, each in file order, each person once.
-
-    Read from the YAML tree rather than through the bot's loader so that this
-    tool keeps working while the roster format grows."""
-    found: dict[str, RosterPerson] = {}
-    for path, node in _walk(document, ()):
-        aad = node.get("aad_object_id")
-        if not aad or not node.get("name"):
-            continue
-        aad = str(aad)
-        person = RosterPerson(
-            name=str(node["name"]),
-            email=str(node.get("email") or node.get("upn") or ""),
-            aad_object_id=aad,
-            role=_role(path, node),
-        )
-        if aad not in found:
-            found[aad] = person
-    rank = {"statsforvalter": 0, "representative": 1, "deputy": 2}
-    return sorted(found.values(), key=lambda p: rank[p.role])
-
-
-def forum_names(document) -> list[str]:
-    """Forum names: a `forum: {name: ...}` block, or a forum entry holding its name beside its people."""
-    names = []
-    for _, node in _walk(document, ()):
-        forum = node.get("forum")
-        if isinstance(forum, Mapping) and isinstance(forum.get("name"), str):
-            names.append(forum["name"])
-        elif isinstance(node.get("name"), str) and any(k in node for k in ("organisations", "statsforvalter")):
-            names.append(node["name"])
-    return names
+def roster_people(forum: ForumConfig) -> list[RosterPerson]:
+    """Everyone in the forum with an Entra object id (the Playground needs one):
+    Statsforvalter first, then representatives, then deputies."""
+    listed = [(p, "statsforvalter") for p in forum.statsforvalter]
+    seats = [seat for org in forum.organisations for seat in org.seats]
+    listed += [(seat.representative, "representative") for seat in seats]
+    listed += [(seat.deputy, "deputy") for seat in seats]
+    return [RosterPerson(p.name, p.email, p.aad_object_id, role) for p, role in listed if p.aad_object_id]
 
 
 def _user(person: RosterPerson) -> dict:
@@ -128,7 +83,7 @@ def _stand_in(number: int) -> RosterPerson:
 
 
 def build_config(
-    roster_path: str | os.PathLike = EXAMPLE_ROSTER,
+    roster_path: str | os.PathLike = EXAMPLE_FORUM_CONFIG,
     *,
     current_user_role: str = "statsforvalter",
     bot_id: str = LOCAL_APP_ID,
@@ -136,8 +91,8 @@ def build_config(
     """The Playground config as a dict. ``current_user_role`` picks who types in the
     Playground: the first roster person with that role ("statsforvalter",
     "representative" or "deputy")."""
-    document = yaml.safe_load(Path(roster_path).read_text(encoding="utf-8"))
-    people = roster_people(document)
+    forum = load_forum_config(roster_path)[0]
+    people = roster_people(forum)
     current = next((p for p in people if p.role == current_user_role), None)
     if current is None:
         raise ValueError(f"{roster_path}: nobody with role {current_user_role!r} and an aad_object_id")
@@ -150,8 +105,7 @@ def build_config(
     picked = picked[:PLAYGROUND_USERS]
     picked += [_stand_in(n) for n in range(1, PLAYGROUND_USERS - len(picked) + 1)]
 
-    names = forum_names(document)
-    team_name = (names[0] if names else "Samarbeidsforum")[:256]
+    team_name = forum.name[:256]
     return {
         "version": "0.1.1",
         "tenantId": TENANT_ID,
@@ -169,7 +123,7 @@ def build_config(
     }
 
 
-def write_config(path: str | os.PathLike, roster_path: str | os.PathLike = EXAMPLE_ROSTER, **options) -> dict:
+def write_config(path: str | os.PathLike, roster_path: str | os.PathLike = EXAMPLE_FORUM_CONFIG, **options) -> dict:
     config = build_config(roster_path, **options)
     header = (
         "# Written by `python -m bot.teams_app.playground` from the forum roster; rewritten on each run.\n"
@@ -181,14 +135,14 @@ def write_config(path: str | os.PathLike, roster_path: str | os.PathLike = EXAMP
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.teams_app.playground", description=__doc__.splitlines()[0])
-    parser.add_argument("--roster", default=os.environ.get("FORUM_CONFIG") or str(EXAMPLE_ROSTER))
+    parser.add_argument("--roster", default=os.environ.get("FORUM_CONFIG") or str(EXAMPLE_FORUM_CONFIG))
     parser.add_argument("--out", default=CONFIG_FILE_NAME)
     parser.add_argument("--as", dest="role", default="statsforvalter", choices=["statsforvalter", "representative", "deputy"],
                         help="whom the Playground signs in as (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         config = write_config(args.out, args.roster, current_user_role=args.role)
-    except (OSError, ValueError, yaml.YAMLError) as error:
+    except (ForumConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Wrote {args.out}: signed in as {config['currentUser']['name']} ({args.role}), "

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.teams_app import LOCAL_APP_ID
-from bot.teams_app.playground import CONFIG_FILE_NAME, EXAMPLE_ROSTER, build_config, write_config
+from bot.config import EXAMPLE_FORUM_CONFIG
+from bot.teams_app.playground import CONFIG_FILE_NAME, build_config, write_config
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_DIR = REPO / "tests" / "node"
@@ -157,7 +158,7 @@ def start_bot(
     workdir: Path,
     *,
     port: int | None = None,
-    forum_config: Path = EXAMPLE_ROSTER,
+    forum_config: Path = EXAMPLE_FORUM_CONFIG,
     database_url: str | None = None,
     extra_env: Mapping[str, str] | None = None,
     argv: list[str] | None = None,
@@ -338,7 +339,7 @@ class Stack:
 def running_stack(
     workdir: Path,
     *,
-    forum_config: Path = EXAMPLE_ROSTER,
+    forum_config: Path = EXAMPLE_FORUM_CONFIG,
     current_user_role: str = "statsforvalter",
     locale: str | None = None,
 ) -> Iterator[Stack]:
