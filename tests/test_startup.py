@@ -1,0 +1,79 @@
+"""Starting `python -m bot` as an operator would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def bot_process(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}",
+        "MICROSOFT_APP_ID": "",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_broken_roster_file_stops_the_start_with_file_line_and_reason(tmp_path):
+    broken = tmp_path / "forum.yaml"
+    text = (REPO / "bot" / "forum_example.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("kind: uh", "kind: universitet", 1), encoding="utf-8")
+    line = next(n for n, row in enumerate(broken.read_text().splitlines(), 1) if "kind: universitet" in row)
+
+    process = bot_process(tmp_path, FORUM_CONFIG=str(broken))
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert f"forum.yaml:{line}:" in output and "kind" in output
+    assert "Traceback" not in output
+
+
+def test_migrate_only_migrates(tmp_path):
+    process = bot_process(tmp_path, "migrate")
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "Running upgrade" in output
+    assert (tmp_path / "start.db").exists()
+
+
+def test_without_an_app_id_the_bot_warns_loudly_and_serves(tmp_path):
+    port = free_port()
+    process = bot_process(tmp_path, PORT=str(port))
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the bot did not become ready within 60 s"
+                time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert "MICROSOFT_APP_ID is not set: the bot accepts UNAUTHENTICATED" in output
+    assert "Traceback" not in output
