@@ -53,7 +53,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         await engine.dispose()
 
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post("/api/messages", MessagesEndpoint(make_adapter(settings), ForumBot(uow)).handle)
+    app.router.add_post("/api/messages", MessagesEndpoint(make_adapter(settings), ForumBot(uow, settings.app_id)).handle)
     app.router.add_get("/healthz", healthz)
     app.on_cleanup.append(dispose)
     app[UOW] = uow

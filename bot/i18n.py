@@ -1,110 +1,17 @@
 """What the bot says, in Norwegian bokmål first and English for users whose
-Teams runs in English."""
+Teams runs in English. The texts live in ``bot.texts``, one module per part
+of the bot."""
 
 from __future__ import annotations
 
+from bot.texts import core
+
 NB, EN = "nb", "en"
 
-TEXTS: dict[str, dict[str, str]] = {
-    NB: {
-        "bot_name": "Samarbeidsforum-boten",
-        "welcome_title": "Velkommen til {bot}",
-        "welcome_intro": "Jeg hjelper samarbeidsforumet for kompetanseutvikling i voksenopplæringen med tre ting:",
-        "welcome_needs": "behovsmeldinger fra nettverk og fylkeskommuner, med samlet oversikt over årene",
-        "welcome_wheel": "årshjulet med frister og møter, og påminnelser i tide",
-        "welcome_votes": "prioriteringsavstemninger, der Statsforvalteren avgjør når forumet ikke blir enig",
-        "welcome_role": "Din rolle: {role}.",
-        "welcome_not_set_up": "Statsforvalteren kan skrive «oppsett» i kanalen forumet skal bruke.",
-        "help_title": "{bot}",
-        "help_intro": "Skriv en kommando eller trykk på en knapp. I en kanal må du nevne meg (@{bot}) først.",
-        "help_role": "Du er {role}.",
-        "role_statsforvalter": "Statsforvalteren (sekretariat og leder av forumet)",
-        "role_representative": "fast representant for {organisation}",
-        "role_deputy": "vara for {organisation}",
-        "role_observer": "observatør (ikke i medlemslisten)",
-        "role_observer_forum": "observatør i {forum} (ikke i medlemslisten)",
-        "cmd_hjelp": "Hjelp",
-        "cmd_hjelp_desc": "Vis hva jeg kan gjøre",
-        "cmd_medlemmer": "Medlemmer",
-        "cmd_medlemmer_desc": "Organisasjonene, setene, representantene og varaene",
-        "cmd_oppsett": "Oppsett",
-        "cmd_oppsett_desc": "Gjør denne kanalen til forumets kanal (Statsforvalteren)",
-        "roster_title": "Medlemmer i {forum}",
-        "roster_statsforvalter": "Statsforvalteren",
-        "roster_seats": "{count} seter",
-        "roster_seat": "Sete {number}",
-        "roster_representative": "Representant",
-        "roster_deputy": "Vara",
-        "roster_vacant": "(ikke besatt)",
-        "kind_vo-nettverk": "VO-nettverk/region",
-        "kind_fylkeskommune": "Fylkeskommune",
-        "kind_organisasjon": "Organisasjon",
-        "kind_uh": "Universitet og høgskole",
-        "setup_done_title": "Kanalen er satt opp",
-        "setup_done": "{forum} bruker nå denne kanalen til avstemninger og påminnelser.",
-        "refused_title": "Det gikk ikke",
-        "statsforvalter_only": "Bare Statsforvalteren kan gjøre dette.",
-        "not_in_roster": "Du står ikke i medlemslisten til noe samarbeidsforum. Ta kontakt med Statsforvalteren.",
-        "setup_needs_channel": "Skriv «oppsett» i kanalen i forumets team som forumet skal bruke, og nevn meg (@{bot}).",
-        "setup_unknown_forum": "Du er ikke Statsforvalter i et forum med id «{forum_id}».",
-        "setup_choose_forum": "Du er Statsforvalter i flere forum. Skriv «oppsett» etterfulgt av forumets id: {choices}.",
-        "team_bound_elsewhere": "Dette teamet hører allerede til {forum}.",
-        "bad_card_data": "Kortet sendte data jeg ikke forstår. Ingenting er endret. Prøv igjen fra et nytt kort.",
-        "unknown_action": "Denne knappen kjenner jeg ikke. Ingenting er endret.",
-        "error_title": "Noe gikk galt",
-        "error": "Beklager, noe gikk galt hos meg. Ingenting du har skrevet er tapt; prøv igjen om litt.",
-        "action_done": "Utført",
-    },
-    EN: {
-        "bot_name": "Samarbeidsforum bot",
-        "welcome_title": "Welcome to the {bot}",
-        "welcome_intro": "I help the collaboration forum for competence development in adult education with three things:",
-        "welcome_needs": "needs reports from networks and county councils, with an overview across the years",
-        "welcome_wheel": "the annual wheel of deadlines and meetings, with timely reminders",
-        "welcome_votes": "priority votes, where the Statsforvalter decides when the forum does not agree",
-        "welcome_role": "Your role: {role}.",
-        "welcome_not_set_up": "The Statsforvalter can type “setup” in the channel the forum should use.",
-        "help_title": "{bot}",
-        "help_intro": "Type a command or press a button. In a channel, mention me (@{bot}) first.",
-        "help_role": "You are {role}.",
-        "role_statsforvalter": "the Statsforvalter (secretariat and chair of the forum)",
-        "role_representative": "the representative of {organisation}",
-        "role_deputy": "the deputy for {organisation}",
-        "role_observer": "an observer (not on the roster)",
-        "role_observer_forum": "an observer in {forum} (not on the roster)",
-        "cmd_hjelp": "Help",
-        "cmd_hjelp_desc": "Show what I can do",
-        "cmd_medlemmer": "Members",
-        "cmd_medlemmer_desc": "The organisations, seats, representatives and deputies",
-        "cmd_oppsett": "Setup",
-        "cmd_oppsett_desc": "Make this channel the forum's channel (Statsforvalter)",
-        "roster_title": "Members of {forum}",
-        "roster_statsforvalter": "Statsforvalter",
-        "roster_seats": "{count} seats",
-        "roster_seat": "Seat {number}",
-        "roster_representative": "Representative",
-        "roster_deputy": "Deputy",
-        "roster_vacant": "(vacant)",
-        "kind_vo-nettverk": "Adult-education network/region",
-        "kind_fylkeskommune": "County council",
-        "kind_organisasjon": "Organisation",
-        "kind_uh": "University and college",
-        "setup_done_title": "Channel set up",
-        "setup_done": "{forum} now uses this channel for votes and reminders.",
-        "refused_title": "That did not work",
-        "statsforvalter_only": "Only the Statsforvalter can do this.",
-        "not_in_roster": "You are not on the roster of any forum. Please contact the Statsforvalter.",
-        "setup_needs_channel": "Type “setup” in the channel of the forum's team that the forum should use, mentioning me (@{bot}).",
-        "setup_unknown_forum": "You are not the Statsforvalter of a forum with id “{forum_id}”.",
-        "setup_choose_forum": "You are the Statsforvalter of several forums. Type “setup” followed by the forum's id: {choices}.",
-        "team_bound_elsewhere": "This team already belongs to {forum}.",
-        "bad_card_data": "The card sent data I do not understand. Nothing was changed. Please try again from a new card.",
-        "unknown_action": "I do not know this button. Nothing was changed.",
-        "error_title": "Something went wrong",
-        "error": "Sorry, something went wrong on my side. Nothing you entered is lost; please try again shortly.",
-        "action_done": "Done",
-    },
-}
+TEXTS: dict[str, dict[str, str]] = {NB: {}, EN: {}}
+for _module in (core,):
+    TEXTS[NB].update(_module.NB)
+    TEXTS[EN].update(_module.EN)
 
 
 def language_of(locale: str | None) -> str:

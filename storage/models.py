@@ -7,11 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     MetaData,
     Boolean,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -109,3 +111,75 @@ class PersonalConversationRow(Base):
     user_id: Mapped[str] = mapped_column(String(200))
     reference: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NeedsReportRow(Base):
+    __tablename__ = "needs_reports"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "year", "number"),
+        ForeignKeyConstraint(
+            ["forum_id", "organisation_id"], ["organisations.forum_id", "organisations.id"]
+        ),
+        Index("ix_needs_reports_forum_year", "forum_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    fields: Mapped[dict] = mapped_column(JSON)
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    # Bumped on every change; a card carries the version it was made from.
+    version: Mapped[int] = mapped_column(Integer)
+    # Copies of sent values that the overview sums and groups by.
+    title: Mapped[str] = mapped_column(String(200), default="")
+    competence_areas: Mapped[list] = mapped_column(JSON, default=list)
+    amount_applied: Mapped[int | None] = mapped_column(BigInteger)
+    granted_amount: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NeedsReportRevisionRow(Base):
+    """The sent values after each submission or edit: who, when, what."""
+
+    __tablename__ = "needs_report_revisions"
+    __table_args__ = (UniqueConstraint("report_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("needs_reports.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[dict] = mapped_column(JSON)
+    by: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NeedsReportStatusRow(Base):
+    """Every status change: who moved the report where, and when."""
+
+    __tablename__ = "needs_report_status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("needs_reports.id", ondelete="CASCADE"))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    granted_amount: Mapped[int | None] = mapped_column(BigInteger)
+    by: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CompetenceAreaListRow(Base):
+    """A year's competence areas, set by the Statsforvalter."""
+
+    __tablename__ = "competence_area_lists"
+
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    areas: Mapped[list] = mapped_column(JSON)
+    set_by: Mapped[str | None] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.needs_reports import NeedsReportRepository
 from storage.repositories import (
     ConversationRepository,
     ForumRepository,
@@ -27,6 +28,7 @@ class UnitOfWork:
         self.roster = RosterRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.roster_sync = RosterSync(self.session)
+        self.needs_reports = NeedsReportRepository(self.session)
         return self
 
     async def __aexit__(self, *exc) -> None:

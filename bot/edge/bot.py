@@ -25,8 +25,9 @@ def utcnow() -> datetime:
 
 
 class ForumBot(ActivityHandler):
-    def __init__(self, uow_factory: Callable, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, uow_factory: Callable, app_id: str = "", clock: Callable[[], datetime] = utcnow) -> None:
         self._uow = uow_factory
+        self._app_id = app_id
         self._clock = clock
 
     # Messages: typed commands ------------------------------------------
@@ -59,18 +60,20 @@ class ForumBot(ActivityHandler):
             return await super().on_invoke_activity(context)
         lang = language_of(activity.locale(context.activity))
         try:
-            message = await self._execute(context)
+            answer = await self._execute(context)
         except Exception:  # the user gets a message, never a trace
             log.exception("card action failed")
-            message = text(lang, "error")
-        # The answer Teams shows the one who pressed (see bot.edge.http for
-        # how it is serialised).
-        return InvokeResponse(
-            status=int(HTTPStatus.OK),
-            body={"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": message},
-        )
+            answer = text(lang, "error")
+        # What the one who pressed sees: a short message, or a card that
+        # takes the pressed card's place (see bot.edge.http for how it is
+        # serialised).
+        if isinstance(answer, dict):
+            body = {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": answer}
+        else:
+            body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": answer}
+        return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 
-    async def _execute(self, context: TurnContext) -> str:
+    async def _execute(self, context: TurnContext) -> str | dict:
         async with self._uow() as uow:
             turn = await self._turn(context, uow)
             action = read_execute(context.activity.value)
@@ -110,7 +113,7 @@ class ForumBot(ActivityHandler):
             email_lookup=email_of_sender,
         )
         await self._remember_conversation(uow, context, team)
-        return Turn(context, who, language_of(activity.locale(incoming)), uow, self._clock)
+        return Turn(context, who, language_of(activity.locale(incoming)), uow, self._clock, self._app_id)
 
     async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:
         incoming = context.activity

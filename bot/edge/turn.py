@@ -8,6 +8,7 @@ from datetime import datetime
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 
+from bot.edge.proactive import post_card
 from bot.forum.identity import Identified
 from bot.forum.roster import Actor
 from bot.i18n import text
@@ -20,6 +21,7 @@ class Turn:
     lang: str
     uow: object  # storage.unit_of_work.UnitOfWork, open for this turn
     clock: Callable[[], datetime]
+    app_id: str = ""
     args: str = ""
 
     @property
@@ -34,3 +36,11 @@ class Turn:
 
     async def reply(self, card: dict) -> None:
         await self.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+
+    async def post_to_forum_channel(self, card: dict) -> bool:
+        """Post in the forum channel; False when it is not set up yet or Teams
+        would not take it (the caller's own work stands either way)."""
+        stored = await self.uow.forums.channel_reference(self.actor.forum.id) if self.actor.forum else None
+        if not stored:
+            return False
+        return await post_card(self.context.adapter, self.app_id, stored, card)

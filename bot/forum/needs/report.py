@@ -1,0 +1,57 @@
+"""A needs report and the life it goes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    DRAFT = "utkast"
+    SUBMITTED = "innsendt"
+    PRIORITISED = "prioritert"
+    NOT_PRIORITISED = "ikke_prioritert"
+    GRANTED = "tildelt"
+    REPORTED = "rapportert"
+    WITHDRAWN = "trukket"
+
+
+# What the Statsforvalter may move a report to, from each status.
+DECISIONS: dict[Status, tuple[Status, ...]] = {
+    Status.SUBMITTED: (Status.PRIORITISED, Status.NOT_PRIORITISED),
+    Status.PRIORITISED: (Status.GRANTED, Status.NOT_PRIORITISED),
+    Status.NOT_PRIORITISED: (Status.PRIORITISED,),
+    Status.GRANTED: (Status.REPORTED,),
+}
+# Statuses in which the organisation may still edit or withdraw (before the deadline).
+OPEN_FOR_CHANGE = (Status.SUBMITTED,)
+
+
+@dataclass(frozen=True)
+class NeedsReport:
+    id: int
+    forum_id: str
+    organisation_id: str
+    year: int
+    status: Status
+    # The values as last sent in; empty until the first submission.
+    fields: dict
+    # Work in progress: a new report's values, or changes to a sent one.
+    draft: dict | None
+    version: int
+    number: int | None = None
+    granted_amount: int | None = None
+    created_by: str | None = None
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+    submitted_at: datetime | None = None
+
+    @property
+    def reference(self) -> str | None:
+        return f"BM-{self.year}-{self.number:03d}" if self.number else None
+
+    @property
+    def working_values(self) -> dict:
+        """What the form shows: the draft over the sent values."""
+        return {**self.fields, **(self.draft or {})}

@@ -1,0 +1,1 @@
+"""The bot's words, per part of the bot: each module has NB and EN."""

@@ -1,0 +1,195 @@
+"""Needs reports in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forum.needs.competence_areas import CompetenceArea
+from bot.forum.needs.report import NeedsReport, Status
+from storage.models import (
+    CompetenceAreaListRow,
+    NeedsReportRevisionRow,
+    NeedsReportRow,
+    NeedsReportStatusRow,
+)
+
+
+def _report(row: NeedsReportRow) -> NeedsReport:
+    return NeedsReport(
+        id=row.id,
+        forum_id=row.forum_id,
+        organisation_id=row.organisation_id,
+        year=row.year,
+        status=Status(row.status),
+        fields=dict(row.fields or {}),
+        draft=dict(row.draft) if row.draft is not None else None,
+        version=row.version,
+        number=row.number,
+        granted_amount=row.granted_amount,
+        created_by=row.created_by,
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
+        submitted_at=row.submitted_at,
+    )
+
+
+class NeedsReportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, forum_id: str, organisation_id: str, year: int, by: str, at: datetime) -> NeedsReport:
+        row = NeedsReportRow(
+            forum_id=forum_id,
+            organisation_id=organisation_id,
+            year=year,
+            status=Status.DRAFT.value,
+            fields={},
+            draft={"organisation_id": organisation_id},
+            version=1,
+            title="",
+            competence_areas=[],
+            created_by=by,
+            created_at=at,
+            updated_by=by,
+            updated_at=at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _report(row)
+
+    async def get(self, forum_id: str, report_id: int) -> NeedsReport | None:
+        row = await self.session.scalar(
+            select(NeedsReportRow)
+            .where(NeedsReportRow.id == report_id, NeedsReportRow.forum_id == forum_id)
+            .execution_options(populate_existing=True)
+        )
+        return _report(row) if row else None
+
+    async def of_organisations(self, forum_id: str, organisation_ids: list[str]) -> list[NeedsReport]:
+        rows = await self.session.scalars(
+            select(NeedsReportRow)
+            .where(
+                NeedsReportRow.forum_id == forum_id,
+                NeedsReportRow.organisation_id.in_(organisation_ids),
+            )
+            .order_by(NeedsReportRow.year.desc(), NeedsReportRow.id.desc())
+        )
+        return [_report(r) for r in rows]
+
+    async def _change(self, report: NeedsReport, **values) -> NeedsReport | None:
+        """Write ``values`` only if nobody changed the report since
+        ``report.version`` was read: one atomic compare-and-set, so that two
+        clicks or two people never both win, on SQLite and PostgreSQL alike."""
+        result = await self.session.execute(
+            update(NeedsReportRow)
+            .where(NeedsReportRow.id == report.id, NeedsReportRow.version == report.version)
+            .values(version=NeedsReportRow.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
+        return await self.get(report.forum_id, report.id)
+
+    async def save_draft(self, report: NeedsReport, draft: dict, by: str, at: datetime) -> NeedsReport | None:
+        """Store work in progress; None when someone saved in between."""
+        values = {"draft": draft, "updated_by": by, "updated_at": at}
+        if report.status is Status.DRAFT and "organisation_id" in draft:
+            values["organisation_id"] = draft["organisation_id"]
+        return await self._change(report, **values)
+
+    async def next_number(self, forum_id: str, year: int) -> int:
+        highest = await self.session.scalar(
+            select(func.max(NeedsReportRow.number)).where(
+                NeedsReportRow.forum_id == forum_id, NeedsReportRow.year == year
+            )
+        )
+        return (highest or 0) + 1
+
+    async def send(
+        self, report: NeedsReport, fields: dict, number: int, status: Status, by: str, at: datetime
+    ) -> NeedsReport | None:
+        """Make the draft the sent values and keep them as a revision; None
+        when someone changed the report in between (a second click)."""
+        sent = await self._change(
+            report,
+            fields=fields,
+            draft=None,
+            number=number,
+            status=status.value,
+            title=fields.get("title", ""),
+            competence_areas=list(fields.get("competence_areas", [])),
+            amount_applied=fields.get("amount_applied"),
+            updated_by=by,
+            updated_at=at,
+            submitted_at=report.submitted_at or at,
+        )
+        if sent is not None:
+            revision = await self.session.scalar(
+                select(func.count()).where(NeedsReportRevisionRow.report_id == report.id)
+            )
+            self.session.add(
+                NeedsReportRevisionRow(report_id=report.id, revision=revision + 1, fields=fields, by=by, at=at)
+            )
+            await self.session.flush()
+        return sent
+
+    async def set_status(
+        self, report: NeedsReport, status: Status, by: str, at: datetime, granted_amount: int | None = None
+    ) -> NeedsReport:
+        row = await self.session.get(NeedsReportRow, report.id)
+        self.session.add(
+            NeedsReportStatusRow(
+                report_id=row.id, from_status=row.status, to_status=status.value,
+                granted_amount=granted_amount, by=by, at=at,
+            )
+        )
+        row.status, row.version, row.updated_by, row.updated_at = status.value, row.version + 1, by, at
+        if granted_amount is not None:
+            row.granted_amount = granted_amount
+        await self.session.flush()
+        return _report(row)
+
+    async def discard_draft(self, report: NeedsReport) -> None:
+        row = await self.session.get(NeedsReportRow, report.id)
+        if row.status == Status.DRAFT.value:
+            await self.session.delete(row)
+        else:
+            row.draft, row.version = None, row.version + 1
+        await self.session.flush()
+
+    async def revisions(self, report_id: int) -> list[tuple[int, str | None, datetime]]:
+        rows = await self.session.execute(
+            select(NeedsReportRevisionRow.revision, NeedsReportRevisionRow.by, NeedsReportRevisionRow.at)
+            .where(NeedsReportRevisionRow.report_id == report_id)
+            .order_by(NeedsReportRevisionRow.revision)
+        )
+        return [tuple(r) for r in rows]
+
+    async def status_changes(self, report_id: int) -> list[NeedsReportStatusRow]:
+        return list(
+            await self.session.scalars(
+                select(NeedsReportStatusRow)
+                .where(NeedsReportStatusRow.report_id == report_id)
+                .order_by(NeedsReportStatusRow.id)
+            )
+        )
+
+    # competence areas per year
+
+    async def competence_areas(self, forum_id: str, year: int) -> tuple[CompetenceArea, ...] | None:
+        row = await self.session.get(CompetenceAreaListRow, (forum_id, year))
+        return tuple(CompetenceArea(a["code"], a["name"]) for a in row.areas) if row else None
+
+    async def set_competence_areas(
+        self, forum_id: str, year: int, areas: tuple[CompetenceArea, ...], by: str, at: datetime
+    ) -> None:
+        row = await self.session.get(CompetenceAreaListRow, (forum_id, year))
+        listed = [{"code": a.code, "name": a.name} for a in areas]
+        if row is None:
+            self.session.add(CompetenceAreaListRow(forum_id=forum_id, year=year, areas=listed, set_by=by, set_at=at))
+        else:
+            row.areas, row.set_by, row.set_at = listed, by, at
+        await self.session.flush()
