@@ -183,3 +183,14 @@ class CompetenceAreaListRow(Base):
     areas: Mapped[list] = mapped_column(JSON)
     set_by: Mapped[str | None] = mapped_column(String(64))
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AppSecretRow(Base):
+    """A secret the bot made for itself (for example the key that signs
+    download links), kept here so that every replica and restart shares it."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.needs.competence_areas import CompetenceArea
@@ -14,6 +14,7 @@ from storage.models import (
     NeedsReportRevisionRow,
     NeedsReportRow,
     NeedsReportStatusRow,
+    OrganisationRow,
 )
 
 
@@ -193,3 +194,108 @@ class NeedsReportRepository:
         else:
             row.areas, row.set_by, row.set_at = listed, by, at
         await self.session.flush()
+
+    # the overview and the export: figures and rows of sent reports
+
+    async def figures_by_organisation(
+        self, forum_id: str, years: list[int], statuses: tuple[Status, ...]
+    ) -> list[tuple[int, str, str, int, int, int]]:
+        """(year, organisation id, organisation name, count, applied, granted)
+        for the reports in ``statuses``, one row per year and organisation,
+        summed in the database. Organisations no longer on the roster keep
+        their name here."""
+        applied = func.coalesce(func.sum(NeedsReportRow.amount_applied), 0)
+        granted = func.coalesce(func.sum(NeedsReportRow.granted_amount), 0)
+        rows = await self.session.execute(
+            select(
+                NeedsReportRow.year,
+                NeedsReportRow.organisation_id,
+                OrganisationRow.name,
+                func.count(),
+                applied,
+                granted,
+            )
+            .join(
+                OrganisationRow,
+                and_(
+                    OrganisationRow.forum_id == NeedsReportRow.forum_id,
+                    OrganisationRow.id == NeedsReportRow.organisation_id,
+                ),
+            )
+            .where(
+                NeedsReportRow.forum_id == forum_id,
+                NeedsReportRow.year.in_(years),
+                NeedsReportRow.status.in_([s.value for s in statuses]),
+            )
+            .group_by(NeedsReportRow.year, NeedsReportRow.organisation_id, OrganisationRow.name)
+        )
+        # PostgreSQL sums BIGINT as NUMERIC: back to int.
+        return [(y, o, name, int(n), int(a), int(g)) for y, o, name, n, a, g in rows]
+
+    async def area_lines(
+        self, forum_id: str, year: int, statuses: tuple[Status, ...]
+    ) -> list[tuple[list[str], int | None, int | None]]:
+        """(competence area codes, applied, granted) of each report in
+        ``statuses``: the areas are a JSON list, summed by the caller."""
+        rows = await self.session.execute(
+            select(NeedsReportRow.competence_areas, NeedsReportRow.amount_applied, NeedsReportRow.granted_amount)
+            .where(
+                NeedsReportRow.forum_id == forum_id,
+                NeedsReportRow.year == year,
+                NeedsReportRow.status.in_([s.value for s in statuses]),
+            )
+        )
+        return [(list(areas or []), applied, granted) for areas, applied, granted in rows]
+
+    async def with_organisation_names(
+        self, forum_id: str, year: int, statuses: tuple[Status, ...]
+    ) -> list[tuple[NeedsReport, str]]:
+        """The year's reports in ``statuses`` with their organisation's name,
+        by number; without the draft, which nobody else should see."""
+        rows = await self.session.execute(
+            select(
+                NeedsReportRow.id,
+                NeedsReportRow.organisation_id,
+                NeedsReportRow.number,
+                NeedsReportRow.status,
+                NeedsReportRow.fields,
+                NeedsReportRow.version,
+                NeedsReportRow.granted_amount,
+                NeedsReportRow.updated_at,
+                NeedsReportRow.submitted_at,
+                OrganisationRow.name,
+            )
+            .join(
+                OrganisationRow,
+                and_(
+                    OrganisationRow.forum_id == NeedsReportRow.forum_id,
+                    OrganisationRow.id == NeedsReportRow.organisation_id,
+                ),
+            )
+            .where(
+                NeedsReportRow.forum_id == forum_id,
+                NeedsReportRow.year == year,
+                NeedsReportRow.status.in_([s.value for s in statuses]),
+            )
+            .order_by(NeedsReportRow.number, NeedsReportRow.id)
+        )
+        return [
+            (
+                NeedsReport(
+                    id=r.id,
+                    forum_id=forum_id,
+                    organisation_id=r.organisation_id,
+                    year=year,
+                    status=Status(r.status),
+                    fields=dict(r.fields or {}),
+                    draft=None,
+                    version=r.version,
+                    number=r.number,
+                    granted_amount=r.granted_amount,
+                    updated_at=r.updated_at,
+                    submitted_at=r.submitted_at,
+                ),
+                r.name,
+            )
+            for r in rows
+        ]

@@ -11,6 +11,7 @@ from storage.repositories import (
     RosterRepository,
     RosterSync,
 )
+from storage.secrets import SecretRepository
 
 
 class UnitOfWork:
@@ -29,6 +30,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.roster_sync = RosterSync(self.session)
         self.needs_reports = NeedsReportRepository(self.session)
+        self.secrets = SecretRepository(self.session)
         return self
 
     async def __aexit__(self, *exc) -> None:

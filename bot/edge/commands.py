@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.edge import activity, views
+from bot.edge import activity, needs, views
 from bot.edge.card_actions import RunCommand, read_data
 from bot.edge.turn import Turn
 from bot.forum.roster import Actor, Refused
@@ -50,6 +50,11 @@ def _statsforvalter(actor: Actor) -> bool:
     return actor.is_statsforvalter
 
 
+def _reports_needs(actor: Actor) -> bool:
+    organisation = actor.organisation
+    return actor.is_statsforvalter or bool(actor.holds_seat and organisation and organisation.submits_needs)
+
+
 @dataclass(frozen=True)
 class Command:
     key: str  # names its texts in bot.i18n
@@ -61,6 +66,8 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("hjelp", "hjelp", ("help",), show_help),
+    Command("behovsmelding", "behovsmelding", ("needs report",), needs.start_needs_report, offered_to=_reports_needs),
+    Command("mine", "mine behovsmeldinger", ("my needs reports",), needs.list_needs_reports, offered_to=_reports_needs),
     Command("medlemmer", "medlemmer", ("members", "roster"), show_roster),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
 )
@@ -106,4 +113,5 @@ async def press_command_button(turn: Turn, data: dict) -> str:
 # returns the short message Teams shows the one who pressed.
 VERBS = {
     "command": press_command_button,
+    **needs.VERBS,
 }

@@ -407,7 +407,25 @@ def machine() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": versions,
+        "code": code_version(),
     }
+
+
+def code_version() -> str:
+    """The commit measured, and whether the work tree differs from it: the
+    figures belong to the code as it was, not to a commit message."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if not commit:
+        return "unknown"
+    return f"{commit} + uncommitted changes" if dirty else commit
 
 
 def loadavg() -> str:
@@ -461,6 +479,7 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path) 
     print(f"machine   {m['cpus']} CPUs ({m['cpus_usable']} usable), {m['cpu_model'] or 'unknown CPU'}")
     print(f"          Python {m['python']}, {m['platform']}")
     print("packages  " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
+    print(f"code      {m['code']}")
     if "postgresql" in kinds:
         result["machine"]["postgresql"] = await postgres_version()
         print(f"          PostgreSQL server {result['machine']['postgresql']} on {make_url(POSTGRES_URL).host}")

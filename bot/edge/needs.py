@@ -1,0 +1,279 @@
+"""Needs reports in Teams: the commands and the form's buttons, one
+function each. The rules are in bot.forum.needs.service."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.edge import views
+from bot.edge.card_actions import read_data
+from bot.edge.needs_views import NeedsViews, nok, status_name, when
+from bot.edge.turn import Turn
+from bot.forum.needs import service
+from bot.forum.needs.form import FIELDS, Field as FormField, Invalid
+from bot.forum.needs.report import OPEN_FOR_CHANGE, NeedsReport, Status
+from bot.forum.roster import Refused
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ReportRef(_Data):
+    report_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class GoTo(ReportRef):
+    step: int = Field(ge=1, le=service.SUMMARY_STEP)
+
+
+class Save(GoTo):
+    version: int = Field(ge=1)
+    forward: bool
+    shown: dict = Field(default_factory=dict)
+
+
+class Send(ReportRef):
+    version: int = Field(ge=1)
+
+
+class Decide(ReportRef):
+    status: Status
+
+
+def _read(model: type[_Data], data: dict):
+    parsed = read_data(model, data)
+    if parsed is None:
+        raise Refused("bad_card_data")
+    return parsed
+
+
+async def _views(turn: Turn, report: NeedsReport | None = None) -> NeedsViews:
+    roster = await turn.uow.roster.roster(turn.actor.forum)
+    year = report.year if report else service.forum_year(turn.actor, turn.clock())
+    areas = await service.competence_areas(turn.uow, turn.actor.forum.id, year)
+    offered = await service.submitting_organisations(turn.uow, turn.actor)
+    return NeedsViews(
+        turn.lang,
+        {o.id: o.name for o in roster.organisations},
+        {o.id: o.name for o in offered},
+        {a.code: a.name for a in areas},
+    )
+
+
+async def _name(turn: Turn, aad: str | None) -> str:
+    people = await turn.uow.roster.people_with_aad(aad) if aad else []
+    return views.md(people[0][1].name) if people else turn.t("needs_someone")
+
+
+def _forum_member(turn: Turn) -> None:
+    if turn.actor.forum is None:
+        raise Refused("not_in_roster")
+
+
+# --- commands ---------------------------------------------------------------
+
+
+async def start_needs_report(turn: Turn) -> None:
+    """`behovsmelding`: resume a draft, or begin a new report."""
+    _forum_member(turn)
+    drafts = await service.open_drafts(turn.uow, turn.actor)
+    v = await _views(turn)
+    if drafts:
+        card = v.report_list(drafts, turn.t("needs_drafts_title"), lambda r: False)
+    else:
+        card = v.form(await service.start(turn.uow, turn.actor, turn.clock()))
+    await turn.reply(card)
+
+
+async def list_needs_reports(turn: Turn) -> None:
+    """`mine behovsmeldinger`: the organisation's reports, newest first."""
+    _forum_member(turn)
+    organisations = await service.submitting_organisations(turn.uow, turn.actor)
+    if not organisations:
+        raise Refused("needs_no_organisation")
+    reports = await turn.uow.needs_reports.of_organisations(turn.actor.forum.id, [o.id for o in organisations])
+    names = ", ".join(views.md(o.name) for o in organisations) if len(organisations) <= 2 else turn.actor.forum.name
+    await turn.reply(
+        (await _views(turn)).report_list(
+            reports[:25], turn.t("needs_list_title", organisations=names), lambda r: r.status in OPEN_FOR_CHANGE
+        )
+    )
+
+
+# --- the form's buttons -----------------------------------------------------
+
+
+async def press_new(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    report = await service.start(turn.uow, turn.actor, turn.clock())
+    return (await _views(turn, report)).form(report)
+
+
+async def press_resume(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id)
+    return (await _views(turn, report)).form(report)
+
+
+async def press_goto(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    request = _read(GoTo, data)
+    report = await service.edit(turn.uow, turn.actor, request.report_id)
+    return (await _views(turn, report)).form(report, step=request.step)
+
+
+async def press_save(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    request = _read(Save, data)
+    # The inputs arrive merged into the action's data, beside our own keys.
+    entered = {k: v for k, v in data.items() if k in FIELDS}
+    outcome = await service.save_step(
+        turn.uow,
+        turn.actor,
+        service.SaveStep(request.report_id, request.step, request.version, request.shown, entered, request.forward),
+        turn.clock(),
+    )
+    named = {
+        field: (theirs, await _name(turn, who)) for field, (theirs, who) in outcome.conflicts.items()
+    }
+    outcome.conflicts = named
+    return (await _views(turn, outcome.report)).form(outcome.report, outcome)
+
+
+async def press_send(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    request = _read(Send, data)
+    sent = await service.submit(turn.uow, turn.actor, request.report_id, request.version, turn.clock())
+    report = sent.report
+    v = await _views(turn, report)
+    organisation = v.organisations.get(report.organisation_id, report.organisation_id)
+    if not sent.already:
+        key = "needs_channel_title" if sent.first_time else "needs_channel_changed_title"
+        await turn.post_to_forum_channel(
+            views.notice(
+                turn.t(key, reference=report.reference),
+                turn.t(
+                    "needs_channel_text",
+                    organisation=views.md(organisation),
+                    title=views.md(report.fields.get("title", "")),
+                    amount=nok(turn.lang, report.fields.get("amount_applied")),
+                ),
+            )
+        )
+    return v.report(
+        report,
+        organisation,
+        title=turn.t("needs_receipt_title" if sent.first_time or sent.already else "needs_receipt_changes_title"),
+        note=turn.t("needs_receipt_text", reference=report.reference),
+    )
+
+
+async def press_cancel(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id)
+    question = "needs_confirm_cancel_changes" if report.reference else "needs_confirm_cancel"
+    v = await _views(turn, report)
+    return v.confirm(
+        turn.t(question), ("needs_yes_discard", "needs.cancel.confirm"), ("needs_no_continue", "needs.resume"), report.id
+    )
+
+
+async def press_cancel_confirmed(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    report = await service.cancel_draft(turn.uow, turn.actor, _read(ReportRef, data).report_id)
+    key = "needs_discarded_changes" if report.reference else "needs_discarded"
+    return views.notice(turn.t(key), "")
+
+
+async def press_view(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    report = await turn.uow.needs_reports.get(turn.actor.forum.id, _read(ReportRef, data).report_id)
+    if report is None or report.status is Status.DRAFT:
+        raise Refused("needs_unknown_report")
+    return await _report_card(turn, report)
+
+
+async def _report_card(turn: Turn, report: NeedsReport, note: str = "") -> dict:
+    v = await _views(turn, report)
+    tz = turn.actor.forum.timezone
+    history = [
+        turn.t("needs_revision", revision=number, who=await _name(turn, by), when=when(at, tz))
+        for number, by, at in await turn.uow.needs_reports.revisions(report.id)
+    ]
+    history += [
+        turn.t(
+            "needs_status_change",
+            when=when(change.at, tz),
+            status=status_name(turn.lang, Status(change.to_status)),
+            who=await _name(turn, change.by),
+        )
+        for change in await turn.uow.needs_reports.status_changes(report.id)
+    ]
+    actor = turn.actor
+    own = actor.holds_seat and actor.organisation and actor.organisation.id == report.organisation_id
+    actions = []
+    if report.status in OPEN_FOR_CHANGE and (own or actor.is_statsforvalter):
+        actions = [
+            {"title": turn.t("needs_edit"), "verb": "needs.edit", "data": {"report_id": report.id}},
+            {"title": turn.t("needs_withdraw"), "verb": "needs.withdraw", "data": {"report_id": report.id}},
+        ]
+    return v.report(
+        report,
+        v.organisations.get(report.organisation_id, report.organisation_id),
+        note=note,
+        history=history,
+        decide=actor.is_statsforvalter,
+        actions=actions,
+    )
+
+
+async def press_withdraw(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id)
+    v = await _views(turn, report)
+    return v.confirm(
+        turn.t("needs_confirm_withdraw", reference=report.reference),
+        ("needs_yes_withdraw", "needs.withdraw.confirm"),
+        ("needs_no_keep", "needs.view"),
+        report.id,
+    )
+
+
+async def press_withdraw_confirmed(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    report = await service.withdraw(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
+    return await _report_card(turn, report, turn.t("needs_withdrawn", reference=report.reference))
+
+
+_GRANTED = FormField("granted_amount", "whole", low=0, high=100_000_000)
+
+
+async def press_decide(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    request = _read(Decide, data)
+    granted = None
+    if request.status is Status.GRANTED:
+        try:
+            granted = _GRANTED.clean(data.get("granted_amount"))
+        except Invalid:
+            raise Refused("needs_granted_amount_required") from None
+    report = await service.decide(turn.uow, turn.actor, request.report_id, request.status, turn.clock(), granted)
+    note = turn.t("needs_status_set", reference=report.reference, status=status_name(turn.lang, report.status))
+    return await _report_card(turn, report, note)
+
+
+VERBS = {
+    "needs.new": press_new,
+    "needs.resume": press_resume,
+    "needs.edit": press_resume,
+    "needs.goto": press_goto,
+    "needs.save": press_save,
+    "needs.submit": press_send,
+    "needs.cancel": press_cancel,
+    "needs.cancel.confirm": press_cancel_confirmed,
+    "needs.view": press_view,
+    "needs.withdraw": press_withdraw,
+    "needs.withdraw.confirm": press_withdraw_confirmed,
+    "needs.decide": press_decide,
+}

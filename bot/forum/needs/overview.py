@@ -1,0 +1,139 @@
+"""The overview of a year's needs reports: how many, how much applied for
+and how much granted, per competence area and per organisation; who has
+not sent anything yet; and the same figures for the years before.
+
+Only sent reports count: from submitted to reported. Drafts and withdrawn
+reports do not. A report may fall within several competence areas and is
+then counted in each of them, so the areas add up to more than the total."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from bot.forum.needs.report import Status
+from bot.forum.needs.service import competence_areas
+from bot.forum.roster import Forum, Organisation
+
+SENT: tuple[Status, ...] = (
+    Status.SUBMITTED,
+    Status.PRIORITISED,
+    Status.NOT_PRIORITISED,
+    Status.GRANTED,
+    Status.REPORTED,
+)
+MAX_YEARS_BACK = 10
+
+
+@dataclass(frozen=True)
+class Figures:
+    count: int = 0
+    applied: int = 0  # NOK
+    granted: int = 0  # NOK
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(self.count + other.count, self.applied + other.applied, self.granted + other.granted)
+
+
+NOTHING = Figures()
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    code: str
+    name: str
+    figures: Figures
+    # False for a code the year's list does not have (the list was changed
+    # after reports were sent); its name is then the code.
+    listed: bool = True
+
+
+@dataclass(frozen=True)
+class OrganisationFigures:
+    id: str
+    name: str
+    figures: Figures  # the year's
+    earlier: tuple[Figures, ...]  # one per Overview.earlier_years, in that order
+
+
+@dataclass(frozen=True)
+class Overview:
+    forum: Forum
+    year: int
+    total: Figures
+    areas: tuple[AreaFigures, ...]
+    organisations: tuple[OrganisationFigures, ...]
+    # Organisations that report needs and have sent nothing for the year.
+    missing: tuple[Organisation, ...]
+    # The years before, newest first; only years with sent reports.
+    earlier_years: tuple[int, ...]
+    earlier_totals: tuple[Figures, ...]
+    # Reports counted in more than one competence area.
+    in_several_areas: int
+
+
+async def overview(uow, forum: Forum, year: int, years_back: int = 3) -> Overview:
+    """The overview of ``year`` beside up to ``years_back`` years before it.
+
+    The organisations listed are the roster's organisations that report
+    needs, in roster order, and any other organisation with sent reports
+    in the years shown (one that left the roster keeps its name)."""
+    years_back = max(0, min(years_back, MAX_YEARS_BACK))
+    earlier = [year - n for n in range(1, years_back + 1)]
+    rows = await uow.needs_reports.figures_by_organisation(forum.id, [year, *earlier], SENT)
+    roster = await uow.roster.roster(forum)
+    listed = await competence_areas(uow, forum.id, year)
+    area_rows = await uow.needs_reports.area_lines(forum.id, year, SENT)
+
+    by_year_org: dict[tuple[int, str], Figures] = {}
+    names: dict[str, str] = {}
+    for y, organisation_id, name, count, applied, granted in rows:
+        by_year_org[(y, organisation_id)] = Figures(count, applied, granted)
+        names[organisation_id] = name
+    earlier_years = tuple(y for y in earlier if any(key[0] == y for key in by_year_org))
+
+    order = [o.id for o in roster.organisations if o.submits_needs or o.id in names]
+    on_roster = {o.id: o for o in roster.organisations}
+    order += sorted((i for i in names if i not in order), key=lambda i: names[i].lower())
+    organisations = tuple(
+        OrganisationFigures(
+            organisation_id,
+            on_roster[organisation_id].name if organisation_id in on_roster else names[organisation_id],
+            by_year_org.get((year, organisation_id), NOTHING),
+            tuple(by_year_org.get((y, organisation_id), NOTHING) for y in earlier_years),
+        )
+        for organisation_id in order
+    )
+
+    def total_of(y: int) -> Figures:
+        return sum((f for (fy, _), f in by_year_org.items() if fy == y), NOTHING)
+
+    return Overview(
+        forum=forum,
+        year=year,
+        total=total_of(year),
+        areas=_areas(listed, area_rows),
+        organisations=organisations,
+        missing=tuple(
+            o for o in roster.organisations if o.submits_needs and (year, o.id) not in by_year_org
+        ),
+        earlier_years=earlier_years,
+        earlier_totals=tuple(total_of(y) for y in earlier_years),
+        in_several_areas=sum(1 for codes, _, _ in area_rows if len(set(codes)) > 1),
+    )
+
+
+def _areas(listed, area_rows) -> tuple[AreaFigures, ...]:
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for codes, applied, granted in area_rows:
+        for code in dict.fromkeys(codes):  # each area once per report
+            figures = sums[code]
+            figures[0] += 1
+            figures[1] += applied or 0
+            figures[2] += granted or 0
+    known = {a.code for a in listed}
+    result = [AreaFigures(a.code, a.name, Figures(*sums.get(a.code, (0, 0, 0)))) for a in listed]
+    result += [
+        AreaFigures(code, code, Figures(*sums[code]), listed=False) for code in sorted(sums) if code not in known
+    ]
+    return tuple(result)

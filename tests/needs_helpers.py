@@ -1,0 +1,101 @@
+"""Filling in needs-report cards as a person in Teams would."""
+
+from __future__ import annotations
+
+from tests.test_conversation import only_card
+
+STEP_1 = {
+    "title": "Vurdering for læring i modulstrukturert opplæring",
+    "education": "norskopplaering,videregaende",
+    "competence_areas": "modulstruktur,vurdering-for-laering",
+    "target_groups": "laerere,ledere",
+}
+STEP_2 = {
+    "local_need": "Lærerne ber om felles praksis for vurdering i moduler.",
+    "mapping": "Spørreundersøkelse blant 120 lærere i nettverket, høsten 2026.",
+    "anchored": "true",
+    "anchoring": "Drøftet med tillitsvalgte i Utdanningsforbundet og i ledermøtet.",
+    "partner": "Høgskolen i Østfold",
+    "lecturers": "",
+}
+STEP_3 = {
+    "municipalities": "Fredrikstad, Sarpsborg, Halden",
+    "participants": "80",
+    "period_start": "2027-01-10",
+    "period_end": "2027-06-20",
+    "amount_applied": "450 000",
+    "own_contribution": "50000",
+    "contact_name": "Ada Fiktiv",
+    "contact_email": "ada@example.org",
+    "contact_phone": "",
+}
+
+
+def card_of(body: dict) -> dict:
+    assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive", body
+    return body["value"]
+
+
+def message_of(body: dict) -> str:
+    assert body["type"] == "application/vnd.microsoft.activity.message", body
+    return body["value"]
+
+
+def actions(card: dict) -> dict[str, tuple[str, dict]]:
+    """Every Action.Execute on the card: title -> (verb, data)."""
+    found: dict[str, tuple[str, dict]] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                found[node["title"]] = (node["verb"], node.get("data") or {})
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
+def inputs(card: dict) -> dict[str, str]:
+    """The card's inputs and the values they show."""
+    found: dict[str, str] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input."):
+                found[node["id"]] = node.get("value", "")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
+async def press(forum, user, card: dict, title: str, typed: dict | None = None, **where) -> dict:
+    """Press a button; Teams sends the card's inputs (as shown, with what
+    was typed over them) merged into the button's data."""
+    verb, data = actions(card)[title]
+    return (await forum.press(user, verb, {**data, **inputs(card), **(typed or {})}, **where))[0]
+
+
+async def begin(forum, user) -> dict:
+    return only_card(await forum.say(user, "behovsmelding"))
+
+
+async def fill_in(forum, user, card: dict | None = None) -> dict:
+    """From the first step to the summary, with good values throughout."""
+    card = card or await begin(forum, user)
+    for values in (STEP_1, STEP_2, STEP_3):
+        card = card_of(await press(forum, user, card, "Lagre og gå videre", values))
+    return card
+
+
+async def send_new_report(forum, user) -> dict:
+    summary = await fill_in(forum, user)
+    return card_of(await press(forum, user, summary, "Send behovsmeldingen"))
