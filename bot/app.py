@@ -10,6 +10,7 @@ from sqlalchemy import text as sql
 from bot.config import Settings
 from bot.edge.adapter import make_adapter
 from bot.edge.bot import ForumBot
+from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.http import MessagesEndpoint
 from bot.forum.config_file import load_forum_config
 from storage.database import create_engine, session_factory
@@ -52,9 +53,14 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     async def dispose(_: web.Application) -> None:
         await engine.dispose()
 
+    downloads = await make_downloads(settings.export_signing_key, settings.base_url, uow)
+    bot = ForumBot(uow, settings.app_id, downloads=downloads)
+
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post("/api/messages", MessagesEndpoint(make_adapter(settings), ForumBot(uow, settings.app_id)).handle)
+    app.router.add_post("/api/messages", MessagesEndpoint(make_adapter(settings), bot).handle)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/exports/{token}", downloads.handle)
+    app[DOWNLOADS] = downloads
     app.on_cleanup.append(dispose)
     app[UOW] = uow
     return app

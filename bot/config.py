@@ -21,10 +21,16 @@ class Settings:
     app_password: str = ""
     app_tenant_id: str = ""
     app_type: str = "SingleTenant"
+    public_base_url: str = ""  # where people reach the bot's web server, for download links
+    export_signing_key: str = ""  # empty: a key kept in the database
 
     @property
     def authenticated(self) -> bool:
         return bool(self.app_id)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://localhost:{self.port}").rstrip("/")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -38,4 +44,6 @@ class Settings:
             app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
             app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
             app_type=env.get("MICROSOFT_APP_TYPE") or "SingleTenant",
+            public_base_url=env.get("PUBLIC_BASE_URL", ""),
+            export_signing_key=env.get("EXPORT_SIGNING_KEY", ""),
         )

@@ -25,10 +25,13 @@ def utcnow() -> datetime:
 
 
 class ForumBot(ActivityHandler):
-    def __init__(self, uow_factory: Callable, app_id: str = "", clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, uow_factory: Callable, app_id: str = "", clock: Callable[[], datetime] = utcnow, downloads=None
+    ) -> None:
         self._uow = uow_factory
         self._app_id = app_id
         self._clock = clock
+        self._downloads = downloads
 
     # Messages: typed commands ------------------------------------------
 
@@ -113,7 +116,10 @@ class ForumBot(ActivityHandler):
             email_lookup=email_of_sender,
         )
         await self._remember_conversation(uow, context, team)
-        return Turn(context, who, language_of(activity.locale(incoming)), uow, self._clock, self._app_id)
+        return Turn(
+            context, who, language_of(activity.locale(incoming)), uow, self._clock, self._app_id,
+            downloads=self._downloads,
+        )
 
     async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:
         incoming = context.activity

@@ -23,6 +23,7 @@ class Turn:
     clock: Callable[[], datetime]
     app_id: str = ""
     args: str = ""
+    downloads: object = None  # bot.edge.downloads.Downloads: signed links to files
 
     @property
     def actor(self) -> Actor:

@@ -126,7 +126,8 @@ async def options(uow, actor: Actor, report: NeedsReport) -> dict[str, tuple[str
 
 async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> StepOutcome:
     """Save what the step holds, even when some of it is wrong, so nothing
-    typed is lost; move on only when all of it is right.
+    typed is lost; move on only when all of it is right (going back is
+    always allowed).
 
     Representative and deputy may work on the same draft. A field changed
     by both since the card was made is not overwritten silently: the other
@@ -154,7 +155,8 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
     else:
         raise Refused("needs_busy")
 
-    if check.errors or conflicts:
+    # Back never blocks on what is still missing; a conflict always stays.
+    if conflicts or (check.errors and command.forward):
         return StepOutcome(saved, command.step, check.errors, conflicts, command.entered)
     step = command.step + 1 if command.forward else max(1, command.step - 1)
     return StepOutcome(saved, step)

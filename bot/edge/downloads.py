@@ -1,0 +1,172 @@
+"""Files to download from the bot's own web server, behind signed links.
+
+A link carries what to make (forum, year, kind) and when it was made,
+signed with a key only the bot knows; it works for 15 minutes. A link
+that was changed is refused with 403, an old one with 410. The file is
+made when the link is opened, so it shows the figures of that moment.
+
+The key is ``EXPORT_SIGNING_KEY`` if set, else one the bot made once and
+keeps in the database, so that every replica and every restart accepts
+the links of the others."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from bot.forum.needs import export
+from bot.i18n import EN, NB, text
+
+log = logging.getLogger(__name__)
+
+MAX_AGE_SECONDS = 15 * 60
+NEEDS = "needs"  # a year's needs reports as .xlsx
+KINDS = (NEEDS,)
+SECRET_NAME = "export-signing-key"
+_SALT = "samarbeidsforum-bot/exports"
+_MAX_TOKEN = 400  # ours are about 100 characters
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+class _ClockedSigner(TimestampSigner):
+    """The timestamp signer, with the clock handed in (tests turn it)."""
+
+    def __init__(self, *args, clock: Callable[[], float] = time.time, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self._clock())
+
+
+class Tampered(Exception):
+    pass
+
+
+class Expired(Exception):
+    pass
+
+
+class Downloads:
+    """Makes the signed links and serves ``GET /exports/{token}``."""
+
+    def __init__(
+        self,
+        secret: str,
+        base_url: str,
+        uow_factory: Callable | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._uow = uow_factory
+        self._clock = clock
+        self._serializer = URLSafeTimedSerializer(
+            secret,
+            salt=_SALT,
+            signer=_ClockedSigner,
+            signer_kwargs={"clock": clock, "digest_method": hashlib.sha256},
+        )
+
+    # links -----------------------------------------------------------------
+
+    def token(self, forum_id: str, year: int, kind: str) -> str:
+        return self._serializer.dumps([forum_id, year, kind])
+
+    def link(self, forum_id: str, year: int, kind: str = NEEDS) -> str:
+        return f"{self.base_url}/exports/{self.token(forum_id, year, kind)}"
+
+    def expires_at(self) -> datetime:
+        """When a link made now stops working."""
+        return datetime.fromtimestamp(int(self._clock()) + MAX_AGE_SECONDS, UTC)
+
+    def read(self, token: str) -> tuple[str, int, str]:
+        """(forum id, year, kind) of a link made here less than 15 minutes ago."""
+        if len(token) > _MAX_TOKEN:
+            raise Tampered
+        try:
+            payload = self._serializer.loads(token, max_age=MAX_AGE_SECONDS)
+        except SignatureExpired:
+            raise Expired from None
+        except BadData:
+            raise Tampered from None
+        match payload:
+            case [str(forum_id), int(year), str(kind)] if kind in KINDS and MIN_YEAR <= year <= MAX_YEAR:
+                return forum_id, year, kind
+        raise Tampered  # signed by us but not a payload we make: a changed key or code
+
+    # serving ---------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            forum_id, year, kind = self.read(request.match_info["token"])
+        except Expired:
+            return _page(410, "download_expired")
+        except Tampered:
+            log.warning("refused a download link that is not ours (from %s)", request.remote)
+            return _page(403, "download_tampered")
+
+        async with self._uow() as uow:
+            forum = await uow.forums.get(forum_id)
+            if forum is None:
+                return _page(404, "download_gone")
+            gathered = await export.gather(uow, forum, year)
+        made_at = datetime.fromtimestamp(self._clock(), UTC)
+        body = await asyncio.to_thread(export.workbook, gathered, made_at)
+        log.info("download of %s %s for forum %s (%d reports)", kind, year, forum_id, len(gathered.reports))
+        return web.Response(
+            body=body,
+            content_type=export.CONTENT_TYPE,
+            headers={
+                "Content-Disposition": f'attachment; filename="{export.filename(year)}"',
+                **_PRIVATE,
+            },
+        )
+
+
+_PRIVATE = {
+    # Personal data: no caches, no referrer leaking the link onwards.
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def _page(status: int, key: str) -> web.Response:
+    """A short page in Norwegian and English: a browser opened the link."""
+    nb_title, en_title = text(NB, f"{key}_title"), text(EN, f"{key}_title")
+    body = (
+        '<!doctype html>\n<html lang="nb">\n<head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(nb_title)} / {html.escape(en_title)}</title></head>\n<body>\n"
+        f"<h1>{html.escape(nb_title)}</h1>\n<p>{html.escape(text(NB, key))}</p>\n"
+        f'<h1 lang="en">{html.escape(en_title)}</h1>\n<p lang="en">{html.escape(text(EN, key))}</p>\n'
+        "</body>\n</html>\n"
+    )
+    return web.Response(
+        status=status,
+        text=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers={**_PRIVATE, "Content-Security-Policy": "default-src 'none'"},
+    )
+
+
+DOWNLOADS = web.AppKey("downloads", Downloads)
+
+
+async def make_downloads(secret: str, base_url: str, uow_factory: Callable) -> Downloads:
+    """With ``secret`` (the operator's key) or else the one kept in the database."""
+    if not secret:
+        async with uow_factory() as uow:
+            secret = await uow.secrets.get_or_create(SECRET_NAME, datetime.now(UTC))
+    elif len(secret) < 32:
+        log.warning("EXPORT_SIGNING_KEY is short (%d characters): use at least 32 random ones", len(secret))
+    return Downloads(secret, base_url, uow_factory)

@@ -1,0 +1,236 @@
+"""A year's needs reports as an Excel workbook: one row per sent report,
+and a summary sheet with the overview's figures.
+
+Everything typed by people goes in as text, never as a formula: a title
+that starts with "=" stays a title."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from bot.forum.needs.overview import SENT, Overview, overview
+from bot.forum.needs.report import NeedsReport
+from bot.forum.roster import Forum
+from bot.i18n import NB, TEXTS, text
+
+REPORTS_SHEET = "Behovsmeldinger"
+SUMMARY_SHEET = "Sammendrag"
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_DATE = "dd.mm.yyyy"
+_MOMENT = "dd.mm.yyyy hh:mm"
+_NOK = "#,##0"
+
+
+def filename(year: int) -> str:
+    return f"behovsmeldinger-{year}.xlsx"
+
+
+@dataclass(frozen=True)
+class Export:
+    summary: Overview
+    reports: list[tuple[NeedsReport, str]]  # with the organisation's name
+
+
+async def gather(uow, forum: Forum, year: int) -> Export:
+    """What the workbook shows, read in one unit of work."""
+    summary = await overview(uow, forum, year)
+    reports = await uow.needs_reports.with_organisation_names(forum.id, year, SENT)
+    return Export(summary, reports)
+
+
+def workbook(export: Export, made_at: datetime, lang: str = "nb") -> bytes:
+    """The .xlsx file. Plain CPU work: run it off the event loop."""
+    book = Workbook(write_only=True)
+    _reports_sheet(book, export, lang)
+    _summary_sheet(book, export.summary, made_at, lang)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- cells ----------------------------------------------------------------
+
+
+class _Cells:
+    def __init__(self, sheet) -> None:
+        self.sheet = sheet
+        self._bold = Font(bold=True)
+
+    def text(self, value: object, bold: bool = False) -> WriteOnlyCell | None:
+        if value is None or value == "":
+            return None
+        cell = WriteOnlyCell(self.sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        cell.data_type = "s"  # never a formula, whatever it starts with
+        if bold:
+            cell.font = self._bold
+        return cell
+
+    def number(self, value: object, format: str = _NOK) -> WriteOnlyCell | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            return self.text(value)
+        cell = WriteOnlyCell(self.sheet, value=int(value))
+        cell.number_format = format
+        return cell
+
+    def moment(self, value: datetime | date | None, format: str) -> WriteOnlyCell | None:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell.number_format = format
+        return cell
+
+    def heading(self, values: list[str]) -> list:
+        return [self.text(v, bold=True) for v in values]
+
+
+def _widths(sheet, widths: list[int]) -> None:
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _iso_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite gives back UTC without a zone
+        moment = moment.replace(tzinfo=UTC)
+    # Excel has no time zones: the local wall-clock time, said in the heading.
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+# --- the sheets -----------------------------------------------------------
+
+
+def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
+    sheet = book.create_sheet(REPORTS_SHEET)
+    cells = _Cells(sheet)
+    forum = export.summary.forum
+    zone = ZoneInfo(forum.timezone)
+    area_names = {a.code: a.name for a in export.summary.areas}
+
+    def t(key: str, **params: object) -> str:
+        return text(lang, key, **params)
+
+    headings = [
+        t("xlsx_reference"),
+        t("field_organisation_id"),
+        t("field_title"),
+        t("field_education"),
+        t("field_competence_areas"),
+        t("field_target_groups"),
+        t("field_participants"),
+        t("field_period_start"),
+        t("field_period_end"),
+        t("field_amount_applied"),
+        t("field_own_contribution"),
+        t("xlsx_granted"),
+        t("xlsx_status"),
+        t("xlsx_submitted_at", timezone=forum.timezone),
+        t("field_contact_name"),
+        t("field_contact_email"),
+        t("field_contact_phone"),
+    ]
+    _widths(sheet, [13, 32, 40, 30, 50, 18, 10, 12, 12, 14, 14, 14, 15, 17, 24, 30, 16])
+    sheet.freeze_panes = "C2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(export.reports) + 1}"
+    sheet.append(cells.heading(headings))
+
+    def names(key_prefix: str, codes: object) -> str:
+        codes = [c for c in codes or [] if isinstance(c, str)] if isinstance(codes, list) else []
+        return ", ".join(t(key_prefix + c) if key_prefix + c in TEXTS[NB] else c for c in codes)
+
+    for report, organisation in export.reports:
+        f = report.fields
+        sheet.append(
+            [
+                cells.text(report.reference),
+                cells.text(organisation),
+                cells.text(f.get("title")),
+                cells.text(names("education_", f.get("education"))),
+                cells.text("; ".join(area_names.get(c, c) for c in f.get("competence_areas") or [] if isinstance(c, str))),
+                cells.text(names("target_", f.get("target_groups"))),
+                cells.number(f.get("participants"), "0"),
+                cells.moment(_iso_date(f.get("period_start")), _DATE),
+                cells.moment(_iso_date(f.get("period_end")), _DATE),
+                cells.number(f.get("amount_applied")),
+                cells.number(f.get("own_contribution")),
+                cells.number(report.granted_amount),
+                cells.text(t(f"status_{report.status.value}")),
+                cells.moment(_local(report.submitted_at, zone), _MOMENT),
+                cells.text(f.get("contact_name")),
+                cells.text(f.get("contact_email")),
+                cells.text(f.get("contact_phone")),
+            ]
+        )
+
+
+def _summary_sheet(book: Workbook, summary: Overview, made_at: datetime, lang: str) -> None:
+    sheet = book.create_sheet(SUMMARY_SHEET)
+    cells = _Cells(sheet)
+    zone = ZoneInfo(summary.forum.timezone)
+    years = (summary.year, *summary.earlier_years)
+
+    def t(key: str, **params: object) -> str:
+        return text(lang, key, **params)
+
+    def figures(f) -> list:
+        return [cells.number(f.count, "0"), cells.number(f.applied), cells.number(f.granted)]
+
+    _widths(sheet, [60] + [14] * (3 * len(years)))
+    made = made_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+    sheet.append([cells.text(t("xlsx_title", year=summary.year, forum=summary.forum.name), bold=True)])
+    sheet.append([cells.text(t("xlsx_made", when=made, timezone=summary.forum.timezone))])
+    sheet.append([])
+
+    amounts = [t("xlsx_count"), t("xlsx_applied"), t("xlsx_granted")]
+    sheet.append(cells.heading([str(summary.year), *amounts]))
+    sheet.append([cells.text(t("xlsx_total")), *figures(summary.total)])
+    sheet.append([])
+
+    sheet.append(cells.heading([t("overview_areas_title"), *amounts]))
+    for area in summary.areas:
+        name = area.name if area.listed else t("overview_area_unlisted", code=area.code, year=summary.year)
+        sheet.append([cells.text(name), *figures(area.figures)])
+    sheet.append([cells.text(t("overview_areas_note", count=summary.in_several_areas))])
+    sheet.append([])
+
+    per_year = [
+        label
+        for year in years
+        for label in (t("xlsx_year_count", year=year), t("xlsx_year_applied", year=year), t("xlsx_year_granted", year=year))
+    ]
+    sheet.append(cells.heading([t("overview_organisations_title"), *per_year]))
+    for organisation in summary.organisations:
+        row = [cells.text(organisation.name), *figures(organisation.figures)]
+        for f in organisation.earlier:
+            row += figures(f)
+        sheet.append(row)
+    total = [cells.text(t("overview_sum"), bold=True), *figures(summary.total)]
+    for f in summary.earlier_totals:
+        total += figures(f)
+    sheet.append(total)
+    sheet.append([])
+
+    sheet.append(cells.heading([t("overview_missing_title", year=summary.year)]))
+    if summary.missing:
+        for organisation in summary.missing:
+            sheet.append([cells.text(organisation.name)])
+    else:
+        sheet.append([cells.text(t("overview_missing_none"))])
