@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from aiohttp import web
 from sqlalchemy import text as sql
@@ -13,6 +14,7 @@ from bot.edge.bot import ForumBot
 from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.http import MessagesEndpoint
 from bot.forum.config_file import load_forum_config
+from bot.forum.needs.service import seed_competence_areas
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import UnitOfWork
@@ -39,6 +41,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     async with uow() as work:
         for forum in forums:
             await work.roster_sync.apply(forum)
+            await seed_competence_areas(work, forum.id, forum.competence_areas, datetime.now(UTC))
         await work.commit()
 
     async def healthz(_: web.Request) -> web.Response:

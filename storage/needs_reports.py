@@ -299,3 +299,16 @@ class NeedsReportRepository:
             )
             for r in rows
         ]
+
+    async def codes_in_use(self, forum_id: str, year: int) -> set[str]:
+        """Competence areas that any report of the year, sent or draft, has chosen."""
+        rows = await self.session.execute(
+            select(NeedsReportRow.competence_areas, NeedsReportRow.draft).where(
+                NeedsReportRow.forum_id == forum_id, NeedsReportRow.year == year
+            )
+        )
+        used: set[str] = set()
+        for sent, draft in rows:
+            used.update(sent or [])
+            used.update((draft or {}).get("competence_areas") or [])
+        return used

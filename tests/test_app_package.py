@@ -31,6 +31,7 @@ MANIFEST_COMMANDS = (
     "ny avstemning",
     "avstemninger",
     "medlemmer",
+    "kompetanseområder",
     "vedtak",
     "oppsett",
 )

@@ -50,6 +50,10 @@ def _statsforvalter(actor: Actor) -> bool:
     return actor.is_statsforvalter
 
 
+def _in_a_forum(actor: Actor) -> bool:
+    return actor.forum is not None
+
+
 def _reports_needs(actor: Actor) -> bool:
     organisation = actor.organisation
     return actor.is_statsforvalter or bool(actor.holds_seat and organisation and organisation.submits_needs)
@@ -69,6 +73,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("behovsmelding", "behovsmelding", ("needs report",), needs.start_needs_report, offered_to=_reports_needs),
     Command("mine", "mine behovsmeldinger", ("my needs reports",), needs.list_needs_reports, offered_to=_reports_needs),
     Command("medlemmer", "medlemmer", ("members", "roster"), show_roster),
+    Command(
+        "kompetanseomrader", "kompetanseområder", ("competence areas",), needs.show_competence_areas,
+        offered_to=_in_a_forum,
+    ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
 )
 HELP = COMMANDS[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cards import render
+
 from bot.edge import views
 from bot.edge.card_actions import read_data
 from bot.edge.needs_views import NeedsViews, nok, status_name, when
@@ -39,6 +41,11 @@ class Send(ReportRef):
 
 class Decide(ReportRef):
     status: Status
+
+
+class SaveAreas(_Data):
+    year: int = Field(ge=2000, le=2100)
+    areas: str = Field(max_length=10_000)
 
 
 def _read(model: type[_Data], data: dict):
@@ -263,6 +270,47 @@ async def press_decide(turn: Turn, data: dict) -> dict:
     return await _report_card(turn, report, note)
 
 
+# --- the year's competence areas ---------------------------------------------
+
+
+async def show_competence_areas(turn: Turn) -> None:
+    """`kompetanseområder [år]`: the year's list; the Statsforvalter may edit it."""
+    _forum_member(turn)
+    year = service.forum_year(turn.actor, turn.clock())
+    if turn.args:
+        if not turn.args.isdigit() or not 2000 <= int(turn.args) <= 2100:
+            raise Refused("areas_bad_year")
+        year = int(turn.args)
+    await turn.reply(await _areas_card(turn, year))
+
+
+async def press_save_areas(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    request = _read(SaveAreas, data)
+    await service.set_competence_areas(
+        turn.uow, turn.actor, request.year, request.areas.splitlines(), turn.clock()
+    )
+    return await _areas_card(turn, request.year, turn.t("areas_saved", year=request.year))
+
+
+async def _areas_card(turn: Turn, year: int, note: str = "") -> dict:
+    stored = await turn.uow.needs_reports.competence_areas(turn.actor.forum.id, year)
+    areas = stored or await service.competence_areas(turn.uow, turn.actor.forum.id, year)
+    may_edit = turn.actor.is_statsforvalter
+    return render(
+        "competence_areas",
+        {
+            "title": turn.t("areas_title", year=year),
+            "note": note or ("" if stored else turn.t("areas_default_note", year=year)),
+            "areas": [f"{n}\\. {views.md(a.name)}" for n, a in enumerate(areas, start=1)],
+            "may_edit": may_edit,
+            "edit_label": turn.t("areas_edit_label"),
+            "edit_value": "\n".join(a.name for a in areas),
+            "actions": [{"title": turn.t("areas_save", year=year), "data": {"year": year}}] if may_edit else [],
+        },
+    )
+
+
 VERBS = {
     "needs.new": press_new,
     "needs.resume": press_resume,
@@ -276,4 +324,5 @@ VERBS = {
     "needs.withdraw": press_withdraw,
     "needs.withdraw.confirm": press_withdraw_confirmed,
     "needs.decide": press_decide,
+    "areas.save": press_save_areas,
 }

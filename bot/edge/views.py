@@ -27,20 +27,23 @@ def refusal(lang: str, refused: Refused) -> dict:
 
 
 def help_card(actor: Actor, lang: str, commands) -> dict:
+    offered = [
+        {
+            "typed": c.typed,
+            "title": text(lang, f"cmd_{c.key}"),
+            "description": text(lang, f"cmd_{c.key}_desc"),
+        }
+        for c in commands
+    ]
     return render(
         "help",
         {
             "title": text(lang, "help_title"),
             "intro": text(lang, "help_intro"),
             "role": text(lang, "help_role", role=role_text(actor, lang)),
-            "commands": [
-                {
-                    "typed": c.typed,
-                    "title": text(lang, f"cmd_{c.key}"),
-                    "description": text(lang, f"cmd_{c.key}_desc"),
-                }
-                for c in commands
-            ],
+            "commands": offered,
+            # Teams shows at most six buttons side by side: rows of three.
+            "rows": [{"commands": offered[i : i + 3]} for i in range(0, len(offered), 3)],
         },
     )
 

@@ -96,6 +96,21 @@ class OrganisationConfig(_Model):
     seats: Annotated[tuple[SeatConfig, ...], AfterValidator(_non_empty)]
 
 
+def _competence_areas(areas: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+    for year, names in areas.items():
+        if not 2000 <= year <= 2100:
+            raise PydanticCustomError("year", "not a year {value}", {"value": repr(year)})
+        if not names or len(names) > 30:
+            raise PydanticCustomError("areas", "a year needs 1 to 30 competence areas")
+        if len({n.casefold() for n in names}) != len(names):
+            raise PydanticCustomError("areas", "a competence area is listed twice for {value}", {"value": year})
+    return areas
+
+
+# Year -> the names of that year's competence areas (from the allocation letter).
+CompetenceAreas = Annotated[dict[int, tuple[Text, ...]], AfterValidator(_competence_areas)]
+
+
 class ForumConfig(_Model):
     """One forum, flattened from the file's ``forum:`` header and its lists.
 
@@ -107,6 +122,7 @@ class ForumConfig(_Model):
     timezone: TimeZone
     statsforvalter: Annotated[tuple[PersonConfig, ...], AfterValidator(_non_empty)]
     organisations: Annotated[tuple[OrganisationConfig, ...], AfterValidator(_non_empty)]
+    competence_areas: CompetenceAreas = {}
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -124,6 +140,7 @@ class _ForumFile(_Model):
     forum: _Header
     statsforvalter: Annotated[tuple[PersonConfig, ...], AfterValidator(_non_empty)]
     organisations: Annotated[tuple[OrganisationConfig, ...], AfterValidator(_non_empty)]
+    competence_areas: CompetenceAreas = {}
 
 
 class _ForumsFile(_Model):
@@ -217,6 +234,7 @@ def load_forum_config(path: str | os.PathLike[str]) -> list[ForumConfig]:
             timezone=header.timezone,
             statsforvalter=forum_file.statsforvalter,
             organisations=forum_file.organisations,
+            competence_areas=forum_file.competence_areas,
         ))
     if problems:
         raise ForumConfigError(file, problems)

@@ -442,9 +442,9 @@ async def measure_starts(http: aiohttp.ClientSession, databases: Databases, kind
         env = child_env(DATABASE_URL=url, FORUM_CONFIG=str(EXAMPLE_FORUM_CONFIG))
         bot = BotProcess(f"bot ({kind})", "bot", env, logs / f"start-{kind}-{run}.log")
         try:
-            first.append(await bot.ready(http))
+            first.append(round(await bot.ready(http), 4))
             bot.stop()
-            second.append(await bot.ready(http))
+            second.append(round(await bot.ready(http), 4))
         finally:
             bot.stop()
     return {"first_s": first, "second_s": second}
@@ -455,7 +455,7 @@ async def measure_echo_starts(http: aiohttp.ClientSession, runs: int, logs: Path
     for run in range(runs):
         bot = BotProcess("echo", "tests.benchmarks.echo_bot", child_env(), logs / f"start-echo-{run}.log")
         try:
-            times.append(await bot.ready(http))
+            times.append(round(await bot.ready(http), 4))
         finally:
             bot.stop()
     return {"first_s": times, "second_s": []}

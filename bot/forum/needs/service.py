@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea
+from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea, from_names
 from bot.forum.needs.form import (
     EDUCATIONS,
     LAST_STEP,
@@ -47,6 +47,34 @@ async def submitting_organisations(uow, actor: Actor) -> list[Organisation]:
 
 async def competence_areas(uow, forum_id: str, year: int) -> tuple[CompetenceArea, ...]:
     return await uow.needs_reports.competence_areas(forum_id, year) or MANDATE_2023
+
+
+async def seed_competence_areas(uow, forum_id: str, years: dict[int, tuple[str, ...]], now: datetime) -> None:
+    """The lists in the forum file, for years that have none yet: once the
+    Statsforvalter has set a year's list in Teams, that list stands."""
+    for year, names in years.items():
+        if await uow.needs_reports.competence_areas(forum_id, year) is None:
+            areas = from_names(list(names), MANDATE_2023)
+            await uow.needs_reports.set_competence_areas(forum_id, year, areas, None, now)
+
+
+async def set_competence_areas(uow, actor: Actor, year: int, names: list[str], now: datetime) -> tuple[CompetenceArea, ...]:
+    if not actor.is_statsforvalter:
+        raise Refused("statsforvalter_only")
+    if not 2000 <= year <= 2100:
+        raise Refused("areas_bad_year")
+    current = await competence_areas(uow, actor.forum.id, year)
+    try:
+        areas = from_names(names, current)
+    except ValueError as error:
+        raise Refused(str(error)) from None
+    dropped = {a.code for a in current} - {a.code for a in areas}
+    in_use = dropped & await uow.needs_reports.codes_in_use(actor.forum.id, year)
+    if in_use:
+        raise Refused("areas_in_use", names=", ".join(a.name for a in current if a.code in in_use))
+    await uow.needs_reports.set_competence_areas(actor.forum.id, year, areas, actor.aad_object_id, now)
+    await uow.commit()
+    return areas
 
 
 async def _editable(uow, actor: Actor, report_id: int) -> NeedsReport:
