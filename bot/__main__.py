@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         forums = load_forum_config(settings.forum_config)
         if not settings.authenticated:
             log.warning(UNAUTHENTICATED_WARNING)
-        web.run_app(create_app(settings, forums), host="0.0.0.0", port=settings.port, print=None)
+        web.run_app(create_app(settings, forums), host=settings.listen_host, port=settings.port, print=None)
     except ForumConfigError as error:
         return _cannot_start(error)
     except (OSError, SQLAlchemyError) as error:

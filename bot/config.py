@@ -14,6 +14,7 @@ EXAMPLE_FORUM_CONFIG = Path(__file__).parent / "forum_example.yaml"
 @dataclass(frozen=True)
 class Settings:
     port: int = 3978
+    host: str = ""  # empty: all interfaces when authenticated, loopback when not
     database_url: str = DEFAULT_DATABASE_URL
     forum_config: Path = EXAMPLE_FORUM_CONFIG
     scheduler_interval_seconds: float = 30.0
@@ -29,6 +30,11 @@ class Settings:
         return bool(self.app_id)
 
     @property
+    def listen_host(self) -> str:
+        # Unauthenticated, anyone who can reach the port can speak as anyone.
+        return self.host or ("0.0.0.0" if self.authenticated else "127.0.0.1")
+
+    @property
     def base_url(self) -> str:
         return (self.public_base_url or f"http://localhost:{self.port}").rstrip("/")
 
@@ -37,6 +43,7 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             port=int(env.get("PORT") or 3978),
+            host=env.get("HOST", ""),
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             forum_config=Path(env.get("FORUM_CONFIG") or EXAMPLE_FORUM_CONFIG),
             scheduler_interval_seconds=float(env.get("SCHEDULER_INTERVAL_SECONDS") or 30),

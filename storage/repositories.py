@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forum.roster import Forum, Organisation, Person, Role, Roster, Seat
+from bot.forum.roster import Forum, Membership, Organisation, Person, Role, Roster, Seat
 from storage.models import (
     ForumRow,
     OrganisationRow,
@@ -71,32 +71,37 @@ class RosterRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def people_with_aad(self, aad_object_id: str) -> list[tuple[Forum, Person]]:
+    async def people_with_aad(self, aad_object_id: str) -> list[Membership]:
         return await self._people(PersonRow.aad_object_id == aad_object_id)
 
-    async def people_with_email(self, email: str) -> list[tuple[Forum, Person]]:
+    async def people_with_email(self, email: str) -> list[Membership]:
         return await self._people(PersonRow.email == email.strip().lower())
 
-    async def _people(self, condition) -> list[tuple[Forum, Person]]:
+    async def _people(self, condition) -> list[Membership]:
+        # One query for person, forum and seat's organisation: it runs on
+        # every message.
         rows = await self.session.execute(
-            select(ForumRow, PersonRow)
+            select(ForumRow, PersonRow, OrganisationRow)
             .join(PersonRow, PersonRow.forum_id == ForumRow.id)
+            .outerjoin(SeatRow, SeatRow.id == PersonRow.seat_id)
+            .outerjoin(
+                OrganisationRow,
+                (OrganisationRow.forum_id == SeatRow.forum_id) & (OrganisationRow.id == SeatRow.organisation_id),
+            )
             .where(condition, PersonRow.active.is_(True))
             .order_by(ForumRow.id)
         )
-        return [(_forum(f), _person(p)) for f, p in rows]
+        return [
+            Membership(
+                _forum(f), _person(p), Organisation(o.id, o.name, o.kind, o.submits_needs) if o else None
+            )
+            for f, p, o in rows
+        ]
 
     async def remember_aad_object_id(self, person_id: int, aad_object_id: str) -> None:
         await self.session.execute(
             update(PersonRow).where(PersonRow.id == person_id).values(aad_object_id=aad_object_id)
         )
-
-    async def organisation_of(self, person: Person) -> Organisation | None:
-        if person.seat_id is None:
-            return None
-        seat = await self.session.get(SeatRow, person.seat_id)
-        org = await self.session.get(OrganisationRow, (seat.forum_id, seat.organisation_id))
-        return Organisation(org.id, org.name, org.kind, org.submits_needs)
 
     async def roster(self, forum: Forum) -> Roster:
         orgs = (

@@ -74,3 +74,14 @@ async def test_with_an_app_id_a_request_without_a_valid_token_gets_401(tmp_path,
     finally:
         await runner.cleanup()
     assert connector.received == []
+
+
+def test_the_retry_policy_speed_up_keeps_msrests_retry_codes():
+    from msrest.universal_http.requests import ClientRetryPolicy
+
+    import bot.edge.adapter  # noqa: F401  (applies the change)
+
+    assert isinstance(ClientRetryPolicy.safe_codes, frozenset)
+    policy = ClientRetryPolicy()
+    retried = set(policy.policy.status_forcelist)
+    assert retried == {408, *range(500, 999)} - {501, 505}

@@ -70,7 +70,7 @@ async def _views(turn: Turn, report: NeedsReport | None = None) -> NeedsViews:
 
 async def _name(turn: Turn, aad: str | None) -> str:
     people = await turn.uow.roster.people_with_aad(aad) if aad else []
-    return views.md(people[0][1].name) if people else turn.t("needs_someone")
+    return views.md(people[0].person.name) if people else turn.t("needs_someone")
 
 
 def _forum_member(turn: Turn) -> None:

@@ -8,7 +8,9 @@ roster get a link to it; observers do not."""
 
 from __future__ import annotations
 
-import math
+import json
+from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +26,6 @@ from bot.i18n import EN, text
 from cards import render
 from cards.markdown import escape_markdown as md
 
-PAGE_SIZE = 12  # organisations per card: keeps the card far below Teams' 28 KB
 MAX_PAGE = 1000
 
 
@@ -109,12 +110,230 @@ def _read(data: dict) -> PageRequest:
 
 
 # --- the card -------------------------------------------------------------
+#
+# Long lists go on pages. A page holds what fits in PAGE_BUDGET bytes of
+# card JSON (Teams refuses cards of about 28 KB) and at most twelve
+# organisations: first the organisations that have not sent anything, then
+# the competence areas, then the organisations' figures. The sizes are
+# reckoned from the texts and what the template adds around them, measured
+# once by rendering it; the pages do not depend on whether the card offers
+# the export or shows a download link, so page 2 stays page 2.
+
+PAGE_BUDGET = 24 * 1024
+_RESERVE = 1536  # the download notice, and another reader's language
+PAGE_SIZE = 12  # organisations per page at most
 
 
 def amount(lang: str, value: int) -> str:
     """Whole kroner, grouped in thousands the way the reader writes them."""
     grouped = f"{value:,}"
     return grouped if lang == EN else grouped.replace(",", "\u00a0")
+
+
+def _size(card: dict) -> int:
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _text_size(value: object) -> int:
+    """What a string adds where the template has ``"${...}"``."""
+    if isinstance(value, dict):
+        return sum(_text_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_text_size(v) for v in value)
+    return len(json.dumps(value, ensure_ascii=False).encode()) - 2
+
+
+@dataclass(frozen=True)
+class _Page:
+    missing: tuple[int, int] = (0, 0)
+    areas: tuple[int, int] = (0, 0)
+    organisations: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class _Parts:
+    """Everything the card shows, in the reader's words, before paging."""
+
+    year: int
+    header: dict
+    missing: list[str]
+    areas: list[dict]
+    organisations: list[dict]
+
+    def data(self, page: _Page, number: int, pages: int, can_export: bool, download: dict | None) -> dict:
+        data = {
+            **self.header,
+            "missing": ", ".join(self.missing[slice(*page.missing)]),
+            "areas": self.areas[slice(*page.areas)],
+            "organisations": self.organisations[slice(*page.organisations)],
+            "actions": [],
+        }
+        if pages > 1:
+            actions = []
+            if number > 1:
+                actions.append({"title": self.header["previous"], "data": {"year": self.year, "page": number - 1}})
+            if number < pages:
+                actions.append({"title": self.header["next"], "data": {"year": self.year, "page": number + 1}})
+            data["paging"] = {"label": self.header["page"].format(page=number, pages=pages), "actions": actions}
+        if can_export:
+            data["actions"].append(
+                {"title": self.header["export"], "verb": "overview.export", "data": {"year": self.year, "page": number}}
+            )
+        if download:
+            data["download"] = download
+        return data
+
+
+def _parts(summary: Overview, lang: str) -> _Parts:
+    def t(key: str, **params: object) -> str:
+        return text(lang, key, **params)
+
+    def cell(f: Figures) -> dict:
+        return {"count": str(f.count), "applied": amount(lang, f.applied), "granted": amount(lang, f.granted)}
+
+    year = summary.year
+    header = {
+        "title": t("overview_title", year=year),
+        "forum": md(summary.forum.name),
+        "totals": [
+            {"label": t("overview_reports"), "value": str(summary.total.count)},
+            {"label": t("overview_applied"), "value": t("overview_nok", amount=amount(lang, summary.total.applied))},
+            {"label": t("overview_granted"), "value": t("overview_nok", amount=amount(lang, summary.total.granted))},
+        ],
+        "nothing_sent": t("overview_nothing_sent", year=year) if summary.total.count == 0 else "",
+        "counted": t("overview_counted"),
+        "missing_title": t("overview_missing_title", year=year),
+        "areas_title": t("overview_areas_title"),
+        "areas_note": t("overview_areas_note", count=summary.in_several_areas),
+        "area_heading": {
+            "name": t("overview_area"),
+            "count": t("overview_count"),
+            "applied": t("overview_applied"),
+            "granted": t("overview_granted"),
+        },
+        "organisations_title": t("overview_organisations_title"),
+        "legend": t(
+            "overview_organisations_legend" if summary.earlier_years else "overview_organisations_legend_one_year"
+        ),
+        "organisation_heading": t("overview_organisation"),
+        "year_heading": str(year),
+        "earlier_headings": [{"year": str(y)} for y in summary.earlier_years],
+        "sum": {
+            "name": t("overview_sum"),
+            "current": cell(summary.total),
+            "earlier": [cell(f) for f in summary.earlier_totals],
+        },
+        # for the buttons, not shown as such
+        "page": t("overview_page", page="{page}", pages="{pages}"),
+        "previous": t("overview_previous"),
+        "next": t("overview_next"),
+        "export": t("overview_export"),
+    }
+    return _Parts(
+        year=year,
+        header=header,
+        missing=[md(o.name) for o in summary.missing] or [t("overview_missing_none")],
+        areas=[
+            {
+                "name": md(a.name) if a.listed else md(t("overview_area_unlisted", code=a.code, year=year)),
+                **cell(a.figures),
+            }
+            for a in summary.areas
+        ],
+        organisations=[
+            {"name": md(o.name), "current": cell(o.figures), "earlier": [cell(f) for f in o.earlier]}
+            for o in summary.organisations
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class _Costs:
+    missing_section: int
+    missing_item: int
+    area_section: int
+    area_row: int
+    organisation_section: int
+    organisation_row: int
+
+
+@lru_cache(maxsize=None)
+def _template_costs(earlier: int) -> _Costs:
+    """What the template adds around each section and row, without the
+    texts: measured by rendering it with empty texts."""
+    blank_cell = {"count": "", "applied": "", "granted": ""}
+    blank = _Parts(
+        year=0,
+        header={
+            "title": "", "forum": "", "totals": [], "nothing_sent": "", "counted": "", "missing_title": "",
+            "areas_title": "", "areas_note": "",
+            "area_heading": {"name": "", "count": "", "applied": "", "granted": ""},
+            "organisations_title": "", "legend": "", "organisation_heading": "", "year_heading": "",
+            "earlier_headings": [{"year": ""}] * earlier,
+            "sum": {"name": "", "current": blank_cell, "earlier": [blank_cell] * earlier},
+            "page": "", "previous": "", "next": "", "export": "",
+        },
+        missing=["x", "x"],
+        areas=[{"name": "", **blank_cell}] * 2,
+        organisations=[{"name": "", "current": blank_cell, "earlier": [blank_cell] * earlier}] * 2,
+    )
+
+    def size(missing: int = 0, areas: int = 0, organisations: int = 0) -> int:
+        page = _Page((0, missing), (0, areas), (0, organisations))
+        return _size(render("overview", blank.data(page, 1, 1, False, None)))
+
+    base = size()
+    missing_item = size(missing=2) - size(missing=1) - 1
+    area_row = size(areas=2) - size(areas=1)
+    organisation_row = size(organisations=2) - size(organisations=1)
+    return _Costs(
+        missing_section=size(missing=1) - base - 1,
+        missing_item=missing_item,
+        area_section=size(areas=1) - base - area_row,
+        area_row=area_row,
+        organisation_section=size(organisations=1) - base - organisation_row,
+        organisation_row=organisation_row,
+    )
+
+
+def _paginate(parts: _Parts) -> list[_Page]:
+    costs = _template_costs(len(parts.header["earlier_headings"]))
+    h = parts.header
+    # The card around the lists, with both paging buttons and the export button.
+    frame = _size(render("overview", parts.data(_Page(), 2, 3, True, None)))
+    budget = PAGE_BUDGET - _RESERVE - frame
+    sections = {
+        "missing": costs.missing_section + _text_size(h["missing_title"]),
+        "areas": costs.area_section + _text_size([h["areas_title"], h["areas_note"], h["area_heading"]]),
+        "organisations": costs.organisation_section
+        + _text_size([h["organisations_title"], h["legend"], h["organisation_heading"], h["year_heading"]])
+        + _text_size([h["earlier_headings"], h["sum"]]),
+    }
+    items = (
+        [("missing", costs.missing_item + _text_size(name)) for name in parts.missing]
+        + [("areas", costs.area_row + _text_size(row)) for row in parts.areas]
+        + [("organisations", costs.organisation_row + _text_size(row)) for row in parts.organisations]
+    )
+
+    pages: list[dict[str, list[int]]] = []
+    used, index = budget + 1, {"missing": 0, "areas": 0, "organisations": 0}
+    for kind, cost in items:
+        page = pages[-1] if pages else None
+        extra = cost + (0 if page and kind in page else sections[kind])
+        full = page is not None and kind == "organisations" and len(page.get(kind, ())) >= PAGE_SIZE
+        if page is None or used + extra > budget or full:
+            page, used = {}, 0
+            pages.append(page)
+            extra = cost + sections[kind]
+        page.setdefault(kind, []).append(index[kind])
+        index[kind] += 1
+        used += extra
+
+    def span(page: dict, kind: str) -> tuple[int, int]:
+        taken = page.get(kind)
+        return (taken[0], taken[-1] + 1) if taken else (0, 0)
+
+    return [_Page(span(p, "missing"), span(p, "areas"), span(p, "organisations")) for p in pages] or [_Page()]
 
 
 def overview_card(
@@ -126,74 +345,8 @@ def overview_card(
 def overview_data(
     summary: Overview, lang: str, page: int, can_export: bool, download: dict | None = None
 ) -> dict:
-    """The card's data: page ``page`` (kept within the pages there are)."""
-
-    def t(key: str, **params: object) -> str:
-        return text(lang, key, **params)
-
-    def cell(f: Figures) -> dict:
-        return {"count": str(f.count), "applied": amount(lang, f.applied), "granted": amount(lang, f.granted)}
-
-    pages = max(1, math.ceil(len(summary.organisations) / PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    shown = summary.organisations[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    year = summary.year
-    several_years = bool(summary.earlier_years)
-
-    data: dict = {
-        "title": t("overview_title", year=year),
-        "forum": md(summary.forum.name),
-        "totals": [
-            {"label": t("overview_reports"), "value": str(summary.total.count)},
-            {"label": t("overview_applied"), "value": t("overview_nok", amount=amount(lang, summary.total.applied))},
-            {"label": t("overview_granted"), "value": t("overview_nok", amount=amount(lang, summary.total.granted))},
-        ],
-        "nothing_sent": t("overview_nothing_sent", year=year) if summary.total.count == 0 else "",
-        "counted": t("overview_counted"),
-        "areas_title": t("overview_areas_title"),
-        "areas_note": t("overview_areas_note", count=summary.in_several_areas),
-        "area_heading": {
-            "name": t("overview_area"),
-            "count": t("overview_count"),
-            "applied": t("overview_applied"),
-            "granted": t("overview_granted"),
-        },
-        "areas": [
-            {
-                "name": md(a.name) if a.listed else md(t("overview_area_unlisted", code=a.code, year=year)),
-                **cell(a.figures),
-            }
-            for a in summary.areas
-        ],
-        "organisations_title": t("overview_organisations_title"),
-        "legend": t("overview_organisations_legend" if several_years else "overview_organisations_legend_one_year"),
-        "organisation_heading": t("overview_organisation"),
-        "year_heading": str(year),
-        "earlier_headings": [{"year": str(y)} for y in summary.earlier_years],
-        "organisations": [
-            {"name": md(o.name), "current": cell(o.figures), "earlier": [cell(f) for f in o.earlier]}
-            for o in shown
-        ],
-        "sum": {
-            "name": t("overview_sum"),
-            "current": cell(summary.total),
-            "earlier": [cell(f) for f in summary.earlier_totals],
-        },
-        "missing_title": t("overview_missing_title", year=year),
-        "missing": ", ".join(md(o.name) for o in summary.missing) or t("overview_missing_none"),
-        "actions": [],
-    }
-    if pages > 1:
-        actions = []
-        if page > 1:
-            actions.append({"title": t("overview_previous"), "data": {"year": year, "page": page - 1}})
-        if page < pages:
-            actions.append({"title": t("overview_next"), "data": {"year": year, "page": page + 1}})
-        data["paging"] = {"label": t("overview_page", page=page, pages=pages), "actions": actions}
-    if can_export:
-        data["actions"].append(
-            {"title": t("overview_export"), "verb": "overview.export", "data": {"year": year, "page": page}}
-        )
-    if download:
-        data["download"] = download
-    return data
+    """The card's data for page ``page`` (kept within the pages there are)."""
+    parts = _parts(summary, lang)
+    pages = _paginate(parts)
+    number = min(max(page, 1), len(pages))
+    return parts.data(pages[number - 1], number, len(pages), can_export, download)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.forum.roster import Actor, Forum, Person
+from bot.forum.roster import Actor, Membership
 
 EmailLookup = Callable[[], Awaitable[str | None]]
 
@@ -18,7 +18,7 @@ EmailLookup = Callable[[], Awaitable[str | None]]
 class Identified:
     actor: Actor
     # Every forum this person belongs to; setting up a team needs to know.
-    memberships: tuple[tuple[Forum, Person], ...]
+    memberships: tuple[Membership, ...]
 
 
 async def identify(
@@ -34,26 +34,20 @@ async def identify(
     if not memberships and aad:
         email = await email_lookup()
         if email:
-            memberships = [
-                (forum, person)
-                for forum, person in await uow.roster.people_with_email(email)
-                if person.aad_object_id is None
-            ]
-            for _, person in memberships:
-                await uow.roster.remember_aad_object_id(person.id, aad)
+            memberships = [m for m in await uow.roster.people_with_email(email) if m.person.aad_object_id is None]
+            for m in memberships:
+                await uow.roster.remember_aad_object_id(m.person.id, aad)
             if memberships:
                 await uow.commit()
 
     team_forum = await uow.forums.by_team(team_id) if team_id else None
     if team_forum is not None:
         # In a forum's own team, only a membership of that forum counts.
-        chosen = next(((f, p) for f, p in memberships if f.id == team_forum.id), (team_forum, None))
-    elif memberships:
-        chosen = memberships[0]
+        chosen = next((m for m in memberships if m.forum.id == team_forum.id), Membership(team_forum, None))
     else:
-        chosen = (None, None)
+        chosen = memberships[0] if memberships else None
 
-    forum, person = chosen
-    organisation = await uow.roster.organisation_of(person) if person else None
-    actor = Actor(display_name, aad, forum, person, organisation)
+    if chosen is None:
+        return Identified(Actor(display_name, aad), ())
+    actor = Actor(display_name, aad, chosen.forum, chosen.person, chosen.organisation)
     return Identified(actor, tuple(memberships))

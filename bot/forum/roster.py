@@ -62,6 +62,15 @@ class Roster:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """A person's place in one forum, with the organisation of their seat."""
+
+    forum: Forum
+    person: Person | None  # None: an observer in a forum's own team
+    organisation: Organisation | None = None
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who is acting: a roster person in a forum, or an observer.
 

@@ -21,7 +21,7 @@ class BindChannel:
 async def bind_forum_channel(uow, who: Identified, command: BindChannel, now: datetime) -> Forum:
     if not command.team_id or not command.channel_id:
         raise Refused("setup_needs_channel")
-    forums = [f for f, p in who.memberships if p.role is Role.STATSFORVALTER]
+    forums = [m.forum for m in who.memberships if m.person.role is Role.STATSFORVALTER]
     if not forums:
         raise Refused("statsforvalter_only")
     if command.forum_id:
