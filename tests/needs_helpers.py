@@ -77,6 +77,24 @@ def inputs(card: dict) -> dict[str, str]:
     return found
 
 
+def input_named(card: dict, name: str) -> dict:
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("id") == name and str(node.get("type", "")).startswith("Input."):
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    (element,) = found
+    return element
+
+
 async def press(forum, user, card: dict, title: str, typed: dict | None = None, **where) -> dict:
     """Press a button; Teams sends the card's inputs (as shown, with what
     was typed over them) merged into the button's data."""
