@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_conversation import only_card
+from tests.card_reading import actions, inputs, only_card
 
 STEP_1 = {
     "title": "Vurdering for læring i modulstrukturert opplæring",
@@ -39,60 +39,6 @@ def card_of(body: dict) -> dict:
 def message_of(body: dict) -> str:
     assert body["type"] == "application/vnd.microsoft.activity.message", body
     return body["value"]
-
-
-def actions(card: dict) -> dict[str, tuple[str, dict]]:
-    """Every Action.Execute on the card: title -> (verb, data)."""
-    found: dict[str, tuple[str, dict]] = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                found[node["title"]] = (node["verb"], node.get("data") or {})
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
-
-
-def inputs(card: dict) -> dict[str, str]:
-    """The card's inputs and the values they show."""
-    found: dict[str, str] = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input."):
-                found[node["id"]] = node.get("value", "")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
-
-
-def input_named(card: dict, name: str) -> dict:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("id") == name and str(node.get("type", "")).startswith("Input."):
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    (element,) = found
-    return element
 
 
 async def press(forum, user, card: dict, title: str, typed: dict | None = None, **where) -> dict:

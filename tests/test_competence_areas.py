@@ -9,8 +9,8 @@ import pytest
 
 from bot.app import UOW, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
-from tests.needs_helpers import STEP_1, actions, begin, card_of, input_named, message_of, press
-from tests.test_conversation import only_card, texts
+from tests.card_reading import actions, input_named, only_card, texts
+from tests.needs_helpers import STEP_1, begin, card_of, message_of, press
 
 YEAR = datetime.now().year
 

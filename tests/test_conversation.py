@@ -4,48 +4,7 @@ forum member meets it."""
 from __future__ import annotations
 
 from tests import teams
-
-
-def texts(card: dict) -> str:
-    """All text a reader sees on a card, in one string."""
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key in ("text", "title", "value"):
-                if isinstance(node.get(key), str):
-                    found.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return "\n".join(found)
-
-
-def buttons(card: dict) -> list[str]:
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                found.append(node["title"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
-
-
-def only_card(replies) -> dict:
-    assert len(replies) == 1, replies
-    (card,) = replies[0].cards
-    return card
+from tests.card_reading import buttons, only_card, texts
 
 
 async def test_a_representative_asks_for_help_in_personal_chat(forum):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.app import UOW
 from storage.models import PersonRow
 from tests import teams
-from tests.test_conversation import only_card, texts
+from tests.card_reading import only_card, texts
 
 ROSTER = """\
 forum: {id: testforum, name: Testforum, timezone: Europe/Oslo}

@@ -7,17 +7,8 @@ from sqlalchemy import select
 
 from bot.app import UOW
 from storage.models import NeedsReportRevisionRow, NeedsReportRow, NeedsReportStatusRow
-from tests.needs_helpers import (
-    STEP_1,
-    actions,
-    begin,
-    card_of,
-    inputs,
-    message_of,
-    press,
-    send_new_report,
-)
-from tests.test_conversation import only_card, texts
+from tests.card_reading import actions, inputs, only_card, texts
+from tests.needs_helpers import STEP_1, begin, card_of, message_of, press, send_new_report
 
 
 async def stored(forum, model, **where):

@@ -11,20 +11,8 @@ from sqlalchemy import select
 from bot.app import UOW
 from storage.models import NeedsReportRow
 from tests import teams
-from tests.needs_helpers import (
-    STEP_1,
-    STEP_3,
-    actions,
-    begin,
-    card_of,
-    fill_in,
-    input_named,
-    inputs,
-    message_of,
-    press,
-    send_new_report,
-)
-from tests.test_conversation import only_card, texts
+from tests.card_reading import actions, input_named, inputs, only_card, texts
+from tests.needs_helpers import STEP_1, STEP_3, begin, card_of, fill_in, message_of, press, send_new_report
 
 YEAR = datetime.now().year
 

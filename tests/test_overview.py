@@ -26,7 +26,7 @@ from bot.forum.roster import Forum as ForumInfo, Organisation
 from bot.texts import overview as overview_texts
 from storage.models import OrganisationRow
 from tests import teams
-from tests.test_conversation import buttons, only_card, texts
+from tests.card_reading import buttons, only_card, texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEAMS_CARD_LIMIT = 28 * 1024

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.app import UOW
 from storage.models import ForumRow
 from tests import teams
-from tests.test_conversation import only_card, texts
+from tests.card_reading import only_card, texts
 
 TWO_FORUMS = """\
 forums:
