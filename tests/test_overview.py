@@ -15,9 +15,8 @@ from sqlalchemy import update
 
 from bot.app import UOW, create_app
 from bot.config import Settings
-from bot.edge import commands
 from bot.edge.downloads import DOWNLOADS, MAX_AGE_SECONDS, NEEDS, SECRET_NAME, Downloads, Expired, Tampered
-from bot.edge.overview import OVERVIEW_VERBS, PAGE_SIZE, overview_card, show_overview
+from bot.edge.overview import OVERVIEW_VERBS, PAGE_SIZE, overview_card
 from bot.forum.needs.competence_areas import CompetenceArea
 from bot.forum.needs.export import REPORTS_SHEET, SUMMARY_SHEET
 from bot.forum.needs.overview import AreaFigures, Figures, OrganisationFigures, Overview, overview
@@ -34,20 +33,6 @@ AT = datetime(2025, 3, 1, 11, 30, tzinfo=UTC)
 
 
 # --- wiring ---------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch):
-    """`oversikt` and its buttons, as bot.edge.commands lists them; added
-    here for as long as the table does not have them yet."""
-    if not any(c.typed == "oversikt" for c in commands.COMMANDS):
-        command = commands.Command("oversikt", "oversikt", ("overview",), show_overview)
-        monkeypatch.setattr(commands, "COMMANDS", (*commands.COMMANDS, command))
-        words = [*commands._BY_WORDS, ("oversikt", command), ("overview", command)]
-        monkeypatch.setattr(commands, "_BY_WORDS", sorted(words, key=lambda pair: -len(pair[0])))
-    for verb, run in OVERVIEW_VERBS.items():
-        if verb not in commands.VERBS:
-            monkeypatch.setitem(commands.VERBS, verb, run)
 
 
 # --- helpers ----------------------------------------------------------------

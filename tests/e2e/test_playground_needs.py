@@ -103,14 +103,15 @@ def stack(tmp_path_factory):
 
 
 class Wizard:
-    """The page, the form card (always the newest card) and what went wrong so far."""
+    """The Playground page and its newest card, which is the form once it is shown."""
 
     def __init__(self, page, stack):
         self.page, self.stack = page, stack
         self.cards = page.locator(".ac-adaptiveCard")
         self.card = self.cards.last
 
-    async def fail(self, what: str, error: Exception | None = None) -> AssertionError:
+    async def fail(self, what: str) -> AssertionError:
+        """An error that quotes the cards, the Playground's log panel and both services' logs."""
         titles = await self.page.evaluate(CARD_TITLES_JS)
         failure = ARTIFACTS / f"{SHOT_PREFIX}failure.png"
         await self.page.screenshot(path=str(failure))
@@ -128,7 +129,7 @@ class Wizard:
         try:
             await self.page.wait_for_function(predicate_js, arg=arg, timeout=REPLY_TIMEOUT_MS)
         except Exception as error:
-            raise await self.fail(f"timed out waiting for {what}", error) from error
+            raise await self.fail(f"timed out waiting for {what}") from error
 
     async def wait_for_step(self, step_title: str, *, more_text: str = "", count: int | None = None) -> None:
         """Until the newest card shows ``step_title`` (and ``more_text``), with ``count`` cards in the chat."""
@@ -181,6 +182,7 @@ class Wizard:
         height = min(4000, max(1000, int(box["height"]) + 250)) if box else 1000
         await self.page.set_viewport_size({"width": 1400, "height": height})
         await self.card.evaluate("card => card.scrollIntoView({block: 'start'})")
+        await self.page.mouse.move(5, 5)  # no hover highlight on the button under the pointer
         await self.page.wait_for_timeout(150)
         await self.page.screenshot(path=str(ARTIFACTS / f"{SHOT_PREFIX}{name}.png"))
         await self.page.set_viewport_size({"width": 1400, "height": 1000})
@@ -245,9 +247,10 @@ async def test_a_representative_sends_a_needs_report(stack):
             await wizard.wait_for_step(step(2), count=form_cards)
             for label, value in STEP_2_TEXT.items():
                 await wizard.type_into(label, value)
+            # Input.Toggle is a checkbox titled "Ja".
             anchored = wizard.card.locator(f'input[type=checkbox][aria-label="{t("yes")}"]')
             if await anchored.count() != 1:
-                anchored = wizard.card.get_by_role("checkbox", name=t("yes"))
+                raise await wizard.fail(f"no toggle {t('yes')!r} on step 2")
             await anchored.check()
             await wizard.shot("02-step2")
             await wizard.press(t("needs_next"))
@@ -256,8 +259,10 @@ async def test_a_representative_sends_a_needs_report(stack):
             await wizard.wait_for_step(step(3), count=form_cards)
             for label, value in STEP_3_TEXT.items():
                 await wizard.type_into(label, value)
-            # The Playground draws Input.Date as a date picker that shows the date in the
-            # browser's language ("10. januar 2027"); what it sends is checked on the summary.
+            # The Playground (0.2.28) draws Input.Date as a Fluent date picker, a text box that
+            # shows the date in the browser's language ("10. januar 2027") and sends it as
+            # yyyy-mm-dd; the summary shows what arrived. It reads typed dates US-style, so
+            # "10.01.2027" would become 1 October: type ISO dates.
             typed = {label: await (await wizard.input_labelled(label)).input_value() for label in STEP_3_TEXT}
             assert typed["field_participants"] == "0" and "2027" in typed["field_period_start"], typed
             await wizard.shot("03-step3")

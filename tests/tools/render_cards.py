@@ -27,6 +27,7 @@ HOST_CONFIG = TOOLS_DIR / "teams-host-config-light.json"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
+    "--lang=nb-NO",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -49,7 +50,7 @@ PAGE = """<!DOCTYPE html>
     border: 1px solid #e1dfdd; border-radius: 4px; min-height: 32px; padding: 4px 12px; cursor: pointer;
     overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
   .ac-pushButton.style-positive {{ background: #6264a7; border-color: #6264a7; color: #fff; }}
-  .ac-pushButton.style-destructive {{ color: #c4314b; }}
+  .ac-pushButton.style-destructive {{ background: #fff; border-color: #e1dfdd; color: #c4314b; }}
   .ac-pushButton.expanded {{ background: #e1dfdd; }}
   .ac-input {{ font: 14px 'Segoe UI', Tahoma, sans-serif; color: #252424; box-sizing: border-box; }}
   .ac-textInput, .ac-numberInput, .ac-dateInput, .ac-timeInput, .ac-multichoiceInput {{
@@ -109,7 +110,10 @@ def render(items: list[tuple[str, dict]], out_dir: Path) -> list[Path]:
         )
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": CARD_WIDTH + 64, "height": 800}, device_scale_factor=1)
+            # Norwegian, as the forum reads its cards (dates in inputs follow it).
+            context = browser.new_context(
+                viewport={"width": CARD_WIDTH + 64, "height": 800}, device_scale_factor=1, locale="nb-NO"
+            )
             context.route("**/*", lambda route: route.continue_() if _is_local(route.request.url) else route.abort())
             page = context.new_page()
             errors: list[str] = []
