@@ -3,9 +3,10 @@ translate them into the plain objects of ``bot.forum``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
+    false,
     JSON,
     BigInteger,
     MetaData,
@@ -19,6 +20,28 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator):
+    """Moments in UTC, aware on the way in and out. SQLite keeps no time
+    zone, so without this it would hand back naive times that cannot be
+    compared with aware ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime cannot be stored: give it a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -45,7 +68,7 @@ class ForumRow(Base):
     # Where proactive posts to the forum channel go (service URL, tenant, bot id).
     channel_reference: Mapped[dict | None] = mapped_column(JSON)
     bound_by: Mapped[str | None] = mapped_column(String(64))
-    bound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bound_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OrganisationRow(Base):
@@ -110,7 +133,7 @@ class PersonalConversationRow(Base):
     aad_object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(200))
     reference: Mapped[dict] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class NeedsReportRow(Base):
@@ -139,10 +162,12 @@ class NeedsReportRow(Base):
     amount_applied: Mapped[int | None] = mapped_column(BigInteger)
     granted_amount: Mapped[int | None] = mapped_column(BigInteger)
     created_by: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set by the Statsforvalter: the organisation may change it after the deadline.
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class NeedsReportRevisionRow(Base):
@@ -156,7 +181,7 @@ class NeedsReportRevisionRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
     fields: Mapped[dict] = mapped_column(JSON)
     by: Mapped[str | None] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class NeedsReportStatusRow(Base):
@@ -170,7 +195,7 @@ class NeedsReportStatusRow(Base):
     to_status: Mapped[str] = mapped_column(String(32))
     granted_amount: Mapped[int | None] = mapped_column(BigInteger)
     by: Mapped[str | None] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CompetenceAreaListRow(Base):
@@ -182,7 +207,7 @@ class CompetenceAreaListRow(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     areas: Mapped[list] = mapped_column(JSON)
     set_by: Mapped[str | None] = mapped_column(String(64))
-    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AppSecretRow(Base):
@@ -193,4 +218,45 @@ class AppSecretRow(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WheelEventRow(Base):
+    __tablename__ = "wheel_events"
+    __table_args__ = (Index("ix_wheel_events_forum_starts", "forum_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(String(2000), default="")
+    offsets: Mapped[list] = mapped_column(JSON)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReminderRow(Base):
+    """One reminder to one place: the forum channel, or one person's 1:1
+    chat. The unique key is what makes a reminder go out at most once."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("event_id", "offset_minutes", "target"),
+        Index("ix_reminders_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("wheel_events.id", ondelete="CASCADE"))
+    offset_minutes: Mapped[int] = mapped_column(Integer)
+    # "channel", or "person:<Entra object id>"
+    target: Mapped[str] = mapped_column(String(100))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # planned → sending → sent | failed | not_reachable | uncertain; or skipped / cancelled
+    status: Mapped[str] = mapped_column(String(20))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(String(500))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

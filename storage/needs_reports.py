@@ -34,6 +34,7 @@ def _report(row: NeedsReportRow) -> NeedsReport:
         updated_by=row.updated_by,
         updated_at=row.updated_at,
         submitted_at=row.submitted_at,
+        reopened=row.reopened,
     )
 
 
@@ -94,6 +95,9 @@ class NeedsReportRepository:
             return None
         return await self.get(report.forum_id, report.id)
 
+    async def reopen(self, report: NeedsReport, by: str, at: datetime) -> NeedsReport | None:
+        return await self._change(report, reopened=True, updated_by=by, updated_at=at)
+
     async def save_draft(self, report: NeedsReport, draft: dict, by: str, at: datetime) -> NeedsReport | None:
         """Store work in progress; None when someone saved in between."""
         values = {"draft": draft, "updated_by": by, "updated_at": at}
@@ -126,6 +130,7 @@ class NeedsReportRepository:
             updated_by=by,
             updated_at=at,
             submitted_at=report.submitted_at or at,
+            reopened=False,
         )
         if sent is not None:
             revision = await self.session.scalar(

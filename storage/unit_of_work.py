@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.needs_reports import NeedsReportRepository
+from storage.wheel import WheelRepository
 from storage.repositories import (
     ConversationRepository,
     ForumRepository,
@@ -30,6 +31,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.roster_sync = RosterSync(self.session)
         self.needs_reports = NeedsReportRepository(self.session)
+        self.wheel = WheelRepository(self.session)
         self.secrets = SecretRepository(self.session)
         return self
 

@@ -160,3 +160,43 @@ async def test_only_the_statsforvalter_decides_and_only_along_the_rules(forum):
     (row,) = await stored(forum, NeedsReportRow)
     assert row.status == "innsendt"
     assert await stored(forum, NeedsReportStatusRow) == []
+
+
+# --- the needs-report deadline from the annual wheel ------------------------
+
+
+async def deadline_passed_yesterday(forum) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    async with forum.app[UOW]() as uow:
+        values = {
+            "kind": "frist_behovsmeldinger", "starts_at": now - timedelta(days=1), "title": "Frist",
+            "place": "", "text": "", "offsets": [1440],
+        }
+        await uow.wheel.add("oslo-viken", values, None, now)
+        await uow.commit()
+
+
+async def test_after_the_deadline_only_the_statsforvalter_can_reopen_a_report(forum):
+    ada, stine = forum.representative("ostfold-vo"), forum.statsforvalter
+    await send_new_report(forum, ada)
+    (row,) = await stored(forum, NeedsReportRow)
+    await deadline_passed_yesterday(forum)
+
+    listing = only_card(await forum.say(ada, "mine behovsmeldinger"))
+    assert "Endre" not in actions(listing) and "Trekk" not in actions(listing)
+    for verb in ("needs.edit", "needs.withdraw"):
+        body, _ = await forum.press(ada, verb, {"report_id": row.id})
+        assert "Fristen for behovsmeldinger gikk ut" in message_of(body)
+
+    view = card_of((await forum.press(stine, "needs.view", {"report_id": row.id}))[0])
+    view = card_of(await press(forum, stine, view, "Åpne for endringer"))
+    assert "er åpnet for endringer" in texts(view)
+
+    form = card_of((await forum.press(ada, "needs.edit", {"report_id": row.id}))[0])
+    for _ in range(3):
+        form = card_of(await press(forum, ada, form, "Lagre og gå videre"))
+    card_of(await press(forum, ada, form, "Send endringene"))
+    body, _ = await forum.press(ada, "needs.edit", {"report_id": row.id})
+    assert "Fristen for behovsmeldinger gikk ut" in message_of(body)  # closed again once sent

@@ -99,13 +99,24 @@ async def list_needs_reports(turn: Turn) -> None:
     organisations = await service.submitting_organisations(turn.uow, turn.actor)
     if not organisations:
         raise Refused("needs_no_organisation")
-    reports = await turn.uow.needs_reports.of_organisations(turn.actor.forum.id, [o.id for o in organisations])
+    reports = (await turn.uow.needs_reports.of_organisations(turn.actor.forum.id, [o.id for o in organisations]))[:25]
     names = ", ".join(views.md(o.name) for o in organisations) if len(organisations) <= 2 else turn.actor.forum.name
+    changeable = {r.id for r in reports if await _open_for_change(turn, r)}
     await turn.reply(
         (await _views(turn)).report_list(
-            reports[:25], turn.t("needs_list_title", organisations=names), lambda r: r.status in OPEN_FOR_CHANGE
+            reports, turn.t("needs_list_title", organisations=names), lambda r: r.id in changeable
         )
     )
+
+
+async def _open_for_change(turn: Turn, report: NeedsReport) -> bool:
+    """Whether this person may still edit or withdraw the sent report."""
+    if report.status not in OPEN_FOR_CHANGE:
+        return False
+    if turn.actor.is_statsforvalter or report.reopened:
+        return True
+    deadline = await service.deadline_of(turn.uow, turn.actor, report.year)
+    return deadline is None or turn.clock() <= deadline
 
 
 # --- the form's buttons -----------------------------------------------------
@@ -119,14 +130,14 @@ async def press_new(turn: Turn, data: dict) -> dict:
 
 async def press_resume(turn: Turn, data: dict) -> dict:
     _forum_member(turn)
-    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id)
+    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
     return (await _views(turn, report)).form(report)
 
 
 async def press_goto(turn: Turn, data: dict) -> dict:
     _forum_member(turn)
     request = _read(GoTo, data)
-    report = await service.edit(turn.uow, turn.actor, request.report_id)
+    report = await service.edit(turn.uow, turn.actor, request.report_id, turn.clock())
     return (await _views(turn, report)).form(report, step=request.step)
 
 
@@ -178,7 +189,7 @@ async def press_send(turn: Turn, data: dict) -> dict:
 
 async def press_cancel(turn: Turn, data: dict) -> dict:
     _forum_member(turn)
-    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id)
+    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
     question = "needs_confirm_cancel_changes" if report.reference else "needs_confirm_cancel"
     v = await _views(turn, report)
     return v.confirm(
@@ -188,7 +199,7 @@ async def press_cancel(turn: Turn, data: dict) -> dict:
 
 async def press_cancel_confirmed(turn: Turn, data: dict) -> dict:
     _forum_member(turn)
-    report = await service.cancel_draft(turn.uow, turn.actor, _read(ReportRef, data).report_id)
+    report = await service.cancel_draft(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
     key = "needs_discarded_changes" if report.reference else "needs_discarded"
     return views.notice(turn.t(key), "")
 
@@ -220,11 +231,20 @@ async def _report_card(turn: Turn, report: NeedsReport, note: str = "") -> dict:
     actor = turn.actor
     own = actor.holds_seat and actor.organisation and actor.organisation.id == report.organisation_id
     actions = []
-    if report.status in OPEN_FOR_CHANGE and (own or actor.is_statsforvalter):
+    if (own or actor.is_statsforvalter) and await _open_for_change(turn, report):
         actions = [
             {"title": turn.t("needs_edit"), "verb": "needs.edit", "data": {"report_id": report.id}},
             {"title": turn.t("needs_withdraw"), "verb": "needs.withdraw", "data": {"report_id": report.id}},
         ]
+    deadline = await service.deadline_of(turn.uow, actor, report.year)
+    if (
+        actor.is_statsforvalter
+        and report.status in OPEN_FOR_CHANGE
+        and not report.reopened
+        and deadline is not None
+        and turn.clock() > deadline
+    ):
+        actions.append({"title": turn.t("needs_reopen"), "verb": "needs.reopen", "data": {"report_id": report.id}})
     return v.report(
         report,
         v.organisations.get(report.organisation_id, report.organisation_id),
@@ -237,7 +257,7 @@ async def _report_card(turn: Turn, report: NeedsReport, note: str = "") -> dict:
 
 async def press_withdraw(turn: Turn, data: dict) -> dict:
     _forum_member(turn)
-    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id)
+    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
     v = await _views(turn, report)
     return v.confirm(
         turn.t("needs_confirm_withdraw", reference=report.reference),
@@ -251,6 +271,12 @@ async def press_withdraw_confirmed(turn: Turn, data: dict) -> dict:
     _forum_member(turn)
     report = await service.withdraw(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
     return await _report_card(turn, report, turn.t("needs_withdrawn", reference=report.reference))
+
+
+async def press_reopen(turn: Turn, data: dict) -> dict:
+    _forum_member(turn)
+    report = await service.reopen(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
+    return await _report_card(turn, report, turn.t("needs_reopened", reference=report.reference))
 
 
 _GRANTED = FormField("granted_amount", "whole", low=0, high=100_000_000)
@@ -324,5 +350,6 @@ VERBS = {
     "needs.withdraw": press_withdraw,
     "needs.withdraw.confirm": press_withdraw_confirmed,
     "needs.decide": press_decide,
+    "needs.reopen": press_reopen,
     "areas.save": press_save_areas,
 }

@@ -46,6 +46,7 @@ class NeedsReport:
     updated_by: str | None = None
     updated_at: datetime | None = None
     submitted_at: datetime | None = None
+    reopened: bool = False  # by the Statsforvalter, after the deadline
 
     @property
     def reference(self) -> str | None:

@@ -23,6 +23,7 @@ from bot.forum.needs.form import (
 )
 from bot.forum.needs.report import DECISIONS, OPEN_FOR_CHANGE, NeedsReport, Status
 from bot.forum.roster import Actor, Organisation, Refused
+from bot.forum.wheel.service import needs_deadline
 
 SUMMARY_STEP = LAST_STEP + 1
 _RETRIES = 3
@@ -77,17 +78,44 @@ async def set_competence_areas(uow, actor: Actor, year: int, names: list[str], n
     return areas
 
 
-async def _editable(uow, actor: Actor, report_id: int) -> NeedsReport:
+async def _editable(uow, actor: Actor, report_id: int, now: datetime) -> NeedsReport:
     report = await uow.needs_reports.get(actor.forum.id, report_id) if actor.forum else None
     if report is None:
         raise Refused("needs_unknown_report")
     if not (actor.is_statsforvalter or (actor.holds_seat and actor.organisation.id == report.organisation_id)):
         raise Refused("needs_not_yours")
-    if report.status is not Status.DRAFT and report.status not in OPEN_FOR_CHANGE and not actor.is_statsforvalter:
-        raise Refused("needs_closed", status=report.status.value)
     if report.status is Status.WITHDRAWN:
         raise Refused("needs_closed", status=report.status.value)
+    if actor.is_statsforvalter:
+        return report
+    if report.status is not Status.DRAFT and report.status not in OPEN_FOR_CHANGE:
+        raise Refused("needs_closed", status=report.status.value)
+    deadline = await deadline_of(uow, actor, report.year)
+    if deadline is not None and now > deadline and not report.reopened:
+        raise Refused("needs_deadline_passed", deadline=_local(deadline, actor.forum.timezone))
     return report
+
+
+async def deadline_of(uow, actor: Actor, year: int) -> datetime | None:
+    """The year's needs-report deadline from the annual wheel, if it has one."""
+    return await needs_deadline(uow, actor.forum.id, actor.forum.timezone, year)
+
+
+def _local(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+async def reopen(uow, actor: Actor, report_id: int, now: datetime) -> NeedsReport:
+    """After the deadline, let the organisation change a report again
+    (until it is sent anew)."""
+    if not actor.is_statsforvalter:
+        raise Refused("statsforvalter_only")
+    report = await _editable(uow, actor, report_id, now)
+    reopened = await uow.needs_reports.reopen(report, actor.aad_object_id, now)
+    if reopened is None:
+        raise Refused("needs_changed_meanwhile")
+    await uow.commit()
+    return reopened
 
 
 # --- starting -----------------------------------------------------------
@@ -110,9 +138,9 @@ async def start(uow, actor: Actor, now: datetime) -> NeedsReport:
     return report
 
 
-async def edit(uow, actor: Actor, report_id: int) -> NeedsReport:
+async def edit(uow, actor: Actor, report_id: int, now: datetime) -> NeedsReport:
     """Open a report in the form; a sent one gets a draft of changes."""
-    return await _editable(uow, actor, report_id)
+    return await _editable(uow, actor, report_id, now)
 
 
 # --- saving a step ------------------------------------------------------
@@ -164,7 +192,7 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
     if not 1 <= command.step <= LAST_STEP:
         raise Refused("bad_card_data")
     for _ in range(_RETRIES):
-        report = await _editable(uow, actor, command.report_id)
+        report = await _editable(uow, actor, command.report_id, now)
         check = check_step(command.step, command.entered, await options(uow, actor, report))
         current = report.working_values
         draft = dict(report.draft or {})
@@ -204,7 +232,7 @@ async def submit(uow, actor: Actor, report_id: int, version: int, now: datetime)
     """Send the draft. Teams repeats clicks, so a Send whose report was
     sent since its card was made answers with the same receipt."""
     for _ in range(_RETRIES):
-        report = await _editable(uow, actor, report_id)
+        report = await _editable(uow, actor, report_id, now)
         if report.version != version:
             if report.draft is None and report.status is not Status.DRAFT:
                 return Sent(report, first_time=False, already=True)
@@ -226,15 +254,15 @@ async def submit(uow, actor: Actor, report_id: int, version: int, now: datetime)
     raise Refused("needs_busy")
 
 
-async def cancel_draft(uow, actor: Actor, report_id: int) -> NeedsReport:
-    report = await _editable(uow, actor, report_id)
+async def cancel_draft(uow, actor: Actor, report_id: int, now: datetime) -> NeedsReport:
+    report = await _editable(uow, actor, report_id, now)
     await uow.needs_reports.discard_draft(report)
     await uow.commit()
     return report
 
 
 async def withdraw(uow, actor: Actor, report_id: int, now: datetime) -> NeedsReport:
-    report = await _editable(uow, actor, report_id)
+    report = await _editable(uow, actor, report_id, now)
     if report.status not in OPEN_FOR_CHANGE:
         raise Refused("needs_closed", status=report.status.value)
     changed = await uow.needs_reports.set_status(report, Status.WITHDRAWN, actor.aad_object_id, now)
@@ -261,3 +289,33 @@ async def decide(
     await uow.commit()
     return changed
 
+
+
+@dataclass(frozen=True)
+class NotYetSent:
+    """A submitting organisation with no sent report for a year, and the
+    Entra ids of its representatives and deputies."""
+
+    name: str
+    contact_ids: tuple[str, ...]
+
+
+async def organisations_without_reports(uow, forum_id: str, year: int) -> list[NotYetSent]:
+    forum = await uow.forums.get(forum_id)
+    roster = await uow.roster.roster(forum)
+    submitting = [o for o in roster.organisations if o.submits_needs]
+    reports = await uow.needs_reports.of_organisations(forum_id, [o.id for o in submitting])
+    sent = {r.organisation_id for r in reports if r.year == year and r.status not in (Status.DRAFT, Status.WITHDRAWN)}
+    return [
+        NotYetSent(
+            o.name,
+            tuple(
+                p.aad_object_id
+                for seat in o.seats
+                for p in (seat.representative, seat.deputy)
+                if p is not None and p.aad_object_id
+            ),
+        )
+        for o in submitting
+        if o.id not in sent
+    ]

@@ -1,0 +1,2 @@
+"""The annual wheel (årshjul): meetings and deadlines, and the reminders
+that go out before them."""

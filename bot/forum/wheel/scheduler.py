@@ -1,0 +1,129 @@
+"""Sending the wheel's reminders when they fall due.
+
+Each reminder is a row with a unique key (event, offset, target), so it
+exists once and is sent at most once. A process claims due rows before it
+sends them; on PostgreSQL several replicas claim with SKIP LOCKED and never
+get the same row. A row goes claimed → sending → sent / failed /
+not_reachable. After a crash, rows still *claimed* go back to planned (they
+were never sent); rows still *sending* become *uncertain*: Teams may or may
+not have the message, and sending again could double it, so the delivery
+report shows them instead."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from zoneinfo import ZoneInfo
+
+from bot.forum.needs.service import organisations_without_reports
+from bot.forum.wheel.events import EventKind, WheelEvent
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "channel"
+PERSON = "person:"
+STALE_CLAIM = timedelta(minutes=5)  # far longer than one delivery may take
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    id: int
+    event: WheelEvent
+    offset_minutes: int
+    target: str  # "channel" or "person:<Entra object id>"
+    due_at: datetime
+    # Before a needs-report deadline: the submitting organisations that
+    # have not sent a report for the deadline's year.
+    missing_organisations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: str  # sent | failed | not_reachable
+    attempts: int = 1
+    detail: str | None = None
+
+
+Notify = Callable[[DueReminder], Awaitable[Delivery]]
+
+
+class Scheduler:
+    def __init__(self, uow_factory, notify: Notify, clock: Callable[[], datetime], batch: int = 20) -> None:
+        self._uow = uow_factory
+        self._notify = notify
+        self._clock = clock
+        self._batch = batch
+        self.claimant = f"replica-{uuid.uuid4().hex[:12]}"
+
+    async def run_once(self) -> int:
+        """Send what is due now; returns how many reminders were handled."""
+        now = self._clock()
+        async with self._uow() as uow:
+            await uow.wheel.recover(now - STALE_CLAIM)
+            claimed = await uow.wheel.claim_due(now, self.claimant, self._batch)
+            await uow.commit()
+        handled = 0
+        latest: dict[tuple[int, str], int] = {}
+        for reminder_id, offset, target, _, event in claimed:
+            key = (event.id, target)
+            latest[key] = min(latest.get(key, offset), offset)
+        for reminder_id, offset, target, due_at, event in claimed:
+            handled += 1
+            if event.starts_at <= now:
+                await self._finish(reminder_id, "skipped", detail="the event had already begun")
+            elif latest[(event.id, target)] != offset:
+                # Several fell due while the bot was down: only the nearest
+                # one goes out.
+                await self._finish(reminder_id, "skipped", detail="a nearer reminder was sent instead")
+            else:
+                await self._deliver(DueReminder(reminder_id, event, offset, target, due_at))
+        return handled
+
+    async def _deliver(self, reminder: DueReminder) -> None:
+        if reminder.target == CHANNEL and reminder.event.kind is EventKind.NEEDS_DEADLINE:
+            reminder = await self._with_missing(reminder)
+        async with self._uow() as uow:
+            await uow.wheel.mark(reminder.id, "sending", self._clock())
+            await uow.commit()
+        try:
+            delivery = await self._notify(reminder)
+        except Exception as error:  # a bug, not a Teams answer: record it, go on
+            log.exception("reminder %s failed", reminder.id)
+            delivery = Delivery("failed", detail=f"internal error: {type(error).__name__}")
+        await self._finish(reminder.id, delivery.status, delivery.attempts, delivery.detail)
+
+    async def _with_missing(self, reminder: DueReminder) -> DueReminder:
+        """Name who has not sent a report, and plan their personal nudges."""
+        event = reminder.event
+        async with self._uow() as uow:
+            forum = await uow.forums.get(event.forum_id)
+            year = event.starts_at.astimezone(ZoneInfo(forum.timezone)).year
+            missing = await organisations_without_reports(uow, event.forum_id, year)
+            targets = [f"{PERSON}{aad}" for org in missing for aad in org.contact_ids]
+            await uow.wheel.add_nudges(event.id, reminder.offset_minutes, targets, self._clock())
+            await uow.commit()
+        return DueReminder(
+            reminder.id, event, reminder.offset_minutes, reminder.target, reminder.due_at,
+            tuple(org.name for org in missing),
+        )
+
+    async def _finish(self, reminder_id: int, status: str, attempts: int = 0, detail: str | None = None) -> None:
+        async with self._uow() as uow:
+            await uow.wheel.mark(reminder_id, status, self._clock(), attempts, detail)
+            await uow.commit()
+
+    async def run_forever(self, interval_seconds: float) -> None:
+        while True:
+            try:
+                while await self.run_once() >= self._batch:
+                    pass  # more are due: keep going before sleeping
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be restarting: try again next round
+                log.exception("scheduler round failed")
+            await asyncio.sleep(interval_seconds)

@@ -1,0 +1,221 @@
+"""What the Statsforvalter does with the annual wheel, and what everyone
+reads from it. Times are entered and shown in the forum's time zone and
+kept in UTC."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.forum.needs.form import Invalid
+from bot.forum.roster import Actor, Refused
+from bot.forum.wheel.events import DEFAULT_OFFSETS, EventKind, WheelEvent, parse_offsets
+
+LIMITS = {"title": 200, "place": 200, "text": 2000}
+
+
+@dataclass
+class EventCheck:
+    values: dict = field(default_factory=dict)
+    errors: dict[str, Invalid] = field(default_factory=dict)
+
+
+def local_time(day: date, at: time, timezone: str) -> datetime:
+    """The moment a wall-clock time names in the forum's zone. A time that
+    does not exist (the hour skipped when summer time starts) is refused."""
+    zone = ZoneInfo(timezone)
+    moment = datetime.combine(day, at, tzinfo=zone)
+    back = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    if (back.date(), back.time()) != (day, at):
+        raise Invalid("time_does_not_exist")
+    return moment.astimezone(ZoneInfo("UTC"))
+
+
+def check_event(raw: Mapping[str, object], timezone: str, now: datetime) -> EventCheck:
+    check = EventCheck()
+
+    def text(name: str, required: bool = False) -> str:
+        value = raw.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise Invalid("invalid_value")
+        value = value.strip()
+        if required and not value:
+            raise Invalid("required")
+        if len(value) > LIMITS.get(name, 20):
+            raise Invalid("too_long", limit=LIMITS.get(name, 20))
+        return value
+
+    def field_(name: str, read) -> None:
+        try:
+            check.values[name] = read()
+        except Invalid as error:
+            check.errors[name] = error
+
+    def kind() -> EventKind:
+        try:
+            return EventKind(text("kind", required=True))
+        except ValueError:
+            raise Invalid("not_offered") from None
+
+    def day() -> date:
+        try:
+            return date.fromisoformat(text("date", required=True))
+        except ValueError:
+            raise Invalid("not_a_date") from None
+
+    def clock() -> time:
+        try:
+            return time.fromisoformat(text("time", required=True)[:5])
+        except ValueError:
+            raise Invalid("not_a_time") from None
+
+    def offsets() -> tuple[int, ...]:
+        try:
+            return parse_offsets(text("offsets"))
+        except ValueError as error:
+            raise Invalid("bad_offsets", part=str(error)) from None
+
+    field_("kind", kind)
+    field_("day", day)
+    field_("clock", clock)
+    field_("title", lambda: text("title", required=True))
+    field_("place", lambda: text("place"))
+    field_("text", lambda: text("text"))
+    field_("offsets", offsets)
+    if "day" in check.values and "clock" in check.values:
+        try:
+            starts = local_time(check.values["day"], check.values["clock"], timezone)
+            if starts <= now:
+                raise Invalid("in_the_past")
+            check.values["starts_at"] = starts
+        except Invalid as error:
+            check.errors["date"] = error
+    if "kind" in check.values and not check.values.get("offsets"):
+        check.values["offsets"] = DEFAULT_OFFSETS[check.values["kind"]]
+    return check
+
+
+def _stored(values: dict) -> dict:
+    return {
+        "kind": values["kind"].value,
+        "starts_at": values["starts_at"],
+        "title": values["title"],
+        "place": values["place"],
+        "text": values["text"],
+        "offsets": list(values["offsets"]),
+    }
+
+
+def _statsforvalter(actor: Actor) -> None:
+    if actor.forum is None:
+        raise Refused("not_in_roster")
+    if not actor.is_statsforvalter:
+        raise Refused("statsforvalter_only")
+
+
+async def add_event(uow, actor: Actor, raw: Mapping, now: datetime) -> WheelEvent | EventCheck:
+    _statsforvalter(actor)
+    check = check_event(raw, actor.forum.timezone, now)
+    if check.errors:
+        return check
+    event = await uow.wheel.add(actor.forum.id, _stored(check.values), actor.aad_object_id, now)
+    await uow.wheel.plan(event, now)
+    await uow.commit()
+    return event
+
+
+async def edit_event(uow, actor: Actor, event_id: int, raw: Mapping, now: datetime) -> WheelEvent | EventCheck:
+    _statsforvalter(actor)
+    event = await uow.wheel.get(actor.forum.id, event_id)
+    if event is None:
+        raise Refused("wheel_unknown_event")
+    check = check_event(raw, actor.forum.timezone, now)
+    if check.errors:
+        return check
+    event = await uow.wheel.change(event, _stored(check.values), actor.aad_object_id, now)
+    await uow.wheel.plan(event, now)
+    await uow.commit()
+    return event
+
+
+async def delete_event(uow, actor: Actor, event_id: int) -> WheelEvent:
+    _statsforvalter(actor)
+    event = await uow.wheel.get(actor.forum.id, event_id)
+    if event is None:
+        raise Refused("wheel_unknown_event")
+    await uow.wheel.remove(event)  # its reminders go with it
+    await uow.commit()
+    return event
+
+
+def _year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(timezone)
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+async def copy_to_next_year(uow, actor: Actor, year: int, now: datetime) -> list[WheelEvent]:
+    """The year's events again a year later, at the same local date and
+    time (28 February for 29 February); events already there are kept."""
+    _statsforvalter(actor)
+    tz = actor.forum.timezone
+    zone = ZoneInfo(tz)
+    start, end = _year_bounds(year, tz)
+    _, next_end = _year_bounds(year + 1, tz)
+    there = {(e.kind, e.starts_at) for e in await uow.wheel.between(actor.forum.id, end, next_end)}
+    copied = []
+    for event in await uow.wheel.between(actor.forum.id, start, end):
+        local = event.starts_at.astimezone(zone)
+        day = local.date()
+        day = day.replace(year=year + 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=year + 1)
+        starts = local_time(day, local.time().replace(tzinfo=None), tz)
+        if (event.kind, starts) in there or starts <= now:
+            continue
+        values = {
+            "kind": event.kind.value, "starts_at": starts, "title": event.title,
+            "place": event.place, "text": event.text, "offsets": list(event.offsets),
+        }
+        new = await uow.wheel.add(actor.forum.id, values, actor.aad_object_id, now)
+        await uow.wheel.plan(new, now)
+        copied.append(new)
+    await uow.commit()
+    return copied
+
+
+async def upcoming(uow, forum, now: datetime, months: int = 12) -> list[WheelEvent]:
+    return await uow.wheel.between(forum.id, now - timedelta(hours=1), now + timedelta(days=31 * months))
+
+
+async def needs_deadline(uow, forum_id: str, timezone: str, year: int) -> datetime | None:
+    """The year's needs-report deadline, when the wheel has one (the last,
+    if the Statsforvalter has set more than one)."""
+    start, end = _year_bounds(year, timezone)
+    deadlines = await uow.wheel.of_kind_in_year(forum_id, EventKind.NEEDS_DEADLINE, start, end)
+    return deadlines[-1].starts_at if deadlines else None
+
+
+async def seed_example(uow, forum_id: str, timezone: str, events: list[dict], now: datetime) -> int:
+    """The wheel from the forum file, for a forum whose wheel is empty. Dates
+    given as month and day (``05-05``) fall in the current year."""
+    if not events or await uow.wheel.has_any(forum_id):
+        return 0
+    zone = ZoneInfo(timezone)
+    for item in events:
+        day_text = item["date"]
+        if len(day_text) == 5:
+            day_text = f"{now.astimezone(zone).year}-{day_text}"
+        kind = EventKind(item["kind"])
+        values = {
+            "kind": kind.value,
+            "starts_at": local_time(date.fromisoformat(day_text), time.fromisoformat(item["time"]), timezone),
+            "title": item["title"],
+            "place": item.get("place", ""),
+            "text": item.get("text", ""),
+            "offsets": list(parse_offsets(item.get("reminders", "")) or DEFAULT_OFFSETS[kind]),
+        }
+        event = await uow.wheel.add(forum_id, values, None, now)
+        await uow.wheel.plan(event, now)
+    return len(events)
