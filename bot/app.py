@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from datetime import UTC, datetime
@@ -11,11 +13,14 @@ from sqlalchemy import text as sql
 
 from bot.config import Settings
 from bot.edge.adapter import make_adapter
-from bot.edge.bot import ForumBot
+from bot.edge.bot import ForumBot, utcnow
 from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.http import MessagesEndpoint
+from bot.edge.reminders import ReminderNotifier
 from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
+from bot.forum.wheel.scheduler import Scheduler
+from bot.forum.wheel.service import seed_example as seed_example_wheel
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import UnitOfWork
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # The unit-of-work factory, for tools and tests that inspect the stored state.
 UOW = web.AppKey("uow", object)
+SCHEDULER = web.AppKey("scheduler", object)
 
 MAX_BODY = 1024 * 1024  # Teams activities are far smaller; refuse floods early
 
@@ -42,7 +48,9 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     async with uow() as work:
         for forum in forums:
             await work.roster_sync.apply(forum)
-            await seed_competence_areas(work, forum.id, forum.competence_areas, datetime.now(UTC))
+            now = datetime.now(UTC)
+            await seed_competence_areas(work, forum.id, forum.competence_areas, now)
+            await seed_example_wheel(work, forum.id, forum.timezone, [e.model_dump() for e in forum.wheel], now)
         await work.commit()
 
     async def healthz(_: web.Request) -> web.Response:
@@ -66,13 +74,28 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
 
     downloads = await make_downloads(settings.export_signing_key, settings.base_url, uow)
     bot = ForumBot(uow, settings.app_id, downloads=downloads)
+    adapter = make_adapter(settings)
+    scheduler = Scheduler(uow, ReminderNotifier(adapter, settings.app_id, uow, utcnow), utcnow)
+
+    async def run_scheduler(app: web.Application):
+        # SCHEDULER_INTERVAL_SECONDS=0 turns the loop off (the tests drive it).
+        if settings.scheduler_interval_seconds <= 0:
+            yield
+            return
+        task = asyncio.create_task(scheduler.run_forever(settings.scheduler_interval_seconds))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post("/api/messages", MessagesEndpoint(make_adapter(settings), bot).handle)
+    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot).handle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/exports/{token}", downloads.handle)
     app[DOWNLOADS] = downloads
     app.on_startup.append(freeze_startup_objects)
+    app.cleanup_ctx.append(run_scheduler)
     app.on_cleanup.append(dispose)
     app[UOW] = uow
+    app[SCHEDULER] = scheduler
     return app

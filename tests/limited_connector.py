@@ -22,7 +22,6 @@ The plain `LocalConnector` is unchanged for every other test."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import math
 import time
@@ -131,7 +130,9 @@ class LimitedConnector(LocalConnector):
         if refusal is not None:
             return refusal
         activity = await request.json()
-        tenant = (activity.get("conversation") or {}).get("tenantId") or _channel_tenant(activity) or "unknown"
+        conversation = activity.get("conversation") or {}
+        # botbuilder writes "tenantID"; Teams itself "tenantId"
+        tenant = conversation.get("tenantId") or conversation.get("tenantID") or _channel_tenant(activity) or "unknown"
         refusal = self._over_limit(tenant, conversation_id)
         if refusal is not None:
             return refusal
@@ -226,13 +227,6 @@ class LimitedConnector(LocalConnector):
 
     def doubled(self) -> dict[str, int]:
         return {cid: n for cid, n in self.accepted.items() if n > 1}
-
-    async def wait_for_accepted(self, count: int, timeout: float = 10.0) -> None:
-        async def enough() -> None:
-            while sum(self.accepted.values()) < count:
-                await asyncio.sleep(0.01)
-
-        await asyncio.wait_for(enough(), timeout)
 
 
 def _channel_tenant(body: dict) -> str | None:

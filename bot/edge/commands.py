@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.edge import activity, needs, views
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
+from bot.edge.wheel import WHEEL_VERBS, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
 from bot.edge.turn import Turn
 from bot.forum.roster import Actor, Refused
@@ -74,6 +75,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("behovsmelding", "behovsmelding", ("needs report",), needs.start_needs_report, offered_to=_reports_needs),
     Command("mine", "mine behovsmeldinger", ("my needs reports",), needs.list_needs_reports, offered_to=_reports_needs),
     Command("oversikt", "oversikt", ("overview",), show_overview, offered_to=_in_a_forum),
+    Command("arshjul", "årshjul", ("annual wheel",), show_wheel, offered_to=_in_a_forum),
     Command("medlemmer", "medlemmer", ("members", "roster"), show_roster),
     Command(
         "kompetanseomrader", "kompetanseområder", ("competence areas",), needs.show_competence_areas,
@@ -125,4 +127,5 @@ VERBS = {
     "command": press_command_button,
     **needs.VERBS,
     **OVERVIEW_VERBS,
+    **WHEEL_VERBS,
 }

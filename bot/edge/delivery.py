@@ -6,13 +6,17 @@ The annual wheel's reminders (and later vote reminders) go through one
 
 1. **Pace.** A `SendLimiter`, shared by every send of the process, waits
    until the request fits Teams' limits: per conversation 7 in 1 s, 8 in 2 s,
-   60 in 30 s and 1800 in an hour (all four, as sliding-window logs of grant
-   times), and per tenant a steady rate (30/s unless configured; creating a
-   1:1 chat counts too). Each window is stretched by a small slack (5 %) so
-   that jitter between our clock and Teams' arrival times does not turn an
-   exact fit into a 429. Waiting happens per conversation: a conversation
-   that is at its limit makes only its own sends wait, and the tenant queue
-   only takes sends that are ready to go, in the order they became ready.
+   60 in 30 s and 1800 in an hour (all four, as sliding-window logs), and
+   per tenant a rate (30/s unless configured, evenly spaced; creating a 1:1
+   chat counts too). A send counts from when its answer came back, not from
+   when it left: that is the latest it can have reached Teams, so however
+   uneven the way there (a slow first request, a queue in msrest's thread
+   pool), Teams cannot see one more than a window allows. Each window is
+   also stretched by 5 %. Waiting happens per conversation: a conversation
+   at its limit makes only its own sends wait, and the tenant queue only
+   takes sends that are ready to go, in the order they became ready. The
+   price of counting from the answer is one round trip per window: a busy
+   tenant gets 30 per (1 s + round trip), not 30 per second.
 2. **Send**, through botbuilder's adapter (`continue_conversation` with the
    bot's app id). msrest's own retries are switched off for these requests
    (see `_own_the_retries`) so that this module alone decides.
@@ -31,22 +35,22 @@ The annual wheel's reminders (and later vote reminders) go through one
 
 A card over 80 KB is not sent at all ("failed"): Teams would refuse it.
 
-**Crash between "sent" and "recorded".** This module records nothing; the
-caller writes each result (the reminder's row, unique per event, offset and
-recipient, claimed by one worker). Delivery is therefore at-least-once, not
-exactly-once. If the process dies after Teams accepted a card and before the
-caller committed "sent", the row still says due (or its claim runs out) and
-the next run sends that card again: the person sees it twice. The window is
-one HTTP answer plus one commit per recipient, and a crash can double at
-most the sends that were in flight at that moment; the caller keeps it that
-small by recording each result as it comes, not at the end of a fan-out.
-The unique keys stop a second record and two workers sending the same
-reminder at once; they cannot tell whether Teams got a card whose answer
-was never recorded, because the Bot Connector API takes no idempotency key
-and Teams does not drop duplicates. The same is true inside one run: a
-request whose answer is lost after Teams accepted it (a timeout, a reset
-connection) is retried and may show twice. Recording "sent" before sending
-would turn these doubles into lost reminders, the worse failure here.
+**Crash between "sent" and "recorded".** This module records nothing; its
+caller writes each result. The Bot Connector API takes no idempotency key
+and Teams drops no duplicates, so nothing can make a crash at that moment
+harmless: the card has reached Teams or not, and only Teams knows. A caller
+can only choose which way it errs. The wheel's scheduler commits a reminder
+as *sending* before calling here and as sent / failed / not_reachable
+after; its unique key (event, offset, recipient) and its claims make one
+worker send it, once. A crash between Teams' answer and that second commit
+(one HTTP answer plus one commit per recipient, so at most the sends in
+flight at that moment) leaves rows *sending*, which it then reports as
+*uncertain* instead of sending again: nothing is doubled, but such a
+reminder may or may not have arrived, and the report says so. A caller that
+sent such rows again would double every card Teams already had. Within one
+call the choice here is the other one: a request whose answer is lost after
+Teams accepted it (a timeout, a reset connection) is retried and may show
+twice, because a reminder lost to a network hiccup is the worse failure.
 
 **Several replicas** each have their own limiter: give each a share of the
 tenant rate (`tenant_rate / replicas`), or accept more 429s, which the
@@ -55,6 +59,7 @@ retries absorb."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import math
@@ -127,50 +132,82 @@ def retry_after_seconds(value: str | None, wall_now: datetime) -> float | None:
 
 @dataclass(frozen=True)
 class Window:
-    """At most `count` sends in any `seconds`-long stretch of time."""
+    """At most `count` sends in any `seconds`-long stretch of time.
+
+    With `from_answer` a send counts from when its answer came, the latest
+    moment it can have reached Teams: then no jitter between our clock and
+    Teams' arrival times (a slow first request, a queue in msrest's thread
+    pool) can squeeze `count + 1` arrivals into one window. Without it, from
+    when it was let go: for smoothing only."""
 
     count: int
     seconds: float
+    from_answer: bool = True
 
 
 TEAMS_CONVERSATION_WINDOWS = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
 DEFAULT_TENANT_RATE = 30.0
 DEFAULT_SLACK = 0.05
+# How many older sends beyond a window's count are checked for a late answer:
+# answers come back out of order, but not by dozens of sends.
+LOOKBACK = 32
 
 
 def tenant_windows(rate_per_second: float) -> tuple[Window, ...]:
-    # Evenly spaced rather than 30 at once each second: a burst would queue
-    # in msrest's thread pool and reach Teams with uneven gaps, which is what
-    # a sliding window at Teams' end punishes.
-    return (Window(1, 1.0 / rate_per_second),)
+    """The rate as a 1-s window, plus even spacing: a burst of 30 at once
+    would queue in msrest's thread pool (a few threads) and stretch every
+    window by that queue's length."""
+    return (Window(max(1, round(rate_per_second)), 1.0), Window(1, 1.0 / rate_per_second, from_answer=False))
+
+
+class Grant:
+    """One request's place in the windows: let go at `start`, answered at
+    `end` (None while in flight)."""
+
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.end: float | None = None
 
 
 class _Log:
-    """Grant times of one conversation or tenant, oldest first; only as many
-    as the largest window needs."""
+    """The grants of one conversation or tenant, in the order given; only as
+    many as the largest window needs."""
 
-    __slots__ = ("times", "windows")
+    __slots__ = ("grants", "windows")
 
     def __init__(self, windows: tuple[Window, ...]) -> None:
         self.windows = windows
-        self.times: deque[float] = deque(maxlen=max(w.count for w in windows))
+        self.grants: deque[Grant] = deque(maxlen=max(w.count for w in windows) + LOOKBACK)
 
     def earliest(self, now: float) -> float:
-        times = self.times
-        at = now
-        if times:
-            # Grants are handed out in order, so a new one never goes before
-            # the last: then checking the count-th newest grant per window is
-            # the whole sliding-window test.
-            at = max(at, times[-1])
-            size = len(times)
-            for window in self.windows:
-                if size >= window.count:
-                    at = max(at, times[-window.count] + window.seconds)
+        grants = self.grants
+        if not grants:
+            return now
+        # Grants are given in order, so a new one never starts before the last.
+        at = max(now, grants[-1].start)
+        size = len(grants)
+        for window in self.windows:
+            if size < window.count:
+                continue
+            if not window.from_answer:
+                at = max(at, grants[-window.count].start + window.seconds)
+                continue
+            # The count-th newest and every older one must have been answered
+            # a window ago; one still in flight counts as answered now (we
+            # look again when that time comes).
+            newest_answer = max(
+                (now if g.end is None else g.end)
+                for g in itertools.islice(reversed(grants), window.count - 1, window.count - 1 + LOOKBACK)
+            )
+            at = max(at, newest_answer + window.seconds)
         return at
 
-    def last(self) -> float:
-        return self.times[-1] if self.times else -math.inf
+    def last(self, now: float) -> float:
+        if not self.grants:
+            return -math.inf
+        return max((now if g.end is None else g.end) for g in self.grants)
 
 
 class _Conversation:
@@ -185,7 +222,8 @@ class _Conversation:
 
 class SendLimiter:
     """Waits until a request to a conversation (or only to a tenant) fits
-    the limits, then counts it. One per process, shared by all sends."""
+    the limits and gives it a `Grant`; `finish(grant)` when its answer came.
+    One per process, shared by all sends."""
 
     PRUNE_EVERY = 512
 
@@ -197,14 +235,14 @@ class SendLimiter:
         slack: float = DEFAULT_SLACK,
     ) -> None:
         self.clock = clock
-        self.conversation_windows = tuple(Window(w.count, w.seconds * (1 + slack)) for w in conversation_windows)
-        self.tenant_windows = tuple(Window(w.count, w.seconds * (1 + slack)) for w in tenant_windows)
+        self.conversation_windows = tuple(replace(w, seconds=w.seconds * (1 + slack)) for w in conversation_windows)
+        self.tenant_windows = tuple(replace(w, seconds=w.seconds * (1 + slack)) for w in tenant_windows)
         self._conversations: dict[str, _Conversation] = {}
         self._tenants: dict[str, _Log] = {}
         self._calls = 0
 
-    async def acquire(self, tenant: str, conversation: str | None = None, deadline: float | None = None) -> bool:
-        """Wait for a slot and take it; False, taking nothing, when the slot
+    async def acquire(self, tenant: str, conversation: str | None = None, deadline: float | None = None) -> Grant | None:
+        """Wait for a slot and take it; None, taking nothing, when the slot
         would come after `deadline` (a time of the clock)."""
         self._calls += 1
         if self._calls % self.PRUNE_EVERY == 0:
@@ -223,30 +261,35 @@ class SendLimiter:
                     now = self.clock.now()
                     ready = max(state.log.earliest(now), state.held_until)
                     if deadline is not None and ready > deadline:
-                        return False
+                        return None
                     if ready <= now:
                         break
-                    # a 429 elsewhere may move held_until while we sleep: look again
+                    # answers and 429s elsewhere move the time while we sleep: look again
                     await self.clock.sleep(ready - now)
                 return await self._tenant_slot(tenant, state.log, deadline)
         finally:
             state.users -= 1
 
-    async def _tenant_slot(self, tenant: str, conversation_log: _Log | None, deadline: float | None) -> bool:
+    async def _tenant_slot(self, tenant: str, conversation_log: _Log | None, deadline: float | None) -> Grant | None:
         tenant_log = self._tenants.get(tenant)
         if tenant_log is None:
             tenant_log = self._tenants[tenant] = _Log(self.tenant_windows)
-        now = self.clock.now()
-        at = tenant_log.earliest(now)
-        if deadline is not None and at > deadline:
-            return False
-        # Taken now, used at `at`: the tenant queue is first come, first served.
-        tenant_log.times.append(at)
-        if conversation_log is not None:
-            conversation_log.times.append(at)
-        if at > now:
+        while True:
+            now = self.clock.now()
+            at = tenant_log.earliest(now)
+            if deadline is not None and at > deadline:
+                return None
+            if at <= now:
+                break
             await self.clock.sleep(at - now)
-        return True
+        grant = Grant(now)
+        tenant_log.grants.append(grant)
+        if conversation_log is not None:
+            conversation_log.grants.append(grant)
+        return grant
+
+    def finish(self, grant: Grant) -> None:
+        grant.end = self.clock.now()
 
     def hold(self, conversation: str, until: float) -> None:
         """Teams said when to come back: no send to it before `until`."""
@@ -263,11 +306,11 @@ class SendLimiter:
         for key in [
             key
             for key, state in self._conversations.items()
-            if not state.users and state.held_until <= now and state.log.last() <= now - horizon
+            if not state.users and state.held_until <= now and state.log.last(now) <= now - horizon
         ]:
             del self._conversations[key]
         horizon = max(w.seconds for w in self.tenant_windows)
-        for key in [key for key, tenant_log in self._tenants.items() if tenant_log.last() <= now - horizon]:
+        for key in [key for key, tenant_log in self._tenants.items() if tenant_log.last(now) <= now - horizon]:
             del self._tenants[key]
 
     def tracked(self) -> tuple[int, int]:
@@ -367,7 +410,9 @@ class Deliverer:
         )
         if answer.ok:
             return DeliveryResult("sent", attempts, 200, activity_id=answer.value, reference=reference)
-        log.warning("card to %s not delivered after %d attempts: %s", conversation_id, attempts, answer.error)
+        # a chat that is gone is the caller's news to act on, not a fault here
+        level = logging.INFO if answer.status in GONE_STATUSES else logging.WARNING
+        log.log(level, "card to %s not delivered after %d attempts: %s", conversation_id, attempts, answer.error)
         return DeliveryResult("failed", attempts, answer.status, answer.error, reference=reference)
 
     async def send_card_to_person(
@@ -428,13 +473,18 @@ class Deliverer:
         answer = _Answer(False, error="not attempted")
         while True:
             deadline = None if started is None else started + self.max_total_seconds
-            if not await self.limiter.acquire(tenant, conversation, deadline):
-                return replace(answer, error=f"{answer.error} (no send slot left within {self.max_total_seconds:g} s)"), attempts
+            grant = await self.limiter.acquire(tenant, conversation, deadline)
+            if grant is None:
+                late = f"{answer.error} (no send slot left within {self.max_total_seconds:g} s)"
+                return replace(answer, error=late), attempts
             if started is None:
                 started = self.clock.now()
                 deadline = started + self.max_total_seconds
             attempts += 1
-            answer = await attempt()
+            try:
+                answer = await attempt()
+            finally:
+                self.limiter.finish(grant)
             if answer.ok or not answer.transient or attempts >= self.max_attempts:
                 return answer, attempts
 
@@ -448,7 +498,8 @@ class Deliverer:
             else:
                 delay = self.rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempts - 1)))
             if now + delay > deadline:
-                return replace(answer, error=f"{answer.error} (a retry in {delay:.1f} s would pass the {self.max_total_seconds:g} s budget)"), attempts
+                late = f"{answer.error} (a retry in {delay:.1f} s would pass the {self.max_total_seconds:g} s budget)"
+                return replace(answer, error=late), attempts
             log.debug("retrying %s in %.2f s after %s", conversation or "a 1:1 chat", delay, answer.status)
             await self.clock.sleep(delay)
 

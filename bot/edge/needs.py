@@ -57,7 +57,7 @@ def _read(model: type[_Data], data: dict):
 
 async def _views(turn: Turn, report: NeedsReport | None = None) -> NeedsViews:
     roster = await turn.uow.roster.roster(turn.actor.forum)
-    year = report.year if report else service.forum_year(turn.actor, turn.clock())
+    year = report.year if report else await service.report_year(turn.uow, turn.actor, turn.clock())
     areas = await service.competence_areas(turn.uow, turn.actor.forum.id, year)
     offered = await service.submitting_organisations(turn.uow, turn.actor)
     return NeedsViews(

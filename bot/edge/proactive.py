@@ -23,12 +23,21 @@ def _reference(stored: dict) -> ConversationReference:
 async def post_card(adapter: BotAdapter, app_id: str, stored: dict, card: dict) -> bool:
     """Post a card; False (and a log line) when Teams would not take it."""
 
+    failed: list[Exception] = []
+
     async def send(context: TurnContext) -> None:
-        await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        try:
+            await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        except Exception as error:
+            # Kept from botbuilder: its on_turn_error would post an error card
+            # into this same conversation and swallow the failure.
+            failed.append(error)
 
     try:
         # NOTES: always pass the bot's app id, or Teams refuses proactive posts.
         await adapter.continue_conversation(_reference(stored), send, app_id or None)
+        if failed:
+            raise failed[0]
     except Exception:
         log.exception("could not post to %s", stored.get("conversation_id"))
         return False

@@ -15,6 +15,8 @@ import os
 import re
 import sys
 import unicodedata
+from datetime import date as _date
+from datetime import time as _time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
@@ -111,6 +113,41 @@ def _competence_areas(areas: dict[int, tuple[str, ...]]) -> dict[int, tuple[str,
 CompetenceAreas = Annotated[dict[int, tuple[Text, ...]], AfterValidator(_competence_areas)]
 
 
+def _calendar_date(value: str) -> str:
+    try:
+        # 2000 was a leap year: 02-29 is a real date there.
+        _date.fromisoformat(value if len(value) == 10 else f"2000-{value}")
+    except ValueError:
+        raise PydanticCustomError("date", "no such date {value}", {"value": repr(value)}) from None
+    return value
+
+
+def _clock_time(value: str) -> str:
+    try:
+        _time.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("time", "no such time {value}", {"value": repr(value)}) from None
+    return value
+
+
+class WheelEventConfig(_Model):
+    """An event of the annual wheel; ``date`` as ``MM-DD`` means this year."""
+
+    kind: Literal["vaarmote", "hostmote", "ekstramote", "frist_behovsmeldinger", "frist_rapportering", "annet"]
+    date: Annotated[
+        Text,
+        _matching(r"(\d{4}-)?\d{2}-\d{2}", "date", "not a date {value} (want MM-DD or YYYY-MM-DD)"),
+        AfterValidator(_calendar_date),
+    ]
+    time: Annotated[
+        Text, _matching(r"\d{2}:\d{2}", "time", "not a time {value} (want HH:MM)"), AfterValidator(_clock_time)
+    ]
+    title: Text
+    place: str = ""
+    text: str = ""
+    reminders: str = ""  # like "14d, 7d, 1d"; empty: the kind's defaults
+
+
 class ForumConfig(_Model):
     """One forum, flattened from the file's ``forum:`` header and its lists.
 
@@ -123,6 +160,7 @@ class ForumConfig(_Model):
     statsforvalter: Annotated[tuple[PersonConfig, ...], AfterValidator(_non_empty)]
     organisations: Annotated[tuple[OrganisationConfig, ...], AfterValidator(_non_empty)]
     competence_areas: CompetenceAreas = {}
+    wheel: tuple[WheelEventConfig, ...] = ()
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -141,6 +179,7 @@ class _ForumFile(_Model):
     statsforvalter: Annotated[tuple[PersonConfig, ...], AfterValidator(_non_empty)]
     organisations: Annotated[tuple[OrganisationConfig, ...], AfterValidator(_non_empty)]
     competence_areas: CompetenceAreas = {}
+    wheel: tuple[WheelEventConfig, ...] = ()
 
 
 class _ForumsFile(_Model):
@@ -156,6 +195,7 @@ _MODEL_UNDER: dict[str, type[BaseModel]] = {
     "seats": SeatConfig,
     "representative": PersonConfig,
     "deputy": PersonConfig,
+    "wheel": WheelEventConfig,
 }
 
 
@@ -235,6 +275,7 @@ def load_forum_config(path: str | os.PathLike[str]) -> list[ForumConfig]:
             statsforvalter=forum_file.statsforvalter,
             organisations=forum_file.organisations,
             competence_areas=forum_file.competence_areas,
+            wheel=forum_file.wheel,
         ))
     if problems:
         raise ForumConfigError(file, problems)

@@ -33,6 +33,14 @@ def forum_year(actor: Actor, now: datetime) -> int:
     return now.astimezone(ZoneInfo(actor.forum.timezone)).year
 
 
+async def report_year(uow, actor: Actor, now: datetime) -> int:
+    """The year a new report is for: this year until this year's needs-report
+    deadline has passed, then the next."""
+    year = forum_year(actor, now)
+    deadline = await deadline_of(uow, actor, year)
+    return year + 1 if deadline is not None and now > deadline else year
+
+
 async def submitting_organisations(uow, actor: Actor) -> list[Organisation]:
     """The organisations this person may report needs for."""
     if actor.forum is None:
@@ -132,7 +140,7 @@ async def start(uow, actor: Actor, now: datetime) -> NeedsReport:
     if not organisations:
         raise Refused("needs_no_organisation")
     report = await uow.needs_reports.add(
-        actor.forum.id, organisations[0].id, forum_year(actor, now), actor.aad_object_id, now
+        actor.forum.id, organisations[0].id, await report_year(uow, actor, now), actor.aad_object_id, now
     )
     await uow.commit()
     return report

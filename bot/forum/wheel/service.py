@@ -13,7 +13,7 @@ from bot.forum.needs.form import Invalid
 from bot.forum.roster import Actor, Refused
 from bot.forum.wheel.events import DEFAULT_OFFSETS, EventKind, WheelEvent, parse_offsets
 
-LIMITS = {"title": 200, "place": 200, "text": 2000}
+LIMITS = {"title": 200, "place": 200, "text": 2000, "offsets": 100, "kind": 32}  # others: 20
 
 
 @dataclass

@@ -1,0 +1,269 @@
+"""The annual wheel (årshjul) in Teams: the `årshjul` command and the
+buttons of its cards, one function each. The rules are in
+bot.forum.wheel.service; the cards in bot.edge.wheel_views.
+
+Everyone the bot places in a forum sees the wheel. Only the Statsforvalter
+adds, changes, deletes and copies events and sees the delivery report;
+card data is written by the client, so every button checks that again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.edge.card_actions import read_data
+from bot.edge.turn import Turn
+from bot.edge.wheel_views import INPUTS, LAST_YEAR, UPCOMING, Note, WheelViews
+from bot.forum.roster import Forum, Refused
+from bot.forum.wheel import service
+from bot.forum.wheel.events import WheelEvent
+from bot.forum.wheel.scheduler import CHANNEL, PERSON
+from cards.markdown import escape_markdown as md
+
+MIN_YEAR, MAX_YEAR = 2000, LAST_YEAR
+_NOT_SENT = ("planned", "claimed")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ViewRef(_Data):
+    """Which wheel the card came from: the next 12 months (0) or a year."""
+
+    view: int = UPCOMING
+
+    @field_validator("view")
+    @classmethod
+    def _a_view(cls, value: int) -> int:
+        if value != UPCOMING and not MIN_YEAR <= value <= MAX_YEAR:
+            raise ValueError("not a view")
+        return value
+
+
+class PageRequest(ViewRef):
+    page: int = Field(default=1, ge=1, le=1000)
+
+
+class EventRef(ViewRef):
+    event_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class ReportRequest(EventRef):
+    page: int = Field(default=1, ge=1, le=1000)
+
+
+class Save(ViewRef):
+    event_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class Copy(ViewRef):
+    year: int = Field(ge=MIN_YEAR, le=MAX_YEAR - 1)
+
+
+def _read(model: type[_Data], data: dict):
+    parsed = read_data(model, data)
+    if parsed is None:
+        raise Refused("bad_card_data")
+    return parsed
+
+
+def _forum(turn: Turn) -> Forum:
+    if turn.actor.forum is None:
+        raise Refused("not_in_roster")
+    return turn.actor.forum
+
+
+def _statsforvalter(turn: Turn) -> Forum:
+    forum = _forum(turn)
+    if not turn.actor.is_statsforvalter:
+        raise Refused("statsforvalter_only")
+    return forum
+
+
+def _views(turn: Turn) -> WheelViews:
+    return WheelViews(turn.lang, _forum(turn), turn.actor.is_statsforvalter, turn.clock())
+
+
+async def _event(turn: Turn, event_id: int) -> WheelEvent:
+    """The event, if it is in this person's forum; a forged or stale id is refused."""
+    event = await turn.uow.wheel.get(_forum(turn).id, event_id)
+    if event is None:
+        raise Refused("wheel_unknown_event")
+    return event
+
+
+def _local_year(moment: datetime, forum: Forum) -> int:
+    return moment.astimezone(ZoneInfo(forum.timezone)).year
+
+
+async def _events(turn: Turn, view: int) -> list[WheelEvent]:
+    forum = _forum(turn)
+    if view == UPCOMING:
+        return await service.upcoming(turn.uow, forum, turn.clock())
+    zone = ZoneInfo(forum.timezone)
+    return await turn.uow.wheel.between(forum.id, datetime(view, 1, 1, tzinfo=zone), datetime(view + 1, 1, 1, tzinfo=zone))
+
+
+async def _wheel_card(
+    turn: Turn, view: int, page: int = 1, note: Note | None = None, showing: WheelEvent | None = None
+) -> dict:
+    events = await _events(turn, view)
+    if showing is not None and all(e.id != showing.id for e in events):
+        # The event is outside the wheel the card came from: show its year.
+        view = _local_year(showing.starts_at, _forum(turn))
+        events = await _events(turn, view)
+    return _views(turn).wheel(events, view, page, note, showing.id if showing else None)
+
+
+# --- the command ---------------------------------------------------------
+
+
+async def show_wheel(turn: Turn) -> None:
+    """`årshjul`: the next 12 months; `årshjul 2027`: that year."""
+    forum = _forum(turn)
+    view = UPCOMING
+    words = turn.args.split()
+    if words:
+        word = words[0]
+        if len(words) > 1 or not (word.isascii() and word.isdigit() and len(word) == 4):
+            raise Refused("wheel_bad_year", low=MIN_YEAR, high=MAX_YEAR, example=_local_year(turn.clock(), forum) + 1)
+        view = int(word)
+        if not MIN_YEAR <= view <= MAX_YEAR:
+            raise Refused("wheel_bad_year", low=MIN_YEAR, high=MAX_YEAR, example=_local_year(turn.clock(), forum) + 1)
+    await turn.reply(await _wheel_card(turn, view))
+
+
+# --- the buttons -----------------------------------------------------------
+
+
+async def press_page(turn: Turn, data: dict) -> dict:
+    """Another page of the wheel, or back to it from a form or report."""
+    _forum(turn)
+    request = _read(PageRequest, data)
+    return await _wheel_card(turn, request.view, request.page)
+
+
+async def press_new(turn: Turn, data: dict) -> dict:
+    _statsforvalter(turn)
+    request = _read(ViewRef, data)
+    return _views(turn).form({}, request.view)
+
+
+async def press_edit(turn: Turn, data: dict) -> dict:
+    _statsforvalter(turn)
+    request = _read(EventRef, data)
+    event = await _event(turn, request.event_id)
+    v = _views(turn)
+    return v.form(v.values_of(event), request.view, event)
+
+
+async def press_save(turn: Turn, data: dict) -> dict:
+    _statsforvalter(turn)
+    request = _read(Save, data)
+    # The inputs arrive merged into the action's data, beside our own keys.
+    entered = {name: data[name] for name in INPUTS if name in data}
+    now = turn.clock()
+    if request.event_id is None:
+        outcome = await service.add_event(turn.uow, turn.actor, entered, now)
+    else:
+        outcome = await service.edit_event(turn.uow, turn.actor, request.event_id, entered, now)
+    v = _views(turn)
+    if isinstance(outcome, service.EventCheck):
+        shown = {name: value for name, value in entered.items() if isinstance(value, str)}
+        event = await _event(turn, request.event_id) if request.event_id is not None else None
+        return v.form(shown, request.view, event, outcome.errors)
+    event = outcome
+    channel = [
+        r for r in await turn.uow.wheel.deliveries(event.id)
+        if r.target == CHANNEL and r.offset_minutes in event.offsets
+    ]
+    planned = sum(r.status == "planned" for r in channel)
+    skipped = sum(r.status == "skipped" for r in channel)
+    note = Note(
+        turn.t("wheel_added_title" if request.event_id is None else "wheel_changed_title"),
+        (
+            turn.t("wheel_saved", title=md(event.title), when=v.when(event.starts_at)),
+            turn.t("wheel_planned_skipped", planned=planned, skipped=skipped)
+            if skipped
+            else turn.t("wheel_planned", planned=planned),
+        ),
+    )
+    return await _wheel_card(turn, request.view, note=note, showing=event)
+
+
+async def press_delete(turn: Turn, data: dict) -> dict:
+    """Asks first."""
+    _statsforvalter(turn)
+    request = _read(EventRef, data)
+    event = await _event(turn, request.event_id)
+    return _views(turn).confirm_delete(event, request.view)
+
+
+async def press_delete_confirmed(turn: Turn, data: dict) -> dict:
+    _statsforvalter(turn)
+    request = _read(EventRef, data)
+    event = await _event(turn, request.event_id)
+    not_sent = sum(r.status in _NOT_SENT for r in await turn.uow.wheel.deliveries(event.id))
+    await service.delete_event(turn.uow, turn.actor, event.id)
+    v = _views(turn)
+    if not_sent == 0:
+        cancelled = turn.t("wheel_deleted_no_reminders")
+    elif not_sent == 1:
+        cancelled = turn.t("wheel_deleted_reminders_one")
+    else:
+        cancelled = turn.t("wheel_deleted_reminders", count=not_sent)
+    note = Note(
+        turn.t("wheel_deleted_title"),
+        (turn.t("wheel_deleted", title=md(event.title), when=v.when(event.starts_at)), cancelled),
+    )
+    return await _wheel_card(turn, request.view, note=note)
+
+
+async def press_copy(turn: Turn, data: dict) -> dict:
+    """The year's events again a year later; the next year's wheel shows them."""
+    forum = _statsforvalter(turn)
+    request = _read(Copy, data)
+    year, following = request.year, request.year + 1
+    zone = ZoneInfo(forum.timezone)
+    there = await turn.uow.wheel.between(forum.id, datetime(year, 1, 1, tzinfo=zone), datetime(following, 1, 1, tzinfo=zone))
+    copied = await service.copy_to_next_year(turn.uow, turn.actor, year, turn.clock())
+    if not copied:
+        lines = [turn.t("wheel_copied_none")]
+    elif len(copied) == 1:
+        lines = [turn.t("wheel_copied_one", next=following)]
+    else:
+        lines = [turn.t("wheel_copied", count=len(copied), next=following)]
+    if len(there) > len(copied):
+        lines.append(turn.t("wheel_copied_kept", count=len(there) - len(copied), next=following))
+    note = Note(turn.t("wheel_copied_title", year=year, next=following), tuple(lines))
+    return await _wheel_card(turn, following, note=note)
+
+
+async def press_report(turn: Turn, data: dict) -> dict:
+    """Every reminder of the event: when, to whom, and how it went."""
+    forum = _statsforvalter(turn)
+    request = _read(ReportRequest, data)
+    event = await _event(turn, request.event_id)
+    deliveries = await turn.uow.wheel.deliveries(event.id)
+    names: dict[str, str] = {}
+    for target in {r.target for r in deliveries if r.target.startswith(PERSON)}:
+        people = await turn.uow.roster.people_with_aad(target[len(PERSON):])
+        found = [m.person.name for m in people if m.person is not None and m.forum.id == forum.id]
+        if found:
+            names[target] = md(found[0])
+    return _views(turn).report(event, request.view, deliveries, names, request.page)
+
+
+WHEEL_VERBS = {
+    "wheel.page": press_page,
+    "wheel.new": press_new,
+    "wheel.edit": press_edit,
+    "wheel.save": press_save,
+    "wheel.delete": press_delete,
+    "wheel.delete.confirm": press_delete_confirmed,
+    "wheel.copy": press_copy,
+    "wheel.report": press_report,
+}

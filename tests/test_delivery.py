@@ -1,0 +1,495 @@
+"""Proactive delivery (bot/edge/delivery.py) against the local connector
+over HTTP with a real CloudAdapter: pacing, retries, 1:1 chats.
+
+Waits are measured on an injected clock, never on the wall: `InstantClock`
+moves its time on by every sleep at once (one send at a time), and
+`VirtualClock` runs many waiting tasks in virtual time (the limiter alone)."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import random
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import aiohttp
+import pytest
+
+from bot.config import Settings
+from bot.edge.adapter import make_adapter
+from bot.edge.delivery import (
+    MAX_CARD_BYTES,
+    Deliverer,
+    SendLimiter,
+    Window,
+    retry_after_seconds,
+    tenant_windows,
+)
+from tests import teams
+from tests.limited_connector import LimitedConnector
+
+CARD = {
+    "type": "AdaptiveCard",
+    "version": "1.5",
+    "body": [{"type": "TextBlock", "text": "Påminnelse: vårmøtet er om 14 dager", "wrap": True}],
+}
+WALL = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+ANNA = "29:anna"
+BJORN = "29:bjorn"
+
+
+class InstantClock:
+    """Time moves only when someone sleeps, and at once."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+
+class VirtualClock:
+    """Many tasks sleeping in virtual time: `run` lets every runnable task
+    run, then moves time to the earliest wake-up, and so on."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future]] = []
+        self._order = itertools.count()
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        woken = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.t + seconds, next(self._order), woken))
+        await woken
+
+    async def run(self, *coroutines):
+        tasks = [asyncio.ensure_future(c) for c in coroutines]
+        while not all(t.done() for t in tasks):
+            for _ in range(100):  # pure asyncio, no I/O: this settles everything runnable
+                await asyncio.sleep(0)
+            if all(t.done() for t in tasks):
+                break
+            assert self._sleepers, "tasks wait on something other than the clock"
+            self.t = max(self.t, self._sleepers[0][0])
+            while self._sleepers and self._sleepers[0][0] <= self.t:
+                _, _, woken = heapq.heappop(self._sleepers)
+                if not woken.done():
+                    woken.set_result(None)
+        return [t.result() for t in tasks]
+
+
+@pytest.fixture
+async def teams_service():
+    # No limits by default: InstantClock runs ahead of the wall, so the
+    # connector's own (wall-clock) windows would disagree with ours.
+    connector = LimitedConnector(limits=False, installed={ANNA})
+    await connector.start()
+    yield connector
+    await connector.stop()
+
+
+@pytest.fixture
+def adapter():
+    return make_adapter(Settings())
+
+
+def make_deliverer(adapter, clock=None, **options) -> Deliverer:
+    return Deliverer(
+        adapter, "", clock=clock or InstantClock(), rng=random.Random(7), wall_now=lambda: WALL, **options
+    )
+
+
+def channel(connector: LimitedConnector, conversation_id: str = teams.CHANNEL) -> dict:
+    return {
+        "service_url": connector.url,
+        "channel_id": "msteams",
+        "tenant_id": teams.TENANT,
+        "conversation_id": conversation_id,
+        "bot_id": teams.BOT_ID,
+    }
+
+
+# --- sending and retrying ------------------------------------------------------
+
+
+async def test_a_card_reaches_the_channel(teams_service, adapter):
+    result = await make_deliverer(adapter).send_card(channel(teams_service), CARD)
+
+    assert (result.status, result.attempts, result.http_status) == ("sent", 1, 200)
+    assert result.activity_id and result.activity_id.startswith("activity-")
+    [received] = teams_service.sent_to(teams.CHANNEL)
+    assert received.cards == [CARD]
+    assert received.activity["conversation"]["tenantID"] == teams.TENANT  # botbuilder's spelling
+
+
+@pytest.mark.parametrize(
+    "header, wait",
+    [("3", 3.0), ("0.5", 0.5), (format_datetime(WALL + timedelta(seconds=7), usegmt=True), 7.0)],
+    ids=["seconds", "fraction", "http-date"],
+)
+async def test_retry_after_is_honoured(teams_service, adapter, header, wait):
+    clock = InstantClock()
+    teams_service.fail_next(teams.CHANNEL, 429, retry_after=header)
+
+    result = await make_deliverer(adapter, clock).send_card(channel(teams_service), CARD)
+
+    assert (result.status, result.attempts) == ("sent", 2)
+    assert clock.sleeps == [pytest.approx(wait)]
+    assert teams_service.injected[429] == 1 and teams_service.accepted[teams.CHANNEL] == 1
+
+
+@pytest.mark.parametrize("status", [412, 429, 500, 502, 503, 504])
+async def test_transient_answers_are_retried_with_full_jitter(teams_service, adapter, status):
+    clock = InstantClock()
+    teams_service.fail_next(teams.CHANNEL, status, times=3)
+
+    result = await make_deliverer(adapter, clock).send_card(channel(teams_service), CARD)
+
+    assert (result.status, result.attempts) == ("sent", 4)
+    # Every request was ours: msrest retried none of them on its own.
+    assert teams_service.requests == 4
+    assert teams_service.accepted[teams.CHANNEL] == 1
+    assert len(clock.sleeps) == 3
+    for n, slept in enumerate(clock.sleeps):
+        assert 0 <= slept <= 1.0 * 2**n
+
+
+async def test_a_permanent_refusal_is_not_retried(teams_service, adapter):
+    clock = InstantClock()
+    teams_service.fail_next(teams.CHANNEL, 400)
+
+    result = await make_deliverer(adapter, clock).send_card(channel(teams_service), CARD)
+
+    assert (result.status, result.attempts, result.http_status) == ("failed", 1, 400)
+    assert "400" in result.error
+    assert clock.sleeps == [] and teams_service.requests == 1
+
+
+async def test_attempts_are_bounded(teams_service, adapter):
+    teams_service.fail_next(teams.CHANNEL, 502, times=50)
+
+    result = await make_deliverer(adapter, max_attempts=6).send_card(channel(teams_service), CARD)
+
+    assert (result.status, result.attempts, result.http_status) == ("failed", 6, 502)
+    assert teams_service.requests == 6 and not teams_service.accepted
+
+
+async def test_the_total_time_is_bounded(teams_service, adapter):
+    clock = InstantClock()
+    teams_service.fail_next(teams.CHANNEL, 429, times=5, retry_after=50)
+
+    result = await make_deliverer(adapter, clock, max_total_seconds=120).send_card(channel(teams_service), CARD)
+
+    # 50 s and 50 s fit in 120 s; a third 50 s would not: give up, don't sleep.
+    assert (result.status, result.attempts, result.http_status) == ("failed", 3, 429)
+    assert clock.sleeps == [50, 50]
+    assert "budget" in result.error
+
+
+async def test_a_whole_outage_is_ridden_out(teams_service, adapter):
+    teams_service.outage(500, requests=3)
+
+    result = await make_deliverer(adapter).send_card(channel(teams_service), CARD)
+
+    assert (result.status, result.attempts) == ("sent", 4)
+    assert teams_service.injected[500] == 3
+
+
+async def test_no_connector_at_all_is_transient_then_fails(adapter):
+    connector = LimitedConnector()
+    await connector.start()
+    reference = channel(connector)
+    await connector.stop()  # nothing listens on that port now
+
+    result = await make_deliverer(adapter, max_attempts=3).send_card(reference, CARD)
+
+    assert (result.status, result.attempts, result.http_status) == ("failed", 3, None)
+    assert "no answer" in result.error
+
+
+async def test_a_card_over_80_kb_is_not_sent(teams_service, adapter):
+    big = {**CARD, "body": [{"type": "TextBlock", "text": "x" * MAX_CARD_BYTES}]}
+
+    result = await make_deliverer(adapter).send_card(channel(teams_service), big)
+
+    assert (result.status, result.attempts) == ("failed", 0)
+    assert "KB" in result.error and teams_service.requests == 0
+
+
+def test_retry_after_reads_seconds_and_http_dates():
+    assert retry_after_seconds("12", WALL) == 12
+    assert retry_after_seconds(" 1.5 ", WALL) == 1.5
+    assert retry_after_seconds(format_datetime(WALL + timedelta(minutes=2), usegmt=True), WALL) == 120
+    assert retry_after_seconds(format_datetime(WALL - timedelta(minutes=2), usegmt=True), WALL) == 0
+    for unreadable in (None, "", "soon", "nan", "inf"):
+        assert retry_after_seconds(unreadable, WALL) is None
+
+
+# --- 1:1 chats ----------------------------------------------------------------------
+
+
+async def test_a_person_with_the_app_gets_a_new_chat_and_the_card(teams_service, adapter):
+    deliverer = make_deliverer(adapter)
+
+    result = await deliverer.send_card_to_person(None, ANNA, teams.TENANT, teams_service.url, CARD)
+
+    assert (result.status, result.attempts, result.reference_created) == ("sent", 2, True)
+    reference = result.reference
+    assert reference["conversation_id"].startswith("a:")
+    assert reference["tenant_id"] == teams.TENANT and reference["service_url"] == teams_service.url
+    assert teams_service.created[ANNA] == 1
+    assert teams_service.sent_to(reference["conversation_id"])[0].cards == [CARD]
+
+    # Next time the stored chat is used: no second creation.
+    again = await deliverer.send_card_to_person(reference, ANNA, teams.TENANT, teams_service.url, CARD)
+    assert (again.status, again.attempts, again.reference_created) == ("sent", 1, False)
+    assert teams_service.created[ANNA] == 1
+
+
+async def test_a_person_without_the_app_is_not_reachable(teams_service, adapter):
+    result = await make_deliverer(adapter).send_card_to_person(None, BJORN, teams.TENANT, teams_service.url, CARD)
+
+    assert (result.status, result.http_status, result.attempts) == ("not_reachable", 403, 1)
+    assert result.reference is None and not result.reference_created
+    assert teams_service.refused_creates == 1 and not teams_service.accepted
+
+
+async def test_a_person_who_removed_the_app_is_not_reachable(teams_service, adapter):
+    stored = channel(teams_service, teams_service.open_chat(BJORN))
+    teams_service.uninstall(BJORN)
+
+    result = await make_deliverer(adapter).send_card_to_person(stored, BJORN, teams.TENANT, teams_service.url, CARD)
+
+    # the stored chat answers 403, and so does making a new one
+    assert (result.status, result.http_status, result.attempts) == ("not_reachable", 403, 2)
+    assert not teams_service.accepted
+
+
+async def test_a_stale_chat_id_is_replaced(teams_service, adapter):
+    stale = channel(teams_service, "a:long-gone")
+
+    result = await make_deliverer(adapter).send_card_to_person(stale, ANNA, teams.TENANT, teams_service.url, CARD)
+
+    assert (result.status, result.attempts, result.reference_created) == ("sent", 3, True)
+    assert result.reference["conversation_id"] == teams_service.open_chat(ANNA)
+
+
+async def test_without_a_chat_or_a_user_id_nobody_is_asked(teams_service, adapter):
+    result = await make_deliverer(adapter).send_card_to_person(None, None, teams.TENANT, teams_service.url, CARD)
+
+    assert (result.status, result.attempts) == ("not_reachable", 0)
+    assert teams_service.requests == 0
+
+
+async def test_making_the_chat_is_retried_too(teams_service, adapter):
+    teams_service.outage(502, requests=2)
+
+    result = await make_deliverer(adapter).send_card_to_person(None, ANNA, teams.TENANT, teams_service.url, CARD)
+
+    assert (result.status, result.attempts) == ("sent", 4)
+    assert teams_service.created[ANNA] == 1
+
+
+# --- pacing --------------------------------------------------------------------------
+
+
+def obeys(times: list[float], windows) -> bool:
+    """No `count + 1` grants within any `seconds` (sliding window)."""
+    times = sorted(times)
+    return all(
+        times[i + count] - times[i] >= seconds - 1e-9
+        for count, seconds in windows
+        for i in range(len(times) - count)
+    )
+
+
+async def granted_at(
+    clock: VirtualClock, limiter: SendLimiter, tenant: str, conversation: str | None, answered_after: float = 0
+) -> float:
+    """When the limiter let a request go; it is answered `answered_after` later."""
+    grant = await limiter.acquire(tenant, conversation)
+    at = clock.now()
+    await clock.sleep(answered_after)
+    limiter.finish(grant)
+    return at
+
+
+TEAMS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+
+
+async def test_the_limiter_spaces_one_conversation_and_not_another():
+    clock = VirtualClock()
+    limiter = SendLimiter(clock, tenant_windows=tenant_windows(1000), slack=0)
+
+    times = await clock.run(
+        *(granted_at(clock, limiter, "t", "busy") for _ in range(61)),
+        granted_at(clock, limiter, "t", "quiet"),
+    )
+    busy, quiet = times[:61], times[61]
+
+    # 7 in the first second, the 8th when the 1-s window allows, then 8 per 2 s ...
+    assert busy[:16] == pytest.approx([0] * 7 + [1] + [2] * 7 + [3], abs=0.01)
+    # ... until 60 in 30 s binds: the 61st waits for the first to be 30 s old.
+    assert busy[60] == pytest.approx(30, abs=0.01)
+    assert obeys(busy, TEAMS)
+    # The other conversation went at once, not behind the busy one.
+    assert quiet == pytest.approx(0, abs=0.01)
+
+
+async def test_the_limiter_keeps_the_slack_and_the_tenant_pace():
+    clock = VirtualClock()
+    limiter = SendLimiter(clock, tenant_windows=tenant_windows(30), slack=0.05)
+
+    times = await clock.run(*(granted_at(clock, limiter, "tenant", f"c{i}") for i in range(91)))
+
+    assert obeys(times, [(30, 1.05)])
+    assert max(times) == pytest.approx(90 / 30 * 1.05, abs=0.01)
+    # a different tenant is not behind this one
+    [other] = await clock.run(granted_at(clock, limiter, "other tenant", "c0"))
+    assert other == pytest.approx(clock.now())
+
+
+async def test_a_hold_delays_only_its_conversation():
+    clock = VirtualClock()
+    limiter = SendLimiter(clock, tenant_windows=tenant_windows(1000), slack=0)
+    limiter.hold("throttled", 5.0)
+
+    held, free = await clock.run(granted_at(clock, limiter, "t", "throttled"), granted_at(clock, limiter, "t", "free"))
+
+    assert held == pytest.approx(5.0) and free == pytest.approx(0)
+
+
+async def test_a_slot_past_the_deadline_is_refused_and_not_taken():
+    clock = VirtualClock()
+    limiter = SendLimiter(clock, tenant_windows=tenant_windows(1000), slack=0)
+    await clock.run(*(granted_at(clock, limiter, "t", "c") for _ in range(7)))
+
+    assert await limiter.acquire("t", "c", deadline=0.5) is None
+    [at] = await clock.run(granted_at(clock, limiter, "t", "c"))
+    assert at == pytest.approx(1.0)  # the refused call left no grant behind
+
+
+async def test_a_send_counts_from_its_answer():
+    clock = VirtualClock()
+    limiter = SendLimiter(clock, tenant_windows=tenant_windows(1000), slack=0)
+
+    # seven slow requests: answered only 0.4 s after they left
+    times = await clock.run(*(granted_at(clock, limiter, "t", "c", answered_after=0.4) for _ in range(8)))
+
+    # the eighth waits a full window after the first answer, not after the first start
+    assert times == pytest.approx([0] * 7 + [1.4], abs=0.01)
+
+
+async def test_a_request_in_flight_holds_its_place():
+    clock = VirtualClock()
+    limiter = SendLimiter(clock, tenant_windows=tenant_windows(1000), slack=0)
+
+    async def seven() -> list:
+        return [await limiter.acquire("t", "c") for _ in range(7)]
+
+    [in_flight] = await clock.run(seven())
+
+    async def answer_later() -> None:
+        await clock.sleep(5)
+        for grant in in_flight:
+            limiter.finish(grant)
+
+    [eighth, _] = await clock.run(granted_at(clock, limiter, "t", "c"), answer_later())
+
+    assert eighth == pytest.approx(6.0, abs=0.01)
+
+
+async def test_the_limiter_forgets_what_is_over():
+    clock = VirtualClock()
+    limiter = SendLimiter(clock, tenant_windows=tenant_windows(1000), slack=0)
+    await clock.run(*(granted_at(clock, limiter, "t", f"c{i}") for i in range(50)))
+    assert limiter.tracked() == (50, 1)
+
+    await clock.run(clock.sleep(3601))
+    limiter.prune()
+
+    assert limiter.tracked() == (0, 0)
+
+
+async def test_paced_sends_meet_the_limits_of_the_connector(adapter):
+    """Real time, both sides on Teams' windows scaled down tenfold: the
+    connector, which enforces them, answers no 429, and the quiet
+    conversation's card is not held up behind the busy one's."""
+    scale = 0.1
+    connector = LimitedConnector(
+        conversation_windows=tuple((n, s * scale) for n, s in TEAMS),
+        tenant_windows=((30, 1.0 * scale),),
+        fractional_retry_after=True,
+    )
+    await connector.start()
+    try:
+        deliverer = Deliverer(
+            adapter,
+            "",
+            tenant_rate=30 / scale,
+            conversation_windows=tuple(Window(n, s * scale) for n, s in TEAMS),
+        )
+        busy, quiet = channel(connector, "19:busy@thread.tacv2"), channel(connector, "19:quiet@thread.tacv2")
+        results = await asyncio.gather(
+            *(deliverer.send_card(busy, CARD) for _ in range(17)), deliverer.send_card(quiet, CARD)
+        )
+    finally:
+        await connector.stop()
+
+    assert all(r.sent and r.attempts == 1 for r in results)
+    assert connector.throttled == 0
+    assert connector.accepted == {busy["conversation_id"]: 17, quiet["conversation_id"]: 1}
+    order = [r.conversation_id for r in connector.received]
+    assert order.index(quiet["conversation_id"]) < 8
+
+
+async def test_unpaced_sends_are_throttled_and_still_all_arrive(adapter):
+    """Without our pacing the connector answers 429s; the retries, honouring
+    Retry-After, still deliver every card exactly once."""
+    scale = 0.1
+    connector = LimitedConnector(
+        conversation_windows=tuple((n, s * scale) for n, s in TEAMS), fractional_retry_after=True
+    )
+    await connector.start()
+    try:
+        deliverer = Deliverer(adapter, "", tenant_rate=10_000, conversation_windows=(Window(1000, 0.001),))
+        busy = channel(connector, "19:busy@thread.tacv2")
+        results = await asyncio.gather(*(deliverer.send_card(busy, CARD) for _ in range(12)))
+    finally:
+        await connector.stop()
+
+    assert all(r.sent for r in results)
+    assert connector.throttled > 0
+    assert connector.accepted == {busy["conversation_id"]: 12}
+
+
+async def test_the_connector_holds_a_tenant_to_its_limit():
+    connector = LimitedConnector(tenant_windows=((3, 10.0),))
+    await connector.start()
+    try:
+        answers = []
+        async with aiohttp.ClientSession() as http:
+            for i in range(4):
+                activity = {"type": "message", "conversation": {"id": f"19:c{i}", "tenantId": teams.TENANT}}
+                async with http.post(f"{connector.url}v3/conversations/19:c{i}/activities", json=activity) as response:
+                    answers.append((response.status, response.headers.get("Retry-After")))
+    finally:
+        await connector.stop()
+
+    # three conversations, one message each: the tenant's window, not theirs
+    assert answers == [(200, None)] * 3 + [(429, "10")]
+    assert connector.throttled == 1

@@ -1,0 +1,165 @@
+"""Reminders from the annual wheel: on time, once, and after downtime only
+what still helps. The clock is the test's, so days pass without sleeping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import UOW
+from bot.config import Settings
+from bot.edge.adapter import make_adapter
+from bot.edge.reminders import ReminderNotifier
+from bot.forum.wheel.scheduler import Scheduler
+from storage.models import ReminderRow
+from tests import teams
+from tests.card_reading import texts
+
+START = datetime(2031, 5, 5, 10, 0, tzinfo=UTC)  # Monday 12:00 in Oslo, summer time
+DAY = timedelta(days=1)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def scheduler(forum, clock: Clock) -> Scheduler:
+    uow = forum.app[UOW]
+    return Scheduler(uow, ReminderNotifier(make_adapter(Settings()), "", uow, clock), clock)
+
+
+async def add_event(forum, kind: str, starts_at: datetime, offsets: list[int], title: str = "Vårmøte") -> int:
+    async with forum.app[UOW]() as uow:
+        event = await uow.wheel.add(
+            "oslo-viken",
+            {"kind": kind, "starts_at": starts_at, "title": title, "place": "Oslo", "text": "", "offsets": offsets},
+            None,
+            START - 60 * DAY,
+        )
+        await uow.wheel.plan(event, START - 60 * DAY)
+        await uow.commit()
+        return event.id
+
+
+async def reminders(forum, event_id: int) -> dict[tuple[int, str], str]:
+    async with forum.app[UOW]() as uow:
+        rows = await uow.session.scalars(select(ReminderRow).where(ReminderRow.event_id == event_id))
+        return {(r.offset_minutes, r.target): r.status for r in rows}
+
+
+def channel_posts(forum) -> list[dict]:
+    return [r.cards[0] for r in forum.connector.sent_to(teams.CHANNEL)]
+
+
+async def set_up_channel(forum) -> None:
+    await forum.say(forum.statsforvalter, "oppsett", kind="channel")
+    forum.connector.received.clear()
+
+
+async def test_each_reminder_goes_to_the_channel_once_at_its_time(forum):
+    await set_up_channel(forum)
+    event = await add_event(forum, "vaarmote", START, [14 * 1440, 7 * 1440, 1440])
+    clock = Clock(START - 20 * DAY)
+    run = scheduler(forum, clock)
+
+    await run.run_once()
+    assert channel_posts(forum) == []
+    clock.now = START - 14 * DAY + timedelta(minutes=1)
+    await run.run_once()
+    await run.run_once()  # never twice
+    (post,) = channel_posts(forum)
+    assert "Vårmøte" in texts(post) and "om 14 dager" in texts(post)
+    assert "mandag 5. mai 2031 kl. 12:00" in texts(post)
+
+    clock.now = START - 7 * DAY
+    await run.run_once()
+    clock.now = START - DAY
+    await run.run_once()
+    assert len(channel_posts(forum)) == 3
+    assert set((await reminders(forum, event)).values()) == {"sent"}
+
+
+async def test_after_downtime_only_the_nearest_due_reminder_is_sent(forum):
+    await set_up_channel(forum)
+    event = await add_event(forum, "vaarmote", START, [14 * 1440, 7 * 1440, 1440, 60])
+    clock = Clock(START - 12 * 60 * timedelta(minutes=1))  # down for 13 days: 14d, 7d and 1d all due
+    await scheduler(forum, clock).run_once()
+
+    (post,) = channel_posts(forum)
+    assert "om 12 timer" in texts(post)
+    assert await reminders(forum, event) == {
+        (14 * 1440, "channel"): "skipped",
+        (7 * 1440, "channel"): "skipped",
+        (1440, "channel"): "sent",
+        (60, "channel"): "planned",
+    }
+
+
+async def test_reminders_for_an_event_that_has_begun_are_skipped(forum):
+    await set_up_channel(forum)
+    event = await add_event(forum, "vaarmote", START, [1440, 60])
+    await scheduler(forum, Clock(START + timedelta(minutes=5))).run_once()
+    assert channel_posts(forum) == []
+    assert set((await reminders(forum, event)).values()) == {"skipped"}
+
+
+async def test_without_a_forum_channel_the_report_says_not_reachable(forum):
+    event = await add_event(forum, "vaarmote", START, [1440])
+    await scheduler(forum, Clock(START - DAY)).run_once()
+    assert await reminders(forum, event) == {(1440, "channel"): "not_reachable"}
+
+
+async def test_before_the_needs_deadline_the_missing_are_named_and_nudged(forum):
+    await set_up_channel(forum)
+    ada = forum.representative("ostfold-vo")
+    bo = forum.deputy("ostfold-vo")
+    await forum.say(ada, "hjelp")  # Ada has a 1:1 chat with the bot; Bo has not
+    forum.connector.received.clear()
+    event = await add_event(forum, "frist_behovsmeldinger", START, [7 * 1440], "Frist for behovsmeldinger")
+
+    clock = Clock(START - 7 * DAY)
+    run = scheduler(forum, clock)
+    while await run.run_once():
+        pass
+
+    (post,) = channel_posts(forum)
+    assert "Ikke sendt inn ennå:" in texts(post)
+    assert "Østfold VO-nettverk" in texts(post) and "Akershus fylkeskommune" in texts(post)
+    assert "Utdanningsforbundet" not in texts(post)  # does not send needs reports
+    (nudge,) = forum.connector.sent_to(teams.personal_conversation(ada))
+    assert "Organisasjonen din har ikke sendt inn behovsmelding for 2031" in texts(nudge.cards[0])
+
+    statuses = await reminders(forum, event)
+    assert statuses[(7 * 1440, f"person:{ada.aad_object_id}")] == "sent"
+    assert statuses[(7 * 1440, f"person:{bo.aad_object_id}")] == "not_reachable"
+    assert statuses[(7 * 1440, "channel")] == "sent"
+    # 9 submitting organisations × representative and deputy
+    assert len([t for (_, t) in statuses if t.startswith("person:")]) == 18
+
+
+async def test_moving_an_event_moves_its_reminders_and_deleting_cancels_them(forum):
+    await set_up_channel(forum)
+    event_id = await add_event(forum, "vaarmote", START, [7 * 1440, 1440])
+    async with forum.app[UOW]() as uow:
+        event = await uow.wheel.get("oslo-viken", event_id)
+        values = {"starts_at": START + 10 * DAY, "offsets": [1440]}
+        moved = await uow.wheel.change(event, values, None, START - 30 * DAY)
+        await uow.wheel.plan(moved, START - 30 * DAY)
+        await uow.commit()
+    assert await reminders(forum, event_id) == {(7 * 1440, "channel"): "cancelled", (1440, "channel"): "planned"}
+
+    run = scheduler(forum, Clock(START - DAY))
+    await run.run_once()
+    assert channel_posts(forum) == []  # the old time is no time any more
+
+    async with forum.app[UOW]() as uow:
+        await uow.wheel.remove(await uow.wheel.get("oslo-viken", event_id))
+        await uow.commit()
+    await scheduler(forum, Clock(START + 9 * DAY)).run_once()
+    assert channel_posts(forum) == []
+    assert await reminders(forum, event_id) == {}
