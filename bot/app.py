@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy import text as sql
@@ -21,7 +21,7 @@ from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
 from bot.forum.wheel.scheduler import Scheduler
 from bot.forum.wheel.service import seed_example as seed_example_wheel
-from storage.database import create_engine, session_factory
+from storage.database import create_engine, session_factory, startup_lock
 from storage.migrate import upgrade
 from storage.unit_of_work import UnitOfWork
 
@@ -39,19 +39,20 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     if forums is None:
         forums = load_forum_config(settings.forum_config)
     engine = create_engine(settings.database_url)
-    await upgrade(engine)
     sessions = session_factory(engine)
 
     def uow() -> UnitOfWork:
         return UnitOfWork(sessions)
 
-    async with uow() as work:
-        for forum in forums:
-            await work.roster_sync.apply(forum)
-            now = datetime.now(UTC)
-            await seed_competence_areas(work, forum.id, forum.competence_areas, now)
-            await seed_example_wheel(work, forum.id, forum.timezone, [e.model_dump() for e in forum.wheel], now)
-        await work.commit()
+    async with startup_lock(engine):
+        await upgrade(engine)
+        async with uow() as work:
+            for forum in forums:
+                await work.roster_sync.apply(forum)
+                now = datetime.now(UTC)
+                await seed_competence_areas(work, forum.id, forum.competence_areas, now)
+                await seed_example_wheel(work, forum.id, forum.timezone, [e.model_dump() for e in forum.wheel], now)
+            await work.commit()
 
     async def healthz(_: web.Request) -> web.Response:
         try:
@@ -75,7 +76,12 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     downloads = await make_downloads(settings.export_signing_key, settings.base_url, uow)
     bot = ForumBot(uow, settings.app_id, downloads=downloads)
     adapter = make_adapter(settings)
-    scheduler = Scheduler(uow, ReminderNotifier(adapter, settings.app_id, uow, utcnow), utcnow)
+    scheduler = Scheduler(
+        uow,
+        ReminderNotifier(adapter, settings.app_id, uow, utcnow),
+        utcnow,
+        claim_timeout=timedelta(seconds=settings.reminder_claim_timeout_seconds),
+    )
 
     async def run_scheduler(app: web.Application):
         # SCHEDULER_INTERVAL_SECONDS=0 turns the loop off (the tests drive it).

@@ -18,6 +18,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     forum_config: Path = EXAMPLE_FORUM_CONFIG
     scheduler_interval_seconds: float = 30.0
+    # How long a reminder may stay claimed by a replica before another one
+    # takes over: far longer than one delivery with its retries.
+    reminder_claim_timeout_seconds: float = 300.0
     app_id: str = ""
     app_password: str = ""
     app_tenant_id: str = ""
@@ -47,6 +50,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             forum_config=Path(env.get("FORUM_CONFIG") or EXAMPLE_FORUM_CONFIG),
             scheduler_interval_seconds=float(env.get("SCHEDULER_INTERVAL_SECONDS") or 30),
+            reminder_claim_timeout_seconds=float(env.get("REMINDER_CLAIM_TIMEOUT_SECONDS") or 300),
             app_id=env.get("MICROSOFT_APP_ID", ""),
             app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
             app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),

@@ -3,9 +3,12 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -48,3 +51,32 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def startup_lock(engine: AsyncEngine):
+    """One process at a time migrates and loads the roster: replicas that
+    start together would otherwise insert the same rows at once."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_LOCK})
+            await connection.commit()
+            try:
+                yield
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _STARTUP_LOCK})
+                await connection.commit()
+        return
+    if url.database and url.database != ":memory:":
+        with open(f"{url.database}.startup-lock", "w") as handle:
+            await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    yield
+
+
+_STARTUP_LOCK = 0x5F0B0701  # any constant the deployment shares

@@ -133,17 +133,21 @@ class WheelRepository:
         """Take up to ``limit`` due reminders for this process. On PostgreSQL
         rows another replica is taking are skipped, not waited for, so each
         reminder goes to exactly one replica."""
+        # A CTE, not "id IN (subquery)": PostgreSQL may run such a subquery
+        # more than once, and with SKIP LOCKED each run finds other rows, so
+        # the LIMIT would not hold.
         due = (
             select(ReminderRow.id)
             .where(ReminderRow.status == "planned", ReminderRow.due_at <= now)
             .order_by(ReminderRow.due_at, ReminderRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("due")
         )
         claimed = list(
             await self.session.scalars(
                 update(ReminderRow)
-                .where(ReminderRow.id.in_(due.scalar_subquery()), ReminderRow.status == "planned")
+                .where(ReminderRow.id == due.c.id, ReminderRow.status == "planned")
                 .values(status="claimed", claimed_by=claimant, claimed_at=now)
                 .returning(ReminderRow.id)
             )

@@ -275,7 +275,7 @@ async def test_bad_input_is_named_in_the_form_and_nothing_is_stored(forum):
     cases = [
         ({"date": f"{NEXT}-02-30"}, "Dato: må være en dato"),
         ({"date": gap.isoformat(), "time": "02:30"}, "Tidspunkt: finnes ikke den dagen"),
-        ({"offsets": "3 uker"}, "Påminnelser før hendelsen (valgfritt): «3 uker» forstår jeg ikke"),
+        ({"offsets": "3 uker"}, "Påminnelser før hendelsen: «3 uker» forstår jeg ikke"),
         ({"date": f"{NEXT - 2}-05-04"}, "Tidspunkt: er passert"),
         ({"time": "25:00"}, "Klokkeslett: må være et klokkeslett"),
         ({"title": "  "}, "Tittel: må fylles ut"),

@@ -229,7 +229,7 @@ class WheelViews:
                 **extra,
             }
 
-        defaults = ", ".join(f"{self.kind(k)} {format_offsets(DEFAULT_OFFSETS[k])}" for k in EventKind)
+        defaults = " · ".join(f"{self.kind(k)} {format_offsets(DEFAULT_OFFSETS[k])}" for k in EventKind)
         save = {"view": view} if event is None else {"event_id": event.id, "view": view}
         return render(
             "wheel_event_form",

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "channel"
 PERSON = "person:"
-STALE_CLAIM = timedelta(minutes=5)  # far longer than one delivery may take
 
 
 @dataclass(frozen=True)
@@ -53,18 +52,27 @@ Notify = Callable[[DueReminder], Awaitable[Delivery]]
 
 
 class Scheduler:
-    def __init__(self, uow_factory, notify: Notify, clock: Callable[[], datetime], batch: int = 20) -> None:
+    def __init__(
+        self,
+        uow_factory,
+        notify: Notify,
+        clock: Callable[[], datetime],
+        batch: int = 20,
+        claim_timeout: timedelta = timedelta(minutes=5),
+    ) -> None:
         self._uow = uow_factory
         self._notify = notify
         self._clock = clock
         self._batch = batch
+        # A claim older than this belongs to a replica that stopped.
+        self._claim_timeout = claim_timeout
         self.claimant = f"replica-{uuid.uuid4().hex[:12]}"
 
     async def run_once(self) -> int:
         """Send what is due now; returns how many reminders were handled."""
         now = self._clock()
         async with self._uow() as uow:
-            await uow.wheel.recover(now - STALE_CLAIM)
+            await uow.wheel.recover(now - self._claim_timeout)
             claimed = await uow.wheel.claim_due(now, self.claimant, self._batch)
             await uow.commit()
         handled = 0
