@@ -14,6 +14,7 @@ from sqlalchemy import text as sql
 from bot.config import Settings
 from bot.edge.adapter import make_adapter
 from bot.edge.bot import ForumBot, utcnow
+from bot.edge.calendar_feed import make_calendar_feed
 from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.http import MessagesEndpoint
 from bot.edge.reminders import ReminderNotifier
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 # The unit-of-work factory, for tools and tests that inspect the stored state.
 UOW = web.AppKey("uow", object)
 SCHEDULER = web.AppKey("scheduler", object)
+CALENDAR = web.AppKey("calendar", object)
 
 MAX_BODY = 1024 * 1024  # Teams activities are far smaller; refuse floods early
 
@@ -74,6 +76,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         gc.freeze()
 
     downloads = await make_downloads(settings.export_signing_key, settings.base_url, uow)
+    calendar = await make_calendar_feed(settings.base_url, uow)
     bot = ForumBot(uow, settings.app_id, downloads=downloads)
     adapter = make_adapter(settings)
     scheduler = Scheduler(
@@ -98,7 +101,9 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot).handle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/exports/{token}", downloads.handle)
+    app.router.add_get("/calendar/{forum}/{token}.ics", calendar.handle)
     app[DOWNLOADS] = downloads
+    app[CALENDAR] = calendar
     app.on_startup.append(freeze_startup_objects)
     app.cleanup_ctx.append(run_scheduler)
     app.on_cleanup.append(dispose)
