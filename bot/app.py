@@ -17,6 +17,7 @@ from bot.edge.bot import ForumBot, utcnow
 from bot.edge.calendar_feed import make_calendar_feed
 from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.http import MessagesEndpoint
+from bot.edge.delivery import Deliverer
 from bot.edge.reminders import ReminderNotifier
 from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
@@ -81,7 +82,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     adapter = make_adapter(settings)
     scheduler = Scheduler(
         uow,
-        ReminderNotifier(adapter, settings.app_id, uow, utcnow),
+        ReminderNotifier(Deliverer(adapter, settings.app_id), uow, utcnow),
         utcnow,
         claim_timeout=timedelta(seconds=settings.reminder_claim_timeout_seconds),
     )

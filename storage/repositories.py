@@ -158,6 +158,20 @@ class ConversationRepository:
         row = await self.session.get(PersonalConversationRow, aad_object_id)
         return row.reference if row else None
 
+    async def teams_user(self, aad_object_id: str) -> tuple[str, dict] | None:
+        """The person's Teams user id and what is known of their 1:1 chat
+        (no conversation id when only the team's member list told us)."""
+        row = await self.session.get(PersonalConversationRow, aad_object_id)
+        return (row.user_id, row.reference) if row else None
+
+    async def remember_member(self, aad_object_id: str, user_id: str, reference: dict, at: datetime) -> None:
+        """A team member's Teams id, so the bot can open a 1:1 chat with
+        them; a chat already known is kept."""
+        if await self.session.get(PersonalConversationRow, aad_object_id) is None:
+            self.session.add(
+                PersonalConversationRow(aad_object_id=aad_object_id, user_id=user_id, reference=reference, updated_at=at)
+            )
+
     async def remember_personal(
         self, aad_object_id: str, user_id: str, reference: dict, at: datetime
     ) -> bool:

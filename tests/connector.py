@@ -33,6 +33,9 @@ class Received:
 class LocalConnector:
     # Teams user id ("29:…") -> member record as Teams' roster API returns it
     members: dict[str, dict] = field(default_factory=dict)
+    # Teams user ids ("29:…") that have the app installed: the bot may open
+    # a 1:1 chat with them.
+    installed: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
     url: str = ""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -46,6 +49,8 @@ class LocalConnector:
             app.router.add_post(prefix + "/v3/conversations/{cid}/activities/{aid}", self._send)
             app.router.add_put(prefix + "/v3/conversations/{cid}/activities/{aid}", self._update)
             app.router.add_get(prefix + "/v3/conversations/{cid}/members/{uid}", self._member)
+            app.router.add_get(prefix + "/v3/conversations/{cid}/members", self._members)
+            app.router.add_post(prefix + "/v3/conversations", self._create)
         return app
 
     async def start(self) -> None:
@@ -82,6 +87,16 @@ class LocalConnector:
         if member is None:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
         return web.json_response(member)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        (member,) = body.get("members") or [{}]
+        if member.get("id") not in self.installed:
+            return web.json_response({"error": {"code": "Forbidden", "message": "app not installed"}}, status=403)
+        return web.json_response({"id": f"a:personal-{member['id'][3:]}"}, status=201)
+
+    async def _members(self, request: web.Request) -> web.Response:
+        return web.json_response(list(self.members.values()))
 
     def sent_to(self, conversation_id: str) -> list[Received]:
         return [r for r in self.received if r.conversation_id == conversation_id]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.app import UOW
 from bot.config import Settings
 from bot.edge.adapter import make_adapter
+from bot.edge.delivery import Deliverer
 from bot.edge.reminders import ReminderNotifier
 from bot.forum.wheel.scheduler import Scheduler
 from storage.models import ReminderRow
@@ -30,7 +31,7 @@ class Clock:
 
 def scheduler(forum, clock: Clock) -> Scheduler:
     uow = forum.app[UOW]
-    return Scheduler(uow, ReminderNotifier(make_adapter(Settings()), "", uow, clock), clock)
+    return Scheduler(uow, ReminderNotifier(Deliverer(make_adapter(Settings()), ""), uow, clock), clock)
 
 
 async def add_event(forum, kind: str, starts_at: datetime, offsets: list[int], title: str = "Vårmøte") -> int:
@@ -163,3 +164,20 @@ async def test_moving_an_event_moves_its_reminders_and_deleting_cancels_them(for
     await scheduler(forum, Clock(START + 9 * DAY)).run_once()
     assert channel_posts(forum) == []
     assert await reminders(forum, event_id) == {}
+
+
+async def test_team_members_who_never_wrote_to_the_bot_are_nudged_when_the_app_reaches_them(forum):
+    cecilie, dag = forum.representative("follo"), forum.deputy("follo")
+    forum.connector.installed.add(cecilie.id)  # Dag has removed the app
+    await set_up_channel(forum)  # the bot reads the team's members here
+    event = await add_event(forum, "frist_behovsmeldinger", START, [1440], "Frist for behovsmeldinger")
+
+    run = scheduler(forum, Clock(START - DAY))
+    while await run.run_once():
+        pass
+
+    statuses = await reminders(forum, event)
+    assert statuses[(1440, f"person:{cecilie.aad_object_id}")] == "sent"
+    assert statuses[(1440, f"person:{dag.aad_object_id}")] == "not_reachable"
+    (nudge,) = forum.connector.sent_to(teams.personal_conversation(cecilie))
+    assert "Nettverket for Follo-regionen" in texts(nudge.cards[0])

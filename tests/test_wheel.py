@@ -129,6 +129,17 @@ async def test_the_statsforvalter_adds_an_event_and_its_channel_reminders_are_pl
     ]
 
 
+async def test_a_double_click_on_save_adds_one_event(forum):
+    stine = forum.statsforvalter
+    wheel = only_card(await forum.say(stine, f"årshjul {NEXT}"))
+    form = card_of(await press(forum, stine, wheel, "Ny hendelse"))
+    first = card_of(await press(forum, stine, form, "Lagre", SPRING))
+    second = card_of(await press(forum, stine, form, "Lagre", SPRING))
+    assert texts(second) == texts(first)
+    (event,) = await stored(forum)
+    assert len(await reminders(forum, event.id)) == 2
+
+
 async def test_everyone_in_the_forum_sees_the_next_months_grouped_by_month(forum):
     stine, ada = forum.statsforvalter, forum.representative("ostfold-vo")
     soon = datetime.now(OSLO).date() + timedelta(days=40)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from botbuilder.core.teams import TeamsInfo
 
 from bot.edge import activity, needs, views
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
@@ -12,6 +15,8 @@ from bot.edge.card_actions import RunCommand, read_data
 from bot.edge.turn import Turn
 from bot.forum.roster import Actor, Refused
 from bot.forum.setup import BindChannel, bind_forum_channel
+
+log = logging.getLogger(__name__)
 
 
 async def show_help(turn: Turn) -> None:
@@ -39,9 +44,32 @@ async def set_up_channel(turn: Turn) -> None:
         ),
         now=turn.clock(),
     )
+    await _learn_team_members(turn)
     await turn.reply(
         views.notice(turn.t("setup_done_title"), turn.t("setup_done", forum=views.md(forum.name)), "good")
     )
+
+
+async def _learn_team_members(turn: Turn) -> None:
+    """Remember the Teams ids of the team's members, so that personal
+    reminders can reach people who have not written to the bot yet."""
+    incoming = turn.context.activity
+    try:
+        members = await TeamsInfo.get_team_members(turn.context)
+    except Exception:  # the roster is a help, not a need: setup stands without it
+        log.warning("could not read the team's members", exc_info=True)
+        return
+    place = {
+        "service_url": incoming.service_url,
+        "channel_id": incoming.channel_id,
+        "tenant_id": activity.tenant_id(incoming),
+        "conversation_id": None,
+        "bot_id": incoming.recipient.id,
+    }
+    for member in members:
+        if member.aad_object_id and member.id:
+            await turn.uow.conversations.remember_member(member.aad_object_id.lower(), member.id, place, turn.clock())
+    await turn.uow.commit()
 
 
 def _everyone(actor: Actor) -> bool:

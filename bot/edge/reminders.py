@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from botbuilder.core import BotAdapter
-
 from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment, time_left
-from bot.edge.proactive import post_card
+from bot.edge.delivery import Deliverer
 from bot.forum.wheel.events import EventKind
 from bot.forum.wheel.scheduler import CHANNEL, PERSON, Delivery, DueReminder
 from bot.i18n import NB, text
@@ -60,27 +58,47 @@ def reminder_card(reminder: DueReminder, timezone: str, now: datetime, organisat
 
 
 class ReminderNotifier:
-    def __init__(self, adapter: BotAdapter, app_id: str, uow_factory, clock: Callable[[], datetime]) -> None:
-        self._adapter = adapter
-        self._app_id = app_id
+    """Sends each due reminder through the Deliverer, which keeps to Teams'
+    rate limits and retries what Teams asks to be retried."""
+
+    def __init__(self, deliverer: Deliverer, uow_factory, clock: Callable[[], datetime]) -> None:
+        self._deliverer = deliverer
         self._uow = uow_factory
         self._clock = clock
 
     async def __call__(self, reminder: DueReminder) -> Delivery:
         async with self._uow() as uow:
             forum = await uow.forums.get(reminder.event.forum_id)
+            channel = await uow.forums.channel_reference(forum.id)
             if reminder.target == CHANNEL:
-                reference = await uow.forums.channel_reference(forum.id)
-                organisation = None
-                if not reference:
+                if not channel:
                     return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
-            else:
-                aad = reminder.target.removeprefix(PERSON)
-                reference = await uow.conversations.personal(aad)
-                memberships = await uow.roster.people_with_aad(aad)
-                organisation = next((m.organisation.name for m in memberships if m.organisation), "")
-                if not reference:
-                    return Delivery("not_reachable", 0, "no 1:1 chat with the bot yet")
+                card = reminder_card(reminder, forum.timezone, self._clock())
+                return _delivery(await self._deliverer.send_card(channel, card))
+
+            aad = reminder.target.removeprefix(PERSON)
+            known = await uow.conversations.teams_user(aad)
+            memberships = await uow.roster.people_with_aad(aad)
+            organisation = next((m.organisation.name for m in memberships if m.organisation), "")
+        if known is None:
+            return Delivery("not_reachable", 0, "Teams has not told the bot this person's id yet")
+        user_id, stored = known
+        place = stored if stored.get("service_url") else (channel or {})
         card = reminder_card(reminder, forum.timezone, self._clock(), organisation)
-        sent = await post_card(self._adapter, self._app_id, reference, card)
-        return Delivery("sent") if sent else Delivery("failed", detail="Teams did not take the message")
+        result = await self._deliverer.send_card_to_person(
+            stored if stored.get("conversation_id") else None,
+            user_id,
+            place.get("tenant_id") or "",
+            place.get("service_url") or "",
+            card,
+        )
+        if result.reference_created:
+            async with self._uow() as uow:
+                await uow.conversations.remember_personal(aad, user_id, result.reference, self._clock())
+                await uow.commit()
+        return _delivery(result)
+
+
+def _delivery(result) -> Delivery:
+    detail = result.error if not result.sent else None
+    return Delivery(result.status, result.attempts, detail)

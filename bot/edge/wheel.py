@@ -8,7 +8,7 @@ card data is written by the client, so every button checks that again."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -167,7 +167,7 @@ async def press_save(turn: Turn, data: dict) -> dict:
     entered = {name: data[name] for name in INPUTS if name in data}
     now = turn.clock()
     if request.event_id is None:
-        outcome = await service.add_event(turn.uow, turn.actor, entered, now)
+        outcome = await _same_event(turn, entered, now) or await service.add_event(turn.uow, turn.actor, entered, now)
     else:
         outcome = await service.edit_event(turn.uow, turn.actor, request.event_id, entered, now)
     v = _views(turn)
@@ -192,6 +192,18 @@ async def press_save(turn: Turn, data: dict) -> dict:
         ),
     )
     return await _wheel_card(turn, request.view, note=note, showing=event)
+
+
+async def _same_event(turn: Turn, entered: dict, now: datetime) -> WheelEvent | None:
+    """The event a second press on the same new-event form would make
+    again (the same kind and title at the same time): a double click adds
+    one event, not two."""
+    check = service.check_event(entered, _forum(turn).timezone, now)
+    if check.errors:
+        return None
+    starts = check.values["starts_at"]
+    there = await turn.uow.wheel.between(_forum(turn).id, starts, starts + timedelta(seconds=1))
+    return next((e for e in there if e.kind is check.values["kind"] and e.title == check.values["title"]), None)
 
 
 async def press_delete(turn: Turn, data: dict) -> dict:
