@@ -109,6 +109,7 @@ class Forum:
     http: aiohttp.ClientSession
     app: web.Application
     config: object
+    config_path: object = None
     seen: int = field(default=0)
 
     @property
@@ -202,5 +203,5 @@ async def forum(database_url, connector, forum_config):
     app = await create_app(settings, forums)
     runner, url = await serve(app)
     async with aiohttp.ClientSession() as http:
-        yield Forum(url, connector, http, app, load_forum_config(forum_config)[0])
+        yield Forum(url, connector, http, app, forums[0], forum_config)
     await runner.cleanup()
