@@ -78,6 +78,10 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 log = logging.getLogger(__name__)
 
+# Told when a card is about to leave, so the caller can record that it may
+# have gone (see the module's note on crashes).
+BeforeSend = Callable[[], Awaitable[None]]
+
 Status = Literal["sent", "failed", "not_reachable"]
 
 MAX_CARD_BYTES = 80 * 1024
@@ -397,16 +401,18 @@ class Deliverer:
 
     # --- public ------------------------------------------------------------
 
-    async def send_card(self, reference: dict, card: dict) -> DeliveryResult:
+    async def send_card(self, reference: dict, card: dict, before_send: BeforeSend | None = None) -> DeliveryResult:
         """Post a card to a stored conversation reference (a channel or a
-        chat): keys service_url, conversation_id, tenant_id, channel_id, bot_id."""
+        chat): keys service_url, conversation_id, tenant_id, channel_id, bot_id.
+        ``before_send`` runs once, when the card is about to leave: after
+        any wait for a send slot, right before the first HTTP request."""
         too_big = _too_big(card)
         if too_big:
             return DeliveryResult("failed", error=too_big, reference=reference)
         target = _conversation_reference(reference)
         conversation_id = reference["conversation_id"]
         answer, attempts = await self._with_retries(
-            _tenant_key(reference), conversation_id, lambda: self._post(target, card)
+            _tenant_key(reference), conversation_id, lambda: self._post(target, card), before_send
         )
         if answer.ok:
             return DeliveryResult("sent", attempts, 200, activity_id=answer.value, reference=reference)
@@ -422,6 +428,7 @@ class Deliverer:
         tenant_id: str,
         service_url: str,
         card: dict,
+        before_send: BeforeSend | None = None,
     ) -> DeliveryResult:
         """Post a card in a person's 1:1 chat with the bot: the stored chat
         when there is one, else (or when it is gone) a chat made now, which
@@ -431,7 +438,7 @@ class Deliverer:
             return DeliveryResult("failed", error=too_big, reference=personal_reference)
         spent = 0
         if personal_reference:
-            result = await self.send_card(personal_reference, card)
+            result = await self.send_card(personal_reference, card, before_send)
             if result.sent or result.http_status not in GONE_STATUSES:
                 return result
             if not user_id:
@@ -459,14 +466,18 @@ class Deliverer:
             "conversation_id": answer.value,
             "bot_id": self.bot_id,
         }
-        result = await self.send_card(created, card)
+        result = await self.send_card(created, card, before_send)
         status = "not_reachable" if not result.sent and result.http_status in GONE_STATUSES else result.status
         return replace(result, status=status, attempts=spent + result.attempts, reference_created=True)
 
     # --- retries -------------------------------------------------------------
 
     async def _with_retries(
-        self, tenant: str, conversation: str | None, attempt: Callable[[], Awaitable[_Answer]]
+        self,
+        tenant: str,
+        conversation: str | None,
+        attempt: Callable[[], Awaitable[_Answer]],
+        before_send: BeforeSend | None = None,
     ) -> tuple[_Answer, int]:
         attempts = 0
         started: float | None = None
@@ -480,6 +491,8 @@ class Deliverer:
             if started is None:
                 started = self.clock.now()
                 deadline = started + self.max_total_seconds
+                if before_send is not None:
+                    await before_send()
             attempts += 1
             try:
                 answer = await attempt()

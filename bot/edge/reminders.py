@@ -11,7 +11,7 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment, time_left
-from bot.edge.delivery import Deliverer
+from bot.edge.delivery import BeforeSend, Deliverer
 from bot.forum.wheel.events import EventKind
 from bot.forum.wheel.scheduler import CHANNEL, PERSON, Delivery, DueReminder
 from bot.i18n import NB, text
@@ -66,20 +66,22 @@ class ReminderNotifier:
         self._uow = uow_factory
         self._clock = clock
 
-    async def __call__(self, reminder: DueReminder) -> Delivery:
+    async def __call__(self, reminder: DueReminder, leaving: BeforeSend) -> Delivery:
+        # Read what is needed, then let the connection go before sending: a
+        # fan-out sends many at once, and each must not hold one meanwhile.
         async with self._uow() as uow:
             forum = await uow.forums.get(reminder.event.forum_id)
             channel = await uow.forums.channel_reference(forum.id)
-            if reminder.target == CHANNEL:
-                if not channel:
-                    return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
-                card = reminder_card(reminder, forum.timezone, self._clock())
-                return _delivery(await self._deliverer.send_card(channel, card))
-
-            aad = reminder.target.removeprefix(PERSON)
-            known = await uow.conversations.teams_user(aad)
-            memberships = await uow.roster.people_with_aad(aad)
-            organisation = next((m.organisation.name for m in memberships if m.organisation), "")
+            if reminder.target != CHANNEL:
+                aad = reminder.target.removeprefix(PERSON)
+                known = await uow.conversations.teams_user(aad)
+                memberships = await uow.roster.people_with_aad(aad)
+                organisation = next((m.organisation.name for m in memberships if m.organisation), "")
+        if reminder.target == CHANNEL:
+            if not channel:
+                return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
+            card = reminder_card(reminder, forum.timezone, self._clock())
+            return _delivery(await self._deliverer.send_card(channel, card, leaving))
         if known is None:
             return Delivery("not_reachable", 0, "Teams has not told the bot this person's id yet")
         user_id, stored = known
@@ -91,6 +93,7 @@ class ReminderNotifier:
             place.get("tenant_id") or "",
             place.get("service_url") or "",
             card,
+            leaving,
         )
         if result.reference_created:
             async with self._uow() as uow:

@@ -342,17 +342,19 @@ def running_stack(
     forum_config: Path = EXAMPLE_FORUM_CONFIG,
     current_user_role: str = "statsforvalter",
     locale: str | None = None,
+    bot_env: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
     """The bot and a Playground whose users come from ``forum_config``.
 
     ``locale`` (e.g. "nb-NO") makes every activity reach the bot with that locale
-    instead of the Playground's fixed "en-US"."""
+    instead of the Playground's fixed "en-US"; ``bot_env`` adds to the bot's
+    environment (e.g. SCHEDULER_INTERVAL_SECONDS)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / CONFIG_FILE_NAME
     config = write_config(config_path, forum_config, current_user_role=current_user_role, bot_id=LOCAL_APP_ID)
     bot = playground = proxy = None
     try:
-        bot = start_bot(workdir, forum_config=forum_config)
+        bot = start_bot(workdir, forum_config=forum_config, extra_env=bot_env)
         endpoint = bot.url
         if locale and locale != PLAYGROUND_LOCALE:
             proxy = LocaleProxy(bot.url, locale)

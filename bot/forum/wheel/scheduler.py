@@ -4,10 +4,11 @@ Each reminder is a row with a unique key (event, offset, target), so it
 exists once and is sent at most once. A process claims due rows before it
 sends them; on PostgreSQL several replicas claim with SKIP LOCKED and never
 get the same row. A row goes claimed → sending → sent / failed /
-not_reachable. After a crash, rows still *claimed* go back to planned (they
-were never sent); rows still *sending* become *uncertain*: Teams may or may
-not have the message, and sending again could double it, so the delivery
-report shows them instead."""
+not_reachable; it is marked *sending* only when its message is about to
+leave, after any wait for Teams' rate limits. After a crash, rows still
+*claimed* go back to planned (they were never sent); rows still *sending*
+become *uncertain*: Teams may or may not have the message, and sending again
+could double it, so the delivery report shows them instead."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ class Delivery:
     detail: str | None = None
 
 
-Notify = Callable[[DueReminder], Awaitable[Delivery]]
+# Sends one reminder; calls the second argument right before the message leaves.
+Notify = Callable[[DueReminder, Callable[[], Awaitable[None]]], Awaitable[Delivery]]
 
 
 class Scheduler:
@@ -75,13 +77,14 @@ class Scheduler:
             await uow.wheel.recover(now - self._claim_timeout)
             claimed = await uow.wheel.claim_due(now, self.claimant, self._batch)
             await uow.commit()
-        handled = 0
         latest: dict[tuple[int, str], int] = {}
         for reminder_id, offset, target, _, event in claimed:
             key = (event.id, target)
             latest[key] = min(latest.get(key, offset), offset)
-        for reminder_id, offset, target, due_at, event in claimed:
-            handled += 1
+        # A batch is sent side by side: a deadline reminder fans out to
+        # hundreds of 1:1 chats, and the deliverer keeps each conversation
+        # and the tenant within Teams' limits on its own.
+        async def handle(reminder_id: int, offset: int, target: str, due_at: datetime, event: WheelEvent) -> None:
             if event.starts_at <= now:
                 await self._finish(reminder_id, "skipped", detail="the event had already begun")
             elif latest[(event.id, target)] != offset:
@@ -90,16 +93,21 @@ class Scheduler:
                 await self._finish(reminder_id, "skipped", detail="a nearer reminder was sent instead")
             else:
                 await self._deliver(DueReminder(reminder_id, event, offset, target, due_at))
-        return handled
+
+        await asyncio.gather(*(handle(*item) for item in claimed))
+        return len(claimed)
 
     async def _deliver(self, reminder: DueReminder) -> None:
         if reminder.target == CHANNEL and reminder.event.kind is EventKind.NEEDS_DEADLINE:
             reminder = await self._with_missing(reminder)
-        async with self._uow() as uow:
-            await uow.wheel.mark(reminder.id, "sending", self._clock())
-            await uow.commit()
+
+        async def leaving() -> None:
+            async with self._uow() as uow:
+                await uow.wheel.mark(reminder.id, "sending", self._clock())
+                await uow.commit()
+
         try:
-            delivery = await self._notify(reminder)
+            delivery = await self._notify(reminder, leaving)
         except Exception as error:  # a bug, not a Teams answer: record it, go on
             log.exception("reminder %s failed", reminder.id)
             delivery = Delivery("failed", detail=f"internal error: {type(error).__name__}")
