@@ -78,7 +78,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
 
     downloads = await make_downloads(settings.export_signing_key, settings.base_url, uow)
     calendar = await make_calendar_feed(settings.base_url, uow)
-    bot = ForumBot(uow, settings.app_id, downloads=downloads)
+    bot = ForumBot(uow, settings.app_id, downloads=downloads, calendar=calendar)
     adapter = make_adapter(settings)
     scheduler = Scheduler(
         uow,

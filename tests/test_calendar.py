@@ -55,3 +55,22 @@ async def test_a_wrong_token_or_another_forum_gets_nothing(forum):
     ):
         status, _, body = await fetch(forum, forum.bot_url + path)
         assert status == 404 and b"Hemmelig" not in body
+
+
+async def test_members_get_the_feed_address_from_the_wheel_and_observers_do_not(forum):
+    from tests import teams
+    from tests.card_reading import only_card, texts
+    from tests.needs_helpers import card_of, message_of, press
+
+    ada = forum.representative("ostfold-vo")
+    wheel = only_card(await forum.say(ada, "årshjul"))
+    card = card_of(await press(forum, ada, wheel, "Abonner i kalenderen"))
+    assert "Abonner fra nettet" in texts(card)
+    assert forum.app[CALENDAR].link("oslo-viken") in texts(card)
+
+    await forum.say(forum.statsforvalter, "oppsett", kind="channel")
+    observer = teams.stranger()
+    wheel = only_card(await forum.say(observer, "årshjul", kind="channel"))
+    assert "Abonner i kalenderen" not in texts(wheel)
+    body, _ = await forum.press(observer, "wheel.calendar", {"view": 0}, kind="channel")
+    assert "for Statsforvalteren og medlemmene" in message_of(body)

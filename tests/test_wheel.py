@@ -96,7 +96,7 @@ async def test_the_statsforvalter_adds_an_event_and_its_channel_reminders_are_pl
     stine = forum.statsforvalter
     wheel = only_card(await forum.say(stine, f"årshjul {NEXT}"))
     assert f"Møter og frister i {NEXT}" in texts(wheel)
-    assert buttons(wheel)[-2:] == ["Ny hendelse", f"Kopier {NEXT} til {NEXT + 1}"]
+    assert buttons(wheel)[-3:] == ["Ny hendelse", f"Kopier {NEXT} til {NEXT + 1}", "Abonner i kalenderen"]
 
     form = card_of(await press(forum, stine, wheel, "Ny hendelse"))
     assert input_named(form, "kind")["style"] == "compact"
@@ -163,7 +163,7 @@ async def test_everyone_in_the_forum_sees_the_next_months_grouped_by_month(forum
     assert list(shown).index(f"{MONTHS[soon.month - 1].capitalize()} {soon.year}") < list(shown).index(
         f"{MONTHS[later.month - 1].capitalize()} {later.year}"
     )
-    assert buttons(wheel) == []  # only the Statsforvalter changes the wheel
+    assert buttons(wheel) == ["Abonner i kalenderen"]  # only the Statsforvalter changes the wheel
 
     # In an English Teams: English words, the same times.
     wheel = only_card(await forum.say(ada, "annual wheel", locale="en-GB"))
@@ -219,7 +219,7 @@ async def test_a_representative_reads_the_wheel_but_cannot_change_it(forum):
 
     wheel = only_card(await forum.say(ada, f"årshjul {NEXT}"))
     assert "Vårmøte i \\*samarbeidsforumet\\*" in texts(wheel)
-    assert buttons(wheel) == []
+    assert buttons(wheel) == ["Abonner i kalenderen"]  # reading, and the calendar address
 
     ref = {"event_id": event.id, "view": NEXT}
     for verb, data in [

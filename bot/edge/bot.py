@@ -26,12 +26,18 @@ def utcnow() -> datetime:
 
 class ForumBot(ActivityHandler):
     def __init__(
-        self, uow_factory: Callable, app_id: str = "", clock: Callable[[], datetime] = utcnow, downloads=None
+        self,
+        uow_factory: Callable,
+        app_id: str = "",
+        clock: Callable[[], datetime] = utcnow,
+        downloads=None,
+        calendar=None,
     ) -> None:
         self._uow = uow_factory
         self._app_id = app_id
         self._clock = clock
         self._downloads = downloads
+        self._calendar = calendar
 
     # Messages: typed commands ------------------------------------------
 
@@ -119,6 +125,7 @@ class ForumBot(ActivityHandler):
         return Turn(
             context, who, language_of(activity.locale(incoming)), uow, self._clock, self._app_id,
             downloads=self._downloads,
+            calendar=self._calendar,
         )
 
     async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:

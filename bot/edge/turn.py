@@ -24,6 +24,7 @@ class Turn:
     app_id: str = ""
     args: str = ""
     downloads: object = None  # bot.edge.downloads.Downloads: signed links to files
+    calendar: object = None  # bot.edge.calendar_feed.CalendarFeed: the wheel's feed address
 
     @property
     def actor(self) -> Actor:

@@ -84,7 +84,20 @@ def _statsforvalter(turn: Turn) -> Forum:
 
 
 def _views(turn: Turn) -> WheelViews:
-    return WheelViews(turn.lang, _forum(turn), turn.actor.is_statsforvalter, turn.clock())
+    actor = turn.actor
+    member = actor.is_statsforvalter or actor.holds_seat
+    return WheelViews(turn.lang, _forum(turn), actor.is_statsforvalter, turn.clock(), may_subscribe=member)
+
+
+async def press_calendar(turn: Turn, data: dict) -> dict:
+    """The calendar feed's address, for roster members: it shows the
+    wheel's places and texts to whoever holds it."""
+    forum = _forum(turn)
+    request = _read(PageRequest, data)
+    if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
+        raise Refused("wheel_calendar_members_only")
+    note = Note(turn.t("wheel_calendar_title"), (turn.t("wheel_calendar_how"), turn.calendar.link(forum.id)))
+    return await _wheel_card(turn, request.view, request.page, note)
 
 
 async def _event(turn: Turn, event_id: int) -> WheelEvent:
@@ -274,6 +287,7 @@ WHEEL_VERBS = {
     "wheel.new": press_new,
     "wheel.edit": press_edit,
     "wheel.save": press_save,
+    "wheel.calendar": press_calendar,
     "wheel.delete": press_delete,
     "wheel.delete.confirm": press_delete_confirmed,
     "wheel.copy": press_copy,

@@ -65,7 +65,8 @@ class Note:
 class WheelViews:
     """Card builders for one reader of one forum."""
 
-    def __init__(self, lang: str, forum: Forum, may_manage: bool, now: datetime) -> None:
+    def __init__(self, lang: str, forum: Forum, may_manage: bool, now: datetime, may_subscribe: bool = False) -> None:
+        self.may_subscribe = may_subscribe  # roster members get the calendar address
         self.lang = lang
         self.forum = forum
         self.may_manage = may_manage
@@ -184,6 +185,8 @@ class WheelViews:
                         "data": {"year": year, "view": view},
                     }
                 )
+        if self.may_subscribe:
+            data["actions"].append({"title": self.t("wheel_subscribe"), "verb": "wheel.calendar", "data": {"view": view}})
         return data
 
     def wheel(

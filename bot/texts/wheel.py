@@ -96,6 +96,10 @@ NB = {
     "invalid_time_does_not_exist": "finnes ikke den dagen: klokka stilles fram en time når sommertiden begynner",
     "invalid_bad_offsets": "«{part}» forstår jeg ikke. Skriv for eksempel 14d, 7d, 1d, 2h (d = dager, h = timer, m = minutter, høyst ett år før)",
     "invalid_too_many_offsets": "kan være høyst {limit} påminnelser",
+    "wheel_subscribe": "Abonner i kalenderen",
+    "wheel_calendar_title": "Årshjulet i Outlook",
+    "wheel_calendar_how": "Legg til kalender → Abonner fra nettet, og lim inn denne adressen. Del den ikke: den viser årshjulet for alle som har den.",
+    "wheel_calendar_members_only": "Kalenderadressen er for Statsforvalteren og medlemmene i forumet.",
 }
 
 EN = {
@@ -193,4 +197,8 @@ EN = {
     "invalid_time_does_not_exist": "does not exist that day: the clocks go forward an hour when summer time begins",
     "invalid_bad_offsets": "I do not understand “{part}”. Write for example 14d, 7d, 1d, 2h (d = days, h = hours, m = minutes, at most a year before)",
     "invalid_too_many_offsets": "can be at most {limit} reminders",
+    "wheel_subscribe": "Subscribe in your calendar",
+    "wheel_calendar_title": "The annual wheel in Outlook",
+    "wheel_calendar_how": "Add calendar → Subscribe from web, and paste this address. Do not share it: it shows the wheel to anyone who has it.",
+    "wheel_calendar_members_only": "The calendar address is for the Statsforvalter and the forum's members.",
 }

@@ -169,6 +169,19 @@ async def input_labelled(ui: Page, card, label_key: str):
     return card.locator(f'[id="{target}"]')
 
 
+async def close_pickers(ui: Page, form) -> None:
+    """Close an open calendar or time list: Escape, then a click on the form's heading."""
+    popups = ui.page.locator('[role="grid"]:visible, [role="listbox"]:visible')
+    for _ in range(3):
+        if await popups.count() == 0:
+            return
+        await ui.page.keyboard.press("Escape")
+        await form.locator(".ac-textBlock").first.click()
+        await ui.page.wait_for_timeout(200)
+    if await popups.count():
+        raise await ui.fail("a date or time picker stays open on the form")
+
+
 async def test_an_event_in_the_wheel_reminds_the_channel(stack):
     from playwright.async_api import async_playwright
 
@@ -258,15 +271,20 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
             await (await input_labelled(ui, form, "wheel_field_offsets")).fill("1m")
             # The time last, so the minute is chosen as late as possible. The Playground draws
             # Input.Date as a Fluent date picker that reads typed dates as ISO (see
-            # test_playground_needs) and Input.Time as a Fluent time picker that takes typed "HH:MM".
+            # test_playground_needs) and Input.Time as a Fluent time picker that takes typed
+            # "HH:MM" (Enter picks it). Enter in the date box opens its calendar now and then,
+            # and an open calendar hides the rest of the page from the accessibility tree (no
+            # "Lagre" button to find): type the date without Enter, then close what is open.
             starts = event_start(datetime.now(zone))
             date_box = await input_labelled(ui, form, "wheel_field_date")
             await date_box.fill(starts.strftime("%Y-%m-%d"))
-            await date_box.press("Enter")
             time_box = await input_labelled(ui, form, "wheel_field_time")
             await time_box.fill(starts.strftime("%H:%M"))
             await time_box.press("Enter")
-            await page.keyboard.press("Escape")  # close any picker still open
+            await close_pickers(ui, form)
+            # The date box shows the date in the browser's language; the saved wheel says what arrived.
+            picked = (await date_box.input_value(), await time_box.input_value())
+            assert str(starts.year) in picked[0] and picked[1] == f"{starts:%H:%M}", picked
             await ui.shot("02-form", form)
             try:
                 await form.get_by_role("button", name=t("wheel_save"), exact=True).click(timeout=5_000)
