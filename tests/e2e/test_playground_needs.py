@@ -80,11 +80,21 @@ def t(key: str, **params) -> str:
     return text(language_of(LOCALE), key, **params)
 
 
-def forum_year() -> int:
+def report_year() -> int:
+    """The year the bot gives a new report: this year until the example
+    wheel's needs-report deadline has passed, then the next."""
+    from datetime import date, time
+
     from bot.config import EXAMPLE_FORUM_CONFIG
     from bot.forum.config_file import load_forum_config
+    from bot.forum.wheel.service import local_time
 
-    return datetime.now(ZoneInfo(load_forum_config(EXAMPLE_FORUM_CONFIG)[0].timezone)).year
+    forum = load_forum_config(EXAMPLE_FORUM_CONFIG)[0]
+    year = datetime.now(ZoneInfo(forum.timezone)).year
+    (deadline,) = [e for e in forum.wheel if e.kind == "frist_behovsmeldinger"]
+    month, day = (int(part) for part in deadline.date[-5:].split("-"))
+    passed = local_time(date(year, month, day), time.fromisoformat(deadline.time), forum.timezone)
+    return year + 1 if datetime.now(ZoneInfo("UTC")) > passed else year
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +205,7 @@ async def test_a_representative_sends_a_needs_report(stack):
     for stale in ARTIFACTS.glob(f"{SHOT_PREFIX}*.png"):
         stale.unlink()
     step = lambda n: t("needs_step", step=n, steps=4, name=t(f"needs_step_{n}"))  # noqa: E731
-    reference = f"BM-{forum_year()}-001"  # the bot's database is new for this run
+    reference = f"BM-{report_year()}-001"  # the bot's database is new for this run
     blocked: list[str] = []
     timings: dict[str, float] = {}
     started = time.monotonic()

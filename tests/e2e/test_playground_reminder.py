@@ -46,6 +46,9 @@ EVENT_TITLE = "Ekstramøte om fordeling av kompetansemidler"
 EVENT_PLACE = "Teams-møte i forumkanalen"
 EVENT_TEXT = "Forslag til fordeling ligger i filene i kanalen."
 
+# A log-panel line ends in "<what> <HTTP status>", e.g. "getConversationMembers 200".
+ANY_FAILED_EXCHANGE = re.compile(r"\b([A-Za-z]+)\s+([45]\d\d)\b")
+
 
 def t(key: str, **params) -> str:
     from bot.i18n import language_of, text
@@ -130,7 +133,7 @@ class Page:
         await self.page.wait_for_timeout(200)  # let the renderer settle
 
     def card(self, first_line: str, more_text: str = ""):
-        """The newest card whose first line starts with ``first_line`` and that shows ``more_text``."""
+        """The newest card that shows both ``first_line`` and ``more_text``."""
         return self.cards.filter(has_text=first_line).filter(has_text=more_text).last
 
     async def open_conversation(self, name: str) -> None:
@@ -247,8 +250,8 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
             await page.keyboard.press("Enter")
             wheel_title = t("wheel_title", forum=the_forum.name)
             await ui.wait_for(
-                "([n, title]) => document.querySelectorAll('.ac-adaptiveCard').length > n",
-                [before, wheel_title], "the wheel card after typing 'årshjul'",
+                "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n", before,
+                "a new card after typing 'årshjul'",
             )
             await ui.wait_for_card(wheel_title, last=True)
             wheel = ui.cards.last
@@ -330,14 +333,13 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
             # --- the delivery report: the bot recorded the reminder as sent -----------
             await ui.open_conversation("Personal Chat")
             wheel = ui.cards.last
-            # The new event is the wheel's first (November, before the example's December deadline).
+            # The new event is the wheel's first: nothing else is due in the next minutes (the
+            # report's title says whose report it is).
             await wheel.get_by_role("button", name=t("wheel_report"), exact=True).first.click()
             await ui.wait_for_card(t("wheel_report_title", title=EVENT_TITLE), last=True)
             report = ui.cards.last
             shown = await report.inner_text()
-            channel_row = re.search(
-                rf"{re.escape(t('wheel_report_channel'))}\s+(.*)", shown
-            )
+            channel_row = re.search(rf"{re.escape(t('wheel_report_channel'))}\s+(.*)", shown)
             assert channel_row and channel_row.group(1).startswith(
                 f"{t('wheel_status_sent')} · {t('wheel_report_attempts_one')}"
             ), f"the delivery report does not say the channel reminder was sent once:\n{shown}"
@@ -346,7 +348,9 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
             # A card can arrive while the request that caused it failed (e.g. an invoke
             # answered 500 after the card was sent); Teams would show the user an error then.
             log_panel = await ui.log_panel()
-            failed = FAILED_EXCHANGE.findall(log_panel)
+            # FAILED_EXCHANGE names the activity types; this run also has the bot's own calls
+            # (getConversationMembers when `oppsett` learns the team), so look at every exchange.
+            failed = FAILED_EXCHANGE.findall(log_panel) + ANY_FAILED_EXCHANGE.findall(log_panel)
             assert not failed, f"the Playground logged failed exchanges {failed}\n{log_panel}\n{stack.logs()}"
             invokes = re.findall(r"\binvoke\s+(\d{3})\b", log_panel)
             assert invokes and set(invokes) == {"200"}, f"expected only 'invoke 200' exchanges: {invokes}\n{log_panel}"
