@@ -78,11 +78,14 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
 
     downloads = await make_downloads(settings.export_signing_key, settings.base_url, uow)
     calendar = await make_calendar_feed(settings.base_url, uow)
-    bot = ForumBot(uow, settings.app_id, downloads=downloads, calendar=calendar)
     adapter = make_adapter(settings)
+    # One deliverer for the process, so that every proactive send shares
+    # the same view of Teams' rate limits.
+    deliverer = Deliverer(adapter, settings.app_id)
+    bot = ForumBot(uow, downloads=downloads, calendar=calendar, deliverer=deliverer)
     scheduler = Scheduler(
         uow,
-        ReminderNotifier(Deliverer(adapter, settings.app_id), uow, utcnow),
+        ReminderNotifier(deliverer, uow, utcnow),
         utcnow,
         claim_timeout=timedelta(seconds=settings.reminder_claim_timeout_seconds),
     )

@@ -18,6 +18,13 @@ from storage.models import (
 )
 
 
+# A report joined to the organisation it is for.
+_OF_ITS_ORGANISATION = and_(
+    OrganisationRow.forum_id == NeedsReportRow.forum_id,
+    OrganisationRow.id == NeedsReportRow.organisation_id,
+)
+
+
 def _report(row: NeedsReportRow) -> NeedsReport:
     return NeedsReport(
         id=row.id,
@@ -220,13 +227,7 @@ class NeedsReportRepository:
                 applied,
                 granted,
             )
-            .join(
-                OrganisationRow,
-                and_(
-                    OrganisationRow.forum_id == NeedsReportRow.forum_id,
-                    OrganisationRow.id == NeedsReportRow.organisation_id,
-                ),
-            )
+            .join(OrganisationRow, _OF_ITS_ORGANISATION)
             .where(
                 NeedsReportRow.forum_id == forum_id,
                 NeedsReportRow.year.in_(years),
@@ -270,13 +271,7 @@ class NeedsReportRepository:
                 NeedsReportRow.submitted_at,
                 OrganisationRow.name,
             )
-            .join(
-                OrganisationRow,
-                and_(
-                    OrganisationRow.forum_id == NeedsReportRow.forum_id,
-                    OrganisationRow.id == NeedsReportRow.organisation_id,
-                ),
-            )
+            .join(OrganisationRow, _OF_ITS_ORGANISATION)
             .where(
                 NeedsReportRow.forum_id == forum_id,
                 NeedsReportRow.year == year,

@@ -28,16 +28,17 @@ class ForumBot(ActivityHandler):
     def __init__(
         self,
         uow_factory: Callable,
-        app_id: str = "",
-        clock: Callable[[], datetime] = utcnow,
+        *,
         downloads=None,
         calendar=None,
+        deliverer=None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
-        self._app_id = app_id
         self._clock = clock
         self._downloads = downloads
         self._calendar = calendar
+        self._deliverer = deliverer
 
     # Messages: typed commands ------------------------------------------
 
@@ -123,9 +124,10 @@ class ForumBot(ActivityHandler):
         )
         await self._remember_conversation(uow, context, team)
         return Turn(
-            context, who, language_of(activity.locale(incoming)), uow, self._clock, self._app_id,
+            context, who, language_of(activity.locale(incoming)), uow, self._clock,
             downloads=self._downloads,
             calendar=self._calendar,
+            deliverer=self._deliverer,
         )
 
     async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:

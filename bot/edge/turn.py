@@ -8,7 +8,6 @@ from datetime import datetime
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 
-from bot.edge.proactive import post_card
 from bot.forum.identity import Identified
 from bot.forum.roster import Actor
 from bot.i18n import text
@@ -21,10 +20,10 @@ class Turn:
     lang: str
     uow: object  # storage.unit_of_work.UnitOfWork, open for this turn
     clock: Callable[[], datetime]
-    app_id: str = ""
     args: str = ""
     downloads: object = None  # bot.edge.downloads.Downloads: signed links to files
     calendar: object = None  # bot.edge.calendar_feed.CalendarFeed: the wheel's feed address
+    deliverer: object = None  # bot.edge.delivery.Deliverer: sends within Teams' limits
 
     @property
     def actor(self) -> Actor:
@@ -45,4 +44,4 @@ class Turn:
         stored = await self.uow.forums.channel_reference(self.actor.forum.id) if self.actor.forum else None
         if not stored:
             return False
-        return await post_card(self.context.adapter, self.app_id, stored, card)
+        return (await self.deliverer.send_card(stored, card)).sent
