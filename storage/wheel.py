@@ -8,10 +8,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forum.wheel.events import EventKind, WheelEvent
+from bot.forum.wheel.events import CHANNEL, EventKind, WheelEvent
 from storage.models import ReminderRow, WheelEventRow
 
-CHANNEL = "channel"
 
 
 def _event(row: WheelEventRow) -> WheelEvent:

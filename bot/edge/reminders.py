@@ -13,7 +13,8 @@ from cards.markdown import escape_markdown as md
 from bot.edge.moments import long_moment, time_left
 from bot.edge.delivery import BeforeSend, Deliverer
 from bot.forum.wheel.events import EventKind
-from bot.forum.wheel.scheduler import CHANNEL, PERSON, Delivery, DueReminder
+from bot.forum.wheel.events import CHANNEL, PERSON
+from bot.forum.wheel.scheduler import Delivery, DueReminder
 from bot.i18n import NB, text
 
 # Reminders go out in the forum's language: the channel is shared, and a

@@ -19,7 +19,7 @@ from bot.edge.wheel_views import INPUTS, LAST_YEAR, UPCOMING, Note, WheelViews
 from bot.forum.roster import Forum, Refused
 from bot.forum.wheel import service
 from bot.forum.wheel.events import WheelEvent
-from bot.forum.wheel.scheduler import CHANNEL, PERSON
+from bot.forum.wheel.events import CHANNEL, PERSON
 from cards.markdown import escape_markdown as md
 
 MIN_YEAR, MAX_YEAR = 2000, LAST_YEAR

@@ -17,6 +17,10 @@ class EventKind(StrEnum):
     OTHER = "annet"
 
 
+# Where a reminder goes: the forum channel, or "person:<Entra object id>".
+CHANNEL = "channel"
+PERSON = "person:"
+
 # What people usually want, in minutes before the event.
 DEFAULT_OFFSETS: dict[EventKind, tuple[int, ...]] = {
     EventKind.SPRING_MEETING: (14 * 1440, 1440),

@@ -18,16 +18,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
 from zoneinfo import ZoneInfo
 
 from bot.forum.needs.service import organisations_without_reports
-from bot.forum.wheel.events import EventKind, WheelEvent
+from bot.forum.wheel.events import CHANNEL, PERSON, EventKind, WheelEvent
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "channel"
-PERSON = "person:"
 
 
 @dataclass(frozen=True)
