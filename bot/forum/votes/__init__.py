@@ -1,0 +1,2 @@
+"""Priority votes: one ballot per seat, and the Statsforvalter decides what
+the forum cannot."""
