@@ -260,3 +260,47 @@ class ReminderRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     detail: Mapped[str | None] = mapped_column(String(500))
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class VoteRow(Base):
+    __tablename__ = "votes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(500))
+    options: Mapped[list] = mapped_column(JSON)  # [{"id": 1, "label": "...", "report_id": null}, ...]
+    max_choices: Mapped[int] = mapped_column(Integer)  # 1: single choice; N: up to N
+    closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    live: Mapped[bool] = mapped_column(Boolean)
+    quorum_percent: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # open | closed
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BallotRow(Base):
+    """A seat's current ballot: one per seat and vote, whoever of the
+    representative and the deputy cast it last."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("vote_id", "seat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id"))
+    choices: Mapped[list] = mapped_column(JSON)
+    cast_by: Mapped[str] = mapped_column(String(64))
+    cast_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BallotCastRow(Base):
+    """Every ballot as it was cast, replaced ones included: the decisions log."""
+
+    __tablename__ = "ballot_casts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id"))
+    choices: Mapped[list] = mapped_column(JSON)
+    cast_by: Mapped[str] = mapped_column(String(64))
+    cast_at: Mapped[datetime] = mapped_column(UtcDateTime)

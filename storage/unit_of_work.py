@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.needs_reports import NeedsReportRepository
+from storage.votes import VoteRepository
 from storage.wheel import WheelRepository
 from storage.repositories import (
     ConversationRepository,
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.roster_sync = RosterSync(self.session)
         self.needs_reports = NeedsReportRepository(self.session)
         self.wheel = WheelRepository(self.session)
+        self.votes = VoteRepository(self.session)
         self.secrets = SecretRepository(self.session)
         return self
 

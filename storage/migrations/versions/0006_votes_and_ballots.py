@@ -1,0 +1,61 @@
+"""votes and ballots
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-27 22:40:57.493698
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('votes',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('forum_id', sa.String(length=64), nullable=False),
+    sa.Column('question', sa.String(length=500), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('max_choices', sa.Integer(), nullable=False),
+    sa.Column('closes_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('live', sa.Boolean(), nullable=False),
+    sa.Column('quorum_percent', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['forum_id'], ['forums.id'], name=op.f('fk_votes_forum_id_forums'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_votes'))
+    )
+    op.create_table('ballot_casts',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('seat_id', sa.Integer(), nullable=False),
+    sa.Column('choices', sa.JSON(), nullable=False),
+    sa.Column('cast_by', sa.String(length=64), nullable=False),
+    sa.Column('cast_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['seat_id'], ['seats.id'], name=op.f('fk_ballot_casts_seat_id_seats')),
+    sa.ForeignKeyConstraint(['vote_id'], ['votes.id'], name=op.f('fk_ballot_casts_vote_id_votes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot_casts'))
+    )
+    op.create_table('ballots',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('seat_id', sa.Integer(), nullable=False),
+    sa.Column('choices', sa.JSON(), nullable=False),
+    sa.Column('cast_by', sa.String(length=64), nullable=False),
+    sa.Column('cast_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['seat_id'], ['seats.id'], name=op.f('fk_ballots_seat_id_seats')),
+    sa.ForeignKeyConstraint(['vote_id'], ['votes.id'], name=op.f('fk_ballots_vote_id_votes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballots')),
+    sa.UniqueConstraint('vote_id', 'seat_id', name=op.f('uq_ballots_vote_id_seat_id'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('ballots')
+    op.drop_table('ballot_casts')
+    op.drop_table('votes')
