@@ -65,7 +65,7 @@ import logging
 import math
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -397,6 +397,10 @@ class Deliverer:
         self.max_delay = max_delay
         self.request_timeout = request_timeout
         self.rng = rng or random.Random()
+        # One message at a time per conversation: Teams shows them in order,
+        # and after a crash at most one per conversation can be in doubt.
+        self._in_flight: dict[str, asyncio.Lock] = {}
+        self._queued: Counter[str] = Counter()
         self.wall_now = wall_now
 
     # --- public ------------------------------------------------------------
@@ -478,6 +482,26 @@ class Deliverer:
         conversation: str | None,
         attempt: Callable[[], Awaitable[_Answer]],
         before_send: BeforeSend | None = None,
+    ) -> tuple[_Answer, int]:
+        if conversation is None:
+            return await self._attempts(tenant, conversation, attempt, before_send)
+        lock = self._in_flight.setdefault(conversation, asyncio.Lock())
+        self._queued[conversation] += 1
+        try:
+            async with lock:
+                return await self._attempts(tenant, conversation, attempt, before_send)
+        finally:
+            self._queued[conversation] -= 1
+            if not self._queued[conversation]:  # nobody else waiting: forget it
+                del self._queued[conversation]
+                self._in_flight.pop(conversation, None)
+
+    async def _attempts(
+        self,
+        tenant: str,
+        conversation: str | None,
+        attempt: Callable[[], Awaitable[_Answer]],
+        before_send: BeforeSend | None,
     ) -> tuple[_Answer, int]:
         attempts = 0
         started: float | None = None
