@@ -59,7 +59,7 @@ async def _views(turn: Turn, report: NeedsReport | None = None) -> NeedsViews:
     roster = await turn.uow.roster.roster(turn.actor.forum)
     year = report.year if report else await service.report_year(turn.uow, turn.actor, turn.clock())
     areas = await service.competence_areas(turn.uow, turn.actor.forum.id, year)
-    offered = await service.submitting_organisations(turn.uow, turn.actor)
+    offered = service.reporting_for(turn.actor, roster)  # the roster read once for both
     return NeedsViews(
         turn.lang,
         {o.id: o.name for o in roster.organisations},

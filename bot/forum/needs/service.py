@@ -22,7 +22,7 @@ from bot.forum.needs.form import (
     missing_fields,
 )
 from bot.forum.needs.report import DECISIONS, OPEN_FOR_CHANGE, NeedsReport, Status
-from bot.forum.roster import Actor, Organisation, Refused
+from bot.forum.roster import Actor, Organisation, Refused, Roster
 from bot.forum.wheel.service import needs_deadline
 
 SUMMARY_STEP = LAST_STEP + 1
@@ -45,7 +45,11 @@ async def submitting_organisations(uow, actor: Actor) -> list[Organisation]:
     """The organisations this person may report needs for."""
     if actor.forum is None:
         raise Refused("not_in_roster")
-    roster = await uow.roster.roster(actor.forum)
+    return reporting_for(actor, await uow.roster.roster(actor.forum))
+
+
+def reporting_for(actor: Actor, roster: Roster) -> list[Organisation]:
+    """The roster's organisations this person may report needs for."""
     if actor.is_statsforvalter:
         return [o for o in roster.organisations if o.submits_needs]
     return [
