@@ -52,6 +52,7 @@ from bot.edge import views
 from bot.edge.adapter import make_adapter
 from bot.edge.delivery import DEFAULT_SLACK, DeliveryResult, Deliverer
 from tests import teams
+from tests.benchmarks.procfs import memory as process_memory
 from tests.limited_connector import TEAMS_CONVERSATION_WINDOWS, LimitedConnector
 
 RATIO_TARGET = 1.2
@@ -66,17 +67,8 @@ FAULTS = ((429, 1), (412, None), (502, None), (504, None))
 # --- memory -------------------------------------------------------------------
 
 
-def proc_status() -> dict[str, int]:
-    values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) * 1024
-    return values
-
-
 def rss() -> int:
-    return proc_status()["VmRSS"]
+    return process_memory()["VmRSS"]
 
 
 def mib(value: int) -> str:
@@ -271,7 +263,7 @@ async def benchmark(args: argparse.Namespace) -> dict:
             this.connector["expected"] = sorted(expected)
             rounds.append(this)
             reset_counters(connector)
-        memory.update(proc_status())
+        memory.update(process_memory())
         memory["limiter_tracked"] = deliverer.limiter.tracked()
     finally:
         await connector.stop()

@@ -52,6 +52,7 @@ from sqlalchemy.engine import make_url
 from bot.config import EXAMPLE_FORUM_CONFIG
 from bot.forum.config_file import load_forum_config
 from tests import teams
+from tests.benchmarks.procfs import memory
 from tests.connector import LocalConnector, Received
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,12 +153,7 @@ class BotProcess:
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def memory(self) -> dict[str, int]:
-        values = {}
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("VmHWM", "VmRSS"):
-                values[key] = int(rest.split()[0]) * 1024
-        return values
+        return memory(self.pid)
 
     def log_tail(self, lines: int = 25) -> str:
         try:

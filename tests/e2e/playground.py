@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+from contextlib import asynccontextmanager
 import json
 import os
 import re
@@ -25,7 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -409,3 +410,39 @@ def message_from(playground: Service, user: Mapping, conversation_id: str, text:
     )
     activity["from"] = {"id": user["id"], "name": user["name"], "aadObjectId": user["aadObjectId"]}
     return activity
+
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOOPBACK = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:")
+
+
+@asynccontextmanager
+async def browser_page(url: str, timezone: str | None = None) -> AsyncIterator[tuple[object, list[str]]]:
+    """Headless Chromium open on ``url``, and the list of non-loopback
+    requests it aborted (fonts and animations come from a CDN and fall back
+    harmlessly; nothing may leave this machine)."""
+    from playwright.async_api import async_playwright
+
+    blocked: list[str] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            options = {"timezone_id": timezone} if timezone else {}
+            context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nb-NO", **options)
+            page = await context.new_page()
+
+            async def only_loopback(route):
+                if route.request.url.startswith(LOOPBACK):
+                    await route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    await route.abort()
+
+            await page.route("**/*", only_loopback)
+            await page.goto(url)
+            yield page, blocked
+        finally:
+            await browser.close()

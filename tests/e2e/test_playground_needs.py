@@ -22,12 +22,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .playground import ARTIFACTS, chromium_path, running_stack
+from .playground import ARTIFACTS, browser_page, running_stack
 from .test_playground import (
     CARD_TITLES_JS,
-    CHROMIUM_FLAGS,
     FAILED_EXCHANGE,
-    LOOPBACK,
     REPLY_TIMEOUT_MS,
     _require_tools,
 )
@@ -199,119 +197,100 @@ class Wizard:
 
 
 async def test_a_representative_sends_a_needs_report(stack):
-    from playwright.async_api import async_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for stale in ARTIFACTS.glob(f"{SHOT_PREFIX}*.png"):
         stale.unlink()
     step = lambda n: t("needs_step", step=n, steps=4, name=t(f"needs_step_{n}"))  # noqa: E731
     reference = f"BM-{report_year()}-001"  # the bot's database is new for this run
-    blocked: list[str] = []
     timings: dict[str, float] = {}
     started = time.monotonic()
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nb-NO")
-            page = await context.new_page()
+    async with browser_page(stack.playground.url) as (page, blocked):
+        wizard = Wizard(page, stack)
 
-            async def only_loopback(route):
-                if route.request.url.startswith(LOOPBACK):
-                    await route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    await route.abort()
+        await wizard.wait_for(
+            "() => document.querySelectorAll('.ac-adaptiveCard').length > 0", None,
+            "the welcome card after installation",
+        )
+        await page.wait_for_timeout(500)  # let a second install activity's card land too
+        before = await wizard.cards.count()
 
-            await page.route("**/*", only_loopback)
-            await page.goto(stack.playground.url)
-            wizard = Wizard(page, stack)
+        # Step 1: the measure.
+        editor = page.get_by_role("textbox").first
+        await editor.click()
+        await page.keyboard.type("behovsmelding")
+        await page.keyboard.press("Enter")
+        await wizard.wait_for_step(step(1), count=before + 1)
+        form_cards = before + 1  # from here on every answer replaces the form card
+        # The organisation is a single-choice set shown as radio buttons, with the
+        # representative's own organisation chosen.
+        chosen = wizard.card.locator("input[type=radio]:checked")
+        assert await chosen.count() == 1 and await chosen.get_attribute("value") == "vopro-romerike", (
+            await wizard.card.inner_text()
+        )
+        await wizard.type_into("field_title", STEP_1_TITLE)
+        for group, option in STEP_1_TICKS:
+            await wizard.tick(group, option)
+        await wizard.shot("01-step1")
+        timings["step 1"] = time.monotonic() - started
+        await wizard.press(t("needs_next"))
 
-            await wizard.wait_for(
-                "() => document.querySelectorAll('.ac-adaptiveCard').length > 0", None,
-                "the welcome card after installation",
-            )
-            await page.wait_for_timeout(500)  # let a second install activity's card land too
-            before = await wizard.cards.count()
+        # Step 2: the need and its anchoring.
+        await wizard.wait_for_step(step(2), count=form_cards)
+        for label, value in STEP_2_TEXT.items():
+            await wizard.type_into(label, value)
+        # Input.Toggle is a checkbox titled "Ja".
+        anchored = wizard.card.locator(f'input[type=checkbox][aria-label="{t("yes")}"]')
+        if await anchored.count() != 1:
+            raise await wizard.fail(f"no toggle {t('yes')!r} on step 2")
+        await anchored.check()
+        await wizard.shot("02-step2")
+        await wizard.press(t("needs_next"))
 
-            # Step 1: the measure.
-            editor = page.get_by_role("textbox").first
-            await editor.click()
-            await page.keyboard.type("behovsmelding")
-            await page.keyboard.press("Enter")
-            await wizard.wait_for_step(step(1), count=before + 1)
-            form_cards = before + 1  # from here on every answer replaces the form card
-            # The organisation is a single-choice set shown as radio buttons, with the
-            # representative's own organisation chosen.
-            chosen = wizard.card.locator("input[type=radio]:checked")
-            assert await chosen.count() == 1 and await chosen.get_attribute("value") == "vopro-romerike", (
-                await wizard.card.inner_text()
-            )
-            await wizard.type_into("field_title", STEP_1_TITLE)
-            for group, option in STEP_1_TICKS:
-                await wizard.tick(group, option)
-            await wizard.shot("01-step1")
-            timings["step 1"] = time.monotonic() - started
-            await wizard.press(t("needs_next"))
+        # Step 3: delivery and budget, first with a participant count the bot refuses.
+        await wizard.wait_for_step(step(3), count=form_cards)
+        for label, value in STEP_3_TEXT.items():
+            await wizard.type_into(label, value)
+        # The Playground (0.2.28) draws Input.Date as a Fluent date picker, a text box that
+        # shows the date in the browser's language ("10. januar 2027") and sends it as
+        # yyyy-mm-dd; the summary shows what arrived. It reads typed dates US-style, so
+        # "10.01.2027" would become 1 October: type ISO dates.
+        typed = {label: await (await wizard.input_labelled(label)).input_value() for label in STEP_3_TEXT}
+        assert typed["field_participants"] == "0" and "2027" in typed["field_period_start"], typed
+        await wizard.shot("03-step3")
+        await wizard.press(t("needs_next"))
+        error = f"{t('field_participants')}: {t('invalid_out_of_range', low=1, high=10000)}"
+        await wizard.wait_for_step(step(3), more_text=error, count=form_cards)
+        shown = await wizard.card.inner_text()
+        assert t("needs_errors_title") in shown, shown
+        # Nothing typed is lost: the refused value and the good ones are still in their fields.
+        kept = {label: await (await wizard.input_labelled(label)).input_value() for label in STEP_3_TEXT}
+        assert kept == typed, f"the fields changed when the step came back:\n{kept}\n{typed}"
+        await wizard.shot("04-step3-error")
+        await wizard.type_into("field_participants", PARTICIPANTS)
+        await wizard.press(t("needs_next"))
 
-            # Step 2: the need and its anchoring.
-            await wizard.wait_for_step(step(2), count=form_cards)
-            for label, value in STEP_2_TEXT.items():
-                await wizard.type_into(label, value)
-            # Input.Toggle is a checkbox titled "Ja".
-            anchored = wizard.card.locator(f'input[type=checkbox][aria-label="{t("yes")}"]')
-            if await anchored.count() != 1:
-                raise await wizard.fail(f"no toggle {t('yes')!r} on step 2")
-            await anchored.check()
-            await wizard.shot("02-step2")
-            await wizard.press(t("needs_next"))
+        # Step 4: the summary.
+        await wizard.wait_for_step(step(4), count=form_cards)
+        summary = await wizard.card.inner_text()
+        for expected in (STEP_1_TITLE, t("education_norskopplaering"), t("target_ledere"),
+                         STEP_2_TEXT["field_partner"], "10.01.2027", t("nok", amount="450\u00a0000")):
+            assert expected in summary, f"{expected!r} is not on the summary:\n{summary}"
+        assert error not in summary
+        await wizard.shot("05-summary")
+        await wizard.press(t("needs_send"))
 
-            # Step 3: delivery and budget, first with a participant count the bot refuses.
-            await wizard.wait_for_step(step(3), count=form_cards)
-            for label, value in STEP_3_TEXT.items():
-                await wizard.type_into(label, value)
-            # The Playground (0.2.28) draws Input.Date as a Fluent date picker, a text box that
-            # shows the date in the browser's language ("10. januar 2027") and sends it as
-            # yyyy-mm-dd; the summary shows what arrived. It reads typed dates US-style, so
-            # "10.01.2027" would become 1 October: type ISO dates.
-            typed = {label: await (await wizard.input_labelled(label)).input_value() for label in STEP_3_TEXT}
-            assert typed["field_participants"] == "0" and "2027" in typed["field_period_start"], typed
-            await wizard.shot("03-step3")
-            await wizard.press(t("needs_next"))
-            error = f"{t('field_participants')}: {t('invalid_out_of_range', low=1, high=10000)}"
-            await wizard.wait_for_step(step(3), more_text=error, count=form_cards)
-            shown = await wizard.card.inner_text()
-            assert t("needs_errors_title") in shown, shown
-            # Nothing typed is lost: the refused value and the good ones are still in their fields.
-            kept = {label: await (await wizard.input_labelled(label)).input_value() for label in STEP_3_TEXT}
-            assert kept == typed, f"the fields changed when the step came back:\n{kept}\n{typed}"
-            await wizard.shot("04-step3-error")
-            await wizard.type_into("field_participants", PARTICIPANTS)
-            await wizard.press(t("needs_next"))
+        # The receipt.
+        await wizard.wait_for_step(t("needs_receipt_title"), more_text=f"Referanse: {reference}", count=form_cards)
+        await wizard.shot("06-receipt")
+        timings["receipt"] = time.monotonic() - started
 
-            # Step 4: the summary.
-            await wizard.wait_for_step(step(4), count=form_cards)
-            summary = await wizard.card.inner_text()
-            for expected in (STEP_1_TITLE, t("education_norskopplaering"), t("target_ledere"),
-                             STEP_2_TEXT["field_partner"], "10.01.2027", t("nok", amount="450\u00a0000")):
-                assert expected in summary, f"{expected!r} is not on the summary:\n{summary}"
-            assert error not in summary
-            await wizard.shot("05-summary")
-            await wizard.press(t("needs_send"))
-
-            # The receipt.
-            await wizard.wait_for_step(t("needs_receipt_title"), more_text=f"Referanse: {reference}", count=form_cards)
-            await wizard.shot("06-receipt")
-            timings["receipt"] = time.monotonic() - started
-
-            # A card can arrive while the request that caused it failed (e.g. an invoke
-            # answered 500 after the card was sent); Teams would show the user an error then.
-            log_panel = await wizard._log_panel()
-            failed = FAILED_EXCHANGE.findall(log_panel)
-            assert not failed, f"the Playground logged failed exchanges {failed}\n{log_panel}\n{stack.logs()}"
-            invokes = re.findall(r"\binvoke\s+(\d{3})\b", log_panel)
-            assert invokes and set(invokes) == {"200"}, f"expected only 'invoke 200' exchanges: {invokes}\n{log_panel}"
-        finally:
-            await browser.close()
+        # A card can arrive while the request that caused it failed (e.g. an invoke
+        # answered 500 after the card was sent); Teams would show the user an error then.
+        log_panel = await wizard._log_panel()
+        failed = FAILED_EXCHANGE.findall(log_panel)
+        assert not failed, f"the Playground logged failed exchanges {failed}\n{log_panel}\n{stack.logs()}"
+        invokes = re.findall(r"\binvoke\s+(\d{3})\b", log_panel)
+        assert invokes and set(invokes) == {"200"}, f"expected only 'invoke 200' exchanges: {invokes}\n{log_panel}"
 
     print(
         f"[e2e] {stack.locale}: step 1 filled after {timings.get('step 1', 0):.1f} s, receipt after "

@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .playground import ARTIFACTS, chromium_path, running_stack
-from .test_playground import CARD_TITLES_JS, CHROMIUM_FLAGS, FAILED_EXCHANGE, LOOPBACK, REPLY_TIMEOUT_MS, _require_tools
+from .playground import ARTIFACTS, browser_page, running_stack
+from .test_playground import CARD_TITLES_JS, FAILED_EXCHANGE, REPLY_TIMEOUT_MS, _require_tools
 
 pytestmark = pytest.mark.e2e
 
@@ -186,8 +186,6 @@ async def close_pickers(ui: Page, form) -> None:
 
 
 async def test_an_event_in_the_wheel_reminds_the_channel(stack):
-    from playwright.async_api import async_playwright
-
     from bot.edge.moments import long_moment, time_left
     from bot.i18n import NB, text
 
@@ -198,164 +196,145 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
     zone = ZoneInfo(the_forum.timezone)
     bot_name = stack.config["bot"]["name"]
     channel_name = stack.config["team"]["channels"][0]["name"]
-    blocked: list[str] = []
     timings: dict[str, float] = {}
     started = time.monotonic()
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    # The Playground stamps messages with the browser's time: make it the forum's.
+    async with browser_page(stack.playground.url, timezone=the_forum.timezone) as (page, blocked):
+        ui = Page(page, stack)
+        welcome = t("welcome_title")
+        await ui.wait_for_card(welcome)  # the app installed in the personal chat
+
+        # --- the channel: `@bot oppsett` ------------------------------------
+        # Opening the channel installs the app in the team; the bot welcomes the channel.
+        await ui.open_conversation(channel_name)
+        await ui.wait_for_card(welcome)
+        # The first text box of a channel is "Start a new post"; each post has a reply box below.
+        await page.get_by_role("textbox").first.click()
+        await page.keyboard.type("@" + bot_name[:5])
+        mention = page.get_by_role("menuitem", name=bot_name)
         try:
-            # The Playground stamps messages with the browser's time: make it the forum's.
-            context = await browser.new_context(
-                viewport={"width": 1400, "height": 1000}, locale="nb-NO", timezone_id=the_forum.timezone
-            )
-            page = await context.new_page()
+            await mention.wait_for(timeout=5_000)
+        except Exception as error:
+            raise await ui.fail(f"typing '@{bot_name[:5]}' offered no mention of {bot_name!r}") from error
+        await mention.click()
+        await page.keyboard.type(" oppsett")
+        await page.get_by_role("button", name="Post", exact=True).click()
+        await ui.wait_for_card(t("setup_done_title"), more_text=the_forum.name)
+        await ui.shot("01-setup")
+        timings["setup"] = time.monotonic() - started
 
-            async def only_loopback(route):
-                if route.request.url.startswith(LOOPBACK):
-                    await route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    await route.abort()
+        # --- the personal chat: `årshjul`, "Ny hendelse" --------------------
+        await ui.open_conversation("Personal Chat")
+        before = await ui.cards.count()
+        await page.get_by_role("textbox").first.click()
+        await page.keyboard.type("årshjul")
+        await page.keyboard.press("Enter")
+        wheel_title = t("wheel_title", forum=the_forum.name)
+        await ui.wait_for(
+            "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n", before,
+            "a new card after typing 'årshjul'",
+        )
+        await ui.wait_for_card(wheel_title, last=True)
+        wheel = ui.cards.last
+        await wheel.get_by_role("button", name=t("wheel_new"), exact=True).click()
+        # Action.Execute: the form replaces the wheel card in place.
+        await ui.wait_for_card(t("wheel_form_new_title"), last=True)
+        form = ui.cards.last
+        assert await ui.cards.count() == before + 1
 
-            await page.route("**/*", only_loopback)
-            await page.goto(stack.playground.url)
-            ui = Page(page, stack)
-            welcome = t("welcome_title")
-            await ui.wait_for_card(welcome)  # the app installed in the personal chat
+        # The kind: Input.ChoiceSet style "compact" is a Fluent combobox with a listbox.
+        await (await input_labelled(ui, form, "wheel_field_kind")).click()
+        option = page.get_by_role("option", name=t(f"event_kind_{EVENT_KIND}"), exact=True)
+        try:
+            await option.click(timeout=5_000)
+        except Exception as error:
+            raise await ui.fail(f"the kind drop-down offered no {t(f'event_kind_{EVENT_KIND}')!r}") from error
+        await (await input_labelled(ui, form, "wheel_field_title")).fill(EVENT_TITLE)
+        await (await input_labelled(ui, form, "wheel_field_place")).fill(EVENT_PLACE)
+        await (await input_labelled(ui, form, "wheel_field_text")).fill(EVENT_TEXT)
+        await (await input_labelled(ui, form, "wheel_field_offsets")).fill("1m")
+        # The time last, so the minute is chosen as late as possible. The Playground draws
+        # Input.Date as a Fluent date picker that reads typed dates as ISO (see
+        # test_playground_needs) and Input.Time as a Fluent time picker that takes typed
+        # "HH:MM" (Enter picks it). Enter in the date box opens its calendar now and then,
+        # and an open calendar hides the rest of the page from the accessibility tree (no
+        # "Lagre" button to find): type the date without Enter, then close what is open.
+        starts = event_start(datetime.now(zone))
+        date_box = await input_labelled(ui, form, "wheel_field_date")
+        await date_box.fill(starts.strftime("%Y-%m-%d"))
+        time_box = await input_labelled(ui, form, "wheel_field_time")
+        await time_box.fill(starts.strftime("%H:%M"))
+        await time_box.press("Enter")
+        await close_pickers(ui, form)
+        # The date box shows the date in the browser's language; the saved wheel says what arrived.
+        picked = (await date_box.input_value(), await time_box.input_value())
+        assert str(starts.year) in picked[0] and picked[1] == f"{starts:%H:%M}", picked
+        await ui.shot("02-form", form)
+        try:
+            await form.get_by_role("button", name=t("wheel_save"), exact=True).click(timeout=5_000)
+        except Exception as error:
+            raise await ui.fail(f"no button {t('wheel_save')!r} to press on the form") from error
 
-            # --- the channel: `@bot oppsett` ------------------------------------
-            # Opening the channel installs the app in the team; the bot welcomes the channel.
-            await ui.open_conversation(channel_name)
-            await ui.wait_for_card(welcome)
-            # The first text box of a channel is "Start a new post"; each post has a reply box below.
-            await page.get_by_role("textbox").first.click()
-            await page.keyboard.type("@" + bot_name[:5])
-            mention = page.get_by_role("menuitem", name=bot_name)
-            try:
-                await mention.wait_for(timeout=5_000)
-            except Exception as error:
-                raise await ui.fail(f"typing '@{bot_name[:5]}' offered no mention of {bot_name!r}") from error
-            await mention.click()
-            await page.keyboard.type(" oppsett")
-            await page.get_by_role("button", name="Post", exact=True).click()
-            await ui.wait_for_card(t("setup_done_title"), more_text=the_forum.name)
-            await ui.shot("01-setup")
-            timings["setup"] = time.monotonic() - started
+        # --- the wheel with the event -----------------------------------------
+        when = long_moment(starts, the_forum.timezone, NB)
+        await ui.wait_for_card(wheel_title, more_text=t("wheel_added_title"), last=True)
+        wheel = ui.cards.last
+        shown = await wheel.inner_text()
+        saved_at = datetime.now(zone)
+        for expected in (
+            t("wheel_saved", title=EVENT_TITLE, when=when),
+            t("wheel_planned", planned=1),
+            EVENT_TITLE,
+            f"{t(f'event_kind_{EVENT_KIND}')} · {when}",
+            t("wheel_reminders_one", offsets=t("wheel_minutes_one", n=1)),
+        ):
+            assert expected in shown, f"{expected!r} is not on the wheel after saving:\n{shown}"
+        assert await ui.cards.count() == before + 1, "saving should replace the form, not add a card"
+        await ui.shot("03-wheel", wheel)
+        timings["saved"] = time.monotonic() - started
 
-            # --- the personal chat: `årshjul`, "Ny hendelse" --------------------
-            await ui.open_conversation("Personal Chat")
-            before = await ui.cards.count()
-            await page.get_by_role("textbox").first.click()
-            await page.keyboard.type("årshjul")
-            await page.keyboard.press("Enter")
-            wheel_title = t("wheel_title", forum=the_forum.name)
-            await ui.wait_for(
-                "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n", before,
-                "a new card after typing 'årshjul'",
-            )
-            await ui.wait_for_card(wheel_title, last=True)
-            wheel = ui.cards.last
-            await wheel.get_by_role("button", name=t("wheel_new"), exact=True).click()
-            # Action.Execute: the form replaces the wheel card in place.
-            await ui.wait_for_card(t("wheel_form_new_title"), last=True)
-            form = ui.cards.last
-            assert await ui.cards.count() == before + 1
+        # --- the reminder in the channel ----------------------------------------
+        await ui.open_conversation(channel_name)
+        heading = text(NB, "reminder_heading", left=time_left(OFFSET, NB))
+        due_in = (starts - OFFSET - datetime.now(zone)).total_seconds()
+        await ui.wait_for_card(heading, more_text=EVENT_TITLE, timeout_ms=(max(0, due_in) + 30) * 1000)
+        arrived_at = datetime.now(zone)
+        reminder = ui.card(heading, EVENT_TITLE)
+        shown = await reminder.inner_text()
+        for expected in (heading, EVENT_TITLE, when, t(f"event_kind_{EVENT_KIND}"), EVENT_PLACE, EVENT_TEXT):
+            assert expected in shown, f"{expected!r} is not on the reminder:\n{shown}"
+        assert await reminder.get_by_role("button", name=text(NB, "reminder_wheel_button"), exact=True).count() == 1
+        # Sent when it fell due (the scheduler looks every second), not before.
+        assert arrived_at >= starts - OFFSET, (arrived_at, starts)
+        # A new post in the channel (not a reply in the setup thread): the newest, on top.
+        await ui.shot("04-reminder", top=True)
+        await reminder.screenshot(path=str(ARTIFACTS / f"{SHOT_PREFIX}04-reminder-card.png"))
+        timings["reminder"] = time.monotonic() - started
 
-            # The kind: Input.ChoiceSet style "compact" is a Fluent combobox with a listbox.
-            await (await input_labelled(ui, form, "wheel_field_kind")).click()
-            option = page.get_by_role("option", name=t(f"event_kind_{EVENT_KIND}"), exact=True)
-            try:
-                await option.click(timeout=5_000)
-            except Exception as error:
-                raise await ui.fail(f"the kind drop-down offered no {t(f'event_kind_{EVENT_KIND}')!r}") from error
-            await (await input_labelled(ui, form, "wheel_field_title")).fill(EVENT_TITLE)
-            await (await input_labelled(ui, form, "wheel_field_place")).fill(EVENT_PLACE)
-            await (await input_labelled(ui, form, "wheel_field_text")).fill(EVENT_TEXT)
-            await (await input_labelled(ui, form, "wheel_field_offsets")).fill("1m")
-            # The time last, so the minute is chosen as late as possible. The Playground draws
-            # Input.Date as a Fluent date picker that reads typed dates as ISO (see
-            # test_playground_needs) and Input.Time as a Fluent time picker that takes typed
-            # "HH:MM" (Enter picks it). Enter in the date box opens its calendar now and then,
-            # and an open calendar hides the rest of the page from the accessibility tree (no
-            # "Lagre" button to find): type the date without Enter, then close what is open.
-            starts = event_start(datetime.now(zone))
-            date_box = await input_labelled(ui, form, "wheel_field_date")
-            await date_box.fill(starts.strftime("%Y-%m-%d"))
-            time_box = await input_labelled(ui, form, "wheel_field_time")
-            await time_box.fill(starts.strftime("%H:%M"))
-            await time_box.press("Enter")
-            await close_pickers(ui, form)
-            # The date box shows the date in the browser's language; the saved wheel says what arrived.
-            picked = (await date_box.input_value(), await time_box.input_value())
-            assert str(starts.year) in picked[0] and picked[1] == f"{starts:%H:%M}", picked
-            await ui.shot("02-form", form)
-            try:
-                await form.get_by_role("button", name=t("wheel_save"), exact=True).click(timeout=5_000)
-            except Exception as error:
-                raise await ui.fail(f"no button {t('wheel_save')!r} to press on the form") from error
+        # --- the delivery report: the bot recorded the reminder as sent -----------
+        await ui.open_conversation("Personal Chat")
+        wheel = ui.cards.last
+        # The new event is the wheel's first: nothing else is due in the next minutes (the
+        # report's title says whose report it is).
+        await wheel.get_by_role("button", name=t("wheel_report"), exact=True).first.click()
+        await ui.wait_for_card(t("wheel_report_title", title=EVENT_TITLE), last=True)
+        report = ui.cards.last
+        shown = await report.inner_text()
+        channel_row = re.search(rf"{re.escape(t('wheel_report_channel'))}\s+(.*)", shown)
+        assert channel_row and channel_row.group(1).startswith(
+            f"{t('wheel_status_sent')} · {t('wheel_report_attempts_one')}"
+        ), f"the delivery report does not say the channel reminder was sent once:\n{shown}"
+        await ui.shot("05-report", report)
 
-            # --- the wheel with the event -----------------------------------------
-            when = long_moment(starts, the_forum.timezone, NB)
-            await ui.wait_for_card(wheel_title, more_text=t("wheel_added_title"), last=True)
-            wheel = ui.cards.last
-            shown = await wheel.inner_text()
-            saved_at = datetime.now(zone)
-            for expected in (
-                t("wheel_saved", title=EVENT_TITLE, when=when),
-                t("wheel_planned", planned=1),
-                EVENT_TITLE,
-                f"{t(f'event_kind_{EVENT_KIND}')} · {when}",
-                t("wheel_reminders_one", offsets=t("wheel_minutes_one", n=1)),
-            ):
-                assert expected in shown, f"{expected!r} is not on the wheel after saving:\n{shown}"
-            assert await ui.cards.count() == before + 1, "saving should replace the form, not add a card"
-            await ui.shot("03-wheel", wheel)
-            timings["saved"] = time.monotonic() - started
-
-            # --- the reminder in the channel ----------------------------------------
-            await ui.open_conversation(channel_name)
-            heading = text(NB, "reminder_heading", left=time_left(OFFSET, NB))
-            due_in = (starts - OFFSET - datetime.now(zone)).total_seconds()
-            await ui.wait_for_card(heading, more_text=EVENT_TITLE, timeout_ms=(max(0, due_in) + 30) * 1000)
-            arrived_at = datetime.now(zone)
-            reminder = ui.card(heading, EVENT_TITLE)
-            shown = await reminder.inner_text()
-            for expected in (heading, EVENT_TITLE, when, t(f"event_kind_{EVENT_KIND}"), EVENT_PLACE, EVENT_TEXT):
-                assert expected in shown, f"{expected!r} is not on the reminder:\n{shown}"
-            assert await reminder.get_by_role("button", name=text(NB, "reminder_wheel_button"), exact=True).count() == 1
-            # Sent when it fell due (the scheduler looks every second), not before.
-            assert arrived_at >= starts - OFFSET, (arrived_at, starts)
-            # A new post in the channel (not a reply in the setup thread): the newest, on top.
-            await ui.shot("04-reminder", top=True)
-            await reminder.screenshot(path=str(ARTIFACTS / f"{SHOT_PREFIX}04-reminder-card.png"))
-            timings["reminder"] = time.monotonic() - started
-
-            # --- the delivery report: the bot recorded the reminder as sent -----------
-            await ui.open_conversation("Personal Chat")
-            wheel = ui.cards.last
-            # The new event is the wheel's first: nothing else is due in the next minutes (the
-            # report's title says whose report it is).
-            await wheel.get_by_role("button", name=t("wheel_report"), exact=True).first.click()
-            await ui.wait_for_card(t("wheel_report_title", title=EVENT_TITLE), last=True)
-            report = ui.cards.last
-            shown = await report.inner_text()
-            channel_row = re.search(rf"{re.escape(t('wheel_report_channel'))}\s+(.*)", shown)
-            assert channel_row and channel_row.group(1).startswith(
-                f"{t('wheel_status_sent')} · {t('wheel_report_attempts_one')}"
-            ), f"the delivery report does not say the channel reminder was sent once:\n{shown}"
-            await ui.shot("05-report", report)
-
-            # A card can arrive while the request that caused it failed (e.g. an invoke
-            # answered 500 after the card was sent); Teams would show the user an error then.
-            log_panel = await ui.log_panel()
-            # FAILED_EXCHANGE names the activity types; this run also has the bot's own calls
-            # (getConversationMembers when `oppsett` learns the team), so look at every exchange.
-            failed = FAILED_EXCHANGE.findall(log_panel) + ANY_FAILED_EXCHANGE.findall(log_panel)
-            assert not failed, f"the Playground logged failed exchanges {failed}\n{log_panel}\n{stack.logs()}"
-            invokes = re.findall(r"\binvoke\s+(\d{3})\b", log_panel)
-            assert invokes and set(invokes) == {"200"}, f"expected only 'invoke 200' exchanges: {invokes}\n{log_panel}"
-        finally:
-            await browser.close()
+        # A card can arrive while the request that caused it failed (e.g. an invoke
+        # answered 500 after the card was sent); Teams would show the user an error then.
+        log_panel = await ui.log_panel()
+        # FAILED_EXCHANGE names the activity types; this run also has the bot's own calls
+        # (getConversationMembers when `oppsett` learns the team), so look at every exchange.
+        failed = FAILED_EXCHANGE.findall(log_panel) + ANY_FAILED_EXCHANGE.findall(log_panel)
+        assert not failed, f"the Playground logged failed exchanges {failed}\n{log_panel}\n{stack.logs()}"
+        invokes = re.findall(r"\binvoke\s+(\d{3})\b", log_panel)
+        assert invokes and set(invokes) == {"200"}, f"expected only 'invoke 200' exchanges: {invokes}\n{log_panel}"
 
     print(
         f"[e2e] {stack.locale}: channel set up after {timings.get('setup', 0):.1f} s, event saved after "
