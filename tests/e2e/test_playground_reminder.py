@@ -266,9 +266,11 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
         await time_box.fill(starts.strftime("%H:%M"))
         await time_box.press("Enter")
         await close_pickers(ui, form)
-        # The date box shows the date in the browser's language; the saved wheel says what arrived.
+        # The date box shows the date in the browser's language and the time box drops the
+        # hour's leading zero ("0:05"); the saved wheel says what arrived.
         picked = (await date_box.input_value(), await time_box.input_value())
-        assert str(starts.year) in picked[0] and picked[1] == f"{starts:%H:%M}", picked
+        assert str(starts.year) in picked[0], picked
+        assert datetime.strptime(picked[1], "%H:%M").time() == starts.time().replace(tzinfo=None), picked
         await ui.shot("02-form", form)
         try:
             await form.get_by_role("button", name=t("wheel_save"), exact=True).click(timeout=5_000)
