@@ -19,8 +19,10 @@ from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.http import MessagesEndpoint
 from bot.edge.delivery import Deliverer
 from bot.edge.reminders import ReminderNotifier
+from bot.edge.vote_cards import VoteCards
 from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
+from bot.forum.votes.keeper import VoteKeeper
 from bot.forum.wheel.scheduler import Scheduler
 from bot.forum.wheel.service import seed_example as seed_example_wheel
 from storage.database import create_engine, session_factory, startup_lock
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 UOW = web.AppKey("uow", object)
 SCHEDULER = web.AppKey("scheduler", object)
 CALENDAR = web.AppKey("calendar", object)
+VOTE_CARDS = web.AppKey("vote_cards", object)
+VOTE_KEEPER = web.AppKey("vote_keeper", object)
 
 MAX_BODY = 1024 * 1024  # Teams activities are far smaller; refuse floods early
 
@@ -82,20 +86,24 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     # One deliverer for the process, so that every proactive send shares
     # the same view of Teams' rate limits.
     deliverer = Deliverer(adapter, settings.app_id)
-    bot = ForumBot(uow, downloads=downloads, calendar=calendar, deliverer=deliverer)
+    vote_cards = VoteCards(uow, deliverer, utcnow)
+    bot = ForumBot(uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards)
     scheduler = Scheduler(
         uow,
         ReminderNotifier(deliverer, uow, utcnow),
         utcnow,
         claim_timeout=timedelta(seconds=settings.reminder_claim_timeout_seconds),
     )
+    vote_keeper = VoteKeeper(uow, vote_cards.closed, vote_cards.remind, utcnow)
 
     async def run_scheduler(app: web.Application):
         # SCHEDULER_INTERVAL_SECONDS=0 turns the loop off (the tests drive it).
         if settings.scheduler_interval_seconds <= 0:
             yield
             return
-        task = asyncio.create_task(scheduler.run_forever(settings.scheduler_interval_seconds))
+        task = asyncio.create_task(
+            scheduler.run_forever(settings.scheduler_interval_seconds, also=(vote_keeper.run_once,))
+        )
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -110,7 +118,13 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app[CALENDAR] = calendar
     app.on_startup.append(freeze_startup_objects)
     app.cleanup_ctx.append(run_scheduler)
+    async def finish_card_updates(_: web.Application) -> None:
+        await vote_cards.settle()
+
+    app.on_shutdown.append(finish_card_updates)
     app.on_cleanup.append(dispose)
     app[UOW] = uow
     app[SCHEDULER] = scheduler
+    app[VOTE_CARDS] = vote_cards
+    app[VOTE_KEEPER] = vote_keeper
     return app

@@ -264,6 +264,7 @@ class ReminderRow(Base):
 
 class VoteRow(Base):
     __tablename__ = "votes"
+    __table_args__ = (Index("ix_votes_status_closes_at", "status", "closes_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
@@ -273,9 +274,23 @@ class VoteRow(Base):
     closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
     live: Mapped[bool] = mapped_column(Boolean)
     quorum_percent: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))  # open | closed
+    status: Mapped[str] = mapped_column(String(20))  # open | awaiting_decision | decided
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Every ballot and every change of status takes this row first, so a
+    # ballot and the close cannot pass each other (see VoteRepository).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    card_activity_id: Mapped[str | None] = mapped_column(String(200))  # the vote card in the channel
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))  # None: by the clock
+    result: Mapped[dict | None] = mapped_column(JSON)  # the tally at the close
+    escalation: Mapped[str | None] = mapped_column(String(20))  # tie | quorum
+    chosen: Mapped[list | None] = mapped_column(JSON)  # option ids
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # None: the forum's ballots decided
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(String(2000))
 
 
 class BallotRow(Base):

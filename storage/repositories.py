@@ -164,6 +164,17 @@ class ConversationRepository:
         row = await self.session.get(PersonalConversationRow, aad_object_id)
         return (row.user_id, row.reference) if row else None
 
+    async def teams_users(self, aad_object_ids: list[str]) -> dict[str, str]:
+        """The Teams user ids known for these people (Entra object id → id)."""
+        if not aad_object_ids:
+            return {}
+        rows = await self.session.execute(
+            select(PersonalConversationRow.aad_object_id, PersonalConversationRow.user_id).where(
+                PersonalConversationRow.aad_object_id.in_(aad_object_ids)
+            )
+        )
+        return {aad: user_id for aad, user_id in rows}
+
     async def remember_member(self, aad_object_id: str, user_id: str, reference: dict, at: datetime) -> None:
         """A team member's Teams id, so the bot can open a 1:1 chat with
         them; a chat already known is kept."""

@@ -32,6 +32,7 @@ class ForumBot(ActivityHandler):
         downloads=None,
         calendar=None,
         deliverer=None,
+        vote_cards=None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
@@ -39,6 +40,7 @@ class ForumBot(ActivityHandler):
         self._downloads = downloads
         self._calendar = calendar
         self._deliverer = deliverer
+        self._vote_cards = vote_cards
 
     # Messages: typed commands ------------------------------------------
 
@@ -128,6 +130,7 @@ class ForumBot(ActivityHandler):
             downloads=self._downloads,
             calendar=self._calendar,
             deliverer=self._deliverer,
+            vote_cards=self._vote_cards,
         )
 
     async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from botbuilder.core.teams import TeamsInfo
 
-from bot.edge import activity, needs, views
+from bot.edge import activity, needs, views, votes
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.wheel import WHEEL_VERBS, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
@@ -104,6 +104,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("mine", "mine behovsmeldinger", ("my needs reports",), needs.list_needs_reports, offered_to=_reports_needs),
     Command("oversikt", "oversikt", ("overview",), show_overview, offered_to=_in_a_forum),
     Command("arshjul", "årshjul", ("annual wheel",), show_wheel, offered_to=_in_a_forum),
+    Command(
+        "ny_avstemning", "ny avstemning", ("new vote",), votes.start_new_vote, offered_to=_statsforvalter
+    ),
+    Command("avstemninger", "avstemninger", ("votes",), votes.list_votes, offered_to=_in_a_forum),
+    Command("vedtak", "vedtak", ("decisions", "decisions log"), votes.show_log, offered_to=_in_a_forum),
     Command("medlemmer", "medlemmer", ("members", "roster"), show_roster),
     Command(
         "kompetanseomrader", "kompetanseområder", ("competence areas",), needs.show_competence_areas,
@@ -156,4 +161,5 @@ VERBS = {
     **needs.VERBS,
     **OVERVIEW_VERBS,
     **WHEEL_VERBS,
+    **votes.VOTE_VERBS,
 }

@@ -425,6 +425,22 @@ class Deliverer:
         log.log(level, "card to %s not delivered after %d attempts: %s", conversation_id, attempts, answer.error)
         return DeliveryResult("failed", attempts, answer.status, answer.error, reference=reference)
 
+    async def update_card(self, reference: dict, activity_id: str, card: dict) -> DeliveryResult:
+        """Replace a card the bot posted earlier (a vote's card in the
+        channel): everyone sees the new one. Paced and retried like a post."""
+        too_big = _too_big(card)
+        if too_big:
+            return DeliveryResult("failed", error=too_big, reference=reference)
+        target = _conversation_reference(reference)
+        conversation_id = reference["conversation_id"]
+        answer, attempts = await self._with_retries(
+            _tenant_key(reference), conversation_id, lambda: self._post(target, card, activity_id)
+        )
+        if answer.ok:
+            return DeliveryResult("sent", attempts, 200, activity_id=activity_id, reference=reference)
+        log.warning("card %s in %s not updated after %d attempts: %s", activity_id, conversation_id, attempts, answer.error)
+        return DeliveryResult("failed", attempts, answer.status, answer.error, reference=reference)
+
     async def send_card_to_person(
         self,
         personal_reference: dict | None,
@@ -542,14 +558,20 @@ class Deliverer:
 
     # --- one HTTP request each ----------------------------------------------------
 
-    async def _post(self, target: ConversationReference, card: dict) -> _Answer:
+    async def _post(self, target: ConversationReference, card: dict, replacing: str | None = None) -> _Answer:
+        """Post the card, or with ``replacing`` put it in that activity's place."""
         answer = _Answer(False, error="the send did not run")
 
         async def send(context: TurnContext) -> None:
             nonlocal answer
             self._own_the_retries(context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY))
+            message = MessageFactory.attachment(CardFactory.adaptive_card(card))
             try:
-                response = await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+                if replacing:
+                    message.id = replacing
+                    response = await context.update_activity(message)
+                else:
+                    response = await context.send_activity(message)
             except Exception as error:
                 # Caught here and not left to botbuilder: it would hand the error
                 # to on_turn_error, which posts an error card into this very

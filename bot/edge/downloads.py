@@ -22,14 +22,18 @@ from datetime import UTC, datetime
 from aiohttp import web
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from bot.forum.needs import export
+from bot.forum.needs import export as needs_export
+from bot.forum.votes import export as decisions_export
 from bot.i18n import EN, NB, text
 
 log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 15 * 60
 NEEDS = "needs"  # a year's needs reports as .xlsx
-KINDS = (NEEDS,)
+DECISIONS = "decisions"  # a year's priority votes, the decisions log, as .xlsx
+# What each kind is made by: gather, workbook, filename and CONTENT_TYPE.
+EXPORTS = {NEEDS: needs_export, DECISIONS: decisions_export}
+KINDS = tuple(EXPORTS)
 SECRET_NAME = "export-signing-key"
 _SALT = "samarbeidsforum-bot/exports"
 _MAX_TOKEN = 400  # ours are about 100 characters
@@ -113,6 +117,7 @@ class Downloads:
             log.warning("refused a download link that is not ours (from %s)", request.remote)
             return _page(403, "download_tampered")
 
+        export = EXPORTS[kind]
         async with self._uow() as uow:
             forum = await uow.forums.get(forum_id)
             if forum is None:
@@ -120,7 +125,7 @@ class Downloads:
             gathered = await export.gather(uow, forum, year)
         made_at = datetime.fromtimestamp(self._clock(), UTC)
         body = await asyncio.to_thread(export.workbook, gathered, made_at)
-        log.info("download of %s %s for forum %s (%d reports)", kind, year, forum_id, len(gathered.reports))
+        log.info("download of %s %s for forum %s (%d bytes)", kind, year, forum_id, len(body))
         return web.Response(
             body=body,
             content_type=export.CONTENT_TYPE,

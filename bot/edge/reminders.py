@@ -83,24 +83,40 @@ class ReminderNotifier:
                 return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
             card = reminder_card(reminder, forum.timezone, self._clock())
             return _delivery(await self._deliverer.send_card(channel, card, leaving))
-        if known is None:
-            return Delivery("not_reachable", 0, "Teams has not told the bot this person's id yet")
-        user_id, stored = known
-        place = stored if stored.get("service_url") else (channel or {})
         card = reminder_card(reminder, forum.timezone, self._clock(), organisation)
-        result = await self._deliverer.send_card_to_person(
-            stored if stored.get("conversation_id") else None,
-            user_id,
-            place.get("tenant_id") or "",
-            place.get("service_url") or "",
-            card,
-            leaving,
-        )
-        if result.reference_created:
-            async with self._uow() as uow:
-                await uow.conversations.remember_personal(aad, user_id, result.reference, self._clock())
-                await uow.commit()
-        return _delivery(result)
+        return await send_to_person(self._deliverer, self._uow, self._clock, aad, known, channel, card, leaving)
+
+
+async def send_to_person(
+    deliverer: Deliverer,
+    uow_factory,
+    clock: Callable[[], datetime],
+    aad: str,
+    known: tuple[str, dict] | None,
+    channel: dict | None,
+    card: dict,
+    leaving: BeforeSend | None = None,
+) -> Delivery:
+    """Post ``card`` in the person's 1:1 chat, making it when Teams only told
+    us their id (``known``: from uow.conversations.teams_user), and remember
+    a chat made now."""
+    if known is None:
+        return Delivery("not_reachable", 0, "Teams has not told the bot this person's id yet")
+    user_id, stored = known
+    place = stored if stored.get("service_url") else (channel or {})
+    result = await deliverer.send_card_to_person(
+        stored if stored.get("conversation_id") else None,
+        user_id,
+        place.get("tenant_id") or "",
+        place.get("service_url") or "",
+        card,
+        leaving,
+    )
+    if result.reference_created:
+        async with uow_factory() as uow:
+            await uow.conversations.remember_personal(aad, user_id, result.reference, clock())
+            await uow.commit()
+    return _delivery(result)
 
 
 def _delivery(result) -> Delivery:

@@ -24,6 +24,7 @@ class Turn:
     downloads: object = None  # bot.edge.downloads.Downloads: signed links to files
     calendar: object = None  # bot.edge.calendar_feed.CalendarFeed: the wheel's feed address
     deliverer: object = None  # bot.edge.delivery.Deliverer: sends within Teams' limits
+    vote_cards: object = None  # bot.edge.vote_cards.VoteCards: the votes' cards in the channel
 
     @property
     def actor(self) -> Actor:

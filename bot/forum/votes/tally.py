@@ -36,13 +36,17 @@ class Result:
         return bool(self.tie) or self.quorum_missed
 
     @property
-    def chosen(self) -> tuple[int, ...]:
-        """The options the forum chose, when it settled it."""
-        if self.needs_decision:
-            return ()
+    def settled(self) -> tuple[int, ...]:
+        """The options whose whole place is within the deciding places:
+        chosen by the ballots, whatever is decided about a tie below them."""
         return tuple(
             o for p in self.places if p.votes > 0 and p.rank + len(p.options) - 1 <= self.winners for o in p.options
         )
+
+    @property
+    def chosen(self) -> tuple[int, ...]:
+        """The options the forum chose, when it settled it."""
+        return () if self.needs_decision else self.settled
 
 
 def tally(

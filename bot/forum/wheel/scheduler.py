@@ -130,11 +130,15 @@ class Scheduler:
             await uow.wheel.mark(reminder_id, status, self._clock(), attempts, detail)
             await uow.commit()
 
-    async def run_forever(self, interval_seconds: float) -> None:
+    async def run_forever(self, interval_seconds: float, also: tuple[Callable[[], Awaitable[int]], ...] = ()) -> None:
+        """Every ``interval_seconds``: the reminders, then each of ``also``
+        (the votes' closings and reminders)."""
         while True:
             try:
                 while await self.run_once() >= self._batch:
                     pass  # more are due: keep going before sleeping
+                for round_ in also:
+                    await round_()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database may be restarting: try again next round

@@ -27,9 +27,22 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revision', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('remind_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('card_activity_id', sa.String(length=200), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_by', sa.String(length=64), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('escalation', sa.String(length=20), nullable=True),
+    sa.Column('chosen', sa.JSON(), nullable=True),
+    sa.Column('decided_by', sa.String(length=64), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reason', sa.String(length=2000), nullable=True),
     sa.ForeignKeyConstraint(['forum_id'], ['forums.id'], name=op.f('fk_votes_forum_id_forums'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_votes'))
     )
+    op.create_index('ix_votes_status_closes_at', 'votes', ['status', 'closes_at'], unique=False)
     op.create_table('ballot_casts',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('vote_id', sa.Integer(), nullable=False),
@@ -58,4 +71,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('ballots')
     op.drop_table('ballot_casts')
+    op.drop_index('ix_votes_status_closes_at', table_name='votes')
     op.drop_table('votes')

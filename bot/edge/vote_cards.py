@@ -1,0 +1,159 @@
+"""A vote's card in the forum channel, kept in step with its ballots, and
+the messages a vote sends: the result in the channel, the reminders to
+seats that have not voted, and the Statsforvalter's call to decide.
+
+Each ballot changes the shared card, and a burst of ballots must not become
+a burst of updates (Teams allows about seven a second per conversation):
+an update waits `pause` seconds, then sends the card as the database has it
+then, once for every ballot that came in meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.edge.delivery import Deliverer
+from bot.edge.reminders import send_to_person
+from bot.edge.vote_views import Viewer, VoteViews
+from bot.forum.roster import Forum, Roster
+from bot.forum.votes.service import VoteState, vote_state
+from bot.forum.votes.vote import Vote, VoteStatus
+from bot.i18n import NB
+
+log = logging.getLogger(__name__)
+
+# The channel is shared, and a person's own Teams language is not known when
+# they are not talking to us: the forum's language.
+LANG = NB
+
+
+def names_of(roster: Roster) -> dict[str, str]:
+    """Entra object id → name, for everyone in the roster."""
+    people = [*roster.statsforvalter]
+    for organisation in roster.organisations:
+        for seat in organisation.seats:
+            people += [p for p in (seat.representative, seat.deputy) if p]
+    return {p.aad_object_id: p.name for p in people if p.aad_object_id}
+
+
+def statsforvalter_ids(roster: Roster) -> list[str]:
+    return [p.aad_object_id for p in roster.statsforvalter if p.aad_object_id]
+
+
+class VoteCards:
+    def __init__(self, uow_factory, deliverer: Deliverer, clock: Callable[[], datetime], pause: float = 1.0) -> None:
+        self._uow = uow_factory
+        self._deliverer = deliverer
+        self._clock = clock
+        self.pause = pause
+        self._pending: dict[int, asyncio.Task] = {}
+        self._again: set[int] = set()
+
+    # --- the shared card ---------------------------------------------------------
+
+    async def _shared(self, uow, forum: Forum, vote_id: int) -> tuple[dict, VoteState]:
+        roster = await uow.roster.roster(forum)
+        state = await vote_state(uow, forum, vote_id, roster)
+        voters = [aad for seat in state.seats for aad in seat.contacts] + statsforvalter_ids(roster)
+        known = await uow.conversations.teams_users(voters)
+        refresh = [known[aad] for aad in voters if aad in known]
+        card = VoteViews(LANG, forum, self._clock()).card(state, refresh_ids=refresh, names=names_of(roster))
+        return card, state
+
+    async def post(self, forum: Forum, vote_id: int) -> bool:
+        """Post the new vote's card in the forum channel and remember it."""
+        async with self._uow() as uow:
+            channel = await uow.forums.channel_reference(forum.id)
+            if not channel:
+                return False
+            card, _ = await self._shared(uow, forum, vote_id)
+        result = await self._deliverer.send_card(channel, card)
+        if result.sent and result.activity_id:
+            async with self._uow() as uow:
+                await uow.votes.set_card(vote_id, result.activity_id)
+                await uow.commit()
+        return result.sent
+
+    async def update(self, forum: Forum, vote_id: int) -> bool:
+        async with self._uow() as uow:
+            channel = await uow.forums.channel_reference(forum.id)
+            vote = await uow.votes.get(forum.id, vote_id)
+            if not channel or vote is None or not vote.card_activity_id:
+                return False
+            card, _ = await self._shared(uow, forum, vote_id)
+        return (await self._deliverer.update_card(channel, vote.card_activity_id, card)).sent
+
+    def changed(self, forum: Forum, vote_id: int) -> None:
+        """A ballot came in: update the shared card soon, once for a burst."""
+        if vote_id in self._pending:
+            self._again.add(vote_id)
+            return
+        self._pending[vote_id] = asyncio.create_task(self._update_soon(forum, vote_id))
+
+    async def _update_soon(self, forum: Forum, vote_id: int) -> None:
+        try:
+            while True:
+                await asyncio.sleep(self.pause)
+                self._again.discard(vote_id)
+                await self.update(forum, vote_id)
+                if vote_id not in self._again:
+                    break
+        except Exception:  # the ballots stand; the next one tries again
+            log.exception("updating the card of vote %s failed", vote_id)
+        finally:
+            self._pending.pop(vote_id, None)
+            self._again.discard(vote_id)
+
+    async def settle(self) -> None:
+        """Wait until every pending update has gone (for tests and shutdown)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
+
+    # --- what a vote tells people ------------------------------------------------
+
+    async def closed(self, forum: Forum, vote: Vote) -> None:
+        """The result in the channel, the card updated, and when the
+        Statsforvalter must decide, the decision form in their 1:1 chat."""
+        await self.update(forum, vote.id)
+        async with self._uow() as uow:
+            channel = await uow.forums.channel_reference(forum.id)
+            roster = await uow.roster.roster(forum)
+            state = await vote_state(uow, forum, vote.id, roster)
+        views = VoteViews(LANG, forum, self._clock())
+        if channel:
+            await self._deliverer.send_card(channel, views.closed_notice(state))
+        if vote.status is VoteStatus.AWAITING_DECISION:
+            names = names_of(roster)
+            for aad in statsforvalter_ids(roster):
+                await self._to_person(forum, aad, lambda ids: views.card(state, Viewer(aad, None, True), ids, names))
+
+    async def decided(self, forum: Forum, vote: Vote) -> None:
+        await self.update(forum, vote.id)
+        async with self._uow() as uow:
+            channel = await uow.forums.channel_reference(forum.id)
+        if channel:
+            await self._deliverer.send_card(channel, VoteViews(LANG, forum, self._clock()).decided_notice(vote))
+
+    async def remind(self, forum: Forum, state: VoteState) -> None:
+        """Each seat that has not voted: its representative and deputy, in 1:1,
+        with the buttons to vote right there."""
+        views = VoteViews(LANG, forum, self._clock())
+        sends = [
+            self._to_person(forum, aad, lambda ids, aad=aad, seat=seat: views.card(state, Viewer(aad, seat.seat_id, False), ids))
+            for seat in state.seats
+            if not seat.choices
+            for aad in seat.contacts
+        ]
+        await asyncio.gather(*sends)
+
+    async def _to_person(self, forum: Forum, aad: str, card_for: Callable[[list[str]], dict]) -> None:
+        """``card_for`` gets the Teams ids whose card refreshes (theirs, when known)."""
+        async with self._uow() as uow:
+            known = await uow.conversations.teams_user(aad)
+            channel = await uow.forums.channel_reference(forum.id)
+        card = card_for([known[0]] if known else [])
+        delivery = await send_to_person(self._deliverer, self._uow, self._clock, aad, known, channel, card)
+        if delivery.status != "sent":
+            log.info("vote message to %s not delivered: %s %s", aad, delivery.status, delivery.detail)

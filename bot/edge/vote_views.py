@@ -1,0 +1,410 @@
+"""The cards of priority votes: the form, the vote card everyone shares and
+each voter's own view of it, the lists, and the channel's notices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cards import render
+from cards.markdown import escape_markdown as md
+
+from bot.edge.moments import long_moment
+from bot.forum.needs.form import Invalid
+from bot.forum.roster import Forum
+from bot.forum.votes.service import OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT, SeatBallot, VotableReport, VoteState
+from bot.forum.votes.vote import Escalation, Vote, VoteStatus
+from bot.i18n import text
+
+FORM_INPUTS = ("question", "options", "reports", "mode", "up_to", "close_date", "close_time", "live", "quorum")
+# The form's fields, and the checked value each error is reported under.
+_ERROR_AT = {"closes_at": "close_time", "quorum_percent": "quorum"}
+_LABEL_OF_ERROR = {"closes_at": "vote_field_close_time", "quorum_percent": "vote_field_quorum"}
+LOG_LIMIT = 20  # votes on the `vedtak` card; the export has them all
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who a personal view of the vote card is for."""
+
+    aad_object_id: str | None
+    seat_id: int | None  # the seat they vote for, if any
+    statsforvalter: bool
+
+
+class VoteViews:
+    def __init__(self, lang: str, forum: Forum, now: datetime) -> None:
+        self.lang = lang
+        self.forum = forum
+        self.now = now
+
+    def t(self, key: str, **params: object) -> str:
+        return text(self.lang, key, **params)
+
+    def when(self, moment: datetime) -> str:
+        return long_moment(moment, self.forum.timezone, self.lang)
+
+    def choices(self, vote: Vote, option_ids: Sequence[int]) -> str:
+        return ", ".join(f"«{md(vote.label(o))}»" if self.lang == "nb" else f'"{md(vote.label(o))}"' for o in option_ids) or self.t("nobody")
+
+    def votes(self, n: int) -> str:
+        return self.t("vote_count_one") if n == 1 else self.t("vote_count", n=n)
+
+    # --- the form -------------------------------------------------------------
+
+    def form(
+        self,
+        values: Mapping[str, str],
+        reports: Sequence[VotableReport],
+        year: int,
+        errors: Mapping[str, Invalid] | None = None,
+    ) -> dict:
+        errors = errors or {}
+        problems, shown = [], {}
+        for name, error in errors.items():
+            label = self.t(_LABEL_OF_ERROR.get(name, f"vote_field_{name}"))
+            params = {k: md(str(v)) if isinstance(v, str) else v for k, v in error.params.items()}
+            message = f"{label}: {self.t(f'invalid_{error.code}', **params)}"
+            problems.append(message)
+            shown.setdefault(_ERROR_AT.get(name, name), []).append(message)
+
+        def field(name: str, **extra: object) -> dict:
+            label = self.t(f"vote_field_{name}")
+            return {
+                "label": label,
+                "value": values.get(name, ""),
+                "required": f"{label}: {self.t('invalid_required')}",
+                "error": " ".join(shown.get(name, [])),
+                **extra,
+            }
+
+        return render(
+            "vote_form",
+            {
+                "title": self.t("vote_form_title"),
+                "note": self.t("vote_form_note", timezone=self.forum.timezone),
+                "problems_title": self.t("vote_errors_title"),
+                "problems": problems,
+                "fields": {
+                    "question": field("question", max_length=QUESTION_LIMIT),
+                    "options": field("options", max_length=25 * (OPTION_LIMIT + 2)),
+                    "reports": field(
+                        "reports",
+                        choices=[{"title": md(r.label), "value": str(r.id)} for r in reports],
+                        empty=self.t("vote_no_reports", year=year) if not reports else "",
+                    ),
+                    "mode": field(
+                        "mode",
+                        value=values.get("mode") or "one",
+                        choices=[
+                            {"title": self.t("vote_mode_one"), "value": "one"},
+                            {"title": self.t("vote_mode_up_to"), "value": "up_to"},
+                        ],
+                    ),
+                    "up_to": field("up_to"),
+                    "close_date": field("close_date"),
+                    "close_time": field("close_time"),
+                    "live": field("live", value=values.get("live") or "false"),
+                    "quorum": field("quorum"),
+                },
+                "labels": {"save": self.t("vote_open_button"), "cancel": self.t("vote_cancel")},
+            },
+        )
+
+    def proposed_close(self) -> dict[str, str]:
+        """A week from now at noon: what a new form proposes."""
+        day = (self.now.astimezone(ZoneInfo(self.forum.timezone)) + timedelta(days=7)).date()
+        return {"close_date": day.isoformat(), "close_time": "12:00"}
+
+    # --- the vote card ------------------------------------------------------------
+
+    def _meta(self, vote: Vote) -> str:
+        parts = [
+            self.t("vote_mode_line_one") if vote.max_choices == 1 else self.t("vote_mode_line_up_to", n=vote.max_choices),
+            self.t("vote_closes_line", when=self.when(vote.closes_at))
+            if vote.status is VoteStatus.OPEN
+            else self.t("vote_closed_line", when=self.when(vote.closed_at or vote.closes_at)),
+        ]
+        if vote.status is VoteStatus.OPEN:
+            parts.append(self.t("vote_live_line" if vote.live else "vote_hidden_line"))
+        if vote.quorum_percent:
+            parts.append(self.t("vote_quorum_line", percent=vote.quorum_percent))
+        return " · ".join(parts)
+
+    def _rows(self, state: VoteState) -> list[dict]:
+        vote = state.vote
+        result = state.result()
+        chosen = set(vote.chosen)
+        rows = []
+        for place in result.places:
+            for option in place.options:
+                label = f"{place.rank}. {md(vote.label(option))}"
+                rows.append(
+                    {
+                        "label": self.t("vote_chosen_mark", label=label) if option in chosen else label,
+                        "count": self.votes(place.votes),
+                        "weight": "Bolder" if option in chosen else "Default",
+                    }
+                )
+        return rows
+
+    def _status(self, state: VoteState, names: Mapping[str, str]) -> dict:
+        vote = state.vote
+        none = {"title": "", "text": "", "style": "default"}
+        if vote.status is VoteStatus.OPEN:
+            return none
+        if vote.status is VoteStatus.AWAITING_DECISION:
+            return {**self._escalation(state), "style": "warning"}
+        chosen = self.choices(vote, vote.chosen)
+        if vote.decided_by:
+            return {
+                "title": self.t("vote_status_decided_title", chosen=chosen),
+                "text": self.t(
+                    "vote_status_decided_text",
+                    name=md(names.get(vote.decided_by, "")),
+                    when=self.when(vote.decided_at),
+                    reason=md(vote.reason or ""),
+                ),
+                "style": "good",
+            }
+        return {"title": self.t("vote_status_chosen_title", chosen=chosen), "text": self.t("vote_status_chosen_text"), "style": "good"}
+
+    def _escalation(self, state: VoteState) -> dict:
+        vote = state.vote
+        if vote.escalation is Escalation.TIE:
+            return {
+                "title": self.t("vote_status_tie_title"),
+                "text": self.t("vote_status_tie_text", options=self.choices(vote, vote.result.tie)),
+            }
+        result = vote.result
+        why = (
+            self.t("vote_status_quorum_text", voted=result.ballots, seats=result.seats, percent=vote.quorum_percent)
+            if vote.quorum_percent and result.ballots
+            else self.t("vote_status_nobody_text")
+        )
+        return {"title": self.t("vote_status_quorum_title"), "text": why}
+
+    def _mine(self, state: VoteState, seat: SeatBallot | None, viewer: Viewer, names: Mapping[str, str]) -> str:
+        if seat is None:
+            return ""
+        vote = state.vote
+        if not seat.choices:
+            return self.t("vote_not_voted", seat=md(seat.organisation)) if vote.status is VoteStatus.OPEN else ""
+        choices = self.choices(vote, seat.choices)
+        if seat.cast_by == viewer.aad_object_id:
+            line = self.t("vote_mine", choices=choices, seat=md(seat.organisation))
+        else:
+            line = self.t(
+                "vote_mine_other",
+                name=md(names.get(seat.cast_by or "", "")),
+                choices=choices,
+                seat=md(seat.organisation),
+                when=self.when(seat.cast_at),
+            )
+        if vote.is_open(self.now):
+            line += " " + self.t("vote_mine_change")
+        return line
+
+    def card(
+        self,
+        state: VoteState,
+        viewer: Viewer | None = None,
+        refresh_ids: Sequence[str] = (),
+        names: Mapping[str, str] | None = None,
+    ) -> dict:
+        """The shared card (``viewer`` None), or one person's view of it.
+        ``refresh_ids``: the Teams ids that get their own view by refresh."""
+        names = names or {}
+        vote = state.vote
+        is_open = vote.is_open(self.now)
+        ref = {"vote": vote.id}
+        seat = state.seat(viewer.seat_id) if viewer else None
+        show_rows = vote.status is not VoteStatus.OPEN or vote.live or bool(viewer and viewer.statsforvalter)
+        option_choices = [{"title": md(o.label), "value": str(o.id)} for o in vote.options]
+        voting = is_open and (viewer is None or seat is not None)
+        data = {
+            "refresh": {"title": self.t("vote_refresh"), "vote": vote.id, "user_ids": list(refresh_ids)[:60]},
+            "header": {
+                "badge": self.t("vote_badge_open" if vote.status is VoteStatus.OPEN else "vote_badge_closed"),
+                "style": "accent" if vote.status is VoteStatus.OPEN else "emphasis",
+            },
+            "question": md(vote.question),
+            "meta": self._meta(vote),
+            "participation": self.t("vote_participation", voted=state.voted, seats=len(state.seats)),
+            "rows_title": self.t("vote_rows_final" if vote.status is not VoteStatus.OPEN else "vote_rows_live"),
+            "rows": self._rows(state) if show_rows else [],
+            "status": self._status(state, names),
+            "mine": self._mine(state, seat, viewer, names) if viewer else "",
+            "buttons": [
+                {"title": md(o.label), "data": {**ref, "choices": str(o.id)}} for o in vote.options
+            ]
+            if voting and vote.max_choices == 1
+            else [],
+            "multi": [
+                {
+                    "label": self.t("vote_choose_label", n=vote.max_choices),
+                    "value": ",".join(str(c) for c in seat.choices) if seat else "",
+                    "choices": option_choices,
+                    "button": self.t("vote_cast_button"),
+                    "data": ref,
+                }
+            ]
+            if voting and vote.max_choices > 1
+            else [],
+            "decision": [self._decision(vote)]
+            if viewer and viewer.statsforvalter and vote.status is VoteStatus.AWAITING_DECISION
+            else [],
+            "actions": self._actions(vote, viewer),
+        }
+        return render("vote", data)
+
+    def _decision(self, vote: Vote) -> dict:
+        among, count = vote.decision_options()
+        key = "vote_decision_tie" if vote.escalation is Escalation.TIE else "vote_decision_quorum"
+        return {
+            "title": self.t("vote_decision_title"),
+            "text": self.t(key, count=count),
+            "choices_label": self.t("vote_decision_choices"),
+            "choices_required": f"{self.t('vote_decision_choices')}: {self.t('invalid_required')}",
+            "multi_select": count > 1,
+            "choices": [{"title": md(vote.label(o)), "value": str(o)} for o in among],
+            "reason_label": self.t("vote_decision_reason"),
+            "reason_max": REASON_LIMIT,
+            "reason_required": self.t("vote_reason_required"),
+            "button": self.t("vote_decide_button"),
+            "data": {"vote": vote.id},
+        }
+
+    def _actions(self, vote: Vote, viewer: Viewer | None) -> list[dict]:
+        ref = {"vote": vote.id}
+        if viewer is None:
+            # Teams refreshes only the listed people's cards: a button for
+            # anyone else (and for the Statsforvalter's decision) to get theirs.
+            if vote.status is VoteStatus.AWAITING_DECISION:
+                return [{"title": self.t("vote_open_card"), "verb": "vote.refresh", "data": ref}]
+            return [{"title": self.t("vote_refresh"), "verb": "vote.refresh", "data": ref}]
+        actions = [{"title": self.t("vote_refresh"), "verb": "vote.refresh", "data": ref}]
+        if viewer.statsforvalter and vote.status is VoteStatus.OPEN:
+            actions.append({"title": self.t("vote_close_button"), "verb": "vote.close", "data": ref})
+        return actions
+
+    def close_confirm(self, state: VoteState) -> dict:
+        vote = state.vote
+        ref = {"vote": vote.id}
+        return render(
+            "confirm",
+            {
+                "question": self.t("vote_close_confirm", question=md(vote.question), voted=state.voted, seats=len(state.seats)),
+                "yes": {"title": self.t("vote_close_yes"), "verb": "vote.close.confirmed", "data": ref},
+                "no": {"title": self.t("vote_close_no"), "verb": "vote.refresh", "data": ref},
+            },
+        )
+
+    # --- notices in the channel and in 1:1 ------------------------------------------
+
+    def closed_notice(self, state: VoteState) -> dict:
+        vote = state.vote
+        result = vote.result
+        if vote.status is VoteStatus.DECIDED:
+            body = self.t("vote_result_chosen", chosen=self.choices(vote, vote.chosen), voted=result.ballots, seats=result.seats)
+            style = "good"
+        else:
+            escalation = self._escalation(state)
+            body = self.t("vote_result_escalated", why=f"{escalation['title']}. {escalation['text']}")
+            style = "warning"
+        return render("notice", {"title": self.t("vote_result_title", question=md(vote.question)), "text": body, "style": style})
+
+    def decided_notice(self, vote: Vote) -> dict:
+        return render(
+            "notice",
+            {
+                "title": self.t("vote_result_decided_title"),
+                "text": self.t(
+                    "vote_result_decided", question=md(vote.question), chosen=self.choices(vote, vote.chosen), reason=md(vote.reason or "")
+                ),
+                "style": "good",
+            },
+        )
+
+    # --- lists ------------------------------------------------------------------------
+
+    def state_line(self, state: VoteState) -> str:
+        vote = state.vote
+        if vote.status is VoteStatus.OPEN:
+            return self.t("vote_state_open", when=self.when(vote.closes_at), voted=state.voted, seats=len(state.seats))
+        if vote.status is VoteStatus.AWAITING_DECISION:
+            return self.t("vote_state_awaiting_decision")
+        return self.t("vote_state_decided", when=self.when(vote.decided_at or vote.closed_at), chosen=self.choices(vote, vote.chosen))
+
+    def votes_list(self, states: Sequence[VoteState], may_open: bool) -> dict:
+        def item(state: VoteState) -> dict:
+            return {
+                "question": md(state.vote.question),
+                "line": self.state_line(state),
+                "show": {"title": self.t("votes_show"), "data": {"vote": state.vote.id}},
+            }
+
+        open_ = [item(s) for s in states if s.vote.status is VoteStatus.OPEN]
+        closed = [item(s) for s in states if s.vote.status is not VoteStatus.OPEN]
+        groups = [g for g in ({"title": self.t("votes_open"), "items": open_}, {"title": self.t("votes_recent"), "items": closed}) if g["items"]]
+        return render(
+            "votes_list",
+            {
+                "title": self.t("votes_title", forum=md(self.forum.name)),
+                "empty": "" if groups else self.t("votes_empty"),
+                "groups": groups,
+                "actions": [{"title": self.t("votes_new"), "verb": "command", "data": {"command": "ny avstemning"}}] if may_open else [],
+            },
+        )
+
+    def log(self, states: Sequence[VoteState], names: Mapping[str, str], years: Sequence[int], older: int) -> dict:
+        def ballot(seat: SeatBallot, vote: Vote) -> str:
+            if not seat.choices:
+                return self.t("log_no_ballot", seat=md(seat.organisation))
+            return self.t(
+                "log_ballot",
+                seat=md(seat.organisation),
+                choices=self.choices(vote, seat.choices),
+                name=md(names.get(seat.cast_by or "", "")),
+                when=self.when(seat.cast_at),
+            )
+
+        def entry(state: VoteState) -> dict:
+            vote = state.vote
+            escalation = self.t(f"log_escalation_{vote.escalation.value}") if vote.escalation else ""
+            if vote.status is VoteStatus.AWAITING_DECISION:
+                how = self.t("log_awaiting", escalation=escalation)
+            elif vote.decided_by:
+                how = self.t(
+                    "log_by_statsforvalter",
+                    escalation=escalation,
+                    name=md(names.get(vote.decided_by, "")),
+                    when=self.when(vote.decided_at),
+                    reason=md(vote.reason or ""),
+                )
+            else:
+                how = self.t("log_by_forum", when=self.when(vote.decided_at or vote.closed_at))
+            return {
+                "question": md(vote.question),
+                "line": self.state_line(state),
+                "rows": self._rows(state),
+                "how": how,
+                "ballots_title": self.t("log_ballots"),
+                "ballots": [ballot(seat, vote) for seat in state.seats],
+            }
+
+        return render(
+            "decisions",
+            {
+                "title": self.t("log_title", forum=md(self.forum.name)),
+                "empty": "" if states else self.t("log_empty"),
+                "entries": [entry(s) for s in states],
+                "more": self.t("log_more", count=older) if older else "",
+                "exports": [
+                    {"title": self.t("log_year", year=year), "data": {"year": year}} for year in years
+                ],
+                "export_title": self.t("log_export"),
+            },
+        )

@@ -1,0 +1,206 @@
+"""Priority votes in Teams: the commands `ny avstemning`, `avstemninger`
+and `vedtak`, and the buttons of their cards, one function each. The rules
+are in bot.forum.votes; the cards in bot.edge.vote_views.
+
+Card data is written by the client: every button names a vote by id, and
+the service checks that it is this forum's and what the presser may do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.edge.card_actions import read_data
+from bot.edge.turn import Turn
+from bot.edge.vote_cards import names_of
+from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, Viewer, VoteViews
+from bot.edge.views import notice
+from bot.forum.roster import Forum, Refused
+from bot.forum.votes import service
+from bot.forum.votes.vote import VoteStatus
+from cards.markdown import escape_markdown as md
+
+DECISIONS = "decisions"  # the kind of export link
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class VoteRef(_Data):
+    vote: int = Field(ge=1, le=2**31 - 1)
+
+
+class ExportRequest(_Data):
+    year: int = Field(ge=2000, le=2100)
+
+
+def _read(model: type[_Data], data: dict):
+    parsed = read_data(model, data)
+    if parsed is None:
+        raise Refused("vote_unknown" if model is VoteRef else "bad_card_data")
+    return parsed
+
+
+def _forum(turn: Turn) -> Forum:
+    if turn.actor.forum is None:
+        raise Refused("not_in_roster")
+    return turn.actor.forum
+
+
+def _views(turn: Turn) -> VoteViews:
+    return VoteViews(turn.lang, _forum(turn), turn.clock())
+
+
+def _year(turn: Turn, moment: datetime) -> int:
+    return moment.astimezone(ZoneInfo(_forum(turn).timezone)).year
+
+
+async def _personal_card(turn: Turn, vote_id: int) -> dict:
+    """The vote card as the one who pressed should see it."""
+    forum = _forum(turn)
+    actor = turn.actor
+    roster = await turn.uow.roster.roster(forum)
+    state = await service.vote_state(turn.uow, forum, vote_id, roster)
+    viewer = Viewer(
+        actor.aad_object_id,
+        actor.person.seat_id if actor.holds_seat and actor.person else None,
+        actor.is_statsforvalter,
+    )
+    incoming = turn.context.activity.from_property
+    return _views(turn).card(state, viewer, [incoming.id] if incoming and incoming.id else [], names_of(roster))
+
+
+# --- opening --------------------------------------------------------------------
+
+
+async def start_new_vote(turn: Turn) -> None:
+    forum = _forum(turn)
+    if not turn.actor.is_statsforvalter:
+        raise Refused("vote_statsforvalter_only")
+    year = _year(turn, turn.clock())
+    reports = await service.votable_reports(turn.uow, forum, year)
+    views = _views(turn)
+    await turn.reply(views.form(views.proposed_close(), reports, year))
+
+
+async def press_open(turn: Turn, data: dict) -> dict:
+    forum = _forum(turn)
+    if not turn.actor.is_statsforvalter:
+        raise Refused("vote_statsforvalter_only")
+    now = turn.clock()
+    year = _year(turn, now)
+    reports = await service.votable_reports(turn.uow, forum, year)
+    # The inputs arrive merged into the action's data.
+    entered = {name: data[name] for name in FORM_INPUTS if name in data}
+    check = service.check_new_vote(entered, forum.timezone, now, reports)
+    views = _views(turn)
+    if check.errors:
+        # Everything typed comes back, so nothing entered is lost.
+        shown = {name: value for name, value in entered.items() if isinstance(value, str)}
+        return views.form(shown, reports, year, check.errors)
+    vote = await service.open_vote(turn.uow, turn.actor, check, now)
+    posted = await turn.vote_cards.post(forum, vote.id)
+    key = "vote_opened" if posted else "vote_opened_no_channel"
+    return notice(
+        turn.t("vote_opened_title"),
+        turn.t(key, question=md(vote.question), when=views.when(vote.closes_at)),
+        "good" if posted else "warning",
+    )
+
+
+async def press_cancel(turn: Turn, data: dict) -> dict:
+    return notice(turn.t("vote_form_title"), turn.t("vote_cancelled"))
+
+
+# --- voting ---------------------------------------------------------------------
+
+
+async def press_cast(turn: Turn, data: dict) -> dict:
+    ref = _read(VoteRef, data)
+    await service.cast_ballot(turn.uow, turn.actor, ref.vote, data.get("choices"), turn.clock())
+    turn.vote_cards.changed(_forum(turn), ref.vote)
+    return await _personal_card(turn, ref.vote)
+
+
+async def press_refresh(turn: Turn, data: dict) -> dict:
+    return await _personal_card(turn, _read(VoteRef, data).vote)
+
+
+# --- closing and deciding ---------------------------------------------------------
+
+
+async def press_close(turn: Turn, data: dict) -> dict:
+    forum = _forum(turn)
+    if not turn.actor.is_statsforvalter:
+        raise Refused("vote_statsforvalter_only")
+    state = await service.vote_state(turn.uow, forum, _read(VoteRef, data).vote)
+    if state.vote.status is not VoteStatus.OPEN:
+        raise Refused("vote_already_closed")
+    return _views(turn).close_confirm(state)
+
+
+async def press_close_confirmed(turn: Turn, data: dict) -> dict:
+    ref = _read(VoteRef, data)
+    vote = await service.close_now(turn.uow, turn.actor, ref.vote, turn.clock())
+    await turn.vote_cards.closed(_forum(turn), vote)
+    return await _personal_card(turn, vote.id)
+
+
+async def press_decide(turn: Turn, data: dict) -> dict:
+    ref = _read(VoteRef, data)
+    vote = await service.decide(turn.uow, turn.actor, ref.vote, data.get("choices"), data.get("reason"), turn.clock())
+    await turn.vote_cards.decided(_forum(turn), vote)
+    return await _personal_card(turn, vote.id)
+
+
+# --- lists ------------------------------------------------------------------------
+
+
+async def _states(turn: Turn, votes) -> list[service.VoteState]:
+    forum = _forum(turn)
+    roster = await turn.uow.roster.roster(forum)
+    return [await service.vote_state(turn.uow, forum, v.id, roster) for v in votes]
+
+
+async def list_votes(turn: Turn) -> None:
+    votes = await service.votes_of(turn.uow, turn.actor)
+    now = turn.clock()
+    shown = [v for v in votes if v.status is not VoteStatus.DECIDED or (v.decided_at and (now - v.decided_at).days < 90)]
+    await turn.reply(_views(turn).votes_list(await _states(turn, shown[:LOG_LIMIT]), turn.actor.is_statsforvalter))
+
+
+async def show_log(turn: Turn) -> None:
+    forum = _forum(turn)
+    closed = [v for v in await service.votes_of(turn.uow, turn.actor) if v.status is not VoteStatus.OPEN]
+    roster = await turn.uow.roster.roster(forum)
+    years = sorted({_year(turn, v.created_at) for v in closed}, reverse=True)
+    card = _views(turn).log(
+        await _states(turn, closed[:LOG_LIMIT]),
+        names_of(roster),
+        years if turn.actor.is_statsforvalter or turn.actor.holds_seat else [],
+        max(0, len(closed) - LOG_LIMIT),
+    )
+    await turn.reply(card)
+
+
+async def press_export(turn: Turn, data: dict) -> str:
+    forum = _forum(turn)
+    if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
+        raise Refused("vote_no_seat")
+    year = _read(ExportRequest, data).year
+    return turn.t("log_export_ready", year=year, link=turn.downloads.link(forum.id, year, DECISIONS))
+
+
+VOTE_VERBS = {
+    "vote.open": press_open,
+    "vote.cancel": press_cancel,
+    "vote.cast": press_cast,
+    "vote.refresh": press_refresh,
+    "vote.close": press_close,
+    "vote.close.confirmed": press_close_confirmed,
+    "vote.decide": press_decide,
+    "log.export": press_export,
+}

@@ -1,0 +1,271 @@
+"""A year's priority votes as an Excel workbook: the decisions log
+(vedtaksprotokoll). One row per closed vote with its result and decision,
+every seat's final ballot, and every ballot as it was cast, replaced ones
+included.
+
+Everything typed by people (questions, options, reasons, names) goes in as
+text, never as a formula, the same way as in the needs-report export."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from bot.forum.needs.export import _MOMENT, CONTENT_TYPE, _Cells, _local, _widths
+from bot.forum.roster import Forum
+from bot.forum.votes.service import VoteState, vote_state
+from bot.forum.votes.vote import Escalation, Vote, VoteStatus
+from bot.i18n import text
+
+__all__ = ["CONTENT_TYPE", "DecisionsExport", "filename", "gather", "workbook"]
+
+VOTES_SHEET = "Vedtak"
+BALLOTS_SHEET = "Stemmer"
+LOG_SHEET = "Logg"
+CLOSED = (VoteStatus.AWAITING_DECISION, VoteStatus.DECIDED)
+_ALL_VOTES = 100_000  # of_forum's limit: a year's votes, whatever came after them
+
+
+def filename(year: int) -> str:
+    return f"vedtaksprotokoll-{year}.xlsx"
+
+
+@dataclass(frozen=True)
+class CastEntry:
+    """One ballot as it was cast (a row of the ballot log)."""
+
+    seat_id: int
+    choices: tuple[int, ...]
+    cast_by: str
+    cast_at: datetime
+
+
+@dataclass(frozen=True)
+class VoteRecord:
+    state: VoteState
+    casts: tuple[CastEntry, ...]  # in the order they were cast
+
+    @property
+    def vote(self) -> Vote:
+        return self.state.vote
+
+
+@dataclass(frozen=True)
+class DecisionsExport:
+    forum: Forum
+    year: int
+    votes: tuple[VoteRecord, ...]  # oldest first
+    names: dict[str, str]  # Entra object id (lower case) -> the person's name
+
+    def name(self, aad_object_id: str | None) -> str | None:
+        if not aad_object_id:
+            return None
+        # Someone no longer in the roster: the id, which still says who it was.
+        return self.names.get(aad_object_id.lower(), aad_object_id)
+
+
+async def gather(uow, forum: Forum, year: int) -> DecisionsExport:
+    """The forum's closed votes opened in ``year`` (in the forum's time
+    zone), read in one unit of work."""
+    zone = ZoneInfo(forum.timezone)
+    roster = await uow.roster.roster(forum)
+    people = [*roster.statsforvalter]
+    for organisation in roster.organisations:
+        for seat in organisation.seats:
+            people += [p for p in (seat.representative, seat.deputy) if p]
+    names = {p.aad_object_id.lower(): p.name for p in people if p.aad_object_id}
+
+    votes = [
+        v
+        for v in await uow.votes.of_forum(forum.id, limit=_ALL_VOTES)
+        if v.status in CLOSED and v.created_at is not None and v.created_at.astimezone(zone).year == year
+    ]
+    votes.sort(key=lambda v: (v.created_at, v.id))
+    records = []
+    for vote in votes:
+        state = await vote_state(uow, forum, vote.id, roster)
+        casts = tuple(
+            CastEntry(c.seat_id, tuple(c.choices), c.cast_by, c.cast_at) for c in await uow.votes.casts(vote.id)
+        )
+        records.append(VoteRecord(state, casts))
+    return DecisionsExport(forum, year, tuple(records), names)
+
+
+def workbook(export: DecisionsExport, made_at: datetime, lang: str = "nb") -> bytes:
+    """The .xlsx file. Plain CPU work: run it off the event loop."""
+    book = Workbook(write_only=True)
+    _votes_sheet(book, export, made_at, lang)
+    _ballots_sheet(book, export, lang)
+    _log_sheet(book, export, lang)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- the sheets -----------------------------------------------------------
+
+
+def _labels(vote: Vote, options: tuple[int, ...] | list[int]) -> str:
+    return "; ".join(vote.label(o) for o in options)
+
+
+def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lang: str) -> None:
+    sheet = book.create_sheet(VOTES_SHEET)
+    cells = _Cells(sheet)
+    forum = export.forum
+    zone = ZoneInfo(forum.timezone)
+
+    def t(key: str, **params: object) -> str:
+        return text(lang, key, **params)
+
+    headings = [
+        t("decisions_xlsx_number"),
+        t("decisions_xlsx_question"),
+        t("decisions_xlsx_status"),
+        t("decisions_xlsx_opened", timezone=forum.timezone),
+        t("decisions_xlsx_closed", timezone=forum.timezone),
+        t("decisions_xlsx_closed_by"),
+        t("decisions_xlsx_mode"),
+        t("decisions_xlsx_quorum"),
+        t("decisions_xlsx_participation"),
+        t("decisions_xlsx_result"),
+        t("decisions_xlsx_escalation"),
+        t("decisions_xlsx_chosen"),
+        t("decisions_xlsx_decided_by"),
+        t("decisions_xlsx_decided_at", timezone=forum.timezone),
+        t("decisions_xlsx_reason"),
+    ]
+    _widths(sheet, [6, 40, 16, 17, 17, 24, 12, 12, 12, 50, 18, 40, 24, 17, 60])
+    sheet.freeze_panes = "C2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(export.votes) + 1}"
+    sheet.append(cells.heading(headings))
+
+    for record in export.votes:
+        vote, result = record.vote, record.state.result()
+        decided = vote.status is VoteStatus.DECIDED
+        if vote.max_choices == 1:
+            mode = t("decisions_mode_one")
+        else:
+            mode = t("decisions_mode_up_to", count=vote.max_choices)
+        quorum = (
+            t("decisions_quorum", percent=vote.quorum_percent) if vote.quorum_percent else t("decisions_quorum_none")
+        )
+        ranking = "; ".join(
+            t("decisions_result_option", label=vote.label(option), votes=place.votes)
+            for place in result.places
+            for option in place.options
+        )
+        escalation = {
+            Escalation.TIE: t("decisions_escalation_tie"),
+            Escalation.QUORUM: t("decisions_escalation_quorum"),
+        }.get(vote.escalation, t("decisions_escalation_none"))
+        if not decided:
+            decided_by = None
+        elif vote.decided_by:
+            decided_by = export.name(vote.decided_by)
+        else:
+            decided_by = t("decisions_by_the_forum")
+        sheet.append(
+            [
+                cells.number(vote.id, "0"),
+                cells.text(vote.question),
+                cells.text(t(f"decisions_status_{vote.status.value}")),
+                cells.moment(_local(vote.created_at, zone), _MOMENT),
+                cells.moment(_local(vote.closed_at or vote.closes_at, zone), _MOMENT),
+                cells.text(export.name(vote.closed_by) or t("decisions_by_the_clock")),
+                cells.text(mode),
+                cells.text(quorum),
+                cells.text(t("decisions_participation", voted=result.ballots, seats=result.seats)),
+                cells.text(ranking),
+                cells.text(escalation),
+                cells.text(_labels(vote, vote.chosen)),
+                cells.text(decided_by),
+                cells.moment(_local(vote.decided_at, zone), _MOMENT),
+                cells.text(vote.reason),
+            ]
+        )
+
+    made = made_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+    sheet.append([])
+    sheet.append([None, cells.text(t("decisions_title", year=export.year, forum=forum.name), bold=True)])
+    sheet.append([None, cells.text(t("decisions_made", when=made, timezone=forum.timezone))])
+
+
+def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
+    sheet = book.create_sheet(BALLOTS_SHEET)
+    cells = _Cells(sheet)
+    zone = ZoneInfo(export.forum.timezone)
+
+    def t(key: str, **params: object) -> str:
+        return text(lang, key, **params)
+
+    headings = [
+        t("decisions_xlsx_number"),
+        t("decisions_xlsx_vote"),
+        t("decisions_xlsx_organisation"),
+        t("decisions_xlsx_ballot"),
+        t("decisions_xlsx_cast_by"),
+        t("decisions_xlsx_cast_at", timezone=export.forum.timezone),
+    ]
+    rows = sum(len(r.state.seats) for r in export.votes)
+    _widths(sheet, [6, 40, 40, 40, 24, 17])
+    sheet.freeze_panes = "C2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{rows + 1}"
+    sheet.append(cells.heading(headings))
+
+    for record in export.votes:
+        vote = record.vote
+        for seat in record.state.seats:
+            sheet.append(
+                [
+                    cells.number(vote.id, "0"),
+                    cells.text(vote.question),
+                    cells.text(seat.organisation),
+                    cells.text(_labels(vote, seat.choices) if seat.choices else t("decisions_not_voted")),
+                    cells.text(export.name(seat.cast_by)),
+                    cells.moment(_local(seat.cast_at, zone), _MOMENT),
+                ]
+            )
+
+
+def _log_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
+    sheet = book.create_sheet(LOG_SHEET)
+    cells = _Cells(sheet)
+    zone = ZoneInfo(export.forum.timezone)
+
+    def t(key: str, **params: object) -> str:
+        return text(lang, key, **params)
+
+    headings = [
+        t("decisions_xlsx_number"),
+        t("decisions_xlsx_vote"),
+        t("decisions_xlsx_organisation"),
+        t("decisions_xlsx_choices"),
+        t("decisions_xlsx_cast_by"),
+        t("decisions_xlsx_cast_at", timezone=export.forum.timezone),
+    ]
+    rows = sum(len(r.casts) for r in export.votes)
+    _widths(sheet, [6, 40, 40, 40, 24, 17])
+    sheet.freeze_panes = "C2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{rows + 1}"
+    sheet.append(cells.heading(headings))
+
+    for record in export.votes:
+        vote = record.vote
+        seats = {s.seat_id: s.organisation for s in record.state.seats}
+        for cast in record.casts:
+            sheet.append(
+                [
+                    cells.number(vote.id, "0"),
+                    cells.text(vote.question),
+                    cells.text(seats.get(cast.seat_id, str(cast.seat_id))),  # a seat since removed: its number
+                    cells.text(_labels(vote, cast.choices)),
+                    cells.text(export.name(cast.cast_by)),
+                    cells.moment(_local(cast.cast_at, zone), _MOMENT),
+                ]
+            )

@@ -1,0 +1,335 @@
+"""What the forum does with a priority vote: the Statsforvalter opens it,
+seats cast ballots, the clock or the Statsforvalter closes it, and a tie or
+a missed quorum is decided by the Statsforvalter with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from bot.forum.needs.form import Invalid
+from bot.forum.needs.report import Status as ReportStatus
+from bot.forum.roster import Actor, Forum, Refused, Roster
+from bot.forum.votes.vote import Escalation, Option, Vote, VoteStatus, check_choices
+from bot.forum.wheel.service import local_time
+
+QUESTION_LIMIT = 500
+OPTION_LIMIT = 200
+REASON_LIMIT = 2000
+MAX_OPTIONS = 25
+LONGEST_VOTE = timedelta(days=92)
+SHORTEST_VOTE = timedelta(minutes=5)
+# Reports that can be voted on: sent in, and not withdrawn.
+VOTABLE_REPORTS = (ReportStatus.SUBMITTED, ReportStatus.PRIORITISED, ReportStatus.NOT_PRIORITISED)
+
+
+def _statsforvalter(actor: Actor) -> Forum:
+    if actor.forum is None or not actor.is_statsforvalter:
+        raise Refused("vote_statsforvalter_only")
+    return actor.forum
+
+
+# --- opening -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VotableReport:
+    id: int
+    label: str  # "BM-2026-003 Organisation: title"
+
+
+async def votable_reports(uow, forum: Forum, year: int) -> list[VotableReport]:
+    reports = await uow.needs_reports.with_organisation_names(forum.id, year, VOTABLE_REPORTS)
+    return [
+        VotableReport(report.id, f"{report.reference} {name}: {report.fields.get('title', '')}".strip()[:OPTION_LIMIT])
+        for report, name in reports
+    ]
+
+
+@dataclass
+class VoteCheck:
+    values: dict = field(default_factory=dict)
+    errors: dict[str, Invalid] = field(default_factory=dict)
+
+
+def check_new_vote(raw: Mapping[str, object], timezone: str, now: datetime, reports: list[VotableReport]) -> VoteCheck:
+    """The form's values as a vote to open, or what is wrong with each field."""
+    check = VoteCheck()
+
+    def text(name: str, limit: int = 20, required: bool = False) -> str:
+        value = raw.get(name) or ""
+        if not isinstance(value, str):
+            raise Invalid("invalid_value")
+        value = value.strip()
+        if required and not value:
+            raise Invalid("required")
+        if len(value) > limit:
+            raise Invalid("too_long", limit=limit)
+        return value
+
+    def whole(name: str, low: int, high: int) -> int | None:
+        value = text(name)
+        if not value:
+            return None
+        try:
+            number = int(float(value.replace(",", ".")))
+        except ValueError:
+            raise Invalid("not_a_number") from None
+        if not low <= number <= high or str(number) != value.split(".")[0].split(",")[0]:
+            raise Invalid("out_of_range", low=low, high=high)
+        return number
+
+    def field_(name: str, read) -> None:
+        try:
+            check.values[name] = read()
+        except Invalid as error:
+            check.errors[name] = error
+
+    def options() -> list[Option]:
+        lines = [line.strip() for line in text("options", limit=MAX_OPTIONS * (OPTION_LIMIT + 2)).splitlines()]
+        labels: list[tuple[str, int | None]] = []
+        for line in filter(None, lines):
+            if len(line) > OPTION_LIMIT:
+                raise Invalid("option_too_long", limit=OPTION_LIMIT)
+            labels.append((line, None))
+        offered = {r.id: r for r in reports}
+        for part in filter(None, (p.strip() for p in text("reports", limit=2000).split(","))):
+            if not part.isdigit() or int(part) not in offered:
+                raise Invalid("not_offered")
+            labels.append((offered[int(part)].label, int(part)))
+        unique = list(dict.fromkeys(labels))
+        if len({label.casefold() for label, _ in unique}) != len(unique):
+            raise Invalid("options_repeated")
+        if len(unique) < 2:
+            raise Invalid("options_too_few")
+        if len(unique) > MAX_OPTIONS:
+            raise Invalid("options_too_many", limit=MAX_OPTIONS)
+        return [Option(i, label, report) for i, (label, report) in enumerate(unique, start=1)]
+
+    def closes_at() -> datetime:
+        try:
+            day = date.fromisoformat(text("close_date", required=True))
+        except ValueError:
+            raise Invalid("not_a_date") from None
+        try:
+            at = time.fromisoformat(text("close_time", required=True)[:5])
+        except ValueError:
+            raise Invalid("not_a_time") from None
+        moment = local_time(day, at, timezone)
+        if moment < now + SHORTEST_VOTE:
+            raise Invalid("vote_closes_too_soon")
+        if moment > now + LONGEST_VOTE:
+            raise Invalid("vote_closes_too_late")
+        return moment
+
+    def mode() -> str:
+        value = text("mode") or "one"
+        if value not in ("one", "up_to"):
+            raise Invalid("not_offered")
+        return value
+
+    def live() -> bool:
+        value = text("live") or "false"
+        if value not in ("true", "false"):
+            raise Invalid("not_offered")
+        return value == "true"
+
+    field_("question", lambda: text("question", QUESTION_LIMIT, required=True))
+    field_("options", options)
+    field_("mode", mode)
+    field_("up_to", lambda: whole("up_to", 2, MAX_OPTIONS))
+    field_("closes_at", closes_at)
+    field_("live", live)
+    field_("quorum_percent", lambda: whole("quorum", 1, 100))
+
+    if check.values.get("mode") == "up_to" and "up_to" not in check.errors:
+        n, chosen_from = check.values.get("up_to"), check.values.get("options")
+        if n is None:
+            check.errors["up_to"] = Invalid("required")
+        elif chosen_from is not None and n >= len(chosen_from):
+            check.errors["up_to"] = Invalid("vote_up_to_too_many", options=len(chosen_from))
+    return check
+
+
+def remind_at(opened: datetime, closes: datetime) -> datetime:
+    """24 hours before the close, or half-way for a vote shorter than two days."""
+    if closes - opened > timedelta(hours=48):
+        return closes - timedelta(hours=24)
+    return opened + (closes - opened) / 2
+
+
+async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime) -> Vote:
+    forum = _statsforvalter(actor)
+    if check.errors:
+        raise Refused("form_has_errors")
+    values = check.values
+    vote = await uow.votes.add(
+        forum.id,
+        {
+            "question": values["question"],
+            "options": values["options"],
+            "max_choices": values["up_to"] if values["mode"] == "up_to" else 1,
+            "closes_at": values["closes_at"],
+            "live": values["live"],
+            "quorum_percent": values["quorum_percent"],
+            "remind_at": remind_at(now, values["closes_at"]),
+        },
+        actor.aad_object_id,
+        now,
+    )
+    await uow.commit()
+    return vote
+
+
+# --- voting ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeatBallot:
+    seat_id: int
+    organisation: str  # the organisation's name, with the seat's number when it has several
+    contacts: tuple[str, ...]  # the Entra object ids of the representative and deputy
+    choices: tuple[int, ...] = ()  # empty: not voted
+    cast_by: str | None = None
+    cast_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VoteState:
+    """A vote with every seat's ballot: what every card of it shows."""
+
+    vote: Vote
+    seats: tuple[SeatBallot, ...]
+
+    @property
+    def voted(self) -> int:
+        return sum(1 for s in self.seats if s.choices)
+
+    def result(self):
+        return self.vote.result or self.vote.count([s.choices for s in self.seats if s.choices], len(self.seats))
+
+    def seat(self, seat_id: int | None) -> SeatBallot | None:
+        return next((s for s in self.seats if s.seat_id == seat_id), None)
+
+
+def _seats(roster: Roster) -> list[tuple[int, str, tuple[str, ...]]]:
+    seats = []
+    for organisation in roster.organisations:
+        for seat in organisation.seats:
+            name = organisation.name if len(organisation.seats) == 1 else f"{organisation.name} ({seat.number})"
+            people = (seat.representative, seat.deputy)
+            seats.append((seat.id, name, tuple(p.aad_object_id for p in people if p and p.aad_object_id)))
+    return seats
+
+
+async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None = None) -> VoteState:
+    """The vote of this forum with that id; a vote of another forum, or an
+    id that is not one, is refused (card data is the client's)."""
+    if isinstance(vote_id, bool) or not isinstance(vote_id, int):
+        raise Refused("vote_unknown")
+    vote = await uow.votes.get(forum.id, vote_id)
+    if vote is None:
+        raise Refused("vote_unknown")
+    roster = roster or await uow.roster.roster(forum)
+    ballots = {b.seat_id: b for b in await uow.votes.ballots(vote.id)}
+    seats = []
+    for seat_id, name, contacts in _seats(roster):
+        ballot = ballots.get(seat_id)
+        seats.append(
+            SeatBallot(seat_id, name, contacts, tuple(ballot.choices), ballot.cast_by, ballot.cast_at)
+            if ballot
+            else SeatBallot(seat_id, name, contacts)
+        )
+    return VoteState(vote, tuple(seats))
+
+
+@dataclass(frozen=True)
+class Cast:
+    vote_id: int
+    choices: tuple[int, ...]
+    seat: str  # the organisation the ballot counts for
+
+
+async def cast_ballot(uow, actor: Actor, vote_id: object, raw_choices: object, now: datetime) -> Cast:
+    """The seat's ballot: cast by its representative or deputy; a later
+    ballot replaces the seat's earlier one."""
+    if actor.forum is None or not actor.holds_seat or actor.person.seat_id is None:
+        raise Refused("vote_no_seat")
+    if isinstance(vote_id, bool) or not isinstance(vote_id, int):
+        raise Refused("vote_unknown")
+    vote = await uow.votes.get(actor.forum.id, vote_id)
+    if vote is None:
+        raise Refused("vote_unknown")
+    if vote.status is VoteStatus.DECIDED:
+        raise Refused("vote_decided")
+    if not vote.is_open(now):
+        raise Refused("vote_closed")
+    picked = check_choices(tuple(o.id for o in vote.options), raw_choices, vote.max_choices)
+    if not await uow.votes.cast(vote.id, actor.person.seat_id, picked, actor.aad_object_id, now):
+        raise Refused("vote_closed")  # closed while this ballot was on its way
+    await uow.commit()
+    roster = await uow.roster.roster(actor.forum)
+    seat = next((name for seat_id, name, _ in _seats(roster) if seat_id == actor.person.seat_id), "")
+    return Cast(vote.id, tuple(picked), seat)
+
+
+# --- closing and deciding --------------------------------------------------------
+
+
+async def close_vote(uow, forum: Forum, vote_id: int, now: datetime, by: str | None = None) -> Vote | None:
+    """Count the ballots and settle the vote, or hand it to the
+    Statsforvalter. None when someone else closed it first."""
+    if not await uow.votes.start_closing(vote_id):
+        return None
+    state = await vote_state(uow, forum, vote_id)
+    result = state.result()
+    if result.needs_decision or not result.ballots:
+        # Nobody voting is the plainest missed quorum.
+        escalation = Escalation.TIE if result.tie and not result.quorum_missed else Escalation.QUORUM
+        await uow.votes.close(vote_id, result, VoteStatus.AWAITING_DECISION, escalation, (), by, now)
+    else:
+        await uow.votes.close(vote_id, result, VoteStatus.DECIDED, None, result.chosen, by, now)
+    await uow.commit()
+    return await uow.votes.get(forum.id, vote_id)
+
+
+async def close_now(uow, actor: Actor, vote_id: object, now: datetime) -> Vote:
+    """The Statsforvalter's close button."""
+    forum = _statsforvalter(actor)
+    state = await vote_state(uow, forum, vote_id)
+    if state.vote.status is not VoteStatus.OPEN:
+        raise Refused("vote_already_closed")
+    closed = await close_vote(uow, forum, state.vote.id, now, by=actor.aad_object_id)
+    if closed is None:
+        raise Refused("vote_already_closed")
+    return closed
+
+
+async def decide(uow, actor: Actor, vote_id: object, raw_choices: object, reason: object, now: datetime) -> Vote:
+    """The Statsforvalter settles a tie or a vote without quorum, with a reason."""
+    forum = _statsforvalter(actor)
+    state = await vote_state(uow, forum, vote_id)
+    vote = state.vote
+    if vote.status is VoteStatus.DECIDED:
+        raise Refused("vote_decided")
+    if vote.status is not VoteStatus.AWAITING_DECISION:
+        raise Refused("vote_not_awaiting")
+    among, count = vote.decision_options()
+    at_least = count if vote.escalation is Escalation.TIE else 1
+    picked = check_choices(among, raw_choices, count, at_least)
+    if not isinstance(reason, str) or not reason.strip():
+        raise Refused("vote_reason_required")
+    if len(reason.strip()) > REASON_LIMIT:
+        raise Refused("vote_reason_too_long", limit=REASON_LIMIT)
+    chosen = [*vote.result.settled, *picked] if vote.escalation is Escalation.TIE else picked
+    if not await uow.votes.decide(vote.id, chosen, actor.aad_object_id, reason.strip(), now):
+        raise Refused("vote_decided")
+    await uow.commit()
+    return await uow.votes.get(forum.id, vote.id)
+
+
+async def votes_of(uow, actor: Actor) -> list[Vote]:
+    if actor.forum is None:
+        raise Refused("not_in_roster")
+    return await uow.votes.of_forum(actor.forum.id)
