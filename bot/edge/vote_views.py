@@ -103,11 +103,11 @@ class VoteViews:
                             {"title": self.t("vote_mode_up_to"), "value": "up_to"},
                         ],
                     ),
-                    "up_to": field("up_to"),
+                    "up_to": field("up_to", number=f"{self.t('vote_field_up_to')}: {self.t('invalid_not_a_number')}"),
                     "close_date": field("close_date"),
                     "close_time": field("close_time"),
                     "live": field("live", value=values.get("live") or "false"),
-                    "quorum": field("quorum"),
+                    "quorum": field("quorum", number=f"{self.t('vote_field_quorum')}: {self.t('invalid_not_a_number')}"),
                 },
                 "labels": {"save": self.t("vote_open_button"), "cancel": self.t("vote_cancel")},
             },
@@ -222,7 +222,6 @@ class VoteViews:
         ref = {"vote": vote.id}
         seat = state.seat(viewer.seat_id) if viewer else None
         show_rows = vote.status is not VoteStatus.OPEN or vote.live or bool(viewer and viewer.statsforvalter)
-        option_choices = [{"title": md(o.label), "value": str(o.id)} for o in vote.options]
         voting = is_open and (viewer is None or seat is not None)
         data = {
             "refresh": {"title": self.t("vote_refresh"), "vote": vote.id, "user_ids": list(refresh_ids)[:60]},
@@ -237,21 +236,18 @@ class VoteViews:
             "rows": self._rows(state) if show_rows else [],
             "status": self._status(state, names),
             "mine": self._mine(state, seat, viewer, names) if viewer else "",
-            "buttons": [
-                {"title": md(o.label), "data": {**ref, "choices": str(o.id)}} for o in vote.options
-            ]
-            if voting and vote.max_choices == 1
-            else [],
-            "multi": [
+            "ballot": [
                 {
-                    "label": self.t("vote_choose_label", n=vote.max_choices),
+                    "label": self.t("vote_choose_one") if vote.max_choices == 1 else self.t("vote_choose_label", n=vote.max_choices),
+                    "multi_select": vote.max_choices > 1,
                     "value": ",".join(str(c) for c in seat.choices) if seat else "",
-                    "choices": option_choices,
+                    "required": self.t("vote_no_choice"),
+                    "choices": [{"title": md(o.label), "value": str(o.id)} for o in vote.options],
                     "button": self.t("vote_cast_button"),
                     "data": ref,
                 }
             ]
-            if voting and vote.max_choices > 1
+            if voting
             else [],
             "decision": [self._decision(vote)]
             if viewer and viewer.statsforvalter and vote.status is VoteStatus.AWAITING_DECISION

@@ -72,11 +72,10 @@ def check_new_vote(raw: Mapping[str, object], timezone: str, now: datetime, repo
         value = text(name)
         if not value:
             return None
-        try:
-            number = int(float(value.replace(",", ".")))
-        except ValueError:
-            raise Invalid("not_a_number") from None
-        if not low <= number <= high or str(number) != value.split(".")[0].split(",")[0]:
+        if not value.isascii() or not value.isdigit():
+            raise Invalid("not_a_number")
+        number = int(value)
+        if not low <= number <= high:
             raise Invalid("out_of_range", low=low, high=high)
         return number
 
