@@ -86,35 +86,39 @@ def check_new_vote(raw: Mapping[str, object], timezone: str, now: datetime, repo
             check.errors[name] = error
 
     def options() -> list[Option]:
-        lines = [line.strip() for line in text("options", limit=MAX_OPTIONS * (OPTION_LIMIT + 2)).splitlines()]
-        labels: list[tuple[str, int | None]] = []
-        for line in filter(None, lines):
-            if len(line) > OPTION_LIMIT:
-                raise Invalid("option_too_long", limit=OPTION_LIMIT)
-            labels.append((line, None))
+        typed = [line.strip() for line in text("options", limit=MAX_OPTIONS * (OPTION_LIMIT + 2)).splitlines()]
+        typed = [line for line in typed if line]
+        if any(len(line) > OPTION_LIMIT for line in typed):
+            raise Invalid("option_too_long", limit=OPTION_LIMIT)
         offered = {r.id: r for r in reports}
+        picked: list[int] = []
         for part in filter(None, (p.strip() for p in text("reports", limit=2000).split(","))):
-            if not part.isdigit() or int(part) not in offered:
+            if not (part.isascii() and part.isdigit()) or int(part) not in offered:
                 raise Invalid("not_offered")
-            labels.append((offered[int(part)].label, int(part)))
-        unique = list(dict.fromkeys(labels))
-        if len({label.casefold() for label, _ in unique}) != len(unique):
+            picked.append(int(part))
+        labels = [(line, None) for line in typed]
+        labels += [(offered[r].label, r) for r in dict.fromkeys(picked)]  # a report picked twice is one option
+        if len({label.casefold() for label, _ in labels}) != len(labels):
             raise Invalid("options_repeated")
-        if len(unique) < 2:
+        if len(labels) < 2:
             raise Invalid("options_too_few")
-        if len(unique) > MAX_OPTIONS:
+        if len(labels) > MAX_OPTIONS:
             raise Invalid("options_too_many", limit=MAX_OPTIONS)
-        return [Option(i, label, report) for i, (label, report) in enumerate(unique, start=1)]
+        return [Option(i, label, report) for i, (label, report) in enumerate(labels, start=1)]
 
     def closes_at() -> datetime:
+        day_text, time_text = text("close_date", required=True), text("close_time", required=True)
         try:
-            day = date.fromisoformat(text("close_date", required=True))
+            day = date.fromisoformat(day_text)
         except ValueError:
             raise Invalid("not_a_date") from None
         try:
-            at = time.fromisoformat(text("close_time", required=True)[:5])
+            at = time.fromisoformat(time_text[:5])
         except ValueError:
             raise Invalid("not_a_time") from None
+        if not now.date().replace(year=now.year - 1) <= day <= now.date().replace(year=now.year + 1):
+            # far from today: too late (or past), and clear of the calendar's ends
+            raise Invalid("vote_closes_too_late" if day > now.date() else "vote_closes_too_soon")
         moment = local_time(day, at, timezone)
         if moment < now + SHORTEST_VOTE:
             raise Invalid("vote_closes_too_soon")
@@ -137,7 +141,10 @@ def check_new_vote(raw: Mapping[str, object], timezone: str, now: datetime, repo
     field_("question", lambda: text("question", QUESTION_LIMIT, required=True))
     field_("options", options)
     field_("mode", mode)
-    field_("up_to", lambda: whole("up_to", 2, MAX_OPTIONS))
+    if check.values.get("mode") == "up_to":
+        field_("up_to", lambda: whole("up_to", 2, MAX_OPTIONS))
+    else:
+        check.values["up_to"] = None  # what is typed there counts only for "up to N"
     field_("closes_at", closes_at)
     field_("live", live)
     field_("quorum_percent", lambda: whole("quorum", 1, 100))
@@ -247,7 +254,7 @@ async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None =
 class Cast:
     vote_id: int
     choices: tuple[int, ...]
-    seat: str  # the organisation the ballot counts for
+    seat: str  # the organisation whose seat the ballot counts for
 
 
 async def cast_ballot(uow, actor: Actor, vote_id: object, raw_choices: object, now: datetime) -> Cast:
@@ -268,9 +275,7 @@ async def cast_ballot(uow, actor: Actor, vote_id: object, raw_choices: object, n
     if not await uow.votes.cast(vote.id, actor.person.seat_id, picked, actor.aad_object_id, now):
         raise Refused("vote_closed")  # closed while this ballot was on its way
     await uow.commit()
-    roster = await uow.roster.roster(actor.forum)
-    seat = next((name for seat_id, name, _ in _seats(roster) if seat_id == actor.person.seat_id), "")
-    return Cast(vote.id, tuple(picked), seat)
+    return Cast(vote.id, tuple(picked), actor.organisation.name if actor.organisation else "")
 
 
 # --- closing and deciding --------------------------------------------------------

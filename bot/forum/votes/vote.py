@@ -84,7 +84,7 @@ def read_choices(raw: object) -> list[object]:
     comma-separated string a multi-select choice set gives."""
     if isinstance(raw, str):
         parts = [p.strip() for p in raw.split(",") if p.strip()]
-        return [int(p) if p.isdigit() and len(p) < 10 else p for p in parts]
+        return [int(p) if p.isascii() and p.isdigit() and len(p) < 10 else p for p in parts]
     if isinstance(raw, list):
         return raw
     return [raw]
