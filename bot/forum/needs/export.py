@@ -26,7 +26,7 @@ REPORTS_SHEET = "Behovsmeldinger"
 SUMMARY_SHEET = "Sammendrag"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DATE = "dd.mm.yyyy"
-_MOMENT = "dd.mm.yyyy hh:mm"
+MOMENT = "dd.mm.yyyy hh:mm"
 _NOK = "#,##0"
 
 
@@ -60,7 +60,7 @@ def workbook(export: Export, made_at: datetime, lang: str = "nb") -> bytes:
 # --- cells ----------------------------------------------------------------
 
 
-class _Cells:
+class Cells:
     def __init__(self, sheet) -> None:
         self.sheet = sheet
         self._bold = Font(bold=True)
@@ -94,7 +94,7 @@ class _Cells:
         return [self.text(v, bold=True) for v in values]
 
 
-def _widths(sheet, widths: list[int]) -> None:
+def set_widths(sheet, widths: list[int]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
@@ -106,7 +106,7 @@ def _iso_date(value: object) -> date | None:
         return None
 
 
-def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+def in_zone(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     if moment is None:
         return None
     if moment.tzinfo is None:  # SQLite gives back UTC without a zone
@@ -120,7 +120,7 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
     sheet = book.create_sheet(REPORTS_SHEET)
-    cells = _Cells(sheet)
+    cells = Cells(sheet)
     forum = export.summary.forum
     zone = ZoneInfo(forum.timezone)
     area_names = {a.code: a.name for a in export.summary.areas}
@@ -147,7 +147,7 @@ def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
         t("field_contact_email"),
         t("field_contact_phone"),
     ]
-    _widths(sheet, [13, 32, 40, 30, 50, 18, 10, 12, 12, 14, 14, 14, 15, 17, 24, 30, 16])
+    set_widths(sheet, [13, 32, 40, 30, 50, 18, 10, 12, 12, 14, 14, 14, 15, 17, 24, 30, 16])
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(export.reports) + 1}"
     sheet.append(cells.heading(headings))
@@ -173,7 +173,7 @@ def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
                 cells.number(f.get("own_contribution")),
                 cells.number(report.granted_amount),
                 cells.text(t(f"status_{report.status.value}")),
-                cells.moment(_local(report.submitted_at, zone), _MOMENT),
+                cells.moment(in_zone(report.submitted_at, zone), MOMENT),
                 cells.text(f.get("contact_name")),
                 cells.text(f.get("contact_email")),
                 cells.text(f.get("contact_phone")),
@@ -183,7 +183,7 @@ def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
 
 def _summary_sheet(book: Workbook, summary: Overview, made_at: datetime, lang: str) -> None:
     sheet = book.create_sheet(SUMMARY_SHEET)
-    cells = _Cells(sheet)
+    cells = Cells(sheet)
     zone = ZoneInfo(summary.forum.timezone)
     years = (summary.year, *summary.earlier_years)
 
@@ -193,7 +193,7 @@ def _summary_sheet(book: Workbook, summary: Overview, made_at: datetime, lang: s
     def figures(f) -> list:
         return [cells.number(f.count, "0"), cells.number(f.applied), cells.number(f.granted)]
 
-    _widths(sheet, [60] + [14] * (3 * len(years)))
+    set_widths(sheet, [60] + [14] * (3 * len(years)))
     made = made_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     sheet.append([cells.text(t("xlsx_title", year=summary.year, forum=summary.forum.name), bold=True)])
     sheet.append([cells.text(t("xlsx_made", when=made, timezone=summary.forum.timezone))])

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from bot.forum.needs.export import _MOMENT, CONTENT_TYPE, _Cells, _local, _widths
+from bot.forum.needs.export import MOMENT, CONTENT_TYPE, Cells, in_zone, set_widths
 from bot.forum.roster import Forum
 from bot.forum.votes.service import VoteState, vote_state
 from bot.forum.votes.vote import Escalation, Vote, VoteStatus
@@ -116,7 +116,7 @@ def _labels(vote: Vote, options: tuple[int, ...] | list[int]) -> str:
 
 def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lang: str) -> None:
     sheet = book.create_sheet(VOTES_SHEET)
-    cells = _Cells(sheet)
+    cells = Cells(sheet)
     forum = export.forum
     zone = ZoneInfo(forum.timezone)
 
@@ -140,7 +140,7 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
         t("decisions_xlsx_decided_at", timezone=forum.timezone),
         t("decisions_xlsx_reason"),
     ]
-    _widths(sheet, [6, 40, 16, 17, 17, 24, 12, 12, 12, 50, 18, 40, 24, 17, 60])
+    set_widths(sheet, [6, 40, 16, 17, 17, 24, 12, 12, 12, 50, 18, 40, 24, 17, 60])
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(export.votes) + 1}"
     sheet.append(cells.heading(headings))
@@ -175,8 +175,8 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
                 cells.number(vote.id, "0"),
                 cells.text(vote.question),
                 cells.text(t(f"decisions_status_{vote.status.value}")),
-                cells.moment(_local(vote.created_at, zone), _MOMENT),
-                cells.moment(_local(vote.closed_at or vote.closes_at, zone), _MOMENT),
+                cells.moment(in_zone(vote.created_at, zone), MOMENT),
+                cells.moment(in_zone(vote.closed_at or vote.closes_at, zone), MOMENT),
                 cells.text(export.name(vote.closed_by) or t("decisions_by_the_clock")),
                 cells.text(mode),
                 cells.text(quorum),
@@ -185,7 +185,7 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
                 cells.text(escalation),
                 cells.text(_labels(vote, vote.chosen)),
                 cells.text(decided_by),
-                cells.moment(_local(vote.decided_at, zone), _MOMENT),
+                cells.moment(in_zone(vote.decided_at, zone), MOMENT),
                 cells.text(vote.reason),
             ]
         )
@@ -198,7 +198,7 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
 
 def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
     sheet = book.create_sheet(BALLOTS_SHEET)
-    cells = _Cells(sheet)
+    cells = Cells(sheet)
     zone = ZoneInfo(export.forum.timezone)
 
     def t(key: str, **params: object) -> str:
@@ -213,7 +213,7 @@ def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
         t("decisions_xlsx_cast_at", timezone=export.forum.timezone),
     ]
     rows = sum(len(r.state.seats) for r in export.votes)
-    _widths(sheet, [6, 40, 40, 40, 24, 17])
+    set_widths(sheet, [6, 40, 40, 40, 24, 17])
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{rows + 1}"
     sheet.append(cells.heading(headings))
@@ -228,14 +228,14 @@ def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
                     cells.text(seat.organisation),
                     cells.text(_labels(vote, seat.choices) if seat.choices else t("decisions_not_voted")),
                     cells.text(export.name(seat.cast_by)),
-                    cells.moment(_local(seat.cast_at, zone), _MOMENT),
+                    cells.moment(in_zone(seat.cast_at, zone), MOMENT),
                 ]
             )
 
 
 def _log_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
     sheet = book.create_sheet(LOG_SHEET)
-    cells = _Cells(sheet)
+    cells = Cells(sheet)
     zone = ZoneInfo(export.forum.timezone)
 
     def t(key: str, **params: object) -> str:
@@ -250,7 +250,7 @@ def _log_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
         t("decisions_xlsx_cast_at", timezone=export.forum.timezone),
     ]
     rows = sum(len(r.casts) for r in export.votes)
-    _widths(sheet, [6, 40, 40, 40, 24, 17])
+    set_widths(sheet, [6, 40, 40, 40, 24, 17])
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{rows + 1}"
     sheet.append(cells.heading(headings))
@@ -266,6 +266,6 @@ def _log_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
                     cells.text(seats.get(cast.seat_id, str(cast.seat_id))),  # a seat since removed: its number
                     cells.text(_labels(vote, cast.choices)),
                     cells.text(export.name(cast.cast_by)),
-                    cells.moment(_local(cast.cast_at, zone), _MOMENT),
+                    cells.moment(in_zone(cast.cast_at, zone), MOMENT),
                 ]
             )
