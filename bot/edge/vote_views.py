@@ -140,9 +140,10 @@ class VoteViews:
         rows = []
         for place in result.places:
             for option in place.options:
-                label = f"{place.rank}. {md(vote.label(option))}"
+                label = md(vote.label(option))
                 rows.append(
                     {
+                        "rank": f"{place.rank}",
                         "label": self.t("vote_chosen_mark", label=label) if option in chosen else label,
                         "count": self.votes(place.votes),
                         "weight": "Bolder" if option in chosen else "Default",
@@ -275,14 +276,10 @@ class VoteViews:
 
     def _actions(self, vote: Vote, viewer: Viewer | None) -> list[dict]:
         ref = {"vote": vote.id}
-        if viewer is None:
-            # Teams refreshes only the listed people's cards: a button for
-            # anyone else (and for the Statsforvalter's decision) to get theirs.
-            if vote.status is VoteStatus.AWAITING_DECISION:
-                return [{"title": self.t("vote_open_card"), "verb": "vote.refresh", "data": ref}]
-            return [{"title": self.t("vote_refresh"), "verb": "vote.refresh", "data": ref}]
+        # Teams refreshes only the listed people's cards by itself: the button
+        # gives anyone else (and the Statsforvalter, the decision form) theirs.
         actions = [{"title": self.t("vote_refresh"), "verb": "vote.refresh", "data": ref}]
-        if viewer.statsforvalter and vote.status is VoteStatus.OPEN:
+        if viewer and viewer.statsforvalter and vote.status is VoteStatus.OPEN:
             actions.append({"title": self.t("vote_close_button"), "verb": "vote.close", "data": ref})
         return actions
 
@@ -307,8 +304,7 @@ class VoteViews:
             body = self.t("vote_result_chosen", chosen=self.choices(vote, vote.chosen), voted=result.ballots, seats=result.seats)
             style = "good"
         else:
-            escalation = self._escalation(state)
-            body = self.t("vote_result_escalated", why=f"{escalation['title']}. {escalation['text']}")
+            body = self.t("vote_result_escalated", why=self._escalation(state)["text"])
             style = "warning"
         return render("notice", {"title": self.t("vote_result_title", question=md(vote.question)), "text": body, "style": style})
 

@@ -145,14 +145,14 @@ async def press_close(turn: Turn, data: dict) -> dict:
 async def press_close_confirmed(turn: Turn, data: dict) -> dict:
     ref = _read(VoteRef, data)
     vote = await service.close_now(turn.uow, turn.actor, ref.vote, turn.clock())
-    await turn.vote_cards.closed(_forum(turn), vote)
+    turn.vote_cards.announce(turn.vote_cards.closed(_forum(turn), vote))
     return await _personal_card(turn, vote.id)
 
 
 async def press_decide(turn: Turn, data: dict) -> dict:
     ref = _read(VoteRef, data)
     vote = await service.decide(turn.uow, turn.actor, ref.vote, data.get("choices"), data.get("reason"), turn.clock())
-    await turn.vote_cards.decided(_forum(turn), vote)
+    turn.vote_cards.announce(turn.vote_cards.decided(_forum(turn), vote))
     return await _personal_card(turn, vote.id)
 
 

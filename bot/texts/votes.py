@@ -95,7 +95,6 @@ NB = {
     "vote_decision_choices": "Alternativ",
     "vote_decision_reason": "Begrunnelse",
     "vote_decide_button": "Avgjør",
-    "vote_open_card": "Avgjør",
     # channel notices
     "vote_result_title": "Avstemningen «{question}» er avsluttet",
     "vote_result_chosen": "Forumet valgte {chosen}. {voted} av {seats} seter stemte.",
@@ -225,7 +224,6 @@ EN = {
     "vote_decision_choices": "Option",
     "vote_decision_reason": "Reason",
     "vote_decide_button": "Decide",
-    "vote_open_card": "Decide",
     "vote_result_title": "The vote \"{question}\" has closed",
     "vote_result_chosen": "The forum chose {chosen}. {voted} of {seats} seats voted.",
     "vote_result_escalated": "{why} The Statsforvalter decides.",
