@@ -6,6 +6,8 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.roster import Forum, Membership, Organisation, Person, Role, Roster, Seat
@@ -179,9 +181,7 @@ class ConversationRepository:
         """A team member's Teams id, so the bot can open a 1:1 chat with
         them; a chat already known is kept."""
         if await self.session.get(PersonalConversationRow, aad_object_id) is None:
-            self.session.add(
-                PersonalConversationRow(aad_object_id=aad_object_id, user_id=user_id, reference=reference, updated_at=at)
-            )
+            await self._upsert(aad_object_id, user_id, reference, at, replace=False)
 
     async def remember_personal(
         self, aad_object_id: str, user_id: str, reference: dict, at: datetime
@@ -190,17 +190,26 @@ class ConversationRepository:
         Most messages change nothing, and skipping the write keeps SQLite's
         single writer free for work that matters."""
         row = await self.session.get(PersonalConversationRow, aad_object_id)
-        if row is None:
-            self.session.add(
-                PersonalConversationRow(
-                    aad_object_id=aad_object_id, user_id=user_id, reference=reference, updated_at=at
-                )
-            )
-            return True
-        if row.reference == reference and row.user_id == user_id:
+        if row is not None and row.reference == reference and row.user_id == user_id:
             return False
-        row.user_id, row.reference, row.updated_at = user_id, reference, at
+        await self._upsert(aad_object_id, user_id, reference, at, replace=True)
+        if row is not None:
+            self.session.expire(row)  # written by the statement, not through it
         return True
+
+    async def _upsert(self, aad_object_id: str, user_id: str, reference: dict, at: datetime, replace: bool) -> None:
+        """One statement, so that a person's first presses arriving together
+        (each finding no row yet) do not fail on the primary key."""
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        values = {"user_id": user_id, "reference": reference, "updated_at": at}
+        statement = insert(PersonalConversationRow).values(aad_object_id=aad_object_id, **values)
+        key = [PersonalConversationRow.aad_object_id]
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=key, set_=values)
+            if replace
+            else statement.on_conflict_do_nothing(index_elements=key),
+            execution_options={"synchronize_session": False},
+        )
 
 
 class RosterSync:

@@ -12,21 +12,22 @@ async def test_a_representative_asks_for_help_in_personal_chat(forum):
     card = only_card(await forum.say(ada, "hjelp"))
     assert "fast representant for Østfold VO-nettverk" in texts(card)
     assert buttons(card) == [
-        "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Medlemmer", "Kompetanseområder"
-    ]
+        "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Avstemninger", "Vedtak",
+        "Medlemmer", "Kompetanseområder",
+    ]  # `ny avstemning` is the Statsforvalter's
 
 
 async def test_an_organisation_that_sends_no_needs_reports_is_not_offered_them(forum):
     card = only_card(await forum.say(forum.representative("utdanningsforbundet"), "hjelp"))
-    assert buttons(card) == ["Hjelp", "Oversikt", "Årshjul", "Medlemmer", "Kompetanseområder"]
+    assert buttons(card) == ["Hjelp", "Oversikt", "Årshjul", "Avstemninger", "Vedtak", "Medlemmer", "Kompetanseområder"]
 
 
 async def test_the_statsforvalter_is_also_offered_setup(forum):
     card = only_card(await forum.say(forum.statsforvalter, "hjelp"))
     assert "Statsforvalteren" in texts(card)
     assert buttons(card) == [
-        "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Medlemmer", "Kompetanseområder",
-        "Oppsett",
+        "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Ny avstemning", "Avstemninger",
+        "Vedtak", "Medlemmer", "Kompetanseområder", "Oppsett",
     ]
 
 
@@ -40,7 +41,8 @@ async def test_english_teams_gets_english(forum):
     card = only_card(await forum.say(forum.representative("viken-vest"), "help", locale="en-GB"))
     assert "Type a command or press a button" in texts(card)
     assert buttons(card) == [
-        "Help", "Needs report", "My needs reports", "Overview", "Annual wheel", "Members", "Competence areas"
+        "Help", "Needs report", "My needs reports", "Overview", "Annual wheel", "Votes", "Decisions", "Members",
+        "Competence areas",
     ]
 
 

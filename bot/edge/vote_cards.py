@@ -21,6 +21,7 @@ from bot.forum.roster import Forum, Roster
 from bot.forum.votes.service import VoteState, vote_state
 from bot.forum.votes.vote import Vote, VoteStatus
 from bot.i18n import NB
+from cards.markdown import escape_markdown as md
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,9 @@ class VoteCards:
             await self._deliverer.send_card(channel, views.closed_notice(state))
         if vote.status is VoteStatus.AWAITING_DECISION:
             names = names_of(roster)
+            call = (views.t("vote_escalated_personal_title"), views.escalation(state)["text"])
             for aad in statsforvalter_ids(roster):
-                await self._to_person(forum, aad, lambda ids: views.card(state, Viewer(aad, None, True), ids, names))
+                await self._to_person(forum, aad, lambda ids, aad=aad: views.card(state, Viewer(aad, None, True), ids, names, call))
 
     async def decided(self, forum: Forum, vote: Vote) -> None:
         await self.update(forum, vote.id)
@@ -155,13 +157,15 @@ class VoteCards:
         """Each seat that has not voted: its representative and deputy, in 1:1,
         with the buttons to vote right there."""
         views = VoteViews(LANG, forum, self._clock())
-        sends = [
-            self._to_person(forum, aad, lambda ids, aad=aad, seat=seat: views.card(state, Viewer(aad, seat.seat_id, False), ids))
-            for seat in state.seats
-            if not seat.choices
-            for aad in seat.contacts
-        ]
-        await asyncio.gather(*sends)
+        when = views.when(state.vote.closes_at)
+
+        def reminder(seat, aad: str) -> Callable[[list[str]], dict]:
+            heading = (views.t("vote_reminder_heading", seat=md(seat.organisation)), views.t("vote_reminder_text", when=when))
+            return lambda ids: views.card(state, Viewer(aad, seat.seat_id, False), ids, heading=heading)
+
+        await asyncio.gather(
+            *(self._to_person(forum, aad, reminder(seat, aad)) for seat in state.seats if not seat.choices for aad in seat.contacts)
+        )
 
     async def _to_person(self, forum: Forum, aad: str, card_for: Callable[[list[str]], dict]) -> None:
         """``card_for`` gets the Teams ids whose card refreshes (theirs, when known)."""

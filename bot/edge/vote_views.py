@@ -157,7 +157,7 @@ class VoteViews:
         if vote.status is VoteStatus.OPEN:
             return none
         if vote.status is VoteStatus.AWAITING_DECISION:
-            return {**self._escalation(state), "style": "warning"}
+            return {**self.escalation(state), "style": "warning"}
         chosen = self.choices(vote, vote.chosen)
         if vote.decided_by:
             return {
@@ -172,7 +172,7 @@ class VoteViews:
             }
         return {"title": self.t("vote_status_chosen_title", chosen=chosen), "text": self.t("vote_status_chosen_text"), "style": "good"}
 
-    def _escalation(self, state: VoteState) -> dict:
+    def escalation(self, state: VoteState) -> dict:
         vote = state.vote
         if vote.escalation is Escalation.TIE:
             return {
@@ -214,9 +214,11 @@ class VoteViews:
         viewer: Viewer | None = None,
         refresh_ids: Sequence[str] = (),
         names: Mapping[str, str] | None = None,
+        heading: tuple[str, str] = ("", ""),
     ) -> dict:
         """The shared card (``viewer`` None), or one person's view of it.
-        ``refresh_ids``: the Teams ids that get their own view by refresh."""
+        ``refresh_ids``: the Teams ids that get their own view by refresh;
+        ``heading``: why it was sent to them, when it is (title, text)."""
         names = names or {}
         vote = state.vote
         is_open = vote.is_open(self.now)
@@ -226,6 +228,7 @@ class VoteViews:
         voting = is_open and (viewer is None or seat is not None)
         data = {
             "refresh": {"title": self.t("vote_refresh"), "vote": vote.id, "user_ids": list(refresh_ids)[:60]},
+            "heading": {"title": heading[0], "text": heading[1]},
             "header": {
                 "badge": self.t("vote_badge_open" if vote.status is VoteStatus.OPEN else "vote_badge_closed"),
                 "style": "accent" if vote.status is VoteStatus.OPEN else "emphasis",
@@ -304,7 +307,7 @@ class VoteViews:
             body = self.t("vote_result_chosen", chosen=self.choices(vote, vote.chosen), voted=result.ballots, seats=result.seats)
             style = "good"
         else:
-            body = self.t("vote_result_escalated", why=self._escalation(state)["text"])
+            body = self.t("vote_result_escalated", why=self.escalation(state)["text"])
             style = "warning"
         return render("notice", {"title": self.t("vote_result_title", question=md(vote.question)), "text": body, "style": style})
 

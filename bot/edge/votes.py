@@ -26,7 +26,8 @@ DECISIONS = "decisions"  # the kind of export link
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # strict: a vote id sent as "1" or true is forged card data, not vote 1
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
 
 class VoteRef(_Data):
