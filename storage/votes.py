@@ -97,8 +97,22 @@ class VoteRepository:
         )
         return [_vote(row) for row in rows]
 
-    async def revision(self, vote_id: int) -> int:
-        return await self.session.scalar(select(VoteRow.revision).where(VoteRow.id == vote_id)) or 0
+    async def opened_between(
+        self, forum_id: str, start: datetime, end: datetime, statuses: tuple[VoteStatus, ...]
+    ) -> list[Vote]:
+        """The forum's votes in ``statuses`` opened from ``start`` until
+        ``end``, oldest first."""
+        rows = await self.session.scalars(
+            select(VoteRow)
+            .where(
+                VoteRow.forum_id == forum_id,
+                VoteRow.created_at >= start,
+                VoteRow.created_at < end,
+                VoteRow.status.in_([s.value for s in statuses]),
+            )
+            .order_by(VoteRow.created_at, VoteRow.id)
+        )
+        return [_vote(row) for row in rows]
 
     async def _take(self, vote_id: int, *conditions, **values) -> bool:
         """Bump the vote's revision where ``conditions`` hold: the row lock

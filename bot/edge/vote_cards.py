@@ -30,15 +30,6 @@ log = logging.getLogger(__name__)
 LANG = NB
 
 
-def names_of(roster: Roster) -> dict[str, str]:
-    """Entra object id → name, for everyone in the roster."""
-    people = [*roster.statsforvalter]
-    for organisation in roster.organisations:
-        for seat in organisation.seats:
-            people += [p for p in (seat.representative, seat.deputy) if p]
-    return {p.aad_object_id: p.name for p in people if p.aad_object_id}
-
-
 def statsforvalter_ids(roster: Roster) -> list[str]:
     return [p.aad_object_id for p in roster.statsforvalter if p.aad_object_id]
 
@@ -61,7 +52,7 @@ class VoteCards:
         voters = [aad for seat in state.seats for aad in seat.contacts] + statsforvalter_ids(roster)
         known = await uow.conversations.teams_users(voters)
         refresh = [known[aad] for aad in voters if aad in known]
-        card = VoteViews(LANG, forum, self._clock()).card(state, refresh_ids=refresh, names=names_of(roster))
+        card = VoteViews(LANG, forum, self._clock()).card(state, refresh_ids=refresh, names=roster.names())
         return card, state
 
     async def post(self, forum: Forum, vote_id: int) -> bool:
@@ -141,7 +132,7 @@ class VoteCards:
         if channel:
             await self._deliverer.send_card(channel, views.closed_notice(state))
         if vote.status is VoteStatus.AWAITING_DECISION:
-            names = names_of(roster)
+            names = roster.names()
             call = (views.t("vote_escalated_personal_title"), views.escalation(state)["text"])
             for aad in statsforvalter_ids(roster):
                 await self._to_person(forum, aad, lambda ids, aad=aad: views.card(state, Viewer(aad, None, True), ids, names, call))

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.edge.card_actions import read_data
 from bot.edge.turn import Turn
-from bot.edge.vote_cards import names_of
 from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, Viewer, VoteViews
 from bot.edge.views import notice
 from bot.forum.roster import Forum, Refused
@@ -71,7 +70,7 @@ async def _personal_card(turn: Turn, vote_id: int) -> dict:
         actor.is_statsforvalter,
     )
     incoming = turn.context.activity.from_property
-    return _views(turn).card(state, viewer, [incoming.id] if incoming and incoming.id else [], names_of(roster))
+    return _views(turn).card(state, viewer, [incoming.id] if incoming and incoming.id else [], roster.names())
 
 
 # --- opening --------------------------------------------------------------------
@@ -180,7 +179,7 @@ async def show_log(turn: Turn) -> None:
     years = sorted({_year(turn, v.created_at) for v in closed}, reverse=True)
     card = _views(turn).log(
         await _states(turn, closed[:LOG_LIMIT]),
-        names_of(roster),
+        roster.names(),
         years if turn.actor.is_statsforvalter or turn.actor.holds_seat else [],
         max(0, len(closed) - LOG_LIMIT),
     )

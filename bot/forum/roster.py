@@ -60,6 +60,14 @@ class Roster:
     def seat_count(self) -> int:
         return sum(len(o.seats) for o in self.organisations)
 
+    def names(self) -> dict[str, str]:
+        """Entra object id → name, for everyone in the roster."""
+        people = [*self.statsforvalter]
+        for organisation in self.organisations:
+            for seat in organisation.seats:
+                people += [p for p in (seat.representative, seat.deputy) if p]
+        return {p.aad_object_id: p.name for p in people if p.aad_object_id}
+
 
 @dataclass(frozen=True)
 class Membership:

@@ -6,28 +6,21 @@ that starts with "=" stays a title."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from bot.forum.needs.overview import SENT, Overview, overview
 from bot.forum.needs.report import NeedsReport
 from bot.forum.roster import Forum
+from bot.forum.spreadsheet import CONTENT_TYPE, DATE, MOMENT, Cells, in_zone, set_widths, table, to_bytes
 from bot.i18n import NB, TEXTS, text
 
 REPORTS_SHEET = "Behovsmeldinger"
 SUMMARY_SHEET = "Sammendrag"
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_DATE = "dd.mm.yyyy"
-MOMENT = "dd.mm.yyyy hh:mm"
-_NOK = "#,##0"
+__all__ = ["CONTENT_TYPE", "Export", "filename", "gather", "workbook"]
 
 
 def filename(year: int) -> str:
@@ -52,51 +45,7 @@ def workbook(export: Export, made_at: datetime, lang: str = "nb") -> bytes:
     book = Workbook(write_only=True)
     _reports_sheet(book, export, lang)
     _summary_sheet(book, export.summary, made_at, lang)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-# --- cells ----------------------------------------------------------------
-
-
-class Cells:
-    def __init__(self, sheet) -> None:
-        self.sheet = sheet
-        self._bold = Font(bold=True)
-
-    def text(self, value: object, bold: bool = False) -> WriteOnlyCell | None:
-        if value is None or value == "":
-            return None
-        cell = WriteOnlyCell(self.sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-        cell.data_type = "s"  # never a formula, whatever it starts with
-        if bold:
-            cell.font = self._bold
-        return cell
-
-    def number(self, value: object, format: str = _NOK) -> WriteOnlyCell | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            return self.text(value)
-        cell = WriteOnlyCell(self.sheet, value=int(value))
-        cell.number_format = format
-        return cell
-
-    def moment(self, value: datetime | date | None, format: str) -> WriteOnlyCell | None:
-        if value is None:
-            return None
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell.number_format = format
-        return cell
-
-    def heading(self, values: list[str]) -> list:
-        return [self.text(v, bold=True) for v in values]
-
-
-def set_widths(sheet, widths: list[int]) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    return to_bytes(book)
 
 
 def _iso_date(value: object) -> date | None:
@@ -106,21 +55,10 @@ def _iso_date(value: object) -> date | None:
         return None
 
 
-def in_zone(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite gives back UTC without a zone
-        moment = moment.replace(tzinfo=UTC)
-    # Excel has no time zones: the local wall-clock time, said in the heading.
-    return moment.astimezone(zone).replace(tzinfo=None)
-
-
 # --- the sheets -----------------------------------------------------------
 
 
 def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
-    sheet = book.create_sheet(REPORTS_SHEET)
-    cells = Cells(sheet)
     forum = export.summary.forum
     zone = ZoneInfo(forum.timezone)
     area_names = {a.code: a.name for a in export.summary.areas}
@@ -147,10 +85,10 @@ def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
         t("field_contact_email"),
         t("field_contact_phone"),
     ]
-    set_widths(sheet, [13, 32, 40, 30, 50, 18, 10, 12, 12, 14, 14, 14, 15, 17, 24, 30, 16])
-    sheet.freeze_panes = "C2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(export.reports) + 1}"
-    sheet.append(cells.heading(headings))
+    cells = table(
+        book, REPORTS_SHEET, headings, [13, 32, 40, 30, 50, 18, 10, 12, 12, 14, 14, 14, 15, 17, 24, 30, 16], len(export.reports)
+    )
+    sheet = cells.sheet
 
     def names(key_prefix: str, codes: object) -> str:
         codes = [c for c in codes or [] if isinstance(c, str)] if isinstance(codes, list) else []
@@ -167,8 +105,8 @@ def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
                 cells.text("; ".join(area_names.get(c, c) for c in f.get("competence_areas") or [] if isinstance(c, str))),
                 cells.text(names("target_", f.get("target_groups"))),
                 cells.number(f.get("participants"), "0"),
-                cells.moment(_iso_date(f.get("period_start")), _DATE),
-                cells.moment(_iso_date(f.get("period_end")), _DATE),
+                cells.moment(_iso_date(f.get("period_start")), DATE),
+                cells.moment(_iso_date(f.get("period_end")), DATE),
                 cells.number(f.get("amount_applied")),
                 cells.number(f.get("own_contribution")),
                 cells.number(report.granted_amount),

@@ -8,16 +8,14 @@ text, never as a formula, the same way as in the needs-report export."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
-from bot.forum.needs.export import MOMENT, CONTENT_TYPE, Cells, in_zone, set_widths
 from bot.forum.roster import Forum
+from bot.forum.spreadsheet import CONTENT_TYPE, MOMENT, Cells, in_zone, table, to_bytes
 from bot.forum.votes.service import VoteState, vote_state
 from bot.forum.votes.vote import Escalation, Vote, VoteStatus
 from bot.i18n import text
@@ -28,7 +26,6 @@ VOTES_SHEET = "Vedtak"
 BALLOTS_SHEET = "Stemmer"
 LOG_SHEET = "Logg"
 CLOSED = (VoteStatus.AWAITING_DECISION, VoteStatus.DECIDED)
-_ALL_VOTES = 100_000  # of_forum's limit: a year's votes, whatever came after them
 
 
 def filename(year: int) -> str:
@@ -60,7 +57,7 @@ class DecisionsExport:
     forum: Forum
     year: int
     votes: tuple[VoteRecord, ...]  # oldest first
-    names: dict[str, str]  # Entra object id (lower case) -> the person's name
+    names: dict[str, str]  # Entra object id (lower case, as the roster keeps it) -> the person's name
 
     def name(self, aad_object_id: str | None) -> str | None:
         if not aad_object_id:
@@ -74,26 +71,15 @@ async def gather(uow, forum: Forum, year: int) -> DecisionsExport:
     zone), read in one unit of work."""
     zone = ZoneInfo(forum.timezone)
     roster = await uow.roster.roster(forum)
-    people = [*roster.statsforvalter]
-    for organisation in roster.organisations:
-        for seat in organisation.seats:
-            people += [p for p in (seat.representative, seat.deputy) if p]
-    names = {p.aad_object_id.lower(): p.name for p in people if p.aad_object_id}
-
-    votes = [
-        v
-        for v in await uow.votes.of_forum(forum.id, limit=_ALL_VOTES)
-        if v.status in CLOSED and v.created_at is not None and v.created_at.astimezone(zone).year == year
-    ]
-    votes.sort(key=lambda v: (v.created_at, v.id))
+    start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
     records = []
-    for vote in votes:
+    for vote in await uow.votes.opened_between(forum.id, start, end, CLOSED):
         state = await vote_state(uow, forum, vote.id, roster)
         casts = tuple(
             CastEntry(c.seat_id, tuple(c.choices), c.cast_by, c.cast_at) for c in await uow.votes.casts(vote.id)
         )
         records.append(VoteRecord(state, casts))
-    return DecisionsExport(forum, year, tuple(records), names)
+    return DecisionsExport(forum, year, tuple(records), roster.names())
 
 
 def workbook(export: DecisionsExport, made_at: datetime, lang: str = "nb") -> bytes:
@@ -102,9 +88,7 @@ def workbook(export: DecisionsExport, made_at: datetime, lang: str = "nb") -> by
     _votes_sheet(book, export, made_at, lang)
     _ballots_sheet(book, export, lang)
     _log_sheet(book, export, lang)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return to_bytes(book)
 
 
 # --- the sheets -----------------------------------------------------------
@@ -115,8 +99,6 @@ def _labels(vote: Vote, options: tuple[int, ...] | list[int]) -> str:
 
 
 def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lang: str) -> None:
-    sheet = book.create_sheet(VOTES_SHEET)
-    cells = Cells(sheet)
     forum = export.forum
     zone = ZoneInfo(forum.timezone)
 
@@ -140,10 +122,8 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
         t("decisions_xlsx_decided_at", timezone=forum.timezone),
         t("decisions_xlsx_reason"),
     ]
-    set_widths(sheet, [6, 40, 16, 17, 17, 24, 12, 12, 12, 50, 18, 40, 24, 17, 60])
-    sheet.freeze_panes = "C2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(export.votes) + 1}"
-    sheet.append(cells.heading(headings))
+    cells = table(book, VOTES_SHEET, headings, [6, 40, 16, 17, 17, 24, 12, 12, 12, 50, 18, 40, 24, 17, 60], len(export.votes))
+    sheet = cells.sheet
 
     for record in export.votes:
         vote, result = record.vote, record.state.result()
@@ -196,37 +176,33 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
     sheet.append([None, cells.text(t("decisions_made", when=made, timezone=forum.timezone))])
 
 
-def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
-    sheet = book.create_sheet(BALLOTS_SHEET)
-    cells = Cells(sheet)
-    zone = ZoneInfo(export.forum.timezone)
-
-    def t(key: str, **params: object) -> str:
-        return text(lang, key, **params)
-
+def _seat_table(book: Workbook, name: str, export: DecisionsExport, lang: str, choices_key: str, rows: int) -> Cells:
+    """The layout the ballots and the log share: a row per seat's ballot."""
+    timezone = export.forum.timezone
     headings = [
-        t("decisions_xlsx_number"),
-        t("decisions_xlsx_vote"),
-        t("decisions_xlsx_organisation"),
-        t("decisions_xlsx_ballot"),
-        t("decisions_xlsx_cast_by"),
-        t("decisions_xlsx_cast_at", timezone=export.forum.timezone),
+        text(lang, "decisions_xlsx_number"),
+        text(lang, "decisions_xlsx_vote"),
+        text(lang, "decisions_xlsx_organisation"),
+        text(lang, choices_key),
+        text(lang, "decisions_xlsx_cast_by"),
+        text(lang, "decisions_xlsx_cast_at", timezone=timezone),
     ]
-    rows = sum(len(r.state.seats) for r in export.votes)
-    set_widths(sheet, [6, 40, 40, 40, 24, 17])
-    sheet.freeze_panes = "C2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{rows + 1}"
-    sheet.append(cells.heading(headings))
+    return table(book, name, headings, [6, 40, 40, 40, 24, 17], rows)
 
+
+def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
+    rows = sum(len(r.state.seats) for r in export.votes)
+    cells = _seat_table(book, BALLOTS_SHEET, export, lang, "decisions_xlsx_ballot", rows)
+    zone = ZoneInfo(export.forum.timezone)
     for record in export.votes:
         vote = record.vote
         for seat in record.state.seats:
-            sheet.append(
+            cells.sheet.append(
                 [
                     cells.number(vote.id, "0"),
                     cells.text(vote.question),
                     cells.text(seat.organisation),
-                    cells.text(_labels(vote, seat.choices) if seat.choices else t("decisions_not_voted")),
+                    cells.text(_labels(vote, seat.choices) if seat.choices else text(lang, "decisions_not_voted")),
                     cells.text(export.name(seat.cast_by)),
                     cells.moment(in_zone(seat.cast_at, zone), MOMENT),
                 ]
@@ -234,32 +210,14 @@ def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
 
 
 def _log_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
-    sheet = book.create_sheet(LOG_SHEET)
-    cells = Cells(sheet)
-    zone = ZoneInfo(export.forum.timezone)
-
-    def t(key: str, **params: object) -> str:
-        return text(lang, key, **params)
-
-    headings = [
-        t("decisions_xlsx_number"),
-        t("decisions_xlsx_vote"),
-        t("decisions_xlsx_organisation"),
-        t("decisions_xlsx_choices"),
-        t("decisions_xlsx_cast_by"),
-        t("decisions_xlsx_cast_at", timezone=export.forum.timezone),
-    ]
     rows = sum(len(r.casts) for r in export.votes)
-    set_widths(sheet, [6, 40, 40, 40, 24, 17])
-    sheet.freeze_panes = "C2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{rows + 1}"
-    sheet.append(cells.heading(headings))
-
+    cells = _seat_table(book, LOG_SHEET, export, lang, "decisions_xlsx_choices", rows)
+    zone = ZoneInfo(export.forum.timezone)
     for record in export.votes:
         vote = record.vote
         seats = {s.seat_id: s.organisation for s in record.state.seats}
         for cast in record.casts:
-            sheet.append(
+            cells.sheet.append(
                 [
                     cells.number(vote.id, "0"),
                     cells.text(vote.question),
