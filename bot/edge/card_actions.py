@@ -7,22 +7,26 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.forum.roster import Refused
 
-class _Strict(BaseModel):
+
+class CardData(BaseModel):
+    """What one kind of button sends: keys it does not know are ignored."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class RunCommand(_Strict):
+class RunCommand(CardData):
     command: str = Field(min_length=1, max_length=64)
 
 
-class ExecuteAction(_Strict):
+class ExecuteAction(CardData):
     type: Literal["Action.Execute"] = "Action.Execute"
     verb: str = Field(min_length=1, max_length=64)
     data: dict = Field(default_factory=dict)
 
 
-class ExecuteValue(_Strict):
+class ExecuteValue(CardData):
     action: ExecuteAction
 
 
@@ -33,8 +37,16 @@ def read_execute(value: object) -> ExecuteAction | None:
         return None
 
 
-def read_data(model: type[_Strict], data: dict) -> _Strict | None:
+def read_data(model: type[CardData], data: dict) -> CardData | None:
     try:
         return model.model_validate(data)
     except ValidationError:
         return None
+
+
+def card_data(model: type[CardData], data: dict, refusal: str = "bad_card_data") -> CardData:
+    """The button's data as ``model``, or refused with ``refusal``."""
+    parsed = read_data(model, data)
+    if parsed is None:
+        raise Refused(refusal)
+    return parsed

@@ -3,12 +3,12 @@ function each. The rules are in bot.forum.needs.service."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from cards import render
 
 from bot.edge import views
-from bot.edge.card_actions import read_data
+from bot.edge.card_actions import CardData, card_data
 from bot.edge.needs_views import NeedsViews, nok, status_name, when
 from bot.edge.turn import Turn
 from bot.forum.needs import service
@@ -17,11 +17,8 @@ from bot.forum.needs.report import OPEN_FOR_CHANGE, NeedsReport, Status
 from bot.forum.roster import Refused
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
-
-class ReportRef(_Data):
+class ReportRef(CardData):
     report_id: int = Field(ge=1, le=2**31 - 1)
 
 
@@ -43,16 +40,10 @@ class Decide(ReportRef):
     status: Status
 
 
-class SaveAreas(_Data):
+class SaveAreas(CardData):
     year: int = Field(ge=2000, le=2100)
     areas: str = Field(max_length=10_000)
 
-
-def _read(model: type[_Data], data: dict):
-    parsed = read_data(model, data)
-    if parsed is None:
-        raise Refused("bad_card_data")
-    return parsed
 
 
 async def _views(turn: Turn, report: NeedsReport | None = None) -> NeedsViews:
@@ -73,17 +64,12 @@ async def _name(turn: Turn, aad: str | None) -> str:
     return views.md(people[0].person.name) if people else turn.t("needs_someone")
 
 
-def _forum_member(turn: Turn) -> None:
-    if turn.actor.forum is None:
-        raise Refused("not_in_roster")
-
-
 # --- commands ---------------------------------------------------------------
 
 
 async def start_needs_report(turn: Turn) -> None:
     """`behovsmelding`: resume a draft, or begin a new report."""
-    _forum_member(turn)
+    turn.forum()
     drafts = await service.open_drafts(turn.uow, turn.actor)
     v = await _views(turn)
     if drafts:
@@ -95,7 +81,7 @@ async def start_needs_report(turn: Turn) -> None:
 
 async def list_needs_reports(turn: Turn) -> None:
     """`mine behovsmeldinger`: the organisation's reports, newest first."""
-    _forum_member(turn)
+    turn.forum()
     organisations = await service.submitting_organisations(turn.uow, turn.actor)
     if not organisations:
         raise Refused("needs_no_organisation")
@@ -123,27 +109,27 @@ async def _open_for_change(turn: Turn, report: NeedsReport) -> bool:
 
 
 async def press_new(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
+    turn.forum()
     report = await service.start(turn.uow, turn.actor, turn.clock())
     return (await _views(turn, report)).form(report)
 
 
 async def press_resume(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
+    turn.forum()
+    report = await service.edit(turn.uow, turn.actor, card_data(ReportRef, data).report_id, turn.clock())
     return (await _views(turn, report)).form(report)
 
 
 async def press_goto(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    request = _read(GoTo, data)
+    turn.forum()
+    request = card_data(GoTo, data)
     report = await service.edit(turn.uow, turn.actor, request.report_id, turn.clock())
     return (await _views(turn, report)).form(report, step=request.step)
 
 
 async def press_save(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    request = _read(Save, data)
+    turn.forum()
+    request = card_data(Save, data)
     # The inputs arrive merged into the action's data, beside our own keys.
     entered = {k: v for k, v in data.items() if k in FIELDS}
     outcome = await service.save_step(
@@ -160,8 +146,8 @@ async def press_save(turn: Turn, data: dict) -> dict:
 
 
 async def press_send(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    request = _read(Send, data)
+    turn.forum()
+    request = card_data(Send, data)
     sent = await service.submit(turn.uow, turn.actor, request.report_id, request.version, turn.clock())
     report = sent.report
     v = await _views(turn, report)
@@ -188,8 +174,8 @@ async def press_send(turn: Turn, data: dict) -> dict:
 
 
 async def press_cancel(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
+    turn.forum()
+    report = await service.edit(turn.uow, turn.actor, card_data(ReportRef, data).report_id, turn.clock())
     question = "needs_confirm_cancel_changes" if report.reference else "needs_confirm_cancel"
     v = await _views(turn, report)
     return v.confirm(
@@ -198,15 +184,15 @@ async def press_cancel(turn: Turn, data: dict) -> dict:
 
 
 async def press_cancel_confirmed(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    report = await service.cancel_draft(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
+    turn.forum()
+    report = await service.cancel_draft(turn.uow, turn.actor, card_data(ReportRef, data).report_id, turn.clock())
     key = "needs_discarded_changes" if report.reference else "needs_discarded"
     return views.notice(turn.t(key), "")
 
 
 async def press_view(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    report = await turn.uow.needs_reports.get(turn.actor.forum.id, _read(ReportRef, data).report_id)
+    turn.forum()
+    report = await turn.uow.needs_reports.get(turn.actor.forum.id, card_data(ReportRef, data).report_id)
     if report is None or report.status is Status.DRAFT:
         raise Refused("needs_unknown_report")
     return await _report_card(turn, report)
@@ -256,8 +242,8 @@ async def _report_card(turn: Turn, report: NeedsReport, note: str = "") -> dict:
 
 
 async def press_withdraw(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    report = await service.edit(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
+    turn.forum()
+    report = await service.edit(turn.uow, turn.actor, card_data(ReportRef, data).report_id, turn.clock())
     v = await _views(turn, report)
     return v.confirm(
         turn.t("needs_confirm_withdraw", reference=report.reference),
@@ -268,14 +254,14 @@ async def press_withdraw(turn: Turn, data: dict) -> dict:
 
 
 async def press_withdraw_confirmed(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    report = await service.withdraw(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
+    turn.forum()
+    report = await service.withdraw(turn.uow, turn.actor, card_data(ReportRef, data).report_id, turn.clock())
     return await _report_card(turn, report, turn.t("needs_withdrawn", reference=report.reference))
 
 
 async def press_reopen(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    report = await service.reopen(turn.uow, turn.actor, _read(ReportRef, data).report_id, turn.clock())
+    turn.forum()
+    report = await service.reopen(turn.uow, turn.actor, card_data(ReportRef, data).report_id, turn.clock())
     return await _report_card(turn, report, turn.t("needs_reopened", reference=report.reference))
 
 
@@ -283,8 +269,8 @@ _GRANTED = FormField("granted_amount", "whole", low=0, high=100_000_000)
 
 
 async def press_decide(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    request = _read(Decide, data)
+    turn.forum()
+    request = card_data(Decide, data)
     granted = None
     if request.status is Status.GRANTED:
         try:
@@ -301,7 +287,7 @@ async def press_decide(turn: Turn, data: dict) -> dict:
 
 async def show_competence_areas(turn: Turn) -> None:
     """`kompetanseområder [år]`: the year's list; the Statsforvalter may edit it."""
-    _forum_member(turn)
+    turn.forum()
     year = service.forum_year(turn.actor, turn.clock())
     if turn.args:
         if not turn.args.isdigit() or not 2000 <= int(turn.args) <= 2100:
@@ -311,8 +297,8 @@ async def show_competence_areas(turn: Turn) -> None:
 
 
 async def press_save_areas(turn: Turn, data: dict) -> dict:
-    _forum_member(turn)
-    request = _read(SaveAreas, data)
+    turn.forum()
+    request = card_data(SaveAreas, data)
     await service.set_competence_areas(
         turn.uow, turn.actor, request.year, request.areas.splitlines(), turn.clock()
     )

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from bot.edge.card_actions import read_data
+from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MAX_YEAR, MIN_YEAR, NEEDS
 from bot.edge.turn import Turn
 from bot.forum.needs import export
@@ -29,11 +29,8 @@ from cards.markdown import escape_markdown as md
 MAX_PAGE = 1000
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
-
-class PageRequest(_Data):
+class PageRequest(CardData):
     year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
 
@@ -47,7 +44,7 @@ def may_export(actor: Actor) -> bool:
 
 async def show_overview(turn: Turn) -> None:
     """`oversikt [år]`: the overview of the year (this year if none is given)."""
-    forum = _forum(turn)
+    forum = turn.forum()
     year = _year(turn)
     summary = await overview(turn.uow, forum, year)
     await turn.reply(overview_card(summary, turn.lang, 1, may_export(turn.actor)))
@@ -55,16 +52,16 @@ async def show_overview(turn: Turn) -> None:
 
 async def press_overview_page(turn: Turn, data: dict) -> dict:
     """Another page of the organisations; the card is replaced in place."""
-    request = _read(data)
-    summary = await overview(turn.uow, _forum(turn), request.year)
+    request = card_data(PageRequest, data)
+    summary = await overview(turn.uow, turn.forum(), request.year)
     return overview_card(summary, turn.lang, request.page, may_export(turn.actor))
 
 
 async def press_overview_export(turn: Turn, data: dict) -> dict:
     """The same page again, with a link to the Excel file that works for
     15 minutes; only the one who pressed sees the new card."""
-    request = _read(data)
-    forum = _forum(turn)
+    request = card_data(PageRequest, data)
+    forum = turn.forum()
     if not may_export(turn.actor):
         raise Refused("overview_export_members_only")
     summary = await overview(turn.uow, forum, request.year)
@@ -84,11 +81,6 @@ OVERVIEW_VERBS = {
 }
 
 
-def _forum(turn: Turn):
-    if turn.actor.forum is None:
-        raise Refused("not_in_roster")
-    return turn.actor.forum
-
 
 def _year(turn: Turn) -> int:
     this_year = forum_year(turn.actor, turn.clock())
@@ -100,13 +92,6 @@ def _year(turn: Turn) -> int:
         if MIN_YEAR <= year <= MAX_YEAR:
             return year
     raise Refused("overview_bad_year", low=MIN_YEAR, high=MAX_YEAR, example=this_year - 1)
-
-
-def _read(data: dict) -> PageRequest:
-    parsed = read_data(PageRequest, data)
-    if parsed is None:
-        raise Refused("bad_card_data")
-    return parsed
 
 
 # --- the card -------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import datetime
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 
 from bot.forum.identity import Identified
-from bot.forum.roster import Actor
+from bot.forum.roster import Actor, Forum, Refused
 from bot.i18n import text
 
 
@@ -29,6 +29,12 @@ class Turn:
     @property
     def actor(self) -> Actor:
         return self.who.actor
+
+    def forum(self) -> Forum:
+        """The forum of the one who wrote; refused for someone in none."""
+        if self.actor.forum is None:
+            raise Refused("not_in_roster")
+        return self.actor.forum
 
     def t(self, key: str, **params: object) -> str:
         return text(self.lang, key, **params)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.edge.delivery import Deliverer
@@ -34,6 +35,16 @@ def statsforvalter_ids(roster: Roster) -> list[str]:
     return [p.aad_object_id for p in roster.statsforvalter if p.aad_object_id]
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A vote as its messages need it, read in one go."""
+
+    channel: dict | None  # the forum channel's reference, when set up
+    roster: Roster
+    state: VoteState
+    shared_card: dict
+
+
 class VoteCards:
     def __init__(self, uow_factory, deliverer: Deliverer, clock: Callable[[], datetime], pause: float = 1.0) -> None:
         self._uow = uow_factory
@@ -46,37 +57,36 @@ class VoteCards:
 
     # --- the shared card ---------------------------------------------------------
 
-    async def _shared(self, uow, forum: Forum, vote_id: int) -> tuple[dict, VoteState]:
-        roster = await uow.roster.roster(forum)
-        state = await vote_state(uow, forum, vote_id, roster)
-        voters = [aad for seat in state.seats for aad in seat.contacts] + statsforvalter_ids(roster)
-        known = await uow.conversations.teams_users(voters)
-        refresh = [known[aad] for aad in voters if aad in known]
-        card = VoteViews(LANG, forum, self._clock()).card(state, refresh_ids=refresh, names=roster.names())
-        return card, state
+    async def _read(self, forum: Forum, vote_id: int) -> _Read:
+        async with self._uow() as uow:
+            channel = await uow.forums.channel_reference(forum.id)
+            roster = await uow.roster.roster(forum)
+            state = await vote_state(uow, forum, vote_id, roster)
+            voters = [aad for seat in state.seats for aad in seat.contacts] + statsforvalter_ids(roster)
+            known = await uow.conversations.teams_users(voters)
+        card = VoteViews(LANG, forum, self._clock()).card(
+            state, refresh_ids=[known[aad] for aad in voters if aad in known], names=roster.names()
+        )
+        return _Read(channel, roster, state, card)
 
     async def post(self, forum: Forum, vote_id: int) -> bool:
         """Post the new vote's card in the forum channel and remember it."""
-        async with self._uow() as uow:
-            channel = await uow.forums.channel_reference(forum.id)
-            if not channel:
-                return False
-            card, _ = await self._shared(uow, forum, vote_id)
-        result = await self._deliverer.send_card(channel, card)
+        read = await self._read(forum, vote_id)
+        if not read.channel:
+            return False
+        result = await self._deliverer.send_card(read.channel, read.shared_card)
         if result.sent and result.activity_id:
             async with self._uow() as uow:
                 await uow.votes.set_card(vote_id, result.activity_id)
                 await uow.commit()
         return result.sent
 
-    async def update(self, forum: Forum, vote_id: int) -> bool:
-        async with self._uow() as uow:
-            channel = await uow.forums.channel_reference(forum.id)
-            vote = await uow.votes.get(forum.id, vote_id)
-            if not channel or vote is None or not vote.card_activity_id:
-                return False
-            card, _ = await self._shared(uow, forum, vote_id)
-        return (await self._deliverer.update_card(channel, vote.card_activity_id, card)).sent
+    async def update(self, forum: Forum, vote_id: int) -> _Read:
+        """Put the shared card as the database has it now in its place."""
+        read = await self._read(forum, vote_id)
+        if read.channel and read.state.vote.card_activity_id:
+            await self._deliverer.update_card(read.channel, read.state.vote.card_activity_id, read.shared_card)
+        return read
 
     def changed(self, forum: Forum, vote_id: int) -> None:
         """A ballot came in: update the shared card soon, once for a burst."""
@@ -123,14 +133,11 @@ class VoteCards:
     async def closed(self, forum: Forum, vote: Vote) -> None:
         """The result in the channel, the card updated, and when the
         Statsforvalter must decide, the decision form in their 1:1 chat."""
-        await self.update(forum, vote.id)
-        async with self._uow() as uow:
-            channel = await uow.forums.channel_reference(forum.id)
-            roster = await uow.roster.roster(forum)
-            state = await vote_state(uow, forum, vote.id, roster)
+        read = await self.update(forum, vote.id)
+        state, roster = read.state, read.roster
         views = VoteViews(LANG, forum, self._clock())
-        if channel:
-            await self._deliverer.send_card(channel, views.closed_notice(state))
+        if read.channel:
+            await self._deliverer.send_card(read.channel, views.closed_notice(state))
         if vote.status is VoteStatus.AWAITING_DECISION:
             names = roster.names()
             call = (views.t("vote_escalated_personal_title"), views.escalation(state)["text"])
@@ -138,11 +145,9 @@ class VoteCards:
                 await self._to_person(forum, aad, lambda ids, aad=aad: views.card(state, Viewer(aad, None, True), ids, names, call))
 
     async def decided(self, forum: Forum, vote: Vote) -> None:
-        await self.update(forum, vote.id)
-        async with self._uow() as uow:
-            channel = await uow.forums.channel_reference(forum.id)
-        if channel:
-            await self._deliverer.send_card(channel, VoteViews(LANG, forum, self._clock()).decided_notice(vote))
+        read = await self.update(forum, vote.id)
+        if read.channel:
+            await self._deliverer.send_card(read.channel, VoteViews(LANG, forum, self._clock()).decided_notice(vote))
 
     async def remind(self, forum: Forum, state: VoteState) -> None:
         """Each seat that has not voted: its representative and deputy, in 1:1,

@@ -10,23 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from bot.edge.card_actions import read_data
+from bot.edge.card_actions import CardData, card_data
+from bot.edge.downloads import DECISIONS
 from bot.edge.turn import Turn
 from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, Viewer, VoteViews
 from bot.edge.views import notice
-from bot.forum.roster import Forum, Refused
+from bot.forum.roster import Refused
 from bot.forum.votes import service
 from bot.forum.votes.vote import VoteStatus
 from cards.markdown import escape_markdown as md
 
-DECISIONS = "decisions"  # the kind of export link
-
-
-class _Data(BaseModel):
+class _Data(CardData):
     # strict: a vote id sent as "1" or true is forged card data, not vote 1
-    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+    model_config = ConfigDict(strict=True)
 
 
 class VoteRef(_Data):
@@ -37,30 +35,21 @@ class ExportRequest(_Data):
     year: int = Field(ge=2000, le=2100)
 
 
-def _read(model: type[_Data], data: dict):
-    parsed = read_data(model, data)
-    if parsed is None:
-        raise Refused("vote_unknown" if model is VoteRef else "bad_card_data")
-    return parsed
-
-
-def _forum(turn: Turn) -> Forum:
-    if turn.actor.forum is None:
-        raise Refused("not_in_roster")
-    return turn.actor.forum
+def _vote_id(data: dict) -> int:
+    return card_data(VoteRef, data, "vote_unknown").vote
 
 
 def _views(turn: Turn) -> VoteViews:
-    return VoteViews(turn.lang, _forum(turn), turn.clock())
+    return VoteViews(turn.lang, turn.forum(), turn.clock())
 
 
 def _year(turn: Turn, moment: datetime) -> int:
-    return moment.astimezone(ZoneInfo(_forum(turn).timezone)).year
+    return moment.astimezone(ZoneInfo(turn.forum().timezone)).year
 
 
 async def _personal_card(turn: Turn, vote_id: int) -> dict:
     """The vote card as the one who pressed should see it."""
-    forum = _forum(turn)
+    forum = turn.forum()
     actor = turn.actor
     roster = await turn.uow.roster.roster(forum)
     state = await service.vote_state(turn.uow, forum, vote_id, roster)
@@ -77,9 +66,7 @@ async def _personal_card(turn: Turn, vote_id: int) -> dict:
 
 
 async def start_new_vote(turn: Turn) -> None:
-    forum = _forum(turn)
-    if not turn.actor.is_statsforvalter:
-        raise Refused("vote_statsforvalter_only")
+    forum = service.statsforvalter_forum(turn.actor)
     year = _year(turn, turn.clock())
     reports = await service.votable_reports(turn.uow, forum, year)
     views = _views(turn)
@@ -87,9 +74,7 @@ async def start_new_vote(turn: Turn) -> None:
 
 
 async def press_open(turn: Turn, data: dict) -> dict:
-    forum = _forum(turn)
-    if not turn.actor.is_statsforvalter:
-        raise Refused("vote_statsforvalter_only")
+    forum = service.statsforvalter_forum(turn.actor)
     now = turn.clock()
     year = _year(turn, now)
     reports = await service.votable_reports(turn.uow, forum, year)
@@ -119,66 +104,63 @@ async def press_cancel(turn: Turn, data: dict) -> dict:
 
 
 async def press_cast(turn: Turn, data: dict) -> dict:
-    ref = _read(VoteRef, data)
-    await service.cast_ballot(turn.uow, turn.actor, ref.vote, data.get("choices"), turn.clock())
-    turn.vote_cards.changed(_forum(turn), ref.vote)
-    return await _personal_card(turn, ref.vote)
+    vote_id = _vote_id(data)
+    await service.cast_ballot(turn.uow, turn.actor, vote_id, data.get("choices"), turn.clock())
+    turn.vote_cards.changed(turn.forum(), vote_id)
+    return await _personal_card(turn, vote_id)
 
 
 async def press_refresh(turn: Turn, data: dict) -> dict:
-    return await _personal_card(turn, _read(VoteRef, data).vote)
+    return await _personal_card(turn, _vote_id(data))
 
 
 # --- closing and deciding ---------------------------------------------------------
 
 
 async def press_close(turn: Turn, data: dict) -> dict:
-    forum = _forum(turn)
-    if not turn.actor.is_statsforvalter:
-        raise Refused("vote_statsforvalter_only")
-    state = await service.vote_state(turn.uow, forum, _read(VoteRef, data).vote)
+    forum = service.statsforvalter_forum(turn.actor)
+    state = await service.vote_state(turn.uow, forum, _vote_id(data))
     if state.vote.status is not VoteStatus.OPEN:
         raise Refused("vote_already_closed")
     return _views(turn).close_confirm(state)
 
 
 async def press_close_confirmed(turn: Turn, data: dict) -> dict:
-    ref = _read(VoteRef, data)
-    vote = await service.close_now(turn.uow, turn.actor, ref.vote, turn.clock())
-    turn.vote_cards.announce(turn.vote_cards.closed(_forum(turn), vote))
+    vote = await service.close_now(turn.uow, turn.actor, _vote_id(data), turn.clock())
+    turn.vote_cards.announce(turn.vote_cards.closed(turn.forum(), vote))
     return await _personal_card(turn, vote.id)
 
 
 async def press_decide(turn: Turn, data: dict) -> dict:
-    ref = _read(VoteRef, data)
-    vote = await service.decide(turn.uow, turn.actor, ref.vote, data.get("choices"), data.get("reason"), turn.clock())
-    turn.vote_cards.announce(turn.vote_cards.decided(_forum(turn), vote))
+    vote = await service.decide(
+        turn.uow, turn.actor, _vote_id(data), data.get("choices"), data.get("reason"), turn.clock()
+    )
+    turn.vote_cards.announce(turn.vote_cards.decided(turn.forum(), vote))
     return await _personal_card(turn, vote.id)
 
 
 # --- lists ------------------------------------------------------------------------
 
 
-async def _states(turn: Turn, votes) -> list[service.VoteState]:
-    forum = _forum(turn)
-    roster = await turn.uow.roster.roster(forum)
-    return [await service.vote_state(turn.uow, forum, v.id, roster) for v in votes]
+async def _states(turn: Turn, roster, votes) -> list[service.VoteState]:
+    return [await service.vote_state(turn.uow, roster.forum, v.id, roster) for v in votes]
 
 
 async def list_votes(turn: Turn) -> None:
     votes = await service.votes_of(turn.uow, turn.actor)
     now = turn.clock()
     shown = [v for v in votes if v.status is not VoteStatus.DECIDED or (v.decided_at and (now - v.decided_at).days < 90)]
-    await turn.reply(_views(turn).votes_list(await _states(turn, shown[:LOG_LIMIT]), turn.actor.is_statsforvalter))
+    roster = await turn.uow.roster.roster(turn.forum())
+    states = await _states(turn, roster, shown[:LOG_LIMIT])
+    await turn.reply(_views(turn).votes_list(states, turn.actor.is_statsforvalter))
 
 
 async def show_log(turn: Turn) -> None:
-    forum = _forum(turn)
     closed = [v for v in await service.votes_of(turn.uow, turn.actor) if v.status is not VoteStatus.OPEN]
-    roster = await turn.uow.roster.roster(forum)
+    roster = await turn.uow.roster.roster(turn.forum())
     years = sorted({_year(turn, v.created_at) for v in closed}, reverse=True)
     card = _views(turn).log(
-        await _states(turn, closed[:LOG_LIMIT]),
+        await _states(turn, roster, closed[:LOG_LIMIT]),
         roster.names(),
         years if turn.actor.is_statsforvalter or turn.actor.holds_seat else [],
         max(0, len(closed) - LOG_LIMIT),
@@ -187,10 +169,10 @@ async def show_log(turn: Turn) -> None:
 
 
 async def press_export(turn: Turn, data: dict) -> str:
-    forum = _forum(turn)
+    forum = turn.forum()
     if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
         raise Refused("vote_no_seat")
-    year = _read(ExportRequest, data).year
+    year = card_data(ExportRequest, data).year
     return turn.t("log_export_ready", year=year, link=turn.downloads.link(forum.id, year, DECISIONS))
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from bot.edge.card_actions import read_data
+from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
 from bot.edge.wheel_views import INPUTS, LAST_YEAR, UPCOMING, Note, WheelViews
 from bot.forum.roster import Forum, Refused
@@ -26,11 +26,8 @@ MIN_YEAR, MAX_YEAR = 2000, LAST_YEAR
 _NOT_SENT = ("planned", "claimed")
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
-
-class ViewRef(_Data):
+class ViewRef(CardData):
     """Which wheel the card came from: the next 12 months (0) or a year."""
 
     view: int = UPCOMING
@@ -63,21 +60,10 @@ class Copy(ViewRef):
     year: int = Field(ge=MIN_YEAR, le=MAX_YEAR - 1)
 
 
-def _read(model: type[_Data], data: dict):
-    parsed = read_data(model, data)
-    if parsed is None:
-        raise Refused("bad_card_data")
-    return parsed
-
-
-def _forum(turn: Turn) -> Forum:
-    if turn.actor.forum is None:
-        raise Refused("not_in_roster")
-    return turn.actor.forum
 
 
 def _statsforvalter(turn: Turn) -> Forum:
-    forum = _forum(turn)
+    forum = turn.forum()
     if not turn.actor.is_statsforvalter:
         raise Refused("statsforvalter_only")
     return forum
@@ -86,14 +72,14 @@ def _statsforvalter(turn: Turn) -> Forum:
 def _views(turn: Turn) -> WheelViews:
     actor = turn.actor
     member = actor.is_statsforvalter or actor.holds_seat
-    return WheelViews(turn.lang, _forum(turn), actor.is_statsforvalter, turn.clock(), may_subscribe=member)
+    return WheelViews(turn.lang, turn.forum(), actor.is_statsforvalter, turn.clock(), may_subscribe=member)
 
 
 async def press_calendar(turn: Turn, data: dict) -> dict:
     """The calendar feed's address, for roster members: it shows the
     wheel's places and texts to whoever holds it."""
-    forum = _forum(turn)
-    request = _read(PageRequest, data)
+    forum = turn.forum()
+    request = card_data(PageRequest, data)
     if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
         raise Refused("wheel_calendar_members_only")
     note = Note(turn.t("wheel_calendar_title"), (turn.t("wheel_calendar_how"), turn.calendar.link(forum.id)))
@@ -102,7 +88,7 @@ async def press_calendar(turn: Turn, data: dict) -> dict:
 
 async def _event(turn: Turn, event_id: int) -> WheelEvent:
     """The event, if it is in this person's forum; a forged or stale id is refused."""
-    event = await turn.uow.wheel.get(_forum(turn).id, event_id)
+    event = await turn.uow.wheel.get(turn.forum().id, event_id)
     if event is None:
         raise Refused("wheel_unknown_event")
     return event
@@ -113,7 +99,7 @@ def _local_year(moment: datetime, forum: Forum) -> int:
 
 
 async def _events(turn: Turn, view: int) -> list[WheelEvent]:
-    forum = _forum(turn)
+    forum = turn.forum()
     if view == UPCOMING:
         return await service.upcoming(turn.uow, forum, turn.clock())
     zone = ZoneInfo(forum.timezone)
@@ -126,7 +112,7 @@ async def _wheel_card(
     events = await _events(turn, view)
     if showing is not None and all(e.id != showing.id for e in events):
         # The event is outside the wheel the card came from: show its year.
-        view = _local_year(showing.starts_at, _forum(turn))
+        view = _local_year(showing.starts_at, turn.forum())
         events = await _events(turn, view)
     return _views(turn).wheel(events, view, page, note, showing.id if showing else None)
 
@@ -136,7 +122,7 @@ async def _wheel_card(
 
 async def show_wheel(turn: Turn) -> None:
     """`årshjul`: the next 12 months; `årshjul 2027`: that year."""
-    forum = _forum(turn)
+    forum = turn.forum()
     view = UPCOMING
     words = turn.args.split()
     if words:
@@ -154,20 +140,20 @@ async def show_wheel(turn: Turn) -> None:
 
 async def press_page(turn: Turn, data: dict) -> dict:
     """Another page of the wheel, or back to it from a form or report."""
-    _forum(turn)
-    request = _read(PageRequest, data)
+    turn.forum()
+    request = card_data(PageRequest, data)
     return await _wheel_card(turn, request.view, request.page)
 
 
 async def press_new(turn: Turn, data: dict) -> dict:
     _statsforvalter(turn)
-    request = _read(ViewRef, data)
+    request = card_data(ViewRef, data)
     return _views(turn).form({}, request.view)
 
 
 async def press_edit(turn: Turn, data: dict) -> dict:
     _statsforvalter(turn)
-    request = _read(EventRef, data)
+    request = card_data(EventRef, data)
     event = await _event(turn, request.event_id)
     v = _views(turn)
     return v.form(v.values_of(event), request.view, event)
@@ -175,7 +161,7 @@ async def press_edit(turn: Turn, data: dict) -> dict:
 
 async def press_save(turn: Turn, data: dict) -> dict:
     _statsforvalter(turn)
-    request = _read(Save, data)
+    request = card_data(Save, data)
     # The inputs arrive merged into the action's data, beside our own keys.
     entered = {name: data[name] for name in INPUTS if name in data}
     now = turn.clock()
@@ -211,25 +197,25 @@ async def _same_event(turn: Turn, entered: dict, now: datetime) -> WheelEvent | 
     """The event a second press on the same new-event form would make
     again (the same kind and title at the same time): a double click adds
     one event, not two."""
-    check = service.check_event(entered, _forum(turn).timezone, now)
+    check = service.check_event(entered, turn.forum().timezone, now)
     if check.errors:
         return None
     starts = check.values["starts_at"]
-    there = await turn.uow.wheel.between(_forum(turn).id, starts, starts + timedelta(seconds=1))
+    there = await turn.uow.wheel.between(turn.forum().id, starts, starts + timedelta(seconds=1))
     return next((e for e in there if e.kind is check.values["kind"] and e.title == check.values["title"]), None)
 
 
 async def press_delete(turn: Turn, data: dict) -> dict:
     """Asks first."""
     _statsforvalter(turn)
-    request = _read(EventRef, data)
+    request = card_data(EventRef, data)
     event = await _event(turn, request.event_id)
     return _views(turn).confirm_delete(event, request.view)
 
 
 async def press_delete_confirmed(turn: Turn, data: dict) -> dict:
     _statsforvalter(turn)
-    request = _read(EventRef, data)
+    request = card_data(EventRef, data)
     event = await _event(turn, request.event_id)
     not_sent = sum(r.status in _NOT_SENT for r in await turn.uow.wheel.deliveries(event.id))
     await service.delete_event(turn.uow, turn.actor, event.id)
@@ -250,7 +236,7 @@ async def press_delete_confirmed(turn: Turn, data: dict) -> dict:
 async def press_copy(turn: Turn, data: dict) -> dict:
     """The year's events again a year later; the next year's wheel shows them."""
     forum = _statsforvalter(turn)
-    request = _read(Copy, data)
+    request = card_data(Copy, data)
     year, following = request.year, request.year + 1
     zone = ZoneInfo(forum.timezone)
     there = await turn.uow.wheel.between(forum.id, datetime(year, 1, 1, tzinfo=zone), datetime(following, 1, 1, tzinfo=zone))
@@ -270,7 +256,7 @@ async def press_copy(turn: Turn, data: dict) -> dict:
 async def press_report(turn: Turn, data: dict) -> dict:
     """Every reminder of the event: when, to whom, and how it went."""
     forum = _statsforvalter(turn)
-    request = _read(ReportRequest, data)
+    request = card_data(ReportRequest, data)
     event = await _event(turn, request.event_id)
     deliveries = await turn.uow.wheel.deliveries(event.id)
     names: dict[str, str] = {}

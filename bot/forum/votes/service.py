@@ -24,7 +24,8 @@ SHORTEST_VOTE = timedelta(minutes=5)
 VOTABLE_REPORTS = (ReportStatus.SUBMITTED, ReportStatus.PRIORITISED, ReportStatus.NOT_PRIORITISED)
 
 
-def _statsforvalter(actor: Actor) -> Forum:
+def statsforvalter_forum(actor: Actor) -> Forum:
+    """The forum of a Statsforvalter; refused for anyone else."""
     if actor.forum is None or not actor.is_statsforvalter:
         raise Refused("vote_statsforvalter_only")
     return actor.forum
@@ -166,7 +167,7 @@ def remind_at(opened: datetime, closes: datetime) -> datetime:
 
 
 async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime) -> Vote:
-    forum = _statsforvalter(actor)
+    forum = statsforvalter_forum(actor)
     if check.errors:
         raise Refused("form_has_errors")
     values = check.values
@@ -300,7 +301,7 @@ async def close_vote(uow, forum: Forum, vote_id: int, now: datetime, by: str | N
 
 async def close_now(uow, actor: Actor, vote_id: object, now: datetime) -> Vote:
     """The Statsforvalter's close button."""
-    forum = _statsforvalter(actor)
+    forum = statsforvalter_forum(actor)
     state = await vote_state(uow, forum, vote_id)
     if state.vote.status is not VoteStatus.OPEN:
         raise Refused("vote_already_closed")
@@ -312,7 +313,7 @@ async def close_now(uow, actor: Actor, vote_id: object, now: datetime) -> Vote:
 
 async def decide(uow, actor: Actor, vote_id: object, raw_choices: object, reason: object, now: datetime) -> Vote:
     """The Statsforvalter settles a tie or a vote without quorum, with a reason."""
-    forum = _statsforvalter(actor)
+    forum = statsforvalter_forum(actor)
     state = await vote_state(uow, forum, vote_id)
     vote = state.vote
     if vote.status is VoteStatus.DECIDED:
