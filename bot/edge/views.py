@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.forum.roster import Actor, Refused, Role, Roster
 from bot.i18n import text
+
+
+def invalid_text(lang: str, error) -> str:
+    """What is wrong with a field's value (a bot.forum.needs.form.Invalid),
+    with the words it quotes escaped."""
+    params = {k: md(str(v)) if isinstance(v, str) else v for k, v in error.params.items()}
+    return text(lang, f"invalid_{error.code}", **params)
+
+
+def form_errors(
+    errors: Mapping[str, object], label: Callable[[str], str], describe: Callable[[object], str], at: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """Each error as "Label: what is wrong": all of them for the list above
+    a form, and by input (``at`` maps a checked value to the input that
+    shows it) for the line under each input."""
+    problems: list[str] = []
+    shown: dict[str, list[str]] = {}
+    for name, error in errors.items():
+        message = f"{label(name)}: {describe(error)}"
+        problems.append(message)
+        shown.setdefault(at.get(name, name), []).append(message)
+    return problems, {name: " ".join(messages) for name, messages in shown.items()}
 
 
 def role_text(actor: Actor, lang: str) -> str:

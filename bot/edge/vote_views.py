@@ -12,6 +12,7 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment
+from bot.edge.views import form_errors, invalid_text
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.votes.service import OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT, SeatBallot, VotableReport, VoteState
@@ -61,14 +62,12 @@ class VoteViews:
         year: int,
         errors: Mapping[str, Invalid] | None = None,
     ) -> dict:
-        errors = errors or {}
-        problems, shown = [], {}
-        for name, error in errors.items():
-            label = self.t(_LABEL_OF_ERROR.get(name, f"vote_field_{name}"))
-            params = {k: md(str(v)) if isinstance(v, str) else v for k, v in error.params.items()}
-            message = f"{label}: {self.t(f'invalid_{error.code}', **params)}"
-            problems.append(message)
-            shown.setdefault(_ERROR_AT.get(name, name), []).append(message)
+        problems, shown = form_errors(
+            errors or {},
+            lambda name: self.t(_LABEL_OF_ERROR.get(name, f"vote_field_{name}")),
+            lambda error: invalid_text(self.lang, error),
+            _ERROR_AT,
+        )
 
         def field(name: str, **extra: object) -> dict:
             label = self.t(f"vote_field_{name}")
@@ -76,7 +75,7 @@ class VoteViews:
                 "label": label,
                 "value": values.get(name, ""),
                 "required": f"{label}: {self.t('invalid_required')}",
-                "error": " ".join(shown.get(name, [])),
+                "error": shown.get(name, ""),
                 **extra,
             }
 

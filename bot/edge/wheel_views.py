@@ -19,6 +19,7 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment, month_name
+from bot.edge.views import form_errors, invalid_text
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.wheel.events import DEFAULT_OFFSETS, MAX_OFFSETS, EventKind, WheelEvent, format_offsets
@@ -112,8 +113,7 @@ class WheelViews:
     def invalid(self, error: Invalid) -> str:
         if error.code == "bad_offsets" and error.params.get("part") == "too many":
             return self.t("invalid_too_many_offsets", limit=MAX_OFFSETS)
-        params = {k: md(str(v)) if isinstance(v, str) else v for k, v in error.params.items()}
-        return self.t(f"invalid_{error.code}", **params)
+        return invalid_text(self.lang, error)
 
     # --- the wheel ------------------------------------------------------
 
@@ -212,14 +212,9 @@ class WheelViews:
     ) -> dict:
         """The form for a new event (``event`` None) or for changing one,
         showing ``values`` as the inputs' values."""
-        errors = errors or {}
-        shown_errors: dict[str, list[str]] = {}
-        problems = []
-        for name, error in errors.items():
-            label = self.t(_LABEL_OF_ERROR.get(name, f"wheel_field_{name}"))
-            message = f"{label}: {self.invalid(error)}"
-            problems.append(message)
-            shown_errors.setdefault(_ERROR_AT.get(name, name), []).append(message)
+        problems, shown = form_errors(
+            errors or {}, lambda name: self.t(_LABEL_OF_ERROR.get(name, f"wheel_field_{name}")), self.invalid, _ERROR_AT
+        )
 
         def field(name: str, **extra: object) -> dict:
             label = self.t(f"wheel_field_{name}")
@@ -227,7 +222,7 @@ class WheelViews:
                 "label": label,
                 "value": values.get(name, ""),
                 "required": f"{label}: {self.t('invalid_required')}",
-                "error": " ".join(shown_errors.get(name, [])),
+                "error": shown.get(name, ""),
                 "max_length": LIMITS.get(name, 20),
                 **extra,
             }
