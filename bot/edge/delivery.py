@@ -410,35 +410,30 @@ class Deliverer:
         chat): keys service_url, conversation_id, tenant_id, channel_id, bot_id.
         ``before_send`` runs once, when the card is about to leave: after
         any wait for a send slot, right before the first HTTP request."""
-        too_big = _too_big(card)
-        if too_big:
-            return DeliveryResult("failed", error=too_big, reference=reference)
-        target = _conversation_reference(reference)
-        conversation_id = reference["conversation_id"]
-        answer, attempts = await self._with_retries(
-            _tenant_key(reference), conversation_id, lambda: self._post(target, card), before_send
-        )
-        if answer.ok:
-            return DeliveryResult("sent", attempts, 200, activity_id=answer.value, reference=reference)
-        # a chat that is gone is the caller's news to act on, not a fault here
-        level = logging.INFO if answer.status in GONE_STATUSES else logging.WARNING
-        log.log(level, "card to %s not delivered after %d attempts: %s", conversation_id, attempts, answer.error)
-        return DeliveryResult("failed", attempts, answer.status, answer.error, reference=reference)
+        return await self._deliver(reference, card, before_send)
 
     async def update_card(self, reference: dict, activity_id: str, card: dict) -> DeliveryResult:
         """Replace a card the bot posted earlier (a vote's card in the
         channel): everyone sees the new one. Paced and retried like a post."""
+        return await self._deliver(reference, card, replacing=activity_id)
+
+    async def _deliver(
+        self, reference: dict, card: dict, before_send: BeforeSend | None = None, replacing: str | None = None
+    ) -> DeliveryResult:
         too_big = _too_big(card)
         if too_big:
             return DeliveryResult("failed", error=too_big, reference=reference)
         target = _conversation_reference(reference)
         conversation_id = reference["conversation_id"]
         answer, attempts = await self._with_retries(
-            _tenant_key(reference), conversation_id, lambda: self._post(target, card, activity_id)
+            _tenant_key(reference), conversation_id, lambda: self._post(target, card, replacing), before_send
         )
         if answer.ok:
-            return DeliveryResult("sent", attempts, 200, activity_id=activity_id, reference=reference)
-        log.warning("card %s in %s not updated after %d attempts: %s", activity_id, conversation_id, attempts, answer.error)
+            return DeliveryResult("sent", attempts, 200, activity_id=replacing or answer.value, reference=reference)
+        # a chat that is gone is the caller's news to act on, not a fault here
+        level = logging.INFO if answer.status in GONE_STATUSES else logging.WARNING
+        what = f"update of card {replacing}" if replacing else "card"
+        log.log(level, "%s to %s not delivered after %d attempts: %s", what, conversation_id, attempts, answer.error)
         return DeliveryResult("failed", attempts, answer.status, answer.error, reference=reference)
 
     async def send_card_to_person(
