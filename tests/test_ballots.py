@@ -10,50 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import UOW
-from bot.forum.config_file import ForumConfig, OrganisationConfig, PersonConfig, SeatConfig
-from bot.forum.identity import identify
 from bot.forum.roster import Refused
 from bot.forum.votes.service import Cast, cast_ballot
 from bot.forum.votes.vote import Option
 from storage.models import BallotCastRow, BallotRow
 from tests import teams
+from tests.vote_helpers import OTHER_FORUM, actor_of
 
 NOW = datetime(2031, 10, 1, 9, 0, tzinfo=UTC)
-
-# A second forum in the same deployment: its votes are none of the first's business.
-OTHER_FORUM = ForumConfig(
-    id="vest",
-    name="Forum Vest",
-    timezone="Europe/Oslo",
-    statsforvalter=(
-        PersonConfig(
-            name="Siri Sekretariat", email="siri@sf-vest.example.org", aad_object_id="11111111-1111-4111-8111-111111111111"
-        ),
-    ),
-    organisations=(
-        OrganisationConfig(
-            id="bergen",
-            name="Bergen VO",
-            kind="vo-nettverk",
-            submits_needs=True,
-            seats=(
-                SeatConfig(
-                    representative=PersonConfig(
-                        name="Berit Bergen",
-                        email="berit@bergen.example.org",
-                        aad_object_id="44444444-4444-4444-8444-444444444444",
-                    ),
-                    deputy=PersonConfig(
-                        name="Vidar Vest",
-                        email="vidar@bergen.example.org",
-                        aad_object_id="55555555-5555-4555-8555-555555555555",
-                    ),
-                ),
-            ),
-        ),
-    ),
-)
-
 
 async def open_vote(forum, max_choices: int = 1, forum_id: str = "oslo-viken") -> int:
     async with forum.app[UOW]() as uow:
@@ -77,11 +41,7 @@ async def open_vote(forum, max_choices: int = 1, forum_id: str = "oslo-viken") -
 async def cast(forum, user, vote_id: int, choices, now: datetime = NOW) -> Cast:
     async with forum.app[UOW]() as uow:
 
-        async def no_email():
-            return None
-
-        who = await identify(uow, aad_object_id=user.aad_object_id, display_name=user.name, team_id=None, email_lookup=no_email)
-        return await cast_ballot(uow, who.actor, vote_id, choices, now)
+        return await cast_ballot(uow, await actor_of(uow, user), vote_id, choices, now)
 
 
 async def ballots(forum, model=BallotRow) -> list:

@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 
 from bot.app import UOW
 from bot.edge.downloads import DECISIONS, DOWNLOADS, MAX_AGE_SECONDS, SECRET_NAME, Downloads
-from bot.forum.identity import identify
 from bot.forum.votes import export as decisions_export
 from bot.forum.votes.export import BALLOTS_SHEET, LOG_SHEET, VOTES_SHEET
 from bot.forum.votes.service import cast_ballot, close_vote, decide
 from bot.texts import decisions as decisions_texts
+from tests.vote_helpers import actor_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORUM = "oslo-viken"
@@ -47,17 +47,9 @@ async def open_vote(forum, question: str, labels: list[str], created: datetime, 
         return vote.id
 
 
-async def actor(uow, user):
-    async def no_email():
-        return None
-
-    who = await identify(uow, aad_object_id=user.aad_object_id, display_name=user.name, team_id=None, email_lookup=no_email)
-    return who.actor
-
-
 async def cast(forum, user, vote_id: int, choices: list[int], at: datetime) -> None:
     async with forum.app[UOW]() as uow:
-        await cast_ballot(uow, await actor(uow, user), vote_id, choices, at)
+        await cast_ballot(uow, await actor_of(uow, user), vote_id, choices, at)
 
 
 async def close(forum, vote_id: int, at: datetime, by=None) -> None:
@@ -68,7 +60,7 @@ async def close(forum, vote_id: int, at: datetime, by=None) -> None:
 
 async def settle(forum, user, vote_id: int, choices: list[int], reason: str, at: datetime) -> None:
     async with forum.app[UOW]() as uow:
-        await decide(uow, await actor(uow, user), vote_id, choices, reason, at)
+        await decide(uow, await actor_of(uow, user), vote_id, choices, reason, at)
 
 
 async def download(forum, url: str) -> tuple[int, dict, bytes]:

@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import UOW
-from bot.forum.identity import identify
-from bot.forum.roster import Actor, Refused
+from bot.forum.roster import Refused
 from bot.forum.votes.service import (
     Cast,
     VotableReport,
@@ -28,6 +27,7 @@ from bot.forum.votes.service import (
 )
 from bot.forum.votes.vote import Escalation, Option, Vote, VoteStatus
 from storage.models import BallotCastRow, BallotRow
+from tests.vote_helpers import actor_of
 
 TZ = "Europe/Oslo"
 NOW = datetime(2031, 10, 1, 9, 0, tzinfo=UTC)  # 11:00 in Oslo (summer time)
@@ -48,14 +48,6 @@ def seats(forum) -> list:
     return [forum.representative(o.id, n) for o in forum.config.organisations for n in range(len(o.seats))]
 
 
-async def _actor(uow, user) -> Actor:
-    async def no_email():
-        return None
-
-    who = await identify(uow, aad_object_id=user.aad_object_id, display_name=user.name, team_id=None, email_lookup=no_email)
-    return who.actor
-
-
 def form(**changes) -> dict:
     values = {
         "question": "Hvilke tiltak skal prioriteres i 2032?",
@@ -73,14 +65,14 @@ async def new_vote(forum, **changes) -> int:
     check = check_new_vote(form(**changes), TZ, NOW, REPORTS)
     assert not check.errors, check.errors
     async with forum.app[UOW]() as uow:
-        vote = await open_vote(uow, await _actor(uow, forum.statsforvalter), check, NOW)
+        vote = await open_vote(uow, await actor_of(uow, forum.statsforvalter), check, NOW)
     assert vote.closes_at == CLOSES and vote.status is VoteStatus.OPEN
     return vote.id
 
 
 async def vote(forum, user, vote_id, choices, now: datetime = NOW) -> Cast:
     async with forum.app[UOW]() as uow:
-        return await cast_ballot(uow, await _actor(uow, user), vote_id, choices, now)
+        return await cast_ballot(uow, await actor_of(uow, user), vote_id, choices, now)
 
 
 async def everyone_votes(forum, vote_id, ballots: list) -> None:
@@ -96,12 +88,12 @@ async def clock_closes(forum, vote_id, now: datetime = AFTER) -> Vote | None:
 
 async def closes_now(forum, user, vote_id, now: datetime = NOW + timedelta(hours=1)) -> Vote:
     async with forum.app[UOW]() as uow:
-        return await close_now(uow, await _actor(uow, user), vote_id, now)
+        return await close_now(uow, await actor_of(uow, user), vote_id, now)
 
 
 async def decides(forum, user, vote_id, choices, reason, now: datetime = AFTER + timedelta(hours=2)) -> Vote:
     async with forum.app[UOW]() as uow:
-        return await decide(uow, await _actor(uow, user), vote_id, choices, reason, now)
+        return await decide(uow, await actor_of(uow, user), vote_id, choices, reason, now)
 
 
 async def stored(forum, vote_id) -> Vote:
@@ -405,14 +397,14 @@ async def test_the_statsforvalter_opens_a_vote_as_the_form_said(forum):
     )
     assert not check.errors
     async with forum.app[UOW]() as uow:
-        assert await refused(open_vote(uow, await _actor(uow, forum.representative("follo")), check, NOW)) == (
+        assert await refused(open_vote(uow, await actor_of(uow, forum.representative("follo")), check, NOW)) == (
             "vote_statsforvalter_only"
         )
     async with forum.app[UOW]() as uow:
         bad = check_new_vote(form(question=""), TZ, NOW, REPORTS)
-        assert await refused(open_vote(uow, await _actor(uow, forum.statsforvalter), bad, NOW)) == "form_has_errors"
+        assert await refused(open_vote(uow, await actor_of(uow, forum.statsforvalter), bad, NOW)) == "form_has_errors"
     async with forum.app[UOW]() as uow:
-        opened = await open_vote(uow, await _actor(uow, forum.statsforvalter), check, NOW)
+        opened = await open_vote(uow, await actor_of(uow, forum.statsforvalter), check, NOW)
     got = await stored(forum, opened.id)
     assert got == opened
     assert got.options[-1] == Option(5, REPORTS[1].label, 8) and [o.id for o in got.options] == [1, 2, 3, 4, 5]

@@ -22,7 +22,6 @@ from bot.config import Settings
 from bot.edge.adapter import make_adapter
 from bot.edge.delivery import Deliverer
 from bot.edge.vote_cards import VoteCards
-from bot.forum.config_file import ForumConfig, OrganisationConfig, PersonConfig, SeatConfig
 from bot.forum.needs.report import Status as ReportStatus
 from bot.forum.votes.keeper import VoteKeeper
 from bot.forum.votes.vote import Option, VoteStatus
@@ -31,6 +30,7 @@ from storage.models import BallotCastRow, BallotRow
 from tests import teams
 from tests.card_reading import actions, buttons, elements, input_named, inputs, only_card, texts
 from tests.needs_helpers import card_of, message_of, press, send_new_report
+from tests.vote_helpers import OTHER_FORUM
 
 OSLO = ZoneInfo("Europe/Oslo")
 FORUM_ID = "oslo-viken"
@@ -488,34 +488,6 @@ async def test_a_forged_ballot_is_refused_logged_and_not_recorded(forum, caplog,
     assert await all_ballots(forum) == 0, "a refused ballot must leave nothing behind"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(f"refused card action ({code})" in w for w in warnings), warnings
-
-
-OTHER_FORUM = ForumConfig(
-    id="vest",
-    name="Forum Vest",
-    timezone="Europe/Oslo",
-    statsforvalter=(
-        PersonConfig(name="Siri Sekretariat", email="siri@sf-vest.example.org", aad_object_id="11111111-1111-4111-8111-111111111111"),
-    ),
-    organisations=(
-        OrganisationConfig(
-            id="bergen",
-            name="Bergen VO",
-            kind="vo-nettverk",
-            submits_needs=True,
-            seats=(
-                SeatConfig(
-                    representative=PersonConfig(
-                        name="Berit Bergen", email="berit@bergen.example.org", aad_object_id="44444444-4444-4444-8444-444444444444"
-                    ),
-                    deputy=PersonConfig(
-                        name="Vidar Vest", email="vidar@bergen.example.org", aad_object_id="55555555-5555-4555-8555-555555555555"
-                    ),
-                ),
-            ),
-        ),
-    ),
-)
 
 
 async def test_another_forums_vote_cannot_be_touched_from_this_forum(forum, caplog):
