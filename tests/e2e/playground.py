@@ -349,7 +349,9 @@ def running_stack(
 
     ``locale`` (e.g. "nb-NO") makes every activity reach the bot with that locale
     instead of the Playground's fixed "en-US"; ``bot_env`` adds to the bot's
-    environment (e.g. SCHEDULER_INTERVAL_SECONDS)."""
+    environment (e.g. SCHEDULER_INTERVAL_SECONDS). Says in the test output how
+    long the two took to come up, and as whom the Playground is signed in."""
+    started = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / CONFIG_FILE_NAME
     config = write_config(config_path, forum_config, current_user_role=current_user_role, bot_id=LOCAL_APP_ID)
@@ -361,6 +363,10 @@ def running_stack(
             proxy = LocaleProxy(bot.url, locale)
             endpoint = proxy.url
         playground = start_playground(workdir, f"{endpoint}/api/messages", config_path=config_path)
+        print(
+            f"\n[e2e] bot and Playground ({locale or PLAYGROUND_LOCALE}, signed in as "
+            f"{config['currentUser']['name']}) up in {time.monotonic() - started:.1f} s: {playground.url}"
+        )
         yield Stack(bot, playground, config, workdir, locale or PLAYGROUND_LOCALE)
     finally:
         for service in (playground, bot):

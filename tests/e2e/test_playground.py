@@ -48,12 +48,7 @@ def _require_tools() -> None:
 @pytest.fixture(scope="module", params=["nb-NO", PLAYGROUND_LOCALE])
 def stack(request, tmp_path_factory):
     _require_tools()
-    started = time.monotonic()
     with running_stack(tmp_path_factory.mktemp("playground"), locale=request.param) as running:
-        print(
-            f"\n[e2e] bot and Playground ({running.locale}) up in {time.monotonic() - started:.1f} s: "
-            f"{running.playground.url}"
-        )
         yield running
 
 

@@ -98,15 +98,9 @@ def report_year() -> int:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     _require_tools()
-    started = time.monotonic()
     with running_stack(
         tmp_path_factory.mktemp("playground-needs"), current_user_role="representative", locale=LOCALE
     ) as running:
-        print(
-            f"\n[e2e] bot and Playground ({running.locale}, signed in as "
-            f"{running.config['currentUser']['name']}) up in {time.monotonic() - started:.1f} s: "
-            f"{running.playground.url}"
-        )
         yield running
 
 

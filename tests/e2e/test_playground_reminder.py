@@ -73,26 +73,21 @@ def event_start(now: datetime) -> datetime:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     _require_tools()
-    started = time.monotonic()
     with running_stack(
         tmp_path_factory.mktemp("playground-wheel"),
         current_user_role="statsforvalter",
         locale=LOCALE,
         bot_env={"SCHEDULER_INTERVAL_SECONDS": "1"},
     ) as running:
-        print(
-            f"\n[e2e] bot and Playground ({running.locale}, signed in as "
-            f"{running.config['currentUser']['name']}) up in {time.monotonic() - started:.1f} s: "
-            f"{running.playground.url}"
-        )
         yield running
 
 
 class Page:
-    """The Playground page, with failures that quote what it shows."""
+    """The Playground page, with failures that quote what it shows; its
+    screenshots are named ``prefix`` + name in the artefacts folder."""
 
-    def __init__(self, page, stack):
-        self.page, self.stack = page, stack
+    def __init__(self, page, stack, prefix: str = SHOT_PREFIX):
+        self.page, self.stack, self.prefix = page, stack, prefix
         self.cards = page.locator(".ac-adaptiveCard")
 
     async def log_panel(self) -> str:
@@ -101,7 +96,7 @@ class Page:
 
     async def fail(self, what: str) -> AssertionError:
         titles = await self.page.evaluate(CARD_TITLES_JS)
-        failure = ARTIFACTS / f"{SHOT_PREFIX}failure.png"
+        failure = ARTIFACTS / f"{self.prefix}failure.png"
         await self.page.screenshot(path=str(failure))
         return AssertionError(
             f"{what}; cards shown (first TextBlock each): {titles}; screenshot {failure}\n"
@@ -140,9 +135,29 @@ class Page:
         await self.page.get_by_text(name, exact=True).first.click()
         await self.page.wait_for_timeout(300)
 
+    async def set_up_channel(self, channel_name: str, bot_name: str, forum_name: str) -> None:
+        """`@bot oppsett` posted in the channel, as the Statsforvalter does."""
+        page = self.page
+        # Opening the channel installs the app in the team; the bot welcomes the channel.
+        await self.open_conversation(channel_name)
+        await self.wait_for_card(t("welcome_title"))
+        # The first text box of a channel is "Start a new post"; each post has a reply box below.
+        await page.get_by_role("textbox").first.click()
+        await page.keyboard.type("@" + bot_name[:5])
+        mention = page.get_by_role("menuitem", name=bot_name)
+        try:
+            await mention.wait_for(timeout=5_000)
+        except Exception as error:
+            raise await self.fail(f"typing '@{bot_name[:5]}' offered no mention of {bot_name!r}") from error
+        await mention.click()
+        await page.keyboard.type(" oppsett")
+        await page.get_by_role("button", name="Post", exact=True).click()
+        await self.wait_for_card(t("setup_done_title"), more_text=forum_name)
+
     async def shot(self, name: str, card=None, *, top: bool = False) -> None:
         """The window, grown to the card's height when one is given, with the card at
-        the top; or, with ``top``, the top of a channel (its newest posts)."""
+        the top, and the card alone (name + "-card"); or, with ``top``, the top of a
+        channel (its newest posts)."""
         if top:
             await self.page.get_by_role("textbox").first.scroll_into_view_if_needed()
         elif card is not None:
@@ -152,7 +167,9 @@ class Page:
             await card.evaluate("card => card.scrollIntoView({block: 'start'})")
         await self.page.mouse.move(5, 5)  # no hover highlight under the pointer
         await self.page.wait_for_timeout(150)
-        await self.page.screenshot(path=str(ARTIFACTS / f"{SHOT_PREFIX}{name}.png"))
+        await self.page.screenshot(path=str(ARTIFACTS / f"{self.prefix}{name}.png"))
+        if card is not None and not top:
+            await card.screenshot(path=str(ARTIFACTS / f"{self.prefix}{name}-card.png"))
         await self.page.set_viewport_size({"width": 1400, "height": 1000})
 
 
@@ -201,25 +218,10 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
     # The Playground stamps messages with the browser's time: make it the forum's.
     async with browser_page(stack.playground.url, timezone=the_forum.timezone) as (page, blocked):
         ui = Page(page, stack)
-        welcome = t("welcome_title")
-        await ui.wait_for_card(welcome)  # the app installed in the personal chat
+        await ui.wait_for_card(t("welcome_title"))  # the app installed in the personal chat
 
         # --- the channel: `@bot oppsett` ------------------------------------
-        # Opening the channel installs the app in the team; the bot welcomes the channel.
-        await ui.open_conversation(channel_name)
-        await ui.wait_for_card(welcome)
-        # The first text box of a channel is "Start a new post"; each post has a reply box below.
-        await page.get_by_role("textbox").first.click()
-        await page.keyboard.type("@" + bot_name[:5])
-        mention = page.get_by_role("menuitem", name=bot_name)
-        try:
-            await mention.wait_for(timeout=5_000)
-        except Exception as error:
-            raise await ui.fail(f"typing '@{bot_name[:5]}' offered no mention of {bot_name!r}") from error
-        await mention.click()
-        await page.keyboard.type(" oppsett")
-        await page.get_by_role("button", name="Post", exact=True).click()
-        await ui.wait_for_card(t("setup_done_title"), more_text=the_forum.name)
+        await ui.set_up_channel(channel_name, bot_name, the_forum.name)
         await ui.shot("01-setup")
         timings["setup"] = time.monotonic() - started
 

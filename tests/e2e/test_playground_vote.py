@@ -51,7 +51,7 @@ from bot.teams_app.playground import TEAM_ID
 
 from . import test_playground_reminder as reminder
 from .playground import ARTIFACTS, REPO, browser_page, custom_activity_template, post_custom_activity, running_stack
-from .test_playground import CARD_TITLES_JS, FAILED_EXCHANGE, _require_tools
+from .test_playground import FAILED_EXCHANGE, _require_tools
 from .test_playground_reminder import ANY_FAILED_EXCHANGE, LOCALE, close_pickers, forum, input_labelled, t
 
 pytestmark = pytest.mark.e2e
@@ -145,44 +145,14 @@ def invoke_from(playground, user: dict, conversation_id: str, reply_to_id: str, 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     _require_tools()
-    started = time.monotonic()
     with running_stack(
         tmp_path_factory.mktemp("playground-vote"), current_user_role="statsforvalter", locale=LOCALE
     ) as running:
-        print(
-            f"\n[e2e] bot and Playground ({running.locale}, signed in as "
-            f"{running.config['currentUser']['name']}) up in {time.monotonic() - started:.1f} s: "
-            f"{running.playground.url}"
-        )
         yield running
 
 
 class Page(reminder.Page):
-    """The reminder test's page helpers, with this test's screenshots."""
-
-    async def fail(self, what: str) -> AssertionError:
-        titles = await self.page.evaluate(CARD_TITLES_JS)
-        failure = ARTIFACTS / f"{SHOT_PREFIX}failure.png"
-        await self.page.screenshot(path=str(failure))
-        return AssertionError(
-            f"{what}; cards shown (first TextBlock each): {titles}; screenshot {failure}\n"
-            f"--- the Playground's log panel ---\n{await self.log_panel()}\n{self.stack.logs()}"
-        )
-
-    async def shot(self, name: str, card=None, *, top: bool = False) -> None:
-        """The window with ``card`` at its top (grown to the card's height), and the card alone."""
-        if card is None:
-            await self.page.screenshot(path=str(ARTIFACTS / f"{SHOT_PREFIX}{name}.png"))
-            return
-        box = await card.bounding_box()
-        height = min(4000, max(1000, int(box["height"]) + 250)) if box else 1000
-        await self.page.set_viewport_size({"width": 1400, "height": height})
-        await card.evaluate("card => card.scrollIntoView({block: 'start'})")
-        await self.page.mouse.move(5, 5)  # no hover highlight under the pointer
-        await self.page.wait_for_timeout(150)
-        await self.page.screenshot(path=str(ARTIFACTS / f"{SHOT_PREFIX}{name}.png"))
-        await card.screenshot(path=str(ARTIFACTS / f"{SHOT_PREFIX}{name}-card.png"))
-        await self.page.set_viewport_size({"width": 1400, "height": 1000})
+    """The reminder test's page helpers, and the vote card's."""
 
     def vote_card(self):
         """The one card that is the vote (the notices name the question too, in quotes)."""
@@ -249,24 +219,11 @@ async def test_a_tie_is_decided_by_the_statsforvalter(stack):
     started = time.monotonic()
 
     async with browser_page(stack.playground.url, timezone=the_forum.timezone) as (page, blocked):
-        ui = Page(page, stack)
-        welcome = t("welcome_title")
-        await ui.wait_for_card(welcome)  # the app installed in the personal chat
+        ui = Page(page, stack, SHOT_PREFIX)
+        await ui.wait_for_card(t("welcome_title"))  # the app installed in the personal chat
 
         # --- the channel: `@bot oppsett` ------------------------------------------
-        await ui.open_conversation(channel_name)
-        await ui.wait_for_card(welcome)
-        await page.get_by_role("textbox").first.click()
-        await page.keyboard.type("@" + bot_name[:5])
-        mention = page.get_by_role("menuitem", name=bot_name)
-        try:
-            await mention.wait_for(timeout=5_000)
-        except Exception as error:
-            raise await ui.fail(f"typing '@{bot_name[:5]}' offered no mention of {bot_name!r}") from error
-        await mention.click()
-        await page.keyboard.type(" oppsett")
-        await page.get_by_role("button", name="Post", exact=True).click()
-        await ui.wait_for_card(t("setup_done_title"), more_text=the_forum.name)
+        await ui.set_up_channel(channel_name, bot_name, the_forum.name)
         timings["setup"] = time.monotonic() - started
 
         # --- the personal chat: `ny avstemning` and the form ----------------------
