@@ -49,9 +49,6 @@ import contextlib
 import json
 import re
 import resource
-import signal
-import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -79,13 +76,13 @@ from tests.benchmarks.bench_messages import (
     Target,
     TimedConnector,
     child_env,
+    header,
     label_of,
     loadavg,
-    machine,
     percentile,
-    postgres_version,
     run_load,
-    stop_all,
+    run_main,
+    run_with_bots,
 )
 from tests.card_reading import texts
 
@@ -517,8 +514,8 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
         f"POST /api/messages until the invoke answer (the voter's own card) is read; the echo bot: {n}\n"
         f"messages at once, each until its reply reached the connector, in the burst just before"
     )
-    header = ("requests", "counted", "p50", "p99", "max", "wall", "per s", "CPU/ballot", "bot busy", "RSS peak", "p99/echo")
-    print(f"  {'':<20}" + "".join(f"{h:>11}" for h in header))
+    columns = ("requests", "counted", "p50", "p99", "max", "wall", "per s", "CPU/ballot", "bot busy", "RSS peak", "p99/echo")
+    print(f"  {'':<20}" + "".join(f"{h:>11}" for h in columns))
     for run, f in zip(runs, table):
         cells = [
             f"{f['requests']}",
@@ -585,18 +582,7 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
 
 async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, directory: Path) -> dict:
     kinds = args.kinds
-    result: dict = {"machine": machine(), "settings": {"ballots": args.ballots, "databases": kinds}}
-    m = result["machine"]
-    print("samarbeidsforum-bot: ballot burst benchmark")
-    print(f"machine   {m['cpus']} CPUs ({m['cpus_usable']} usable), {m['cpu_model'] or 'unknown CPU'}")
-    print(f"          Python {m['python']}, {m['platform']}")
-    print("packages  " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
-    print(f"code      {m['code']}")
-    if "postgresql" in kinds:
-        m["postgresql"] = await postgres_version()
-        print(f"          PostgreSQL server {m['postgresql']} on {make_url(POSTGRES_URL).host}")
-    result["loadavg_before"] = loadavg()
-    print(f"load avg  {result['loadavg_before']} (1/5/15 min) before the run")
+    result = await header("ballot burst benchmark", {"ballots": args.ballots, "databases": kinds})
     print(f"settings  {args.ballots} seats, {args.ballots} ballots at once per database; {', '.join(kinds)}")
     print(flush=True)
 
@@ -644,23 +630,11 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
 
 
 async def main(args: argparse.Namespace) -> int:
-    task = asyncio.current_task()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    with tempfile.TemporaryDirectory(prefix="sfb-bench-ballots-") as tmp:
-        logs = Path(tmp) / "logs"
-        logs.mkdir()
-        databases = Databases(Path(tmp))
-        try:
-            result = await asyncio.wait_for(benchmark(args, databases, logs, Path(tmp)), args.timeout)
-        except asyncio.TimeoutError:
-            print(f"\nbenchmark: gave up after the global timeout of {args.timeout:.0f} s", file=sys.stderr)
-            return 1
-        finally:
-            stop_all()
-            await databases.drop_all()
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"figures written to {args.json}")
+    result = await run_with_bots(
+        args, "sfb-bench-ballots-", lambda databases, logs, directory: benchmark(args, databases, logs, directory)
+    )
+    if result is None:
+        return 1
     return 0 if result["all_counted"] else 2
 
 
@@ -684,11 +658,4 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    arguments = parse_args()
-    try:
-        sys.exit(asyncio.run(main(arguments)))
-    except KeyboardInterrupt:
-        print("\nbenchmark: interrupted", file=sys.stderr)
-        sys.exit(130)
-    finally:
-        stop_all()  # the last guard; normally everything is stopped already
+    run_main(main, parse_args)

@@ -457,30 +457,34 @@ async def measure_echo_starts(http: aiohttp.ClientSession, runs: int, logs: Path
     return {"first_s": times, "second_s": []}
 
 
-async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path) -> dict:
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    result: dict = {
-        "machine": machine(),
-        "settings": {
-            "requests": args.requests,
-            "concurrency": args.concurrency,
-            "warmup": args.warmup,
-            "blocks": args.blocks,
-            "starts": args.starts,
-            "databases": kinds,
-        },
-    }
+async def header(title: str, settings: dict) -> dict:
+    """Print what the figures were measured on; the start of a result."""
+    result: dict = {"machine": machine(), "settings": settings}
     m = result["machine"]
-    print("samarbeidsforum-bot: message benchmark")
+    print(f"samarbeidsforum-bot: {title}")
     print(f"machine   {m['cpus']} CPUs ({m['cpus_usable']} usable), {m['cpu_model'] or 'unknown CPU'}")
     print(f"          Python {m['python']}, {m['platform']}")
     print("packages  " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
     print(f"code      {m['code']}")
-    if "postgresql" in kinds:
-        result["machine"]["postgresql"] = await postgres_version()
-        print(f"          PostgreSQL server {result['machine']['postgresql']} on {make_url(POSTGRES_URL).host}")
+    if "postgresql" in settings["databases"]:
+        m["postgresql"] = await postgres_version()
+        print(f"          PostgreSQL server {m['postgresql']} on {make_url(POSTGRES_URL).host}")
     result["loadavg_before"] = loadavg()
     print(f"load avg  {result['loadavg_before']} (1/5/15 min) before the run")
+    return result
+
+
+async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path) -> dict:
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    settings = {
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "warmup": args.warmup,
+        "blocks": args.blocks,
+        "starts": args.starts,
+        "databases": kinds,
+    }
+    result = await header("message benchmark", settings)
     print(
         f"settings  {args.requests} requests per bot at concurrency {args.concurrency}, "
         f"in {args.blocks} interleaved blocks, after {args.warmup} warm-up requests (excluded); "
@@ -552,8 +556,8 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path) 
         f"Round trip of `hjelp` in a personal chat: POST /api/messages until the reply reaches the connector\n"
         f"({args.requests} requests per bot at concurrency {args.concurrency}; RSS peak = VmHWM after the load)"
     )
-    header = ("median", "p95", "p99", "max", "req/s", "CPU/msg", "RSS peak", "errors")
-    print(f"  {'bot':<20}" + "".join(f"{h:>10}" for h in header))
+    columns = ("median", "p95", "p99", "max", "req/s", "CPU/msg", "RSS peak", "errors")
+    print(f"  {'bot':<20}" + "".join(f"{h:>10}" for h in columns))
     for target in targets:
         f = figures[target.key]
         cells = [
@@ -614,26 +618,45 @@ def label_of(key: str) -> str:
     return {"ours-sqlite": "ours (SQLite)", "ours-postgresql": "ours (PostgreSQL)", "echo": "echo (botbuilder)"}[key]
 
 
-async def main(args: argparse.Namespace) -> int:
-    loop = asyncio.get_running_loop()
+async def run_with_bots(args: argparse.Namespace, prefix: str, benchmark) -> dict | None:
+    """``benchmark(databases, logs, directory)`` within ``args.timeout``, in a
+    temporary directory; afterwards every bot is stopped and every database
+    dropped, and the figures go to ``args.json`` when asked. None on timeout."""
     task = asyncio.current_task()
-    loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    with tempfile.TemporaryDirectory(prefix="sfb-bench-") as tmp:
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         logs = Path(tmp) / "logs"
         logs.mkdir()
         databases = Databases(Path(tmp))
         try:
-            result = await asyncio.wait_for(benchmark(args, databases, logs), args.timeout)
+            result = await asyncio.wait_for(benchmark(databases, logs, Path(tmp)), args.timeout)
         except asyncio.TimeoutError:
             print(f"\nbenchmark: gave up after the global timeout of {args.timeout:.0f} s", file=sys.stderr)
-            return 1
+            return None
         finally:
             stop_all()
             await databases.drop_all()
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"figures written to {args.json}")
-    return 0
+    return result
+
+
+def run_main(main, parse_args) -> None:
+    """The command line: exit with what ``main`` returns; Ctrl-C stops cleanly."""
+    arguments = parse_args()
+    try:
+        sys.exit(asyncio.run(main(arguments)))
+    except KeyboardInterrupt:
+        print("\nbenchmark: interrupted", file=sys.stderr)
+        sys.exit(130)
+    finally:
+        stop_all()  # the last guard; normally everything is stopped already
+
+
+async def main(args: argparse.Namespace) -> int:
+    result = await run_with_bots(args, "sfb-bench-", lambda databases, logs, _: benchmark(args, databases, logs))
+    return 1 if result is None else 0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -665,11 +688,4 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    arguments = parse_args()
-    try:
-        sys.exit(asyncio.run(main(arguments)))
-    except KeyboardInterrupt:
-        print("\nbenchmark: interrupted", file=sys.stderr)
-        sys.exit(130)
-    finally:
-        stop_all()  # the last guard; normally everything is stopped already
+    run_main(main, parse_args)
