@@ -106,24 +106,24 @@ class RosterRepository:
         )
 
     async def roster(self, forum: Forum) -> Roster:
-        orgs = (
-            await self.session.scalars(
-                select(OrganisationRow)
-                .where(OrganisationRow.forum_id == forum.id, OrganisationRow.active.is_(True))
-                .order_by(OrganisationRow.position)
-            )
-        ).all()
-        seats = (
-            await self.session.scalars(
-                select(SeatRow)
-                .where(SeatRow.forum_id == forum.id, SeatRow.active.is_(True))
-                .order_by(SeatRow.number)
-            )
-        ).all()
+        # Plain columns, not ORM objects: read on every ballot, and building
+        # hundreds of tracked objects cost more than the queries.
+        orgs = await self.session.execute(
+            select(OrganisationRow.id, OrganisationRow.name, OrganisationRow.kind, OrganisationRow.submits_needs)
+            .where(OrganisationRow.forum_id == forum.id, OrganisationRow.active.is_(True))
+            .order_by(OrganisationRow.position)
+        )
+        seats = await self.session.execute(
+            select(SeatRow.id, SeatRow.organisation_id, SeatRow.number)
+            .where(SeatRow.forum_id == forum.id, SeatRow.active.is_(True))
+            .order_by(SeatRow.number)
+        )
         people = [
             _person(p)
-            for p in await self.session.scalars(
-                select(PersonRow)
+            for p in await self.session.execute(
+                select(
+                    PersonRow.id, PersonRow.name, PersonRow.email, PersonRow.aad_object_id, PersonRow.role, PersonRow.seat_id
+                )
                 .where(PersonRow.forum_id == forum.id, PersonRow.active.is_(True))
                 .order_by(PersonRow.id)
             )

@@ -144,8 +144,15 @@ class VoteRepository:
         await self.session.flush()
         return True
 
-    async def ballots(self, vote_id: int) -> list[BallotRow]:
-        return list(await self.session.scalars(select(BallotRow).where(BallotRow.vote_id == vote_id)))
+    async def ballots(self, vote_id: int) -> list:
+        """Each seat's current ballot: seat_id, choices, cast_by, cast_at."""
+        return list(
+            await self.session.execute(
+                select(BallotRow.seat_id, BallotRow.choices, BallotRow.cast_by, BallotRow.cast_at).where(
+                    BallotRow.vote_id == vote_id
+                )
+            )
+        )
 
     async def casts(self, vote_id: int) -> list[BallotCastRow]:
         """Every ballot cast, replaced ones included, in order."""
