@@ -22,6 +22,7 @@ from bot.edge.reminders import ReminderNotifier
 from bot.edge.vote_cards import VoteCards
 from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
+from bot.forum.rounds import run_forever
 from bot.forum.votes.keeper import VoteKeeper
 from bot.forum.wheel.scheduler import Scheduler
 from bot.forum.wheel.service import seed_example as seed_example_wheel
@@ -101,9 +102,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         if settings.scheduler_interval_seconds <= 0:
             yield
             return
-        task = asyncio.create_task(
-            scheduler.run_forever(settings.scheduler_interval_seconds, also=(vote_keeper.run_once,))
-        )
+        task = asyncio.create_task(run_forever((scheduler, vote_keeper), settings.scheduler_interval_seconds))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

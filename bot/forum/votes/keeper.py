@@ -27,14 +27,14 @@ class VoteKeeper:
         self._on_closed = on_closed
         self._on_reminder = on_reminder
         self._clock = clock
-        self._batch = batch
+        self.batch = batch
 
     async def run_once(self) -> int:
         """Close what is due and send what reminders are due; returns how many."""
         now = self._clock()
         async with self._uow() as uow:
-            closing = await uow.votes.due_to_close(now, self._batch)
-            reminding = await uow.votes.due_to_remind(now, self._batch)
+            closing = await uow.votes.due_to_close(now, self.batch)
+            reminding = await uow.votes.due_to_remind(now, self.batch)
         for forum_id, vote_id in closing:
             try:
                 async with self._uow() as uow:

@@ -62,7 +62,7 @@ class Scheduler:
         self._uow = uow_factory
         self._notify = notify
         self._clock = clock
-        self._batch = batch
+        self.batch = batch
         # A claim older than this belongs to a replica that stopped.
         self._claim_timeout = claim_timeout
         self.claimant = f"replica-{uuid.uuid4().hex[:12]}"
@@ -72,7 +72,7 @@ class Scheduler:
         now = self._clock()
         async with self._uow() as uow:
             await uow.wheel.recover(now - self._claim_timeout)
-            claimed = await uow.wheel.claim_due(now, self.claimant, self._batch)
+            claimed = await uow.wheel.claim_due(now, self.claimant, self.batch)
             await uow.commit()
         latest: dict[tuple[int, str], int] = {}
         for reminder_id, offset, target, _, event in claimed:
@@ -129,18 +129,3 @@ class Scheduler:
         async with self._uow() as uow:
             await uow.wheel.mark(reminder_id, status, self._clock(), attempts, detail)
             await uow.commit()
-
-    async def run_forever(self, interval_seconds: float, also: tuple[Callable[[], Awaitable[int]], ...] = ()) -> None:
-        """Every ``interval_seconds``: the reminders, then each of ``also``
-        (the votes' closings and reminders)."""
-        while True:
-            try:
-                while await self.run_once() >= self._batch:
-                    pass  # more are due: keep going before sleeping
-                for round_ in also:
-                    await round_()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database may be restarting: try again next round
-                log.exception("scheduler round failed")
-            await asyncio.sleep(interval_seconds)
