@@ -16,6 +16,8 @@ from typing import Any, Iterable
 import jsonschema
 import pytest
 
+from tests.ci import in_ci
+
 NODE_DIR = Path(__file__).parent / "node"
 MAX_CARD_BYTES = 80 * 1024
 # Teams renders Adaptive Cards up to this version.
@@ -37,7 +39,7 @@ def require_node() -> None:
     reason = node_unavailable_reason()
     if reason is None:
         return
-    if os.environ.get("CI"):
+    if in_ci():
         pytest.fail(f"{reason}; CI must provide it")
     pytest.skip(reason)
 

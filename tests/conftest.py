@@ -3,7 +3,7 @@ local connector for its replies, and a fresh database of each kind.
 
 Every test that takes `forum` runs twice: on SQLite and on PostgreSQL.
 Without a PostgreSQL server the PostgreSQL half is skipped and the summary
-says so; under CI (CI=true) a missing server fails the run instead."""
+says so; under CI (CI=true, see tests/ci.py) a missing server fails the run instead."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ from bot.forum.config_file import load_forum_config
 from storage.database import create_engine
 from storage.migrate import upgrade
 from tests import teams
+from tests.ci import in_ci
 from tests.connector import LocalConnector, Received
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-IN_CI = bool(os.environ.get("CI"))
 
 _postgres_state: dict[str, object] = {"ran": 0, "skipped": None}
 
@@ -61,7 +61,7 @@ def postgres_template():
         asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     except Exception as error:  # no server, no rights: the half cannot run
         reason = f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is not reachable: {error}"
-        if IN_CI:
+        if in_ci():
             pytest.fail(f"CI needs the PostgreSQL half of the suite: {reason}")
         _postgres_state["skipped"] = reason
         pytest.skip(reason)

@@ -50,6 +50,16 @@ def test_a_broken_roster_file_stops_the_start_with_file_line_and_reason(tmp_path
     assert "Traceback" not in output
 
 
+def test_a_port_that_is_not_a_port_stops_the_start_with_one_line(tmp_path):
+    for port, reason in (("abc", "'abc'"), ("70000", "PORT must be between 0 and 65535, not 70000")):
+        process = bot_process(tmp_path, PORT=port)
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 2, output
+        assert len(output.strip().splitlines()) == 1, output
+        assert output.startswith("samarbeidsforum-bot: cannot start: ") and reason in output
+        assert "Traceback" not in output
+
+
 def test_migrate_only_migrates(tmp_path):
     process = bot_process(tmp_path, "migrate")
     output, _ = process.communicate(timeout=60)

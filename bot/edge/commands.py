@@ -109,7 +109,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("avstemninger", "avstemninger", ("votes",), votes.list_votes, offered_to=_in_a_forum),
     Command("vedtak", "vedtak", ("decisions", "decisions log"), votes.show_log, offered_to=_in_a_forum),
-    Command("medlemmer", "medlemmer", ("members", "roster"), show_roster),
+    Command("medlemmer", "medlemmer", ("members", "roster"), show_roster, offered_to=_in_a_forum),
     Command(
         "kompetanseomrader", "kompetanseområder", ("competence areas",), needs.show_competence_areas,
         offered_to=_in_a_forum,

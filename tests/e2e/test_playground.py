@@ -12,11 +12,12 @@ The texts to expect come from the bot's own bot.i18n.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
 import pytest
+
+from tests.ci import in_ci
 
 from .playground import ARTIFACTS, PLAYGROUND_LOCALE, browser_page, missing_tools, running_stack
 
@@ -40,7 +41,7 @@ def _require_tools() -> None:
     if not missing:
         return
     message = "end-to-end test needs: " + "; ".join(missing)
-    if os.environ.get("CI"):
+    if in_ci():
         pytest.fail(message)
     pytest.skip(message)
 
