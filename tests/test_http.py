@@ -43,6 +43,8 @@ async def test_bad_requests_get_4xx_not_500(forum):
         (b'{"type": "message"}', "text/plain", 415),
         (b'{"type": "message"}', "application/x-www-form-urlencoded", 415),
         (b'{"type": "message", "from": "nobody", "conversation": 7}', "application/json", 400),
+        (b'{"type": "message", "id": ' + b"9" * 5000 + b"}", "application/json", 400),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400),
     ]
     for data, content_type, expected in cases:
         status, _ = await forum.post_raw(data, content_type)

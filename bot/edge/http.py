@@ -33,7 +33,9 @@ class MessagesEndpoint:
             body = json.loads(await request.read())
             is_activity = isinstance(body, dict) and isinstance(body.get("type"), str) and body["type"]
             activity = Activity().deserialize(body) if is_activity else None
-        except (UnicodeDecodeError, json.JSONDecodeError, DeserializationError):
+        # ValueError covers undecodable bytes, bad JSON and integers too long
+        # to convert; RecursionError, arrays nested thousands deep.
+        except (ValueError, RecursionError, DeserializationError):
             return _problem(400, "body is not valid JSON or not an activity")
         if activity is None:
             return _problem(400, "body is not an activity")
