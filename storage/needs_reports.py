@@ -151,19 +151,23 @@ class NeedsReportRepository:
 
     async def set_status(
         self, report: NeedsReport, status: Status, by: str, at: datetime, granted_amount: int | None = None
-    ) -> NeedsReport:
-        row = await self.session.get(NeedsReportRow, report.id)
-        self.session.add(
-            NeedsReportStatusRow(
-                report_id=row.id, from_status=row.status, to_status=status.value,
-                granted_amount=granted_amount, by=by, at=at,
-            )
-        )
-        row.status, row.version, row.updated_by, row.updated_at = status.value, row.version + 1, by, at
+    ) -> NeedsReport | None:
+        """Move the report on from the status it had when read, and log it;
+        None when someone changed it in between (a second click, or a
+        withdrawal and a decision at once), and then nothing is logged."""
+        values = {"status": status.value, "updated_by": by, "updated_at": at}
         if granted_amount is not None:
-            row.granted_amount = granted_amount
-        await self.session.flush()
-        return _report(row)
+            values["granted_amount"] = granted_amount
+        changed = await self._change(report, **values)
+        if changed is not None:
+            self.session.add(
+                NeedsReportStatusRow(
+                    report_id=report.id, from_status=report.status.value, to_status=status.value,
+                    granted_amount=granted_amount, by=by, at=at,
+                )
+            )
+            await self.session.flush()
+        return changed
 
     async def discard_draft(self, report: NeedsReport) -> None:
         row = await self.session.get(NeedsReportRow, report.id)
@@ -195,6 +199,11 @@ class NeedsReportRepository:
     async def competence_areas(self, forum_id: str, year: int) -> tuple[CompetenceArea, ...] | None:
         row = await self.session.get(CompetenceAreaListRow, (forum_id, year))
         return tuple(CompetenceArea(a["code"], a["name"]) for a in row.areas) if row else None
+
+    async def competence_areas_set_in_teams(self, forum_id: str, year: int) -> bool:
+        """Whether someone set the year's list in Teams (the roster file's lists have no setter)."""
+        row = await self.session.get(CompetenceAreaListRow, (forum_id, year))
+        return row is not None and row.set_by is not None
 
     async def set_competence_areas(
         self, forum_id: str, year: int, areas: tuple[CompetenceArea, ...], by: str, at: datetime
@@ -239,19 +248,23 @@ class NeedsReportRepository:
         return [(y, o, name, int(n), int(a), int(g)) for y, o, name, n, a, g in rows]
 
     async def area_lines(
-        self, forum_id: str, year: int, statuses: tuple[Status, ...]
-    ) -> list[tuple[list[str], int | None, int | None]]:
-        """(competence area codes, applied, granted) of each report in
+        self, forum_id: str, years: list[int], statuses: tuple[Status, ...]
+    ) -> list[tuple[int, list[str], int | None, int | None]]:
+        """(year, competence area codes, applied, granted) of each report in
         ``statuses``: the areas are a JSON list, summed by the caller."""
         rows = await self.session.execute(
-            select(NeedsReportRow.competence_areas, NeedsReportRow.amount_applied, NeedsReportRow.granted_amount)
-            .where(
+            select(
+                NeedsReportRow.year,
+                NeedsReportRow.competence_areas,
+                NeedsReportRow.amount_applied,
+                NeedsReportRow.granted_amount,
+            ).where(
                 NeedsReportRow.forum_id == forum_id,
-                NeedsReportRow.year == year,
+                NeedsReportRow.year.in_(years),
                 NeedsReportRow.status.in_([s.value for s in statuses]),
             )
         )
-        return [(list(areas or []), applied, granted) for areas, applied, granted in rows]
+        return [(year, list(areas or []), applied, granted) for year, areas, applied, granted in rows]
 
     async def with_organisation_names(
         self, forum_id: str, year: int, statuses: tuple[Status, ...]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.app import VOTE_CARDS
 from tests.card_reading import actions, inputs, only_card
 
 STEP_1 = {
@@ -62,4 +63,14 @@ async def fill_in(forum, user, card: dict | None = None) -> dict:
 
 async def send_new_report(forum, user) -> dict:
     summary = await fill_in(forum, user)
-    return card_of(await press(forum, user, summary, "Send behovsmeldingen"))
+    receipt = card_of(await press(forum, user, summary, "Send behovsmeldingen"))
+    await settle(forum)
+    return receipt
+
+
+async def settle(forum) -> None:
+    """Wait for what the bot sends after it has answered a press (the
+    channel's notice of a report), and take it out of the replies the next
+    message gets."""
+    await forum.app[VOTE_CARDS].settle()
+    forum.new_replies()

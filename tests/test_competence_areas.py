@@ -67,12 +67,16 @@ async def test_only_the_statsforvalter_may_change_the_list_and_bad_input_is_refu
         assert await uow.needs_reports.competence_areas("oslo-viken", YEAR) is None
 
 
+def roster_file(path, *names: str):
+    """The example roster file with a list of competence areas for this year."""
+    listed = "".join(f"\n    - {name}" for name in names)
+    path.write_text(EXAMPLE_FORUM_CONFIG.read_text(encoding="utf-8") + f"\ncompetence_areas:\n  {YEAR}:{listed}\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def file_with_areas(tmp_path):
-    path = tmp_path / "forum.yaml"
-    text = EXAMPLE_FORUM_CONFIG.read_text(encoding="utf-8")
-    path.write_text(text + f"\ncompetence_areas:\n  {YEAR}:\n    - Fra fila\n    - Også fra fila\n", encoding="utf-8")
-    return path
+    return roster_file(tmp_path / "forum.yaml", "Fra fila", "Også fra fila")
 
 
 async def restart(database_url, forum_config) -> None:
@@ -80,7 +84,7 @@ async def restart(database_url, forum_config) -> None:
     await app.cleanup()
 
 
-async def test_the_roster_file_seeds_a_year_and_teams_edits_then_stand(forum, database_url, file_with_areas):
+async def test_the_roster_file_seeds_a_year_and_teams_edits_then_stand(forum, database_url, file_with_areas, tmp_path):
     await restart(database_url, file_with_areas)
     card = only_card(await forum.say(forum.representative("follo"), "kompetanseområder"))
     assert "Fra fila" in texts(card) and "mandatet" not in texts(card)
@@ -88,6 +92,25 @@ async def test_the_roster_file_seeds_a_year_and_teams_edits_then_stand(forum, da
     stine = forum.statsforvalter
     card = only_card(await forum.say(stine, "kompetanseområder"))
     await press(forum, stine, card, f"Lagre listen for {YEAR}", {"areas": "Fra Teams"})
-    await restart(database_url, file_with_areas)
+    await restart(database_url, roster_file(tmp_path / "corrected.yaml", "Fra fila", "Rettet i fila"))
     card = only_card(await forum.say(stine, "kompetanseområder"))
-    assert "Fra Teams" in texts(card) and "Fra fila" not in texts(card)
+    assert "Fra Teams" in texts(card) and "fila" not in texts(card)
+
+
+async def test_a_corrected_roster_file_corrects_a_list_that_was_not_set_in_teams(forum, database_url, file_with_areas, tmp_path):
+    await restart(database_url, file_with_areas)
+    await restart(database_url, roster_file(tmp_path / "corrected.yaml", "Fra fila", "Rettet i fila"))
+    form = await begin(forum, forum.representative("ostfold-vo"))
+    assert offered_areas(form) == ["Fra fila", "Rettet i fila"]
+
+
+async def test_the_roster_file_does_not_remove_an_area_a_report_has_chosen(forum, database_url, file_with_areas, tmp_path, caplog):
+    await restart(database_url, file_with_areas)
+    ada = forum.representative("ostfold-vo")
+    form = await begin(forum, ada)
+    card_of(await press(forum, ada, form, "Lagre og gå videre", {**STEP_1, "competence_areas": "fra-fila"}))
+
+    await restart(database_url, roster_file(tmp_path / "corrected.yaml", "Bare et nytt område"))
+    card = only_card(await forum.say(ada, "kompetanseområder"))
+    assert "Fra fila" in texts(card) and "Bare et nytt område" not in texts(card)
+    assert "not taken from the file (areas_in_use): Fra fila" in caplog.text

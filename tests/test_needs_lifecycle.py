@@ -1,7 +1,10 @@
 """After sending: two people on one draft, the organisation's list, edits
-with history, withdrawal, and the Statsforvalter's decisions."""
+with history, withdrawal, the Statsforvalter's decisions, and two of
+these pressed at the same moment."""
 
 from __future__ import annotations
+
+import asyncio
 
 from sqlalchemy import select
 
@@ -9,6 +12,8 @@ from bot.app import UOW
 from storage.models import NeedsReportRevisionRow, NeedsReportRow, NeedsReportStatusRow
 from tests.card_reading import actions, inputs, only_card, texts
 from tests.needs_helpers import STEP_1, begin, card_of, message_of, press, send_new_report
+
+CHANGED_MEANWHILE = "Noen endret statusen på behovsmeldingen samtidig. Åpne den igjen for å se hvordan den står nå."
 
 
 async def stored(forum, model, **where):
@@ -200,3 +205,53 @@ async def test_after_the_deadline_only_the_statsforvalter_can_reopen_a_report(fo
     card_of(await press(forum, ada, form, "Send endringene"))
     body, _ = await forum.press(ada, "needs.edit", {"report_id": row.id})
     assert "Fristen for behovsmeldinger gikk ut" in message_of(body)  # closed again once sent
+
+
+# --- two presses at the same moment -----------------------------------------
+
+
+async def test_the_same_decision_pressed_twice_at_once_is_made_and_logged_once(forum):
+    stine = forum.statsforvalter
+    await send_new_report(forum, forum.representative("ostfold-vo"))
+    (row,) = await stored(forum, NeedsReportRow)
+    view = card_of((await forum.press(stine, "needs.view", {"report_id": row.id}))[0])
+
+    first, second = await asyncio.gather(
+        press(forum, stine, view, "Sett til «prioritert»"), press(forum, stine, view, "Sett til «prioritert»")
+    )
+
+    (row,) = await stored(forum, NeedsReportRow)
+    assert row.status == "prioritert"
+    changes = await stored(forum, NeedsReportStatusRow, report_id=row.id)
+    assert [(c.from_status, c.to_status) for c in changes] == [("innsendt", "prioritert")]
+    made, refused = (first, second) if first["type"].endswith("card.adaptive") else (second, first)
+    assert "er satt til «prioritert»" in texts(card_of(made))
+    # Told it changed meanwhile, or, if it came second, that it is prioritised already.
+    assert message_of(refused) in (
+        CHANGED_MEANWHILE, "En behovsmelding som er «prioritert», kan ikke settes til «prioritert»."
+    )
+
+
+async def test_a_withdrawal_and_a_decision_at_once_leave_one_of_them_standing(forum):
+    ada, stine = forum.representative("ostfold-vo"), forum.statsforvalter
+    await send_new_report(forum, ada)
+    (row,) = await stored(forum, NeedsReportRow)
+    question = card_of(await press(forum, ada, only_card(await forum.say(ada, "mine behovsmeldinger")), "Trekk"))
+    view = card_of((await forum.press(stine, "needs.view", {"report_id": row.id}))[0])
+
+    withdrawal, decision = await asyncio.gather(
+        press(forum, ada, question, "Ja, trekk den"), press(forum, stine, view, "Sett til «prioritert»")
+    )
+
+    (row,) = await stored(forum, NeedsReportRow)
+    (change,) = await stored(forum, NeedsReportStatusRow, report_id=row.id)
+    assert (change.from_status, change.to_status) == ("innsendt", row.status)
+    if row.status == "trukket":
+        assert "er trukket" in texts(card_of(withdrawal))
+        assert message_of(decision) in (
+            CHANGED_MEANWHILE, "En behovsmelding som er «trukket», kan ikke settes til «prioritert»."
+        )
+    else:
+        assert row.status == "prioritert"
+        assert "er satt til «prioritert»" in texts(card_of(decision))
+        assert message_of(withdrawal) in (CHANGED_MEANWHILE, "Behovsmeldingen er prioritert og kan ikke endres nå.")

@@ -25,7 +25,7 @@ from bot.forum.roster import Forum as ForumInfo, Organisation
 from bot.texts import overview as overview_texts
 from storage.models import OrganisationRow
 from tests import teams
-from tests.card_reading import buttons, only_card, texts
+from tests.card_reading import buttons, elements, only_card, texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEAMS_CARD_LIMIT = 28 * 1024
@@ -137,6 +137,29 @@ def row(card: dict, first: str) -> list[list[str]]:
     return found[0]
 
 
+def area(card: dict, name: str) -> list[list[str]]:
+    """A competence area's figures: the texts of each year's column."""
+    found = [
+        [[i.get("text") for i in c["items"]] for c in e["items"][1]["columns"]]
+        for e in elements(card)
+        if e.get("type") == "Container" and e.get("items") and e["items"][0].get("text") == name
+    ]
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
+def year_headings(card: dict) -> list[list[str]]:
+    """The years above the areas' columns: the one row of nothing but years."""
+    (headings,) = [
+        columns
+        for e in elements(card)
+        if e.get("type") == "ColumnSet"
+        for columns in [[[i.get("text") for i in c["items"]] for c in e["columns"]]]
+        if all(len(c) == 1 and str(c[0]).isdigit() for c in columns)
+    ]
+    return headings
+
+
 def facts(card: dict) -> dict[str, str]:
     found = {}
 
@@ -203,6 +226,9 @@ async def test_the_overview_counts_sent_reports_per_area_and_organisation(forum)
     assert areas["ledere"] == Figures(1, 200_000, 150_000)  # the draft and the withdrawn one do not count
     assert areas["laeringsmiljo"] == Figures()
     assert summary.in_several_areas == 1
+    earlier = {a.code: a.earlier for a in summary.areas}
+    assert earlier["ledere"] == (Figures(1, 80_000, 80_000), Figures(1, 70_000, 0))
+    assert earlier["modulstruktur"] == (Figures(), Figures())
 
     by_id = {o.id: o for o in summary.organisations}
     assert by_id["ostfold-vo"].figures == Figures(2, 400_000, 250_000)
@@ -241,6 +267,27 @@ async def test_an_organisation_that_left_and_an_area_no_longer_listed_still_coun
     assert summary.earlier_years == ()
 
 
+async def test_an_area_of_an_earlier_year_that_is_off_this_years_list_keeps_its_row(forum):
+    """Areas change with the allocation letter: last year's area that this
+    year dropped is still compared, by the name last year's list gave it."""
+    await seed(forum, "follo", 2024, "Mobbing", ["laeringsmiljo"], 90_000, Status.GRANTED, granted=60_000)
+    await seed(forum, "follo", 2025, "Ledere", ["ledere"], 40_000)
+    async with forum.app[UOW]() as uow:
+        await uow.needs_reports.set_competence_areas(
+            "oslo-viken", 2025, (CompetenceArea("ledere", "Ledelse"),), "test", AT
+        )
+        await uow.commit()
+
+    card = only_card(await forum.say(forum.statsforvalter, "oversikt 2025"))
+
+    assert year_headings(card) == [["2025"], ["2024"]]
+    assert area(card, "Ledelse") == [["1", kr(40_000), "0"], ["0", "0", "0"]]
+    assert area(card, "Godt læringsmiljø: forebygging av mobbing og trakassering, inkludert negativ sosial kontroll "
+                     "(ikke på listen for 2025)") == [["0", "0", "0"], ["1", kr(90_000), kr(60_000)]]
+    # Areas that no year shown has reports in stay off: only this year's list and what was reported.
+    assert "Fullføringsreformen" not in texts(card)
+
+
 async def test_the_card_shows_the_figures_side_by_side_with_earlier_years(forum):
     await seed_three_years(forum)
     card = only_card(await forum.say(forum.statsforvalter, "oversikt 2025"))
@@ -258,7 +305,13 @@ async def test_the_card_shows_the_figures_side_by_side_with_earlier_years(forum)
         ["1", kr(200_000), kr(150_000)], ["0", "0", "0"], ["1", kr(70_000), "0"]
     ]
     assert row(card, "Sum") == [["4", kr(650_000), kr(400_000)], ["1", kr(80_000), kr(80_000)], ["1", kr(70_000), "0"]]
-    assert row(card, "Fullføringsreformen: modulstrukturert opplæring") == [["2"], [kr(350_000)], [kr(250_000)]]
+    assert year_headings(card) == [["2025"], ["2024"], ["2023"]]
+    assert area(card, "Fullføringsreformen: modulstrukturert opplæring") == [
+        ["2", kr(350_000), kr(250_000)], ["0", "0", "0"], ["0", "0", "0"]
+    ]
+    assert area(card, "Kompetanseheving for ledere i skolebasert utviklingsarbeid") == [
+        ["1", kr(200_000), kr(150_000)], ["1", kr(80_000), kr(80_000)], ["1", kr(70_000), "0"]
+    ]
     shown = texts(card)
     assert "telles i hvert av dem (i år gjelder det 1)" in shown
     assert "Ikke sendt inn for 2025" in shown
@@ -387,7 +440,11 @@ async def test_a_member_downloads_the_year_as_an_xlsx_file(forum):
     ]
     assert list(as_rows["Østfold VO-nettverk"][:9]) == [2, 400_000, 250_000, 1, 80_000, 80_000, 0, 0, 0]
     assert list(as_rows["Sum"][:3]) == [4, 650_000, 400_000]
-    assert list(as_rows["Fullføringsreformen: modulstrukturert opplæring"][:3]) == [2, 350_000, 250_000]
+    assert list(as_rows["Per kompetanseområde"][:6]) == list(as_rows["Per organisasjon"][:6])
+    assert list(as_rows["Fullføringsreformen: modulstrukturert opplæring"][:9]) == [2, 350_000, 250_000, 0, 0, 0, 0, 0, 0]
+    assert list(as_rows["Kompetanseheving for ledere i skolebasert utviklingsarbeid"][:9]) == [
+        1, 200_000, 150_000, 1, 80_000, 80_000, 1, 70_000, 0
+    ]
     assert "Ikke sendt inn for 2025" in as_rows
     assert "Vopro-nettverket (Romerike)" in as_rows
 
@@ -496,7 +553,7 @@ def _many_organisations(count: int, name_length: int = 200) -> Overview:
         OrganisationFigures(f"org-{i}", (f"Org {i:02d} *[x]* " + "n" * name_length)[:name_length], big, (big, big, big))
         for i in range(count)
     )
-    areas = tuple(AreaFigures(f"a{i}", ("Område *" + "o" * 200)[:200], big) for i in range(12))
+    areas = tuple(AreaFigures(f"a{i}", ("Område *" + "o" * 200)[:200], big, (big, big, big)) for i in range(12))
     missing = tuple(Organisation(o.id, o.name, "vo-nettverk", True) for o in organisations[:12])
     return Overview(forum, 2026, big, areas, organisations, missing, (2025, 2024, 2023), (big, big, big), 99)
 

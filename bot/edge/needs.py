@@ -3,7 +3,9 @@ function each. The rules are in bot.forum.needs.service."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import math
+
+from pydantic import ConfigDict, Field
 
 from cards import render
 
@@ -16,6 +18,10 @@ from bot.forum.needs.form import FIELDS, Field as FormField, Invalid
 from bot.forum.needs.report import OPEN_FOR_CHANGE, NeedsReport, Status
 from bot.forum.roster import Refused
 
+# Reports per page of `mine behovsmeldinger`: ten of the longest titles and
+# names stay well within Teams' card size.
+LIST_PAGE_SIZE = 10
+MAX_PAGE = 1000
 
 
 class ReportRef(CardData):
@@ -38,6 +44,12 @@ class Send(ReportRef):
 
 class Decide(ReportRef):
     status: Status
+
+
+class ListPage(CardData):
+    # strict: a page sent as "2" or true is forged card data, not page 2
+    model_config = ConfigDict(strict=True)
+    page: int = Field(ge=1, le=MAX_PAGE)
 
 
 class SaveAreas(CardData):
@@ -73,7 +85,7 @@ async def start_needs_report(turn: Turn) -> None:
     drafts = await service.open_drafts(turn.uow, turn.actor)
     v = await _views(turn)
     if drafts:
-        card = v.report_list(drafts, turn.t("needs_drafts_title"), lambda r: False)
+        card = v.report_list(drafts, turn.t("needs_drafts_title"), lambda r: False, intro=turn.t("needs_drafts_intro"))
     else:
         card = v.form(await service.start(turn.uow, turn.actor, turn.clock()))
     await turn.reply(card)
@@ -81,17 +93,27 @@ async def start_needs_report(turn: Turn) -> None:
 
 async def list_needs_reports(turn: Turn) -> None:
     """`mine behovsmeldinger`: the organisation's reports, newest first."""
+    await turn.reply(await _list_card(turn, 1))
+
+
+async def press_list_page(turn: Turn, data: dict) -> dict:
+    """Another page of the list; the card is replaced in place."""
+    return await _list_card(turn, card_data(ListPage, data).page)
+
+
+async def _list_card(turn: Turn, page: int) -> dict:
     turn.forum()
     organisations = await service.submitting_organisations(turn.uow, turn.actor)
     if not organisations:
         raise Refused("needs_no_organisation")
-    reports = (await turn.uow.needs_reports.of_organisations(turn.actor.forum.id, [o.id for o in organisations]))[:25]
+    reports = await turn.uow.needs_reports.of_organisations(turn.actor.forum.id, [o.id for o in organisations])
+    pages = max(1, math.ceil(len(reports) / LIST_PAGE_SIZE))
+    number = min(page, pages)  # reports may have gone since the card was made
+    shown = reports[(number - 1) * LIST_PAGE_SIZE : number * LIST_PAGE_SIZE]
     names = ", ".join(views.md(o.name) for o in organisations) if len(organisations) <= 2 else turn.actor.forum.name
-    changeable = {r.id for r in reports if await _open_for_change(turn, r)}
-    await turn.reply(
-        (await _views(turn)).report_list(
-            reports, turn.t("needs_list_title", organisations=names), lambda r: r.id in changeable
-        )
+    changeable = {r.id for r in shown if await _open_for_change(turn, r)}
+    return (await _views(turn)).report_list(
+        shown, turn.t("needs_list_title", organisations=names), lambda r: r.id in changeable, (number, pages)
     )
 
 
@@ -132,12 +154,17 @@ async def press_save(turn: Turn, data: dict) -> dict:
     request = card_data(Save, data)
     # The inputs arrive merged into the action's data, beside our own keys.
     entered = {k: v for k, v in data.items() if k in FIELDS}
-    outcome = await service.save_step(
-        turn.uow,
-        turn.actor,
-        service.SaveStep(request.report_id, request.step, request.version, request.shown, entered, request.forward),
-        turn.clock(),
-    )
+    try:
+        outcome = await service.save_step(
+            turn.uow,
+            turn.actor,
+            service.SaveStep(request.report_id, request.step, request.version, request.shown, entered, request.forward),
+            turn.clock(),
+        )
+    except Refused as refused:
+        if refused.code == "needs_forged":  # the field by its label, in the reader's words
+            raise Refused(refused.code, field=turn.t("field_" + refused.params["field"])) from None
+        raise
     named = {
         field: (theirs, await _name(turn, who)) for field, (theirs, who) in outcome.conflicts.items()
     }
@@ -152,19 +179,21 @@ async def press_send(turn: Turn, data: dict) -> dict:
     report = sent.report
     v = await _views(turn, report)
     organisation = v.organisations.get(report.organisation_id, report.organisation_id)
-    if not sent.already:
+    channel = await turn.uow.forums.channel_reference(report.forum_id)
+    if channel and not sent.already:
         key = "needs_channel_title" if sent.first_time else "needs_channel_changed_title"
-        await turn.post_to_forum_channel(
-            views.notice(
-                turn.t(key, reference=report.reference),
-                turn.t(
-                    "needs_channel_text",
-                    organisation=views.md(organisation),
-                    title=views.md(report.fields.get("title", "")),
-                    amount=nok(turn.lang, report.fields.get("amount_applied")),
-                ),
-            )
+        notice = views.notice(
+            turn.t(key, reference=report.reference),
+            turn.t(
+                "needs_channel_text",
+                organisation=views.md(organisation),
+                title=views.md(report.fields.get("title", "")),
+                amount=nok(turn.lang, report.fields.get("amount_applied")),
+            ),
         )
+        # After the answer, as a vote's news: Teams waits only seconds for
+        # it, and a send may wait for Teams' retries much longer.
+        turn.vote_cards.announce(turn.deliverer.send_card(channel, notice))
     return v.report(
         report,
         organisation,
@@ -192,10 +221,7 @@ async def press_cancel_confirmed(turn: Turn, data: dict) -> dict:
 
 async def press_view(turn: Turn, data: dict) -> dict:
     turn.forum()
-    report = await turn.uow.needs_reports.get(turn.actor.forum.id, card_data(ReportRef, data).report_id)
-    if report is None or report.status is Status.DRAFT:
-        raise Refused("needs_unknown_report")
-    return await _report_card(turn, report)
+    return await _report_card(turn, await service.view(turn.uow, turn.actor, card_data(ReportRef, data).report_id))
 
 
 async def _report_card(turn: Turn, report: NeedsReport, note: str = "") -> dict:
@@ -215,9 +241,8 @@ async def _report_card(turn: Turn, report: NeedsReport, note: str = "") -> dict:
         for change in await turn.uow.needs_reports.status_changes(report.id)
     ]
     actor = turn.actor
-    own = actor.holds_seat and actor.organisation and actor.organisation.id == report.organisation_id
     actions = []
-    if (own or actor.is_statsforvalter) and await _open_for_change(turn, report):
+    if service.speaks_for(actor, report) and await _open_for_change(turn, report):
         actions = [
             {"title": turn.t("needs_edit"), "verb": "needs.edit", "data": {"report_id": report.id}},
             {"title": turn.t("needs_withdraw"), "verb": "needs.withdraw", "data": {"report_id": report.id}},
@@ -333,6 +358,7 @@ VERBS = {
     "needs.cancel": press_cancel,
     "needs.cancel.confirm": press_cancel_confirmed,
     "needs.view": press_view,
+    "needs.list": press_list_page,
     "needs.withdraw": press_withdraw,
     "needs.withdraw.confirm": press_withdraw_confirmed,
     "needs.decide": press_decide,

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from cards import render
 from cards.markdown import escape_markdown as md
 
-from bot.forum.needs.form import FIELDS, STEPS, Invalid, missing_fields
+from bot.edge.views import invalid_text
+from bot.forum.needs.form import FIELDS, STEPS, Invalid
 from bot.forum.needs.report import DECISIONS, NeedsReport, Status
-from bot.forum.needs.service import SUMMARY_STEP, StepOutcome
+from bot.forum.needs.service import SUMMARY_STEP, StepOutcome, still_wrong, typed_errors
 from bot.i18n import text
 
 # How each kind of field is asked for on the card.
@@ -93,12 +94,16 @@ class NeedsViews:
         if step == SUMMARY_STEP:
             return self.summary(report)
         values = report.working_values
-        entered = outcome.entered if outcome else {}
-        errors: dict[str, Invalid] = outcome.errors if outcome else {}
-        problems = [
-            f"{self.t('field_' + name)}: {self.t('invalid_' + error.code, **error.params)}"
-            for name, error in errors.items()
-        ]
+        # What was typed and failed its check comes back with its error,
+        # also when the step is shown again later.
+        here = {f.name for f in STEPS[step - 1]}
+        typed = {name: t for name, t in typed_errors(report).items() if name in here}
+        entered = {**{name: raw for name, (raw, _) in typed.items()}, **(outcome.entered if outcome else {})}
+        errors: dict[str, Invalid] = {
+            **{name: error for name, (_, error) in typed.items()},
+            **(outcome.errors if outcome else {}),
+        }
+        problems = [f"{self.t('field_' + name)}: {invalid_text(self.lang, error)}" for name, error in errors.items()]
         for name, (theirs, who) in (outcome.conflicts if outcome else {}).items():
             problems.append(
                 self.t("needs_conflict", who=who, field=self.t("field_" + name), theirs=self.shown_value(name, theirs))
@@ -121,7 +126,7 @@ class NeedsViews:
                     "required_message": f"{label}: {self.t('invalid_required')}",
                     "toggle_title": self.t("yes"),
                     "choices": self._choices(f.name),
-                    "error": f"{label}: {self.t('invalid_' + error.code, **error.params)}" if error else "",
+                    "error": f"{label}: {invalid_text(self.lang, error)}" if error else "",
                 }
             )
         shown = {f.name: values.get(f.name) for f in STEPS[step - 1]}
@@ -153,15 +158,22 @@ class NeedsViews:
     def _step_title(self, step: int) -> str:
         return self.t("needs_step", step=step, steps=SUMMARY_STEP, name=self.t(f"needs_step_{step}"))
 
-    def _sections(self, values: dict, report_id: int | None = None) -> list[dict]:
+    def _sections(self, values: dict, report_id: int | None = None, typed: dict | None = None) -> list[dict]:
+        """The values step by step; in a draft, text typed that is still
+        wrong stands in place of its field's value, with what is wrong."""
+        typed = typed or {}
+
+        def fact(name: str) -> str:
+            if name in typed:
+                raw, error = typed[name]
+                return f"{md(raw)} ({invalid_text(self.lang, error)})"
+            return self.shown_value(name, values.get(name))
+
         sections = []
         for number, step in enumerate(STEPS, start=1):
             section = {
                 "title": self.t(f"needs_step_{number}"),
-                "facts": [
-                    {"title": self.t("field_" + f.name), "value": self.shown_value(f.name, values.get(f.name))}
-                    for f in step
-                ],
+                "facts": [{"title": self.t("field_" + f.name), "value": fact(f.name)} for f in step],
             }
             if report_id is not None:
                 section["edit_title"] = self.t("needs_edit_step", step=number)
@@ -170,13 +182,13 @@ class NeedsViews:
         return sections
 
     def summary(self, report: NeedsReport) -> dict:
-        missing = missing_fields(report.working_values)
+        missing = still_wrong(report)
         return render(
             "needs_summary",
             {
                 "title": self._title(report),
                 "step_title": self._step_title(SUMMARY_STEP),
-                "sections": self._sections(report.working_values, report.id),
+                "sections": self._sections(report.working_values, report.id, typed_errors(report)),
                 "missing": (
                     self.t("needs_missing", fields=", ".join(self.t("field_" + m) for m in missing)) if missing else ""
                 ),
@@ -234,7 +246,15 @@ class NeedsViews:
     def command_button(self, title_key: str, command: str) -> dict:
         return {"title": self.t(title_key), "verb": "command", "data": {"command": command}}
 
-    def report_list(self, reports: list[NeedsReport], heading: str, may_change) -> dict:
+    def report_list(
+        self,
+        reports: list[NeedsReport],
+        heading: str,
+        may_change,
+        page: tuple[int, int] = (1, 1),
+        intro: str = "",
+    ) -> dict:
+        """A page of reports; ``page`` is (this page, pages)."""
         items = []
         for r in reports:
             if r.status is Status.DRAFT:
@@ -258,15 +278,21 @@ class NeedsViews:
                     "actions": actions,
                 }
             )
-        return render(
-            "needs_list",
-            {
-                "title": heading,
-                "intro": "" if reports else self.t("needs_list_empty"),
-                "reports": items,
-                "actions": [{"title": self.t("needs_start_new"), "verb": "needs.new", "data": {}}],
-            },
-        )
+        data = {
+            "title": heading,
+            "intro": intro if reports else self.t("needs_list_empty"),
+            "reports": items,
+            "actions": [{"title": self.t("needs_start_new"), "verb": "needs.new", "data": {}}],
+        }
+        number, pages = page
+        if pages > 1:
+            paging = []
+            if number > 1:
+                paging.append({"title": self.t("overview_previous"), "data": {"page": number - 1}})
+            if number < pages:
+                paging.append({"title": self.t("overview_next"), "data": {"page": number + 1}})
+            data["paging"] = {"label": self.t("overview_page", page=number, pages=pages), "actions": paging}
+        return render("needs_list", data)
 
     def confirm(self, question: str, yes: tuple[str, str], no: tuple[str, str], report_id: int) -> dict:
         data = {"report_id": report_id}

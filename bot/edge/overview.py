@@ -190,13 +190,8 @@ def _parts(summary: Overview, lang: str) -> _Parts:
         "missing_title": t("overview_missing_title", year=year),
         "areas_title": t("overview_areas_title"),
         "areas_note": t("overview_areas_note", count=summary.in_several_areas),
-        "area_heading": {
-            "name": t("overview_area"),
-            "count": t("overview_count"),
-            "applied": t("overview_applied"),
-            "granted": t("overview_granted"),
-        },
         "organisations_title": t("overview_organisations_title"),
+        # for both tables: a column per year, each with count, applied and granted
         "legend": t(
             "overview_organisations_legend" if summary.earlier_years else "overview_organisations_legend_one_year"
         ),
@@ -220,8 +215,9 @@ def _parts(summary: Overview, lang: str) -> _Parts:
         missing=[md(o.name) for o in summary.missing] or [t("overview_missing_none")],
         areas=[
             {
-                "name": md(a.name) if a.listed else md(t("overview_area_unlisted", code=a.code, year=year)),
-                **cell(a.figures),
+                "name": md(a.name) if a.listed else md(t("overview_area_unlisted", code=a.name, year=year)),
+                "current": cell(a.figures),
+                "earlier": [cell(f) for f in a.earlier],
             }
             for a in summary.areas
         ],
@@ -247,20 +243,20 @@ def _template_costs(earlier: int) -> _Costs:
     """What the template adds around each section and row, without the
     texts: measured by rendering it with empty texts."""
     blank_cell = {"count": "", "applied": "", "granted": ""}
+    blank_row = {"name": "", "current": blank_cell, "earlier": [blank_cell] * earlier}
     blank = _Parts(
         year=0,
         header={
             "title": "", "forum": "", "totals": [], "nothing_sent": "", "counted": "", "missing_title": "",
             "areas_title": "", "areas_note": "",
-            "area_heading": {"name": "", "count": "", "applied": "", "granted": ""},
             "organisations_title": "", "legend": "", "organisation_heading": "", "year_heading": "",
             "earlier_headings": [{"year": ""}] * earlier,
-            "sum": {"name": "", "current": blank_cell, "earlier": [blank_cell] * earlier},
+            "sum": blank_row,
             "page": "", "previous": "", "next": "", "export": "",
         },
         missing=["x", "x"],
-        areas=[{"name": "", **blank_cell}] * 2,
-        organisations=[{"name": "", "current": blank_cell, "earlier": [blank_cell] * earlier}] * 2,
+        areas=[blank_row] * 2,
+        organisations=[blank_row] * 2,
     )
 
     def size(missing: int = 0, areas: int = 0, organisations: int = 0) -> int:
@@ -289,7 +285,8 @@ def _paginate(parts: _Parts) -> list[_Page]:
     budget = PAGE_BUDGET - _RESERVE - frame
     sections = {
         "missing": costs.missing_section + _text_size(h["missing_title"]),
-        "areas": costs.area_section + _text_size([h["areas_title"], h["areas_note"], h["area_heading"]]),
+        "areas": costs.area_section
+        + _text_size([h["areas_title"], h["areas_note"], h["legend"], h["year_heading"], h["earlier_headings"]]),
         "organisations": costs.organisation_section
         + _text_size([h["organisations_title"], h["legend"], h["organisation_heading"], h["year_heading"]])
         + _text_size([h["earlier_headings"], h["sum"]]),

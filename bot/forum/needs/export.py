@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
-from bot.forum.needs.overview import SENT, Overview, overview
+from bot.forum.needs.overview import SENT, Figures, Overview, overview
 from bot.forum.needs.report import NeedsReport
 from bot.forum.roster import Forum
 from bot.forum.spreadsheet import CONTENT_TYPE, DATE, MOMENT, Cells, in_zone, set_widths, table, to_bytes
@@ -128,8 +128,13 @@ def _summary_sheet(book: Workbook, summary: Overview, made_at: datetime, lang: s
     def t(key: str, **params: object) -> str:
         return text(lang, key, **params)
 
-    def figures(f) -> list:
-        return [cells.number(f.count, "0"), cells.number(f.applied), cells.number(f.granted)]
+    def figures(*each: Figures) -> list:
+        """Count, applied and granted of each year, side by side."""
+        return [
+            cell
+            for f in each
+            for cell in (cells.number(f.count, "0"), cells.number(f.applied), cells.number(f.granted))
+        ]
 
     set_widths(sheet, [60] + [14] * (3 * len(years)))
     made = made_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
@@ -142,28 +147,22 @@ def _summary_sheet(book: Workbook, summary: Overview, made_at: datetime, lang: s
     sheet.append([cells.text(t("xlsx_total")), *figures(summary.total)])
     sheet.append([])
 
-    sheet.append(cells.heading([t("overview_areas_title"), *amounts]))
-    for area in summary.areas:
-        name = area.name if area.listed else t("overview_area_unlisted", code=area.code, year=summary.year)
-        sheet.append([cells.text(name), *figures(area.figures)])
-    sheet.append([cells.text(t("overview_areas_note", count=summary.in_several_areas))])
-    sheet.append([])
-
     per_year = [
         label
         for year in years
         for label in (t("xlsx_year_count", year=year), t("xlsx_year_applied", year=year), t("xlsx_year_granted", year=year))
     ]
+    sheet.append(cells.heading([t("overview_areas_title"), *per_year]))
+    for area in summary.areas:
+        name = area.name if area.listed else t("overview_area_unlisted", code=area.name, year=summary.year)
+        sheet.append([cells.text(name), *figures(area.figures, *area.earlier)])
+    sheet.append([cells.text(t("overview_areas_note", count=summary.in_several_areas))])
+    sheet.append([])
+
     sheet.append(cells.heading([t("overview_organisations_title"), *per_year]))
     for organisation in summary.organisations:
-        row = [cells.text(organisation.name), *figures(organisation.figures)]
-        for f in organisation.earlier:
-            row += figures(f)
-        sheet.append(row)
-    total = [cells.text(t("overview_sum"), bold=True), *figures(summary.total)]
-    for f in summary.earlier_totals:
-        total += figures(f)
-    sheet.append(total)
+        sheet.append([cells.text(organisation.name), *figures(organisation.figures, *organisation.earlier)])
+    sheet.append([cells.text(t("overview_sum"), bold=True), *figures(summary.total, *summary.earlier_totals)])
     sheet.append([])
 
     sheet.append(cells.heading([t("overview_missing_title", year=summary.year)]))

@@ -30,7 +30,7 @@ class Field:
     kind: str  # text | longtext | choice | choices | whole | date | toggle | email
     required: bool = True
     max_length: int = 200
-    low: int | None = None
+    low: int | None = None  # a whole number's range: both are set for one
     high: int | None = None
 
     def clean(self, raw: object, options: Iterable[str] = ()) -> object:
@@ -74,12 +74,15 @@ def _choices(f: Field, text: str, options: tuple[str, ...]) -> list[str]:
 
 def _whole(f: Field, text: str, _) -> int:
     cleaned = text.replace(" ", "").replace("\u00a0", "")
-    if not re.fullmatch(r"\d+", cleaned):
+    # ASCII digits only: \d and int() also read other scripts' digits.
+    if not re.fullmatch(r"[0-9]+", cleaned):
         raise Invalid("whole_number")
-    value = int(cleaned)
-    if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
+    # More digits than the highest allowed value is out of range before
+    # int() sees them: Python refuses to convert thousands of digits.
+    digits = cleaned.lstrip("0") or "0"
+    if len(digits) > len(str(f.high)) or not f.low <= int(digits) <= f.high:
         raise Invalid("out_of_range", low=f.low, high=f.high)
-    return value
+    return int(digits)
 
 
 def _date(f: Field, text: str, _) -> str:

@@ -42,9 +42,11 @@ NOTHING = Figures()
 class AreaFigures:
     code: str
     name: str
-    figures: Figures
-    # False for a code the year's list does not have (the list was changed
-    # after reports were sent); its name is then the code.
+    figures: Figures  # the year's
+    earlier: tuple[Figures, ...] = ()  # one per Overview.earlier_years, in that order
+    # False for a code the year's list does not have: an earlier year's
+    # area, or the list was changed after reports were sent. Its name is
+    # then the newest the earlier years' lists give, or else the code.
     listed: bool = True
 
 
@@ -82,8 +84,6 @@ async def overview(uow, forum: Forum, year: int, years_back: int = 3) -> Overvie
     earlier = [year - n for n in range(1, years_back + 1)]
     rows = await uow.needs_reports.figures_by_organisation(forum.id, [year, *earlier], SENT)
     roster = await uow.roster.roster(forum)
-    listed = await competence_areas(uow, forum.id, year)
-    area_rows = await uow.needs_reports.area_lines(forum.id, year, SENT)
 
     by_year_org: dict[tuple[int, str], Figures] = {}
     names: dict[str, str] = {}
@@ -91,6 +91,7 @@ async def overview(uow, forum: Forum, year: int, years_back: int = 3) -> Overvie
         by_year_org[(y, organisation_id)] = Figures(count, applied, granted)
         names[organisation_id] = name
     earlier_years = tuple(y for y in earlier if any(key[0] == y for key in by_year_org))
+    area_rows = await uow.needs_reports.area_lines(forum.id, [year, *earlier_years], SENT)
 
     order = [o.id for o in roster.organisations if o.submits_needs or o.id in names]
     on_roster = {o.id: o for o in roster.organisations}
@@ -112,28 +113,41 @@ async def overview(uow, forum: Forum, year: int, years_back: int = 3) -> Overvie
         forum=forum,
         year=year,
         total=total_of(year),
-        areas=_areas(listed, area_rows),
+        areas=await _areas(uow, forum, year, earlier_years, area_rows),
         organisations=organisations,
         missing=tuple(
             o for o in roster.organisations if o.submits_needs and (year, o.id) not in by_year_org
         ),
         earlier_years=earlier_years,
         earlier_totals=tuple(total_of(y) for y in earlier_years),
-        in_several_areas=sum(1 for codes, _, _ in area_rows if len(set(codes)) > 1),
+        in_several_areas=sum(1 for y, codes, _, _ in area_rows if y == year and len(set(codes)) > 1),
     )
 
 
-def _areas(listed, area_rows) -> tuple[AreaFigures, ...]:
-    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for codes, applied, granted in area_rows:
+async def _areas(
+    uow, forum: Forum, year: int, earlier_years: tuple[int, ...], area_rows
+) -> tuple[AreaFigures, ...]:
+    """The year's list of areas, then any other area with sent reports in
+    the years shown, by code; each with its figures for every year."""
+    sums: dict[tuple[int, str], Figures] = defaultdict(Figures)
+    for y, codes, applied, granted in area_rows:
         for code in dict.fromkeys(codes):  # each area once per report
-            figures = sums[code]
-            figures[0] += 1
-            figures[1] += applied or 0
-            figures[2] += granted or 0
+            sums[(y, code)] += Figures(1, applied or 0, granted or 0)
+
+    listed = await competence_areas(uow, forum.id, year)
     known = {a.code for a in listed}
-    result = [AreaFigures(a.code, a.name, Figures(*sums.get(a.code, (0, 0, 0)))) for a in listed]
-    result += [
-        AreaFigures(code, code, Figures(*sums[code]), listed=False) for code in sorted(sums) if code not in known
-    ]
-    return tuple(result)
+    others = sorted({code for _, code in sums} - known)
+    names: dict[str, str] = {}
+    for y in earlier_years:  # newest first: the newest name wins
+        if any(code not in names for code in others):
+            for area in await competence_areas(uow, forum.id, y):
+                names.setdefault(area.code, area.name)
+
+    def figures(code: str, name: str, is_listed: bool) -> AreaFigures:
+        earlier = tuple(sums.get((y, code), NOTHING) for y in earlier_years)
+        return AreaFigures(code, name, sums.get((year, code), NOTHING), earlier, is_listed)
+
+    return (
+        *(figures(a.code, a.name, True) for a in listed),
+        *(figures(code, names.get(code, code), False) for code in others),
+    )

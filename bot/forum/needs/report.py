@@ -26,6 +26,9 @@ DECISIONS: dict[Status, tuple[Status, ...]] = {
 }
 # Statuses in which the organisation may still edit or withdraw (before the deadline).
 OPEN_FOR_CHANGE = (Status.SUBMITTED,)
+# The draft's key for text a person typed that did not pass the checks:
+# field -> {"text", "code", "params"}, kept so that it is shown again.
+TYPED = "typed"
 
 
 @dataclass(frozen=True)
@@ -55,4 +58,9 @@ class NeedsReport:
     @property
     def working_values(self) -> dict:
         """What the form shows: the draft over the sent values."""
-        return {**self.fields, **(self.draft or {})}
+        return {**self.fields, **{k: v for k, v in (self.draft or {}).items() if k != TYPED}}
+
+    @property
+    def typed(self) -> dict[str, dict]:
+        """Text typed into the draft's fields that is still wrong."""
+        return dict((self.draft or {}).get(TYPED) or {})

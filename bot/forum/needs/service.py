@@ -6,6 +6,7 @@ raised as ``Refused`` with the message to show."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,17 +17,23 @@ from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea, from_
 from bot.forum.needs.form import (
     EDUCATIONS,
     LAST_STEP,
+    STEPS,
     TARGET_GROUPS,
     Invalid,
     check_step,
     missing_fields,
 )
-from bot.forum.needs.report import DECISIONS, OPEN_FOR_CHANGE, NeedsReport, Status
+from bot.forum.needs.report import DECISIONS, OPEN_FOR_CHANGE, TYPED, NeedsReport, Status
 from bot.forum.roster import Actor, Organisation, Refused, Roster
 from bot.forum.wheel.service import needs_deadline
 
+log = logging.getLogger(__name__)
+
 SUMMARY_STEP = LAST_STEP + 1
 _RETRIES = 3
+# What an honest card cannot send: a choice it did not offer, a value that
+# is not text, more than the input's maxLength.
+FORGED = ("not_offered", "invalid_value", "too_long")
 
 
 def forum_year(actor: Actor, now: datetime) -> int:
@@ -63,12 +70,19 @@ async def competence_areas(uow, forum_id: str, year: int) -> tuple[CompetenceAre
 
 
 async def seed_competence_areas(uow, forum_id: str, years: dict[int, tuple[str, ...]], now: datetime) -> None:
-    """The lists in the forum file, for years that have none yet: once the
-    Statsforvalter has set a year's list in Teams, that list stands."""
+    """The lists in the forum file, at every start: a corrected file corrects
+    the stored list, until the Statsforvalter sets the year's list in Teams;
+    from then on that list stands."""
     for year, names in years.items():
-        if await uow.needs_reports.competence_areas(forum_id, year) is None:
-            areas = from_names(list(names), MANDATE_2023)
-            await uow.needs_reports.set_competence_areas(forum_id, year, areas, None, now)
+        if await uow.needs_reports.competence_areas_set_in_teams(forum_id, year):
+            continue
+        try:
+            await _replace_areas(uow, forum_id, year, list(names), None, now)
+        except Refused as refused:
+            log.warning(
+                "competence areas for %s in %s not taken from the file (%s): %s",
+                year, forum_id, refused.code, refused.params.get("names", ""),
+            )
 
 
 async def set_competence_areas(uow, actor: Actor, year: int, names: list[str], now: datetime) -> tuple[CompetenceArea, ...]:
@@ -76,25 +90,54 @@ async def set_competence_areas(uow, actor: Actor, year: int, names: list[str], n
         raise Refused("statsforvalter_only")
     if not 2000 <= year <= 2100:
         raise Refused("areas_bad_year")
-    current = await competence_areas(uow, actor.forum.id, year)
+    areas = await _replace_areas(uow, actor.forum.id, year, names, actor.aad_object_id, now)
+    await uow.commit()
+    return areas
+
+
+async def _replace_areas(
+    uow, forum_id: str, year: int, names: list[str], by: str | None, now: datetime
+) -> tuple[CompetenceArea, ...]:
+    """Store the year's list; an area a report of the year has chosen stays."""
+    current = await competence_areas(uow, forum_id, year)
     try:
         areas = from_names(names, current)
     except ValueError as error:
         raise Refused(str(error)) from None
     dropped = {a.code for a in current} - {a.code for a in areas}
-    in_use = dropped & await uow.needs_reports.codes_in_use(actor.forum.id, year)
+    in_use = dropped & await uow.needs_reports.codes_in_use(forum_id, year)
     if in_use:
         raise Refused("areas_in_use", names=", ".join(a.name for a in current if a.code in in_use))
-    await uow.needs_reports.set_competence_areas(actor.forum.id, year, areas, actor.aad_object_id, now)
-    await uow.commit()
+    if by is not None or areas != await uow.needs_reports.competence_areas(forum_id, year):
+        await uow.needs_reports.set_competence_areas(forum_id, year, areas, by, now)
     return areas
+
+
+def speaks_for(actor: Actor, report: NeedsReport) -> bool:
+    """The Statsforvalter, and the representative and deputy of the report's
+    own organisation (by their seat, found by Entra object id)."""
+    if actor.is_statsforvalter:
+        return True
+    return actor.holds_seat and actor.organisation is not None and actor.organisation.id == report.organisation_id
+
+
+async def view(uow, actor: Actor, report_id: int) -> NeedsReport:
+    """A sent report, whole. It names a contact person with e-mail and
+    phone, so only those who speak for it see it; the overview shows
+    everyone else the figures."""
+    report = await uow.needs_reports.get(actor.forum.id, report_id) if actor.forum else None
+    if report is None or report.status is Status.DRAFT:
+        raise Refused("needs_unknown_report")
+    if not speaks_for(actor, report):
+        raise Refused("needs_view_not_allowed")
+    return report
 
 
 async def _editable(uow, actor: Actor, report_id: int, now: datetime) -> NeedsReport:
     report = await uow.needs_reports.get(actor.forum.id, report_id) if actor.forum else None
     if report is None:
         raise Refused("needs_unknown_report")
-    if not (actor.is_statsforvalter or (actor.holds_seat and actor.organisation.id == report.organisation_id)):
+    if not speaks_for(actor, report):
         raise Refused("needs_not_yours")
     if report.status is Status.WITHDRAWN:
         raise Refused("needs_closed", status=report.status.value)
@@ -125,7 +168,7 @@ async def reopen(uow, actor: Actor, report_id: int, now: datetime) -> NeedsRepor
     report = await _editable(uow, actor, report_id, now)
     reopened = await uow.needs_reports.reopen(report, actor.aad_object_id, now)
     if reopened is None:
-        raise Refused("needs_changed_meanwhile")
+        raise Refused("needs_status_changed_meanwhile")
     await uow.commit()
     return reopened
 
@@ -194,8 +237,12 @@ async def options(uow, actor: Actor, report: NeedsReport) -> dict[str, tuple[str
 
 async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> StepOutcome:
     """Save what the step holds, even when some of it is wrong, so nothing
-    typed is lost; move on only when all of it is right (going back is
-    always allowed).
+    typed is lost: text that fails its check is kept in the draft beside
+    the last good value, with its error, and shown whenever the step is;
+    it stands between the draft and Send until it is put right. Move on
+    only when all of it is right (going back is always allowed). A value
+    no honest card can send is refused, and nothing of that submission is
+    saved.
 
     Representative and deputy may work on the same draft. A field changed
     by both since the card was made is not overwritten silently: the other
@@ -203,9 +250,11 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
     which a second save then deliberately puts in place."""
     if not 1 <= command.step <= LAST_STEP:
         raise Refused("bad_card_data")
+    names = [f.name for f in STEPS[command.step - 1]]
     for _ in range(_RETRIES):
         report = await _editable(uow, actor, command.report_id, now)
         check = check_step(command.step, command.entered, await options(uow, actor, report))
+        _refuse_forged(names, command.entered, check.errors)
         current = report.working_values
         draft = dict(report.draft or {})
         conflicts: dict[str, tuple[object, str | None]] = {}
@@ -215,6 +264,17 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
                 conflicts[name] = (theirs, report.updated_by)
             elif mine != before or report.version == command.version:
                 draft[name] = mine
+        # This step's typed text replaces what it had; an emptied required
+        # field keeps its last good value, as it always has.
+        typed = {name: t for name, t in report.typed.items() if name not in names}
+        typed.update(
+            (name, {"text": command.entered[name], "code": error.code, "params": error.params})
+            for name, error in check.errors.items()
+            if command.entered.get(name, "").strip()
+        )
+        draft.pop(TYPED, None)
+        if typed:
+            draft[TYPED] = typed
         saved = await uow.needs_reports.save_draft(report, draft, actor.aad_object_id, now)
         if saved is not None:
             await uow.commit()
@@ -228,6 +288,28 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
         return StepOutcome(saved, command.step, check.errors, conflicts, command.entered)
     step = command.step + 1 if command.forward else max(1, command.step - 1)
     return StepOutcome(saved, step)
+
+
+def _refuse_forged(names: list[str], entered: dict, errors: dict[str, Invalid]) -> None:
+    """Teams sends every input as text, within its maxLength, and only
+    choices the card offered; anything else was not typed by a person."""
+    for name in names:
+        error = errors.get(name)
+        if (name in entered and not isinstance(entered[name], str)) or (error and error.code in FORGED):
+            raise Refused("needs_forged", field=name)
+
+
+def still_wrong(report: NeedsReport) -> list[str]:
+    """The fields that stand between the draft and Send: required ones not
+    filled in, and those holding typed text that failed its check."""
+    return list(dict.fromkeys([*missing_fields(report.working_values), *report.typed]))
+
+
+def typed_errors(report: NeedsReport) -> dict[str, tuple[str, Invalid]]:
+    """What was typed into the draft and failed its check: field -> (text, error)."""
+    return {
+        name: (t["text"], Invalid(t["code"], **t["params"])) for name, t in report.typed.items()
+    }
 
 
 # --- sending ------------------------------------------------------------
@@ -250,7 +332,7 @@ async def submit(uow, actor: Actor, report_id: int, version: int, now: datetime)
                 return Sent(report, first_time=False, already=True)
             raise Refused("needs_changed_meanwhile")
         values = report.working_values
-        if missing := missing_fields(values):
+        if missing := still_wrong(report):
             raise Refused("needs_incomplete", count=len(missing))
         first_time = report.status is Status.DRAFT
         number = await uow.needs_reports.next_number(report.forum_id, report.year) if first_time else report.number
@@ -278,6 +360,8 @@ async def withdraw(uow, actor: Actor, report_id: int, now: datetime) -> NeedsRep
     if report.status not in OPEN_FOR_CHANGE:
         raise Refused("needs_closed", status=report.status.value)
     changed = await uow.needs_reports.set_status(report, Status.WITHDRAWN, actor.aad_object_id, now)
+    if changed is None:  # another press changed its status first
+        raise Refused("needs_status_changed_meanwhile")
     await uow.commit()
     return changed
 
@@ -298,6 +382,8 @@ async def decide(
     if to is Status.GRANTED and granted_amount is None:
         raise Refused("needs_granted_amount_required")
     changed = await uow.needs_reports.set_status(report, to, actor.aad_object_id, now, granted_amount)
+    if changed is None:  # another press changed its status first
+        raise Refused("needs_status_changed_meanwhile")
     await uow.commit()
     return changed
 
