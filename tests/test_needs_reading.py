@@ -1,5 +1,6 @@
-"""Reading needs reports: who may open a whole report (it names a contact
-person), and the organisation's list of reports, page by page."""
+"""Reading needs reports: who may open a whole report (the seats, who
+prioritise them; it names a contact person, so not observers), and the
+organisation's list of reports, page by page."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.needs_helpers import card_of, message_of, press, send_new_report
 
 YEAR = datetime.now().year
 TEAMS_CARD_LIMIT = 28 * 1024
-NOT_ALLOWED = "kan bare Statsforvalteren og organisasjonens representant og vara se"
+NOT_ALLOWED = "kan bare Statsforvalteren og forumets representanter og vara se"
 
 
 async def sent_report_id(forum, user) -> int:
@@ -29,27 +30,39 @@ async def sent_report_id(forum, user) -> int:
 # --- who may open a report ----------------------------------------------------
 
 
-async def test_the_organisation_and_the_statsforvalter_see_the_whole_report(forum):
+async def test_the_statsforvalter_and_every_seat_read_the_whole_report(forum):
     report_id = await sent_report_id(forum, forum.representative("ostfold-vo"))
-    for reader in (forum.representative("ostfold-vo"), forum.deputy("ostfold-vo"), forum.statsforvalter):
+    readers = [
+        forum.representative("ostfold-vo"),
+        forum.deputy("ostfold-vo"),
+        forum.statsforvalter,
+        forum.representative("follo"),  # another submitting organisation, which prioritises it
+        forum.deputy("utdanningsforbundet"),  # a seat that does not submit
+    ]
+    for reader in readers:
         body, _ = await forum.press(reader, "needs.view", {"report_id": report_id})
         card = card_of(body)
         assert f"BM-{YEAR}-001" in texts(card), reader.name
         assert "ada@example.org" in texts(card), reader.name
 
 
-async def test_observers_and_other_organisations_are_refused_and_see_nothing_of_it(forum):
+async def test_only_the_organisation_and_the_statsforvalter_get_its_buttons(forum):
+    report_id = await sent_report_id(forum, forum.representative("ostfold-vo"))
+    own = card_of((await forum.press(forum.deputy("ostfold-vo"), "needs.view", {"report_id": report_id}))[0])
+    other = card_of((await forum.press(forum.representative("follo"), "needs.view", {"report_id": report_id}))[0])
+    assert "Endre" in actions(own)
+    assert "Endre" not in actions(other) and "Trekk" not in actions(other)
+    body, _ = await forum.press(forum.representative("follo"), "needs.withdraw", {"report_id": report_id})
+    assert message_of(body) == "Den behovsmeldingen hører til en annen organisasjon. Ingenting er endret."
+
+
+async def test_observers_are_refused_and_see_nothing_of_it(forum):
     only_card(await forum.say(forum.statsforvalter, "oppsett", kind="channel"))
     report_id = await sent_report_id(forum, forum.representative("ostfold-vo"))
-    readers = [
-        (forum.representative("follo"), "personal"),  # another submitting organisation
-        (forum.deputy("utdanningsforbundet"), "personal"),  # a seat that does not submit
-        (teams.stranger("Gjest Gjestesen"), "channel"),  # an observer in the forum's team
-        (forum.representative("follo"), "channel"),
-    ]
-    for reader, kind in readers:
-        body, replies = await forum.press(reader, "needs.view", {"report_id": report_id}, kind=kind)
-        assert NOT_ALLOWED in message_of(body), (reader.name, kind)
+    guest = teams.stranger("Gjest Gjestesen")
+    for kind, refusal in [("channel", NOT_ALLOWED), ("personal", "Du står ikke i medlemslisten")]:
+        body, replies = await forum.press(guest, "needs.view", {"report_id": report_id}, kind=kind)
+        assert refusal in message_of(body), kind
         leaked = json.dumps(body, ensure_ascii=False)
         assert "ada@example.org" not in leaked and "Vurdering for læring" not in leaked
         assert replies == []

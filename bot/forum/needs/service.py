@@ -122,13 +122,14 @@ def speaks_for(actor: Actor, report: NeedsReport) -> bool:
 
 
 async def view(uow, actor: Actor, report_id: int) -> NeedsReport:
-    """A sent report, whole. It names a contact person with e-mail and
-    phone, so only those who speak for it see it; the overview shows
-    everyone else the figures."""
+    """A sent report, whole. The seats read each other's reports, as they
+    prioritise them (and get them all in the Excel export); it names a
+    contact person with e-mail and phone, so observers in the team get the
+    overview's figures instead."""
     report = await uow.needs_reports.get(actor.forum.id, report_id) if actor.forum else None
     if report is None or report.status is Status.DRAFT:
         raise Refused("needs_unknown_report")
-    if not speaks_for(actor, report):
+    if not (actor.is_statsforvalter or actor.holds_seat):
         raise Refused("needs_view_not_allowed")
     return report
 
