@@ -44,11 +44,3 @@ class Turn:
 
     async def reply(self, card: dict) -> None:
         await self.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
-
-    async def post_to_forum_channel(self, card: dict) -> bool:
-        """Post in the forum channel; False when it is not set up yet or Teams
-        would not take it (the caller's own work stands either way)."""
-        stored = await self.uow.forums.channel_reference(self.actor.forum.id) if self.actor.forum else None
-        if not stored:
-            return False
-        return (await self.deliverer.send_card(stored, card)).sent
