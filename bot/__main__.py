@@ -34,10 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
-    except ValueError as error:  # e.g. PORT=abc
-        return _cannot_start(f"a setting in the environment is wrong: {error}")
-    if not 0 <= settings.port <= 65535:
-        return _cannot_start(f"PORT must be between 0 and 65535, not {settings.port}")
+    except ValueError as error:  # e.g. PORT=abc: the message names the setting
+        return _cannot_start(str(error))
     try:
         if args.action == "migrate":
             asyncio.run(_migrate(settings))

@@ -17,7 +17,7 @@ from bot.edge.bot import ForumBot, utcnow
 from bot.edge.calendar_feed import make_calendar_feed
 from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.http import MessagesEndpoint
-from bot.edge.delivery import Deliverer
+from bot.edge.delivery import DEFAULT_TENANT_RATE, Deliverer
 from bot.edge.reminders import ReminderNotifier
 from bot.edge.vote_cards import VoteCards
 from bot.forum.config_file import load_forum_config
@@ -56,10 +56,12 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         await upgrade(engine)
         async with uow() as work:
             for forum in forums:
+                met_before = await work.forums.get(forum.id) is not None
                 await work.roster_sync.apply(forum)
                 now = datetime.now(UTC)
                 await seed_competence_areas(work, forum.id, forum.competence_areas, now)
-                await seed_example_wheel(work, forum.id, forum.timezone, [e.model_dump() for e in forum.wheel], now)
+                if not met_before:
+                    await seed_example_wheel(work, forum.id, forum.timezone, [e.model_dump() for e in forum.wheel], now)
             await work.commit()
 
     async def healthz(_: web.Request) -> web.Response:
@@ -85,8 +87,15 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     calendar = await make_calendar_feed(settings.base_url, uow)
     adapter = make_adapter(settings)
     # One deliverer for the process, so that every proactive send shares
-    # the same view of Teams' rate limits.
-    deliverer = Deliverer(adapter, settings.app_id)
+    # the same view of Teams' rate limits; the tenant's budget is shared
+    # with the other replicas. A delivery ends its waits well before its
+    # reminder's claim runs out, so that no other replica takes it over.
+    deliverer = Deliverer(
+        adapter,
+        settings.app_id,
+        tenant_rate=DEFAULT_TENANT_RATE / settings.replicas,
+        max_call_seconds=settings.reminder_claim_timeout_seconds / 2,
+    )
     vote_cards = VoteCards(uow, deliverer, utcnow)
     bot = ForumBot(uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards)
     scheduler = Scheduler(

@@ -21,6 +21,9 @@ class Settings:
     # How long a reminder may stay claimed by a replica before another one
     # takes over: far longer than one delivery with its retries.
     reminder_claim_timeout_seconds: float = 300.0
+    # How many bot processes run for this app: they share Teams' budget for
+    # the tenant (about 30 requests/s), each sending at most its part.
+    replicas: int = 1
     app_id: str = ""
     app_password: str = ""
     app_tenant_id: str = ""
@@ -45,12 +48,13 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
-            port=int(env.get("PORT") or 3978),
+            port=_number(env, "PORT", 3978, int, 0, 65535),
             host=env.get("HOST", ""),
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             forum_config=Path(env.get("FORUM_CONFIG") or EXAMPLE_FORUM_CONFIG),
-            scheduler_interval_seconds=float(env.get("SCHEDULER_INTERVAL_SECONDS") or 30),
-            reminder_claim_timeout_seconds=float(env.get("REMINDER_CLAIM_TIMEOUT_SECONDS") or 300),
+            scheduler_interval_seconds=_number(env, "SCHEDULER_INTERVAL_SECONDS", 30, float, 0),
+            reminder_claim_timeout_seconds=_number(env, "REMINDER_CLAIM_TIMEOUT_SECONDS", 300, float, 1),
+            replicas=_number(env, "REPLICAS", 1, int, 1),
             app_id=env.get("MICROSOFT_APP_ID", ""),
             app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
             app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
@@ -58,3 +62,20 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", ""),
             export_signing_key=env.get("EXPORT_SIGNING_KEY", ""),
         )
+
+
+
+def _number(env, name: str, default, kind: type, least: float, most: float = float("inf")):
+    """A numeric setting; a wrong one names itself, so the start can say which."""
+    raw = env.get(name) or ""
+    if not raw.strip():
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not least <= value <= most:
+        bound = f"from {least:g} to {most:g}" if most != float("inf") else f"of at least {least:g}"
+        whole = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {whole} {bound}, not {raw!r}")
+    return value

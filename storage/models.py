@@ -239,21 +239,27 @@ class WheelEventRow(Base):
 
 class ReminderRow(Base):
     """One reminder to one place: the forum channel, or one person's 1:1
-    chat. The unique key is what makes a reminder go out at most once."""
+    chat. The unique key is what makes a reminder go out at most once for
+    the time the event has; when the event moves, the rows of its old time
+    that went out stay as history and the new time gets rows of its own."""
 
     __tablename__ = "reminders"
     __table_args__ = (
-        UniqueConstraint("event_id", "offset_minutes", "target"),
+        UniqueConstraint("event_id", "event_starts_at", "offset_minutes", "target"),
         Index("ix_reminders_due", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("wheel_events.id", ondelete="CASCADE"))
+    # The event's start this reminder is for.
+    event_starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
     offset_minutes: Mapped[int] = mapped_column(Integer)
-    # "channel", or "person:<Entra object id>"
+    # "channel", "person:<Entra object id>", or "roster:<people.id>" for
+    # someone the roster knows only by e-mail (never sent: not reachable)
     target: Mapped[str] = mapped_column(String(100))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # planned → sending → sent | failed | not_reachable | uncertain; or skipped / cancelled
+    # planned → claimed → sending → sent | failed | not_reachable | uncertain
+    # (sending → claimed again after Teams refused an attempt); or skipped / cancelled
     status: Mapped[str] = mapped_column(String(20))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

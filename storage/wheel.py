@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.wheel.events import CHANNEL, EventKind, WheelEvent
-from storage.models import ReminderRow, WheelEventRow
+from storage.models import ForumRow, ReminderRow, WheelEventRow
 
+# What a plan may still change: nothing of these went out.
+_OPEN = ("planned", "skipped", "cancelled")
 
 
 def _event(row: WheelEventRow) -> WheelEvent:
@@ -84,54 +88,85 @@ class WheelRepository:
     # --- reminders ------------------------------------------------------
 
     async def plan(self, event: WheelEvent, now: datetime) -> None:
-        """Make the event's channel reminders match its offsets and time.
-        A reminder already sent stays sent: the same reminder is never sent
-        twice, even when the event moves. One whose time has already passed
-        when it is planned is skipped, not sent late."""
-        rows = {
-            r.offset_minutes: r
-            for r in await self.session.scalars(
+        """Make the channel reminders for the event's time match its offsets.
+        A reminder that went out stays as it was: the same reminder is never
+        sent twice for one time of the event. When the event moves, what went
+        out for its old time stays as history and the new time is planned
+        afresh (a meeting moved by months gets its 14-day notice again);
+        reminders of the old time that never went out move with the event.
+        One whose time has already passed when it is planned is skipped, not
+        sent late."""
+        rows = list(
+            await self.session.scalars(
                 select(ReminderRow).where(ReminderRow.event_id == event.id, ReminderRow.target == CHANNEL)
             )
-        }
-        wanted = dict(event.reminder_times())
-        for offset, row in rows.items():
-            if row.status in ("planned", "skipped", "cancelled"):
-                if offset not in wanted:
-                    row.status = "cancelled" if row.status == "planned" else row.status
-                    continue
-                row.due_at = wanted[offset]
-                row.status = "planned" if wanted[offset] > now else "skipped"
+        )
+        current = {r.offset_minutes: r for r in rows if r.event_starts_at == event.starts_at}
+        for row in rows:
+            if row.event_starts_at != event.starts_at and row.status in _OPEN:
+                if row.offset_minutes in current:
+                    await self.session.delete(row)  # back at a time that has its own
+                else:
+                    row.event_starts_at = event.starts_at
+                    current[row.offset_minutes] = row
+        timezone = await self.session.scalar(select(ForumRow.timezone).where(ForumRow.id == event.forum_id))
+        wanted = dict(event.reminder_times(timezone))
+        for offset, row in current.items():
+            if row.status not in _OPEN:
+                continue
+            if offset not in wanted:
+                row.status = "cancelled" if row.status == "planned" else row.status
+                continue
+            row.due_at = wanted[offset]
+            row.status = "planned" if wanted[offset] > now else "skipped"
         for offset, due in wanted.items():
-            if offset not in rows:
-                status = "planned" if due > now else "skipped"
+            if offset not in current:
                 self.session.add(
-                    ReminderRow(event_id=event.id, offset_minutes=offset, target=CHANNEL, due_at=due, status=status)
+                    ReminderRow(
+                        event_id=event.id, event_starts_at=event.starts_at, offset_minutes=offset, target=CHANNEL,
+                        due_at=due, status="planned" if due > now else "skipped",
+                    )
                 )
         await self.session.flush()
 
-    async def add_nudges(self, event_id: int, offset: int, targets: list[str], due: datetime) -> None:
-        """Personal reminders that go with a channel reminder. A target that
-        already has one for this offset keeps it."""
-        existing = set(
-            await self.session.scalars(
-                select(ReminderRow.target).where(ReminderRow.event_id == event_id, ReminderRow.offset_minutes == offset)
-            )
-        )
-        for target in targets:
-            if target not in existing:
-                try:
-                    async with self.session.begin_nested():
-                        self.session.add(
-                            ReminderRow(event_id=event_id, offset_minutes=offset, target=target, due_at=due, status="planned")
-                        )
-                except IntegrityError:
-                    pass  # another replica added it a moment ago
+    async def add_nudges(
+        self,
+        event_id: int,
+        offset: int,
+        targets: list[str],
+        due: datetime,
+        starts_at: datetime | None = None,
+        not_reachable: Mapping[str, str] | None = None,
+    ) -> None:
+        """Personal reminders that go with a channel reminder for the event's
+        time ``starts_at`` (by default the time it has now). ``not_reachable``
+        (target → why) are recorded as such at once, for the report. A target
+        that already has one keeps it."""
+        if starts_at is None:
+            starts_at = await self.session.scalar(select(WheelEventRow.starts_at).where(WheelEventRow.id == event_id))
+        not_reachable = not_reachable or {}
+        rows = [
+            {
+                "event_id": event_id, "event_starts_at": starts_at, "offset_minutes": offset, "target": target,
+                "due_at": due, "status": "not_reachable" if target in not_reachable else "planned", "attempts": 0,
+                "detail": not_reachable.get(target), "finished_at": due if target in not_reachable else None,
+            }
+            for target in dict.fromkeys([*targets, *not_reachable])
+        ]
+        if not rows:
+            return
+        # One statement for hundreds of people: the channel card waits for it.
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        key = [ReminderRow.event_id, ReminderRow.event_starts_at, ReminderRow.offset_minutes, ReminderRow.target]
+        await self.session.execute(insert(ReminderRow).values(rows).on_conflict_do_nothing(index_elements=key))
 
-    async def claim_due(self, now: datetime, claimant: str, limit: int) -> list[tuple[int, int, str, datetime, WheelEvent]]:
-        """Take up to ``limit`` due reminders for this process. On PostgreSQL
-        rows another replica is taking are skipped, not waited for, so each
-        reminder goes to exactly one replica."""
+    async def claim_due(
+        self, now: datetime, claimant: str, limit: int
+    ) -> list[tuple[int, int, str, datetime, datetime, WheelEvent]]:
+        """Take up to ``limit`` due reminders for this process: (id, offset,
+        target, due, the event time it is for, the event as it is now). On
+        PostgreSQL rows another replica is taking are skipped, not waited
+        for, so each reminder goes to exactly one replica."""
         # A CTE, not "id IN (subquery)": PostgreSQL may run such a subquery
         # more than once, and with SKIP LOCKED each run finds other rows, so
         # the LIMIT would not hold.
@@ -159,20 +194,36 @@ class WheelRepository:
             .where(ReminderRow.id.in_(claimed))
             .order_by(ReminderRow.due_at, ReminderRow.id)
         )
-        return [(r.id, r.offset_minutes, r.target, r.due_at, _event(e)) for r, e in rows]
+        return [(r.id, r.offset_minutes, r.target, r.due_at, r.event_starts_at, _event(e)) for r, e in rows]
 
-    async def mark(self, reminder_id: int, status: str, at: datetime, attempts: int = 0, detail: str | None = None) -> None:
+    async def mark(
+        self,
+        reminder_id: int,
+        status: str,
+        at: datetime,
+        attempts: int = 0,
+        detail: str | None = None,
+        claimant: str | None = None,
+    ) -> bool:
+        """Record a reminder's state; False when nothing was changed. With
+        ``claimant`` only while that replica still holds the claim: one whose
+        claim ran out and went to another replica must neither send nor
+        record over the new owner."""
         values = {"status": status, "detail": detail[:500] if detail else None}
-        if status not in ("sending",):
+        if status not in ("claimed", "sending"):
             values["finished_at"] = at
         if attempts:
             values["attempts"] = attempts
-        await self.session.execute(update(ReminderRow).where(ReminderRow.id == reminder_id).values(**values))
+        query = update(ReminderRow).where(ReminderRow.id == reminder_id)
+        if claimant is not None:
+            query = query.where(ReminderRow.claimed_by == claimant, ReminderRow.status.in_(("claimed", "sending")))
+        return (await self.session.execute(query.values(**values))).rowcount == 1
 
     async def recover(self, older_than: datetime) -> tuple[int, int]:
-        """After a crash: claimed but never started goes back to planned;
-        started but never recorded is 'uncertain' (it may have reached Teams,
-        and sending it again could double it)."""
+        """After a crash: claimed, and either never tried or refused by
+        Teams on every try, goes back to planned; a try Teams had not answered
+        is 'uncertain' (it may have reached Teams, and sending it again could
+        double it)."""
         back = await self.session.execute(
             update(ReminderRow)
             .where(ReminderRow.status == "claimed", ReminderRow.claimed_at < older_than)
@@ -181,15 +232,23 @@ class WheelRepository:
         unsure = await self.session.execute(
             update(ReminderRow)
             .where(ReminderRow.status == "sending", ReminderRow.claimed_at < older_than)
-            .values(status="uncertain", detail="the bot stopped while sending; not sent again")
+            .values(status="uncertain", detail="the bot stopped while Teams had not answered; not sent again")
         )
         return back.rowcount, unsure.rowcount
 
     async def deliveries(self, event_id: int) -> list[ReminderRow]:
+        """The reminders for the event's time, then what went out for times
+        it had before."""
         return list(
             await self.session.scalars(
                 select(ReminderRow)
+                .join(WheelEventRow, WheelEventRow.id == ReminderRow.event_id)
                 .where(ReminderRow.event_id == event_id)
-                .order_by(ReminderRow.offset_minutes.desc(), ReminderRow.target)
+                .order_by(
+                    ReminderRow.event_starts_at != WheelEventRow.starts_at,
+                    ReminderRow.event_starts_at.desc(),
+                    ReminderRow.offset_minutes.desc(),
+                    ReminderRow.target,
+                )
             )
         )

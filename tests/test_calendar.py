@@ -44,6 +44,39 @@ async def test_the_feed_lists_the_wheel_at_the_right_times_across_summer_time(fo
     assert str(calendar["x-wr-calname"]).startswith("Årshjul – Samarbeidsforum")
 
 
+async def test_the_feed_is_right_on_the_nights_the_clocks_change(forum):
+    """Times go out in UTC, so a calendar in any zone shows them right; a
+    meeting over the October change lasts its three hours although the
+    clock shows 00:30 to 02:30."""
+    from datetime import date, time
+
+    from tests.test_wheel import NEXT, last_sunday_of_march, last_sunday_of_october
+
+    march, october = last_sunday_of_march(NEXT), last_sunday_of_october(NEXT)
+    for title, day, clock in [
+        ("Før vårnatten", march, time(1, 30)),
+        ("Etter vårnatten", march, time(3, 0)),
+        ("Over høstnatten", october, time(0, 30)),
+        ("Etter høstnatten", october, time(3, 0)),
+    ]:
+        await add(forum, "vaarmote", local_time(day, clock, "Europe/Oslo"), title)
+
+    link = forum.app[CALENDAR].link("oslo-viken").replace(forum.app[CALENDAR].base_url, forum.bot_url.rstrip("/"))
+    _, _, body = await fetch(forum, link)
+    events = {str(e["summary"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+    assert {title: (e.decoded("dtstart"), e.decoded("dtend")) for title, e in events.items()} == {
+        "Før vårnatten": (at(march, 0, 30), at(march, 3, 30)),  # 01:30 winter time
+        "Etter vårnatten": (at(march, 1), at(march, 4)),  # 03:00 summer time
+        "Over høstnatten": (at(october - timedelta(days=1), 22, 30), at(october, 1, 30)),  # 00:30 to 02:30 on the clock
+        "Etter høstnatten": (at(october, 2), at(october, 5)),  # 03:00 winter time
+    }
+    assert b"DTSTART:" + f"{october - timedelta(days=1):%Y%m%d}".encode() + b"T223000Z" in body
+
+
 async def test_a_wrong_token_or_another_forum_gets_nothing(forum):
     await add(forum, "annet", datetime.now(UTC) + timedelta(days=3), "Hemmelig")
     feed = forum.app[CALENDAR]

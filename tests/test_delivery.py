@@ -230,6 +230,82 @@ async def test_a_card_over_80_kb_is_not_sent(teams_service, adapter):
     assert "KB" in result.error and teams_service.requests == 0
 
 
+class Watch:
+    """What a caller hears about each request that carries its card."""
+
+    def __init__(self, owned: bool = True) -> None:
+        self.heard: list[str] = []
+        self.owned = owned
+
+    async def leaving(self) -> bool:
+        self.heard.append("leaving")
+        return self.owned
+
+    async def refused(self) -> None:
+        self.heard.append("refused")
+
+
+async def test_the_caller_hears_of_every_request_and_every_refusal(teams_service, adapter):
+    teams_service.fail_next(teams.CHANNEL, 429, retry_after=1)
+    teams_service.fail_next(teams.CHANNEL, 503)
+    watch = Watch()
+
+    result = await make_deliverer(adapter).send_card(channel(teams_service), CARD, watch)
+
+    assert (result.status, result.attempts) == ("sent", 3)
+    # After each refusal Teams certainly does not have the card: a crash in
+    # the wait that follows must not leave it looking as if it might.
+    assert watch.heard == ["leaving", "refused", "leaving", "refused", "leaving"]
+
+
+async def test_a_request_without_an_answer_is_not_a_refusal(adapter):
+    connector = LimitedConnector()
+    await connector.start()
+    reference = channel(connector)
+    await connector.stop()
+    watch = Watch()
+
+    result = await make_deliverer(adapter, max_attempts=2).send_card(reference, CARD, watch)
+
+    assert (result.status, result.attempts) == ("failed", 2)
+    assert watch.heard == ["leaving", "leaving"]
+
+
+async def test_a_caller_that_no_longer_owns_the_send_stops_it(teams_service, adapter):
+    watch = Watch(owned=False)
+
+    result = await make_deliverer(adapter).send_card(channel(teams_service), CARD, watch)
+
+    assert (result.status, result.attempts) == ("failed", 0)
+    assert "withdrew" in result.error and teams_service.requests == 0
+
+
+async def test_no_wait_goes_past_the_time_a_call_may_take(teams_service, adapter):
+    """A reminder's claim must not run out while its delivery waits: the
+    app bounds every call well inside REMINDER_CLAIM_TIMEOUT_SECONDS."""
+    clock = InstantClock()
+    deliverer = make_deliverer(adapter, clock, max_call_seconds=20)
+    teams_service.fail_next(teams.CHANNEL, 429, retry_after=30)
+
+    result = await deliverer.send_card(channel(teams_service), CARD)
+
+    assert (result.status, result.attempts, result.http_status) == ("failed", 1, 429)
+    assert "budget" in result.error and clock.sleeps == []
+    # Nor does the next card wait out the 30 s Teams asked that channel for.
+    result = await deliverer.send_card(channel(teams_service), CARD)
+    assert (result.status, result.attempts) == ("failed", 0)
+    assert "no send slot" in result.error and clock.sleeps == []
+    assert teams_service.requests == 1
+
+
+def test_replicas_share_the_tenant_budget():
+    assert Settings.from_env({}).replicas == 1
+    assert Settings.from_env({"REPLICAS": "3"}).replicas == 3
+    for wrong in ("0", "-2", "two", "1.5"):
+        with pytest.raises(ValueError, match="REPLICAS must be a whole number of at least 1"):
+            Settings.from_env({"REPLICAS": wrong})
+
+
 def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds("12", WALL) == 12
     assert retry_after_seconds(" 1.5 ", WALL) == 1.5

@@ -3,12 +3,15 @@ what still helps. The clock is the test's, so days pass without sleeping."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+import pytest
+
 from bot.app import UOW
-from bot.config import Settings
+from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from bot.edge.adapter import make_adapter
 from bot.edge.delivery import Deliverer
 from bot.edge.reminders import ReminderNotifier
@@ -27,6 +30,23 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+class PausedClock:
+    """A deliverer's clock on which every wait lasts until the test says go."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.waiting = asyncio.Event()
+        self.go = asyncio.Event()
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.waiting.set()
+        await self.go.wait()
+        self.t += seconds
 
 
 def scheduler(forum, clock: Clock) -> Scheduler:
@@ -123,11 +143,11 @@ async def test_before_the_needs_deadline_the_missing_are_named_and_nudged(forum)
     forum.connector.received.clear()
     event = await add_event(forum, "frist_behovsmeldinger", START, [7 * 1440], "Frist for behovsmeldinger")
 
-    clock = Clock(START - 7 * DAY)
-    run = scheduler(forum, clock)
-    while await run.run_once():
-        pass
+    # One pass of the scheduler: the nudges it plans while sending the
+    # channel card go right after it, not a round later.
+    handled = await scheduler(forum, Clock(START - 7 * DAY)).run_once()
 
+    assert handled == 1 + 18
     (post,) = channel_posts(forum)
     assert "Ikke sendt inn ennå:" in texts(post)
     assert "Østfold VO-nettverk" in texts(post) and "Akershus fylkeskommune" in texts(post)
@@ -141,6 +161,8 @@ async def test_before_the_needs_deadline_the_missing_are_named_and_nudged(forum)
     assert statuses[(7 * 1440, "channel")] == "sent"
     # 9 submitting organisations × representative and deputy
     assert len([t for (_, t) in statuses if t.startswith("person:")]) == 18
+    order = [r.conversation_id for r in forum.connector.received]
+    assert order.index(teams.CHANNEL) < order.index(teams.personal_conversation(ada))
 
 
 async def test_moving_an_event_moves_its_reminders_and_deleting_cancels_them(forum):
@@ -181,3 +203,104 @@ async def test_team_members_who_never_wrote_to_the_bot_are_nudged_when_the_app_r
     assert statuses[(1440, f"person:{dag.aad_object_id}")] == "not_reachable"
     (nudge,) = forum.connector.sent_to(teams.personal_conversation(cecilie))
     assert "Nettverket for Follo-regionen" in texts(nudge.cards[0])
+
+
+async def report(forum, event_id: int) -> str:
+    body, _ = await forum.press(forum.statsforvalter, "wheel.report", {"event_id": event_id, "view": START.year})
+    return texts(body["value"])
+
+
+async def test_an_event_moved_after_its_reminder_went_out_is_reminded_again_for_the_new_date(forum):
+    await set_up_channel(forum)
+    event = await add_event(forum, "vaarmote", START, [14 * 1440])
+    clock = Clock(START - 14 * DAY)
+    run = scheduler(forum, clock)
+    await run.run_once()
+    (first,) = channel_posts(forum)
+    assert "mandag 5. mai 2031 kl. 12:00" in texts(first)
+
+    # The Statsforvalter puts the meeting off by three months.
+    body, _ = await forum.press(
+        forum.statsforvalter,
+        "wheel.save",
+        {
+            "event_id": event, "view": START.year, "kind": "vaarmote", "date": "2031-08-04", "time": "12:00",
+            "title": "Vårmøte", "place": "Oslo", "text": "", "offsets": "14d",
+        },
+    )
+    assert "Påminnelser til forumkanalen: 1 planlagt." in texts(body["value"])
+    shown = await report(forum, event)
+    assert "14 dager før: mandag 21. juli 2031 kl. 12:00\nForumkanalen\nplanlagt" in shown
+    assert "14 dager før: mandag 21. april 2031 kl. 12:00\nForumkanalen\nsendt · 1 forsøk" in shown
+    await run.run_once()
+    assert len(channel_posts(forum)) == 1  # nothing new is due yet
+
+    clock.now = START + 91 * DAY - 14 * DAY  # 14 days before 4 August
+    await run.run_once()
+    await run.run_once()
+    first, second = channel_posts(forum)
+    assert "om 14 dager" in texts(second) and "mandag 4. august 2031 kl. 12:00" in texts(second)
+
+    # The report shows the plan for the new date, and keeps what went out
+    # for the old one.
+    shown = await report(forum, event)
+    new_date = shown.index("14 dager før: mandag 21. juli 2031 kl. 12:00\nForumkanalen\nsendt · 1 forsøk")
+    assert new_date < shown.index("14 dager før: mandag 21. april 2031 kl. 12:00\nForumkanalen\nsendt · 1 forsøk")
+
+
+class TestSomeoneKnownOnlyByEmail:
+    @pytest.fixture
+    def forum_config(self, tmp_path):
+        """The example roster, where the representative of Østfold
+        fylkeskommune is given by e-mail only."""
+        roster = EXAMPLE_FORUM_CONFIG.read_text(encoding="utf-8")
+        line = "          aad_object_id: 00000000-0000-4000-8000-000000000109\n"
+        assert roster.count(line) == 1
+        path = tmp_path / "forum.yaml"
+        path.write_text(roster.replace(line, ""), encoding="utf-8")
+        return path
+
+    async def test_before_the_needs_deadline_they_are_reported_not_reachable(self, forum):
+        await set_up_channel(forum)
+        event = await add_event(forum, "frist_behovsmeldinger", START, [7 * 1440], "Frist for behovsmeldinger")
+
+        await scheduler(forum, Clock(START - 7 * DAY)).run_once()
+
+        (post,) = channel_posts(forum)
+        assert "Østfold fylkeskommune" in texts(post)
+        shown = await report(forum, event)
+        assert "Tone Eksempelvik\nikke nåbar · ferdig 28.04.2031 12:00 · known to the roster only by e-mail" in shown
+        statuses = await reminders(forum, event)
+        assert [s for (_, t), s in statuses.items() if t.startswith("roster:")] == ["not_reachable"]
+        # her deputy, who has an Entra object id, is nudged as before
+        assert len([t for (_, t) in statuses if t.startswith("person:")]) == 17
+
+
+async def test_a_replica_whose_claim_ran_out_neither_sends_nor_records(forum):
+    await set_up_channel(forum)
+    event = await add_event(forum, "vaarmote", START, [1440])
+    clock = Clock(START - DAY)
+    uow = forum.app[UOW]
+    # Replica A claims the reminder, but Teams has asked it to wait a minute
+    # before its next post to the channel, and it stalls in that wait.
+    paused = PausedClock()
+    stalled = Deliverer(make_adapter(Settings()), "", clock=paused)
+    stalled.limiter.hold(teams.CHANNEL, 60)
+    a = Scheduler(uow, ReminderNotifier(stalled, uow, clock), clock)
+    a_round = asyncio.create_task(a.run_once())
+    await asyncio.wait_for(paused.waiting.wait(), 10)
+
+    # Its claim runs out; replica B takes the reminder over and sends it.
+    clock.now += timedelta(minutes=6)
+    b = scheduler(forum, clock)
+    await b.run_once()
+    (post,) = channel_posts(forum)
+
+    # A wakes up: it no longer holds the claim, so it sends nothing and
+    # leaves B's record alone.
+    paused.go.set()
+    await asyncio.wait_for(a_round, 10)
+    assert channel_posts(forum) == [post]
+    async with uow() as work:
+        row = await work.session.scalar(select(ReminderRow).where(ReminderRow.event_id == event))
+        assert (row.status, row.claimed_by, row.attempts) == ("sent", b.claimant, 1)

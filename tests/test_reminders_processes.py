@@ -1,6 +1,7 @@
 """Reminders with real bot processes on PostgreSQL: two replicas share the
-work and send each reminder once; a replica killed in the middle of a send
-loses nothing and doubles nothing."""
+work and send each reminder once; a replica killed in the middle of a send,
+or while it waits to try again after Teams said "not now", loses nothing
+and doubles nothing."""
 
 from __future__ import annotations
 
@@ -52,6 +53,22 @@ class HoldingConnector(LocalConnector):
             self.received.append(_received(request, activity))
             await self.release.wait()
             return web.json_response({"id": "held"})
+        return await super()._send(request)
+
+
+class RefusingConnector(LocalConnector):
+    """Answers the first post "429 Too Many Requests, retry after 2 s"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = asyncio.Event()
+
+    async def _send(self, request: web.Request) -> web.Response:
+        if not self.refused.is_set():
+            self.refused.set()
+            return web.json_response(
+                {"error": {"code": "TooManyRequests", "message": "slow down"}}, status=429, headers={"Retry-After": "2"}
+            )
         return await super()._send(request)
 
 
@@ -131,7 +148,10 @@ async def due_reminders(sessions, connector_url: str, count: int) -> None:
             session.add(event)
             await session.flush()
             session.add(
-                ReminderRow(event_id=event.id, offset_minutes=1440, target="channel", due_at=now, status="planned")
+                ReminderRow(
+                    event_id=event.id, event_starts_at=event.starts_at, offset_minutes=1440, target="channel",
+                    due_at=now, status="planned",
+                )
             )
         await session.commit()
 
@@ -147,8 +167,15 @@ def titles(connector: LocalConnector) -> list[str]:
 
 
 async def statuses(sessions) -> dict[str, int]:
+    """Of the test's reminders (the example wheel has its own)."""
     async with sessions() as session:
-        rows = (await session.scalars(select(ReminderRow))).all()
+        rows = (
+            await session.scalars(
+                select(ReminderRow)
+                .join(WheelEventRow, WheelEventRow.id == ReminderRow.event_id)
+                .where(WheelEventRow.title.startswith("Hendelse"))
+            )
+        ).all()
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.status] = counts.get(r.status, 0) + 1
@@ -224,3 +251,38 @@ async def test_a_replica_killed_while_sending_loses_and_doubles_nothing(database
         await connector.stop()
 
     assert sorted(titles(connector)) == [f"Hendelse {n:03d}" for n in range(5)]  # all there, none twice
+
+
+async def test_a_replica_killed_while_waiting_to_retry_loses_and_doubles_nothing(database):
+    url, sessions = database
+    connector = RefusingConnector()
+    await connector.start()
+    # The claim outlasts twice the 2-s wait: the replica waits it out.
+    first = start_bot(url, REMINDER_CLAIM_TIMEOUT_SECONDS="6")
+    second = None
+    try:
+        await wait_until_serving(first)
+        await due_reminders(sessions, connector.url, 1)
+        await asyncio.wait_for(connector.refused.wait(), 30)
+
+        async def queued_again():
+            # Teams refused the post, so it certainly does not have it.
+            return (await statuses(sessions)) == {"claimed": 1}
+
+        await wait_until(queued_again, 2, sessions)
+        stop(first, signal.SIGKILL)  # in the wait before the second try
+
+        second = start_bot(url, REMINDER_CLAIM_TIMEOUT_SECONDS="6")
+
+        async def sent():
+            return (await statuses(sessions)) == {"sent": 1}
+
+        await wait_until(sent, sessions=sessions)
+        await asyncio.sleep(1)
+    finally:
+        stop(first, signal.SIGKILL)
+        if second:
+            stop(second)
+        await connector.stop()
+
+    assert titles(connector) == ["Hendelse 000"]  # once, after the restart

@@ -50,9 +50,15 @@ def test_a_broken_roster_file_stops_the_start_with_file_line_and_reason(tmp_path
     assert "Traceback" not in output
 
 
-def test_a_port_that_is_not_a_port_stops_the_start_with_one_line(tmp_path):
-    for port, reason in (("abc", "'abc'"), ("70000", "PORT must be between 0 and 65535, not 70000")):
-        process = bot_process(tmp_path, PORT=port)
+def test_a_setting_that_is_not_a_number_stops_the_start_with_one_line(tmp_path):
+    cases = (
+        ({"PORT": "abc"}, "PORT must be a whole number from 0 to 65535, not 'abc'"),
+        ({"PORT": "70000"}, "PORT must be a whole number from 0 to 65535, not '70000'"),
+        ({"SCHEDULER_INTERVAL_SECONDS": "soon"}, "SCHEDULER_INTERVAL_SECONDS must be a number of at least 0, not 'soon'"),
+        ({"REPLICAS": "0"}, "REPLICAS must be a whole number of at least 1, not '0'"),
+    )
+    for setting, reason in cases:
+        process = bot_process(tmp_path, **setting)
         output, _ = process.communicate(timeout=60)
         assert process.returncode == 2, output
         assert len(output.strip().splitlines()) == 1, output

@@ -9,13 +9,19 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.app import UOW
+import aiohttp
+
+from bot.app import UOW, create_app
+from bot.config import Settings
+from bot.forum.config_file import load_forum_config
 from storage.models import ForumRow
 from tests.card_reading import actions, buttons, elements, input_named, inputs, only_card, texts
+from tests.conftest import Forum, serve
 from tests.needs_helpers import card_of, message_of, press
 
 OSLO = ZoneInfo("Europe/Oslo")
-NEXT = datetime.now(OSLO).year + 1
+THIS = datetime.now(OSLO).year
+NEXT = THIS + 1
 DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
           "november", "desember")
@@ -41,6 +47,11 @@ def oslo(day: str, clock: str) -> datetime:
 
 def last_sunday_of_march(year: int) -> date:
     day = date(year, 3, 31)
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def last_sunday_of_october(year: int) -> date:
+    day = date(year, 10, 31)
     return day - timedelta(days=(day.weekday() + 1) % 7)
 
 
@@ -76,7 +87,7 @@ async def reminders(forum, event_id: int) -> list[tuple[int, str, datetime, str]
 async def everything(forum) -> str:
     """The whole wheel and its reminders, to see that nothing changed."""
     async with forum.app[UOW]() as uow:
-        events = await uow.wheel.between("oslo-viken", datetime(2000, 1, 1, tzinfo=UTC), datetime(2101, 1, 1, tzinfo=UTC))
+        events = await uow.wheel.between("oslo-viken", datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC))
         rows = {e.id: [(r.offset_minutes, r.target, str(r.due_at), r.status) for r in await uow.wheel.deliveries(e.id)] for e in events}
     return json.dumps([[repr(e) for e in events], rows], default=str)
 
@@ -292,7 +303,15 @@ async def test_bad_input_is_named_in_the_form_and_nothing_is_stored(forum):
         ({"title": "  "}, "Tittel: må fylles ut"),
         ({"kind": "fest"}, "Type hendelse: har et valg som ikke står på listen"),
         ({"offsets": "400d"}, "«400d» forstår jeg ikke"),
+        # Only from today to the end of the fifth year ahead: the wheel can
+        # show, change and delete every event it takes.
+        ({"date": "9999-12-31", "time": "10:00"},
+         f"Tidspunkt: ligger for langt fram: årshjulet tar hendelser til og med {THIS + 5}"),
+        ({"date": "2500-06-01"}, "Tidspunkt: ligger for langt fram"),
+        ({"date": f"{THIS + 6}-01-01", "time": "00:00"}, "Tidspunkt: ligger for langt fram"),
+        ({"date": "0001-01-01", "time": "00:30"}, "Tidspunkt: er passert"),
     ]
+    before = await everything(forum)
     wheel = only_card(await forum.say(stine, f"årshjul {NEXT}"))
     form = card_of(await press(forum, stine, wheel, "Ny hendelse"))
     for wrong, expected in cases:
@@ -300,7 +319,20 @@ async def test_bad_input_is_named_in_the_form_and_nothing_is_stored(forum):
         assert "Noe må rettes før hendelsen kan lagres" in texts(again), wrong
         assert expected in texts(again), (wrong, texts(again))
         assert inputs(again) == {**SPRING, **wrong}, wrong  # what was typed is kept
-    assert await stored(forum) == [] and await stored(forum, NEXT - 2) == []
+    assert await everything(forum) == before
+    assert "Ingen møter eller frister de neste 12 månedene" in texts(only_card(await forum.say(stine, "årshjul")))
+
+    # The last day of the window is taken.
+    last = card_of(await press(forum, stine, form, "Lagre", {**SPRING, "date": f"{THIS + 5}-12-31", "time": "23:59"}))
+    assert "Lagt inn i årshjulet" in texts(last) and f"Desember {THIS + 5}" in months(last)
+    assert len(await stored(forum, THIS + 5)) == 1
+    edit = card_of(await press(forum, stine, last, "Endre"))
+    changed = card_of(await press(forum, stine, edit, "Lagre", {"time": "23:00"}))
+    assert "Endringene er lagret" in texts(changed)
+    question = card_of(await press(forum, stine, changed, "Slett"))
+    done = card_of(await press(forum, stine, question, "Ja, slett"))
+    assert "Slettet fra årshjulet" in texts(done)
+    assert await everything(forum) == before
 
     # Corrected on the same form, it is saved.
     again = card_of(await press(forum, stine, form, "Lagre", {**SPRING, "offsets": "3 uker"}))
@@ -374,6 +406,29 @@ async def test_copying_a_year_to_the_next_keeps_what_is_already_there(forum):
     assert len(await stored(forum, NEXT)) == 2
 
 
+async def test_an_event_whose_time_does_not_exist_next_year_is_named_not_copied(forum):
+    """02:30 on 26 March is an ordinary night in one year and the hour the
+    clocks skip in another; 02:30 on the last Sunday of October comes twice."""
+    stine = forum.statsforvalter
+    spring, autumn = last_sunday_of_march(NEXT + 1), last_sunday_of_october(NEXT + 1)
+    await add(forum, stine, {**SPRING, "kind": "annet", "title": "Nattlig serverflytting",
+                             "date": spring.replace(year=NEXT).isoformat(), "time": "02:30"})
+    await add(forum, stine, {**SPRING, "kind": "annet", "title": "Nattlig sikkerhetskopi",
+                             "date": autumn.replace(year=NEXT).isoformat(), "time": "02:30"})
+    wheel = await add(forum, stine, SPRING)
+
+    copied = card_of(await press(forum, stine, wheel, f"Kopier {NEXT} til {NEXT + 1}"))
+    shown = texts(copied)
+    assert f"1 hendelse er kopiert til samme dato og klokkeslett i {NEXT + 1}" in shown
+    assert (f"«Nattlig serverflytting» ble ikke kopiert: {spring:%d.%m.%Y} 02:30 finnes ikke den dagen: "
+            "klokka stilles fram en time når sommertiden begynner.") in shown
+    assert (f"«Nattlig sikkerhetskopi» ble ikke kopiert: {autumn:%d.%m.%Y} 02:30 finnes to ganger den natten: "
+            "klokka stilles tilbake en time når sommertiden slutter. Velg et annet klokkeslett.") in shown
+    assert "ble ikke kopiert: de finnes alt" not in shown
+    assert [e.title for e in await stored(forum, NEXT + 1)] == [SPRING["title"]]
+    assert len(await stored(forum, NEXT)) == 3
+
+
 # --- the delivery report -----------------------------------------------------
 
 
@@ -442,3 +497,42 @@ async def test_a_long_wheel_goes_over_pages_that_teams_accepts(forum):
         card = card_of(await press(forum, stine, card, "Neste side"))
     assert page > 2
     assert len(seen) == 16
+
+
+# --- the example wheel ----------------------------------------------------------
+
+
+async def test_the_example_wheel_comes_on_the_first_start_only(database_url, connector, forum_config):
+    """The roster file's example wheel fills a new forum's wheel once. When
+    the Statsforvalter has deleted those events, a restart does not bring
+    them (and their reminders) back."""
+    settings = Settings(database_url=database_url, forum_config=forum_config, scheduler_interval_seconds=0)
+    app = await create_app(settings)
+    runner, url = await serve(app)
+    try:
+        async with aiohttp.ClientSession() as http:
+            forum = Forum(url, connector, http, app, load_forum_config(forum_config)[0], forum_config)
+            stine = forum.statsforvalter
+            examples = [
+                ("vaarmote", "03-18", "10:00"), ("frist_behovsmeldinger", "05-05", "12:00"),
+                ("hostmote", "10-21", "10:00"), ("frist_rapportering", "12-15", "12:00"),
+            ]
+            events = await stored(forum, THIS)
+            assert [(e.kind.value, e.starts_at) for e in events] == [
+                (kind, oslo(f"{THIS}-{day}", clock)) for kind, day, clock in examples
+            ]
+            wheel = only_card(await forum.say(stine, f"årshjul {THIS}"))
+            for _, day, clock in examples:
+                assert norwegian(date.fromisoformat(f"{THIS}-{day}"), clock) in texts(wheel)
+
+            for _ in examples:
+                question = card_of(await press(forum, stine, wheel, "Slett"))
+                wheel = card_of(await press(forum, stine, question, "Ja, slett"))
+            assert f"Ingen møter eller frister i {THIS}." in texts(wheel)
+    finally:
+        await runner.cleanup()
+
+    again = await create_app(settings)
+    async with again[UOW]() as uow:
+        assert await uow.wheel.between("oslo-viken", datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)) == []
+    await again.cleanup()

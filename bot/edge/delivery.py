@@ -26,7 +26,9 @@ The annual wheel's reminders (and later vote reminders) go through one
    HTTP date) exactly that wait is kept instead, and further sends to that
    conversation wait as long. Bounded by attempts (6) and by time (120 s
    from the first attempt; waiting for a first slot in a long fan-out is
-   not counted). Every other 4xx fails at once.
+   not counted, unless `max_call_seconds` bounds the whole call: then no
+   wait, for a slot or a retry, goes past it). Every other 4xx fails at
+   once.
 4. **Report** a `DeliveryResult`: "sent", "failed" or "not_reachable" (a
    person who has not installed the app: Teams refuses to make the 1:1 chat,
    or the stored chat answers 403/404), with attempts, the last HTTP status,
@@ -36,25 +38,31 @@ The annual wheel's reminders (and later vote reminders) go through one
 A card over 80 KB is not sent at all ("failed"): Teams would refuse it.
 
 **Crash between "sent" and "recorded".** This module records nothing; its
-caller writes each result. The Bot Connector API takes no idempotency key
-and Teams drops no duplicates, so nothing can make a crash at that moment
-harmless: the card has reached Teams or not, and only Teams knows. A caller
-can only choose which way it errs. The wheel's scheduler commits a reminder
-as *sending* before calling here and as sent / failed / not_reachable
-after; its unique key (event, offset, recipient) and its claims make one
-worker send it, once. A crash between Teams' answer and that second commit
-(one HTTP answer plus one commit per recipient, so at most the sends in
-flight at that moment) leaves rows *sending*, which it then reports as
+caller writes each result, and a `SendWatch` hears of every request that
+carries the card: `leaving()` right before it (after any wait for a slot),
+`refused()` when Teams answered it with a refusal (any HTTP error status:
+Teams does not have the card). The Bot Connector API takes no idempotency
+key and Teams drops no duplicates, so nothing can make a crash while a
+request is unanswered harmless: the card has reached Teams or not, and only
+Teams knows. A caller can only choose which way it errs. The wheel's
+scheduler commits a reminder as *sending* on `leaving()`, back to *claimed*
+on `refused()`, and as sent / failed / not_reachable after; its unique key
+and its claims make one worker send it, once. A crash while a request is
+unanswered, or between Teams' answer and the last commit (at most the sends
+in flight at that moment), leaves rows *sending*, which it then reports as
 *uncertain* instead of sending again: nothing is doubled, but such a
-reminder may or may not have arrived, and the report says so. A caller that
-sent such rows again would double every card Teams already had. Within one
-call the choice here is the other one: a request whose answer is lost after
-Teams accepted it (a timeout, a reset connection) is retried and may show
-twice, because a reminder lost to a network hiccup is the worse failure.
+reminder may or may not have arrived, and the report says so. A crash
+during a wait after a refusal leaves the row *claimed*, and it is sent
+after the restart. `leaving()` may also answer False (the caller no longer
+owns the send: the reminder's claim went to another replica); then nothing
+more is sent. Within one call the choice here is the other one: a request
+whose answer is lost after Teams accepted it (a timeout, a reset
+connection) is retried and may show twice, because a reminder lost to a
+network hiccup is the worse failure.
 
 **Several replicas** each have their own limiter: give each a share of the
-tenant rate (`tenant_rate / replicas`), or accept more 429s, which the
-retries absorb."""
+tenant rate (`tenant_rate / replicas`; the app does this with `REPLICAS`),
+or accept more 429s, which the retries absorb."""
 
 from __future__ import annotations
 
@@ -78,9 +86,15 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 log = logging.getLogger(__name__)
 
-# Told when a card is about to leave, so the caller can record that it may
-# have gone (see the module's note on crashes).
-BeforeSend = Callable[[], Awaitable[None]]
+
+class SendWatch(Protocol):
+    """Told about every request that carries a card, so that the caller can
+    record whether Teams may have it (see the module's note on crashes)."""
+
+    async def leaving(self) -> bool: ...  # right before it; False: do not send
+
+    async def refused(self) -> None: ...  # Teams answered it with a refusal
+
 
 Status = Literal["sent", "failed", "not_reachable"]
 
@@ -375,6 +389,7 @@ class Deliverer:
         limiter: SendLimiter | None = None,
         max_attempts: int = 6,
         max_total_seconds: float = 120.0,
+        max_call_seconds: float | None = None,
         base_delay: float = 1.0,
         max_delay: float = 30.0,
         request_timeout: float = 30.0,
@@ -393,6 +408,8 @@ class Deliverer:
         )
         self.max_attempts = max_attempts
         self.max_total_seconds = max_total_seconds
+        # None: a call may wait for its first slot as long as the queue is.
+        self.max_call_seconds = max_call_seconds
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.request_timeout = request_timeout
@@ -405,20 +422,27 @@ class Deliverer:
 
     # --- public ------------------------------------------------------------
 
-    async def send_card(self, reference: dict, card: dict, before_send: BeforeSend | None = None) -> DeliveryResult:
+    async def send_card(self, reference: dict, card: dict, watch: SendWatch | None = None) -> DeliveryResult:
         """Post a card to a stored conversation reference (a channel or a
         chat): keys service_url, conversation_id, tenant_id, channel_id, bot_id.
-        ``before_send`` runs once, when the card is about to leave: after
-        any wait for a send slot, right before the first HTTP request."""
-        return await self._deliver(reference, card, before_send)
+        ``watch`` hears of every request that carries the card."""
+        return await self._deliver(reference, card, watch, until=self._call_deadline())
 
     async def update_card(self, reference: dict, activity_id: str, card: dict) -> DeliveryResult:
         """Replace a card the bot posted earlier (a vote's card in the
         channel): everyone sees the new one. Paced and retried like a post."""
-        return await self._deliver(reference, card, replacing=activity_id)
+        return await self._deliver(reference, card, replacing=activity_id, until=self._call_deadline())
+
+    def _call_deadline(self) -> float | None:
+        return None if self.max_call_seconds is None else self.clock.now() + self.max_call_seconds
 
     async def _deliver(
-        self, reference: dict, card: dict, before_send: BeforeSend | None = None, replacing: str | None = None
+        self,
+        reference: dict,
+        card: dict,
+        watch: SendWatch | None = None,
+        replacing: str | None = None,
+        until: float | None = None,
     ) -> DeliveryResult:
         too_big = _too_big(card)
         if too_big:
@@ -426,7 +450,7 @@ class Deliverer:
         target = _conversation_reference(reference)
         conversation_id = reference["conversation_id"]
         answer, attempts = await self._with_retries(
-            _tenant_key(reference), conversation_id, lambda: self._post(target, card, replacing), before_send
+            _tenant_key(reference), conversation_id, lambda: self._post(target, card, replacing), watch, until
         )
         if answer.ok:
             return DeliveryResult("sent", attempts, 200, activity_id=replacing or answer.value, reference=reference)
@@ -443,7 +467,7 @@ class Deliverer:
         tenant_id: str,
         service_url: str,
         card: dict,
-        before_send: BeforeSend | None = None,
+        watch: SendWatch | None = None,
     ) -> DeliveryResult:
         """Post a card in a person's 1:1 chat with the bot: the stored chat
         when there is one, else (or when it is gone) a chat made now, which
@@ -451,9 +475,10 @@ class Deliverer:
         too_big = _too_big(card)
         if too_big:
             return DeliveryResult("failed", error=too_big, reference=personal_reference)
+        until = self._call_deadline()
         spent = 0
         if personal_reference:
-            result = await self.send_card(personal_reference, card, before_send)
+            result = await self._deliver(personal_reference, card, watch, until=until)
             if result.sent or result.http_status not in GONE_STATUSES:
                 return result
             if not user_id:
@@ -465,7 +490,7 @@ class Deliverer:
             return DeliveryResult("not_reachable", error="no stored 1:1 chat and no Teams user id to make one")
 
         answer, attempts = await self._with_retries(
-            tenant_id or service_url, None, lambda: self._create(user_id, tenant_id, service_url)
+            tenant_id or service_url, None, lambda: self._create(user_id, tenant_id, service_url), until=until
         )
         spent += attempts
         if not answer.ok:
@@ -481,7 +506,7 @@ class Deliverer:
             "conversation_id": answer.value,
             "bot_id": self.bot_id,
         }
-        result = await self.send_card(created, card, before_send)
+        result = await self._deliver(created, card, watch, until=until)
         status = "not_reachable" if not result.sent and result.http_status in GONE_STATUSES else result.status
         return replace(result, status=status, attempts=spent + result.attempts, reference_created=True)
 
@@ -492,15 +517,16 @@ class Deliverer:
         tenant: str,
         conversation: str | None,
         attempt: Callable[[], Awaitable[_Answer]],
-        before_send: BeforeSend | None = None,
+        watch: SendWatch | None = None,
+        until: float | None = None,
     ) -> tuple[_Answer, int]:
         if conversation is None:
-            return await self._attempts(tenant, conversation, attempt, before_send)
+            return await self._attempts(tenant, conversation, attempt, watch, until)
         lock = self._in_flight.setdefault(conversation, asyncio.Lock())
         self._queued[conversation] += 1
         try:
             async with lock:
-                return await self._attempts(tenant, conversation, attempt, before_send)
+                return await self._attempts(tenant, conversation, attempt, watch, until)
         finally:
             self._queued[conversation] -= 1
             if not self._queued[conversation]:  # nobody else waiting: forget it
@@ -512,27 +538,32 @@ class Deliverer:
         tenant: str,
         conversation: str | None,
         attempt: Callable[[], Awaitable[_Answer]],
-        before_send: BeforeSend | None,
+        watch: SendWatch | None,
+        until: float | None,
     ) -> tuple[_Answer, int]:
+        """``until``: no wait, for a slot or a retry, goes past this time."""
         attempts = 0
         started: float | None = None
         answer = _Answer(False, error="not attempted")
         while True:
-            deadline = None if started is None else started + self.max_total_seconds
+            deadline = _earliest(until, None if started is None else started + self.max_total_seconds)
             grant = await self.limiter.acquire(tenant, conversation, deadline)
             if grant is None:
-                late = f"{answer.error} (no send slot left within {self.max_total_seconds:g} s)"
-                return replace(answer, error=late), attempts
+                return replace(answer, error=f"{answer.error} (no send slot left in time)"), attempts
             if started is None:
                 started = self.clock.now()
-                deadline = started + self.max_total_seconds
-                if before_send is not None:
-                    await before_send()
+                deadline = _earliest(until, started + self.max_total_seconds)
+            if watch is not None and not await watch.leaving():
+                self.limiter.finish(grant)
+                withdrawn = "not sent: the caller withdrew it (it no longer owns the send)"
+                return _Answer(False, error=withdrawn), attempts
             attempts += 1
             try:
                 answer = await attempt()
             finally:
                 self.limiter.finish(grant)
+            if watch is not None and not answer.ok and answer.status is not None:
+                await watch.refused()
             if answer.ok or not answer.transient or attempts >= self.max_attempts:
                 return answer, attempts
 
@@ -546,7 +577,7 @@ class Deliverer:
             else:
                 delay = self.rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempts - 1)))
             if now + delay > deadline:
-                late = f"{answer.error} (a retry in {delay:.1f} s would pass the {self.max_total_seconds:g} s budget)"
+                late = f"{answer.error} (a retry in {delay:.1f} s would pass the time budget of this delivery)"
                 return replace(answer, error=late), attempts
             log.debug("retrying %s in %.2f s after %s", conversation or "a 1:1 chat", delay, answer.status)
             await self.clock.sleep(delay)
@@ -634,6 +665,10 @@ class Deliverer:
             return _Answer(False, error=_shorten(f"no answer from the Bot Connector: {error}"), transient=True)
         log.exception("unexpected failure of a proactive send", exc_info=error)
         return _Answer(False, error=_shorten(f"{type(error).__name__}: {error}"))
+
+
+def _earliest(*times: float | None) -> float | None:
+    return min((t for t in times if t is not None), default=None)
 
 
 def _conversation_reference(stored: dict) -> ConversationReference:

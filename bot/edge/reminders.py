@@ -11,10 +11,10 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment, time_left
-from bot.edge.delivery import BeforeSend, Deliverer
+from bot.edge.delivery import Deliverer, SendWatch
 from bot.forum.wheel.events import EventKind
 from bot.forum.wheel.events import CHANNEL, PERSON
-from bot.forum.wheel.scheduler import Delivery, DueReminder
+from bot.forum.wheel.scheduler import Claim, Delivery, DueReminder
 from bot.i18n import NB, text
 
 # Reminders go out in the forum's language: the channel is shared, and a
@@ -67,24 +67,30 @@ class ReminderNotifier:
         self._uow = uow_factory
         self._clock = clock
 
-    async def __call__(self, reminder: DueReminder, leaving: BeforeSend) -> Delivery:
+    async def __call__(self, reminder: DueReminder, claim: Claim) -> Delivery:
         # Read what is needed, then let the connection go before sending: a
         # fan-out sends many at once, and each must not hold one meanwhile.
+        forum_id = reminder.event.forum_id
         async with self._uow() as uow:
-            forum = await uow.forums.get(reminder.event.forum_id)
-            channel = await uow.forums.channel_reference(forum.id)
-            if reminder.target != CHANNEL:
+            if reminder.target == CHANNEL:
+                forum = await uow.forums.get(forum_id)
+                channel = await uow.forums.channel_reference(forum_id)
+            else:
+                # A nudge reads only what it needs: there are hundreds.
                 aad = reminder.target.removeprefix(PERSON)
                 known = await uow.conversations.teams_user(aad)
-                memberships = await uow.roster.people_with_aad(aad)
-                organisation = next((m.organisation.name for m in memberships if m.organisation), "")
+                membership = next((m for m in await uow.roster.people_with_aad(aad) if m.forum.id == forum_id), None)
+                forum = membership.forum if membership else await uow.forums.get(forum_id)
+                organisation = membership.organisation.name if membership and membership.organisation else ""
+                # where a chat made now goes, when Teams has not told us
+                channel = None if known and known[1].get("service_url") else await uow.forums.channel_reference(forum_id)
         if reminder.target == CHANNEL:
             if not channel:
                 return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
             card = reminder_card(reminder, forum.timezone, self._clock())
-            return _delivery(await self._deliverer.send_card(channel, card, leaving))
+            return _delivery(await self._deliverer.send_card(channel, card, claim))
         card = reminder_card(reminder, forum.timezone, self._clock(), organisation)
-        return await send_to_person(self._deliverer, self._uow, self._clock, aad, known, channel, card, leaving)
+        return await send_to_person(self._deliverer, self._uow, self._clock, aad, known, channel, card, claim)
 
 
 async def send_to_person(
@@ -95,7 +101,7 @@ async def send_to_person(
     known: tuple[str, dict] | None,
     channel: dict | None,
     card: dict,
-    leaving: BeforeSend | None = None,
+    watch: SendWatch | None = None,
 ) -> Delivery:
     """Post ``card`` in the person's 1:1 chat, making it when Teams only told
     us their id (``known``: from uow.conversations.teams_user), and remember
@@ -110,7 +116,7 @@ async def send_to_person(
         place.get("tenant_id") or "",
         place.get("service_url") or "",
         card,
-        leaving,
+        watch,
     )
     if result.reference_created:
         async with uow_factory() as uow:

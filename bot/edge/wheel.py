@@ -15,14 +15,15 @@ from pydantic import Field, field_validator
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
-from bot.edge.wheel_views import INPUTS, LAST_YEAR, UPCOMING, Note, WheelViews
+from bot.edge.wheel_views import INPUTS, UPCOMING, Note, WheelViews
 from bot.forum.roster import Forum, Refused
 from bot.forum.wheel import service
 from bot.forum.wheel.events import WheelEvent
 from bot.forum.wheel.events import CHANNEL, PERSON
+from bot.forum.wheel.scheduler import ROSTER
 from cards.markdown import escape_markdown as md
 
-MIN_YEAR, MAX_YEAR = 2000, LAST_YEAR
+MIN_YEAR, MAX_YEAR = 2000, service.LAST_YEAR
 _NOT_SENT = ("planned", "claimed")
 
 
@@ -235,20 +236,27 @@ async def press_delete_confirmed(turn: Turn, data: dict) -> dict:
 
 async def press_copy(turn: Turn, data: dict) -> dict:
     """The year's events again a year later; the next year's wheel shows them."""
-    forum = _statsforvalter(turn)
+    _statsforvalter(turn)
     request = card_data(Copy, data)
     year, following = request.year, request.year + 1
-    zone = ZoneInfo(forum.timezone)
-    there = await turn.uow.wheel.between(forum.id, datetime(year, 1, 1, tzinfo=zone), datetime(following, 1, 1, tzinfo=zone))
-    copied = await service.copy_to_next_year(turn.uow, turn.actor, year, turn.clock())
+    result = await service.copy_to_next_year(turn.uow, turn.actor, year, turn.clock())
+    copied = result.copied
     if not copied:
         lines = [turn.t("wheel_copied_none")]
     elif len(copied) == 1:
         lines = [turn.t("wheel_copied_one", next=following)]
     else:
         lines = [turn.t("wheel_copied", count=len(copied), next=following)]
-    if len(there) > len(copied):
-        lines.append(turn.t("wheel_copied_kept", count=len(there) - len(copied), next=following))
+    if result.kept:
+        lines.append(turn.t("wheel_copied_kept", count=result.kept, next=following))
+    v = _views(turn)
+    for skipped in result.not_copied:
+        lines.append(
+            turn.t(
+                "wheel_not_copied", title=md(skipped.event.title), when=f"{skipped.day:%d.%m.%Y} {skipped.at:%H:%M}",
+                why=v.invalid(skipped.why),
+            )
+        )
     note = Note(turn.t("wheel_copied_title", year=year, next=following), tuple(lines))
     return await _wheel_card(turn, following, note=note)
 
@@ -265,6 +273,10 @@ async def press_report(turn: Turn, data: dict) -> dict:
         found = [m.person.name for m in people if m.person is not None and m.forum.id == forum.id]
         if found:
             names[target] = md(found[0])
+    if any(r.target.startswith(ROSTER) for r in deliveries):  # known to the roster only by e-mail
+        roster = await turn.uow.roster.roster(forum)
+        for seat in (seat for organisation in roster.organisations for seat in organisation.seats):
+            names.update({f"{ROSTER}{p.id}": md(p.name) for p in (seat.representative, seat.deputy) if p})
     return _views(turn).report(event, request.view, deliveries, names, request.page)
 
 

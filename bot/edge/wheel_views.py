@@ -23,13 +23,12 @@ from bot.edge.views import form_errors, invalid_text
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.wheel.events import DEFAULT_OFFSETS, MAX_OFFSETS, EventKind, WheelEvent, format_offsets
-from bot.forum.wheel.service import LIMITS
+from bot.forum.wheel.service import LAST_YEAR, LIMITS
 from bot.i18n import text
 
 PAGE_BUDGET = 24 * 1024
 _RESERVE = 2048  # a note above the list (saved, deleted, copied)
 UPCOMING = 0  # the view of the next 12 months; any other view is a year
-LAST_YEAR = 2100  # the last year a wheel can show
 
 # The form's inputs, as the service reads them.
 INPUTS = ("kind", "date", "time", "title", "place", "text", "offsets")

@@ -70,6 +70,7 @@ NB = {
     "wheel_copied_one": "1 hendelse er kopiert til samme dato og klokkeslett i {next}, med påminnelser.",
     "wheel_copied_none": "Ingen hendelser ble kopiert.",
     "wheel_copied_kept": "{count} ble ikke kopiert: de finnes alt i {next}, eller tidspunktet er passert. Det som fantes i {next}, er beholdt.",
+    "wheel_not_copied": "«{title}» ble ikke kopiert: {when} {why}.",
     # the delivery report
     "wheel_report_title": "Leveringsrapport: {title}",
     "wheel_report_intro": "Hver påminnelse, når den skal gå (eller gikk), til hvem, og hvordan det gikk.",
@@ -94,6 +95,8 @@ NB = {
     "invalid_not_a_time": "må være et klokkeslett (TT:MM)",
     "invalid_in_the_past": "er passert; velg et tidspunkt fram i tid",
     "invalid_time_does_not_exist": "finnes ikke den dagen: klokka stilles fram en time når sommertiden begynner",
+    "invalid_time_ambiguous": "finnes to ganger den natten: klokka stilles tilbake en time når sommertiden slutter. Velg et annet klokkeslett",
+    "invalid_too_far_ahead": "ligger for langt fram: årshjulet tar hendelser til og med {last}",
     "invalid_bad_offsets": "«{part}» forstår jeg ikke. Skriv for eksempel 14d, 7d, 1d, 2h (d = dager, h = timer, m = minutter, høyst ett år før)",
     "invalid_too_many_offsets": "kan være høyst {limit} påminnelser",
     "wheel_subscribe": "Abonner i kalenderen",
@@ -171,6 +174,7 @@ EN = {
     "wheel_copied_one": "1 event is copied to the same date and time in {next}, with reminders.",
     "wheel_copied_none": "No events were copied.",
     "wheel_copied_kept": "{count} were not copied: they are already in {next}, or their time has passed. What was already in {next} is kept.",
+    "wheel_not_copied": "“{title}” was not copied: {when} {why}.",
     # the delivery report
     "wheel_report_title": "Delivery report: {title}",
     "wheel_report_intro": "Each reminder: when it is due (or went), to whom, and how it went.",
@@ -195,6 +199,8 @@ EN = {
     "invalid_not_a_time": "must be a time (HH:MM)",
     "invalid_in_the_past": "has passed; choose a time in the future",
     "invalid_time_does_not_exist": "does not exist that day: the clocks go forward an hour when summer time begins",
+    "invalid_time_ambiguous": "occurs twice that night: the clocks go back an hour when summer time ends. Choose another time",
+    "invalid_too_far_ahead": "is too far ahead: the wheel takes events up to the end of {last}",
     "invalid_bad_offsets": "I do not understand “{part}”. Write for example 14d, 7d, 1d, 2h (d = days, h = hours, m = minutes, at most a year before)",
     "invalid_too_many_offsets": "can be at most {limit} reminders",
     "wheel_subscribe": "Subscribe in your calendar",

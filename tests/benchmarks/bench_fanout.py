@@ -1,24 +1,41 @@
 """How long does one reminder take to reach the forum channel and 500
 personal chats, within Teams' limits, and does every card arrive once?
 
-    .venv/bin/python -m tests.benchmarks.bench_fanout [--people 500]
-        [--tenant-rate 30 | --quick] [--new-chats 0] [--not-installed 0]
-        [--faults 0] [--rounds 2] [--concurrency 64] [--timeout 600] [--json PATH]
+    .venv/bin/python -m tests.benchmarks.bench_fanout [--through scheduler|deliverer]
+        [--database sqlite|postgresql|both] [--people 500] [--tenant-rate 30 | --quick]
+        [--batch 20] [--new-chats 0] [--not-installed 0] [--faults 0] [--rounds 2]
+        [--concurrency 64] [--timeout 600] [--json PATH]
 
-The delivery layer (bot/edge/delivery.py, with a real CloudAdapter and
-msrest underneath) sends one reminder card to 1 channel and --people
-personal chats, as the annual wheel will, through a local Bot Connector on
-127.0.0.1 that enforces Teams' limits (tests/limited_connector.py): per
-conversation 7/1 s, 8/2 s, 60/30 s, 1800/h, and per tenant --tenant-rate
-per second (30 by default; --quick makes it 100 for a run of seconds). It
-answers 429 with Retry-After to anything over a limit.
+Everything goes to a local Bot Connector on 127.0.0.1 that enforces Teams'
+limits (tests/limited_connector.py): per conversation 7/1 s, 8/2 s, 60/30 s,
+1800/h, and per tenant --tenant-rate per second (30 by default; --quick
+makes it 100 for a run of seconds). It answers 429 with Retry-After to
+anything over a limit.
 
-Of the people, --new-chats have no stored 1:1 chat (the bot makes one and
-the caller stores it) and --not-installed do not have the app (expected:
-"not_reachable", not lost). --faults conversations answer their first send
-with 429 (Retry-After 1), 412, 502 or 504 in turn. Every round is the same
-reminder again (the stored chats from round 1 are used in round 2): the
-memory figures after each round show whether the process stays flat.
+--through scheduler (the default) is the path a real reminder takes. A
+fresh database (a SQLite file, or a new PostgreSQL database made over the
+admin connection as bench_messages does; --database) holds a forum of
+--people / 2 organisations that report needs, each seat with a
+representative and a deputy, its channel bound, and a needs-report
+deadline whose reminder falls due now. The wheel's scheduler (claiming
+--batch at a time, as the app does), the reminder notifier and the
+deliverer (a real CloudAdapter, msrest underneath, configured as the app
+configures it) then do what the app does: the channel card names every
+organisation, and the --people representatives and deputies get a personal
+nudge. Round 1: the app is installed for everyone, but the bot knows them
+only from the team's member list, so each 1:1 chat is made first (and
+stored); round 2: a second deadline, to the chats made in round 1. The
+completion runs from the due time (the scheduler's pass starts) to the
+last card the connector accepted; "recorded" is when the pass has written
+every result.
+
+--through deliverer drives the delivery layer (bot/edge/delivery.py) alone
+with --concurrency sends at a time. Of the people, --new-chats have no
+stored 1:1 chat (the bot makes one and the caller stores it) and
+--not-installed do not have the app (expected: "not_reachable", not lost).
+--faults conversations answer their first send with 429 (Retry-After 1),
+412, 502 or 504 in turn. Every round is the same card again (the stored
+chats from round 1 are used in round 2).
 
 Printed per round: the completion time; the lower bound the limits allow
 (the tenant's sliding window for all requests needed, against the largest
@@ -27,8 +44,9 @@ second's burst is allowed, so 501 requests at 30/s can end at 16.0 s) and,
 beside it, the sustained-rate figure (501/30 = 16.7 s); the ratio to the
 lower bound (target <= 1.2x; the deliverer spaces requests evenly and
 counts each from its answer: that costs up to one window in all, plus a
-round trip per window); cards lost and doubled, counted per conversation at the
-connector; the 429s the connector answered. A benchmark, not a test:
+round trip per window); cards lost and doubled, counted per conversation at
+the connector; the 429s the connector answered; and the memory after each
+round, to show whether the process stays flat. A benchmark, not a test:
 pytest collects nothing here."""
 
 from __future__ import annotations
@@ -42,16 +60,31 @@ import random
 import resource
 import signal
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.edge import views
 from bot.edge.adapter import make_adapter
 from bot.edge.delivery import DEFAULT_SLACK, DeliveryResult, Deliverer
+from bot.edge.reminders import ReminderNotifier
+from bot.forum.config_file import load_forum_config
+from bot.forum.wheel.scheduler import Scheduler
+from storage.database import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.models import ForumRow, ReminderRow
+from storage.unit_of_work import UnitOfWork
 from tests import teams
+from tests.benchmarks.bench_ballots import FORUM_ID, guid, write_roster
+from tests.benchmarks.bench_messages import LOOPBACK, POSTGRES_URL, Databases
 from tests.benchmarks.procfs import memory as process_memory
 from tests.limited_connector import TEAMS_CONVERSATION_WINDOWS, LimitedConnector
 
@@ -62,6 +95,7 @@ MAX_PEOPLE = 20_000
 TENANT = teams.TENANT
 WARM_UP_TENANT = "warm-up-tenant"
 FAULTS = ((429, 1), (412, None), (502, None), (504, None))
+CLAIM_TIMEOUT = timedelta(seconds=Settings().reminder_claim_timeout_seconds)
 
 
 # --- memory -------------------------------------------------------------------
@@ -129,8 +163,13 @@ class Person:
 @dataclass
 class Round:
     number: int
+    label: str = ""
     completion: float = 0.0
-    results: list[tuple[str, str, DeliveryResult]] = field(default_factory=list)  # (kind, key, result)
+    recorded: float | None = None  # through the scheduler: until every result was written
+    cpu: float = 0.0  # of this process, all threads
+    statuses: Counter = field(default_factory=Counter)
+    attempts: int = 0
+    most_to_one_conversation: int = 0
     requests_needed: int = 0
     connector: dict = field(default_factory=dict)
     rss_after: int = 0
@@ -205,6 +244,18 @@ async def fan_out(
     return finished - started, results
 
 
+def at_the_connector(connector: LimitedConnector, expected: set[str]) -> dict:
+    return {
+        "requests": connector.requests,
+        "accepted": dict(connector.accepted),
+        "throttled": connector.throttled,
+        "injected": dict(connector.injected),
+        "created": sum(connector.created.values()),
+        "refused_creates": connector.refused_creates,
+        "expected": sorted(expected),
+    }
+
+
 def reset_counters(connector: LimitedConnector) -> None:
     connector.requests = 0
     connector.accepted.clear()
@@ -215,7 +266,15 @@ def reset_counters(connector: LimitedConnector) -> None:
     connector.gone = 0
 
 
-async def benchmark(args: argparse.Namespace) -> dict:
+async def warm_up(deliverer: Deliverer, connector: LimitedConnector) -> None:
+    """On another tenant: code paths, msrest's threads, the first
+    connections; nothing of it counts in the rounds."""
+    warm = [reference(connector, f"19:warm-up-{i}@thread.tacv2", WARM_UP_TENANT) for i in range(24)]
+    await asyncio.gather(*(deliverer.send_card(r, reminder_card(1)) for r in warm))
+    reset_counters(connector)
+
+
+async def through_deliverer(args: argparse.Namespace) -> dict:
     connector = LimitedConnector(
         tenant_windows=((args.tenant_limit, 1.0),),
         keep_activities=False,
@@ -227,12 +286,7 @@ async def benchmark(args: argparse.Namespace) -> dict:
         channel = reference(connector, teams.CHANNEL)
         people = make_people(connector, args)
         rng = random.Random(2027)
-
-        # Warm-up on another tenant: code paths, msrest's threads, the first
-        # connections; nothing of it counts in the rounds.
-        warm = [reference(connector, f"19:warm-up-{i}@thread.tacv2", WARM_UP_TENANT) for i in range(24)]
-        await asyncio.gather(*(deliverer.send_card(r, reminder_card(1)) for r in warm))
-        reset_counters(connector)
+        await warm_up(deliverer, connector)
 
         memory = {"before": rss()}
         rounds = []
@@ -245,66 +299,192 @@ async def benchmark(args: argparse.Namespace) -> dict:
                 connector.fail_next(person.reference["conversation_id"], status, retry_after=retry_after)
             creates = sum(1 for p in people if not p.reference)
             sends = 1 + sum(1 for p in people if p.installed)
-            this = Round(number, requests_needed=sends + creates + len(faulty))
+            this = Round(number, f"Round {number}", requests_needed=sends + creates + len(faulty))
             with RssSampler() as sampler:
-                this.completion, this.results = await fan_out(
+                cpu = time.process_time()
+                this.completion, results = await fan_out(
                     deliverer, connector, channel, people, card, args.concurrency
                 )
+                this.cpu = time.process_time() - cpu
             this.rss_after, this.rss_peak = rss(), sampler.peak
-            this.connector = {
-                "requests": connector.requests,
-                "accepted": dict(connector.accepted),
-                "throttled": connector.throttled,
-                "injected": dict(connector.injected),
-                "created": sum(connector.created.values()),
-                "refused_creates": connector.refused_creates,
-            }
+            this.statuses = Counter(result.status for _, _, result in results)
+            this.attempts = sum(result.attempts for _, _, result in results)
+            per_conversation = Counter(
+                result.reference["conversation_id"] for _, _, result in results if result.reference
+            )
+            this.most_to_one_conversation = max(per_conversation.values(), default=0)
             expected = {channel["conversation_id"]} | {p.reference["conversation_id"] for p in people if p.reference}
-            this.connector["expected"] = sorted(expected)
+            this.connector = at_the_connector(connector, expected)
             rounds.append(this)
             reset_counters(connector)
         memory.update(process_memory())
         memory["limiter_tracked"] = deliverer.limiter.tracked()
     finally:
         await connector.stop()
-    return report(args, rounds, memory, people)
+    return report(args, "", rounds, memory)
+
+
+# --- through the scheduler --------------------------------------------------------------
+
+
+class ArrivalsConnector(LimitedConnector):
+    """Also notes when the last card was accepted."""
+
+    last_accepted: float = 0.0
+
+    async def _record(self, item) -> None:
+        self.last_accepted = time.perf_counter()
+        await super()._record(item)
+
+
+@dataclass
+class Nudged:
+    aad_object_id: str
+    user_id: str
+
+
+async def bench_forum(uow, directory: Path, connector: LimitedConnector, count: int) -> list[Nudged]:
+    """bench_ballots' roster, with organisations that report needs: its
+    representatives and deputies are who the reminder nudges. The forum
+    channel is bound, and each person is known as a member of the team
+    (a Teams id, no 1:1 chat yet), with the app installed."""
+    path = directory / "forum.yaml"
+    write_roster(path, count // 2)
+    roster = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for organisation in roster["organisations"]:
+        organisation["submits_needs"] = True
+    path.write_text(yaml.safe_dump(roster, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (forum,) = load_forum_config(path)
+    now = datetime.now(UTC)
+    member = {**reference(connector, teams.CHANNEL), "conversation_id": None}
+    people = [
+        Nudged(guid(kind, i), f"29:bench-person-{kind}-{i:05d}") for i in range(1, count // 2 + 1) for kind in (1, 2)
+    ]
+    async with uow() as work:
+        await work.roster_sync.apply(forum)
+        row = await work.session.get(ForumRow, FORUM_ID)
+        row.team_id, row.channel_id = "19:bench-team", teams.CHANNEL
+        row.channel_reference = reference(connector, teams.CHANNEL)
+        for person in people:
+            await work.conversations.remember_member(person.aad_object_id, person.user_id, member, now)
+            connector.installed.add(person.user_id)
+        await work.commit()
+    return people
+
+
+async def deadline_due_now(uow, number: int) -> int:
+    """A needs-report deadline in two hours whose reminder is due now."""
+    now = datetime.now(UTC)
+    values = {
+        "kind": "frist_behovsmeldinger", "starts_at": now + timedelta(hours=2), "title": f"Frist for behovsmeldinger {number}",
+        "place": "", "text": "", "offsets": [120],
+    }
+    async with uow() as work:
+        event = await work.wheel.add(FORUM_ID, values, None, now - timedelta(days=1))
+        await work.wheel.plan(event, now - timedelta(minutes=1))
+        await work.commit()
+    return event.id
+
+
+async def through_scheduler(args: argparse.Namespace, kind: str, databases: Databases) -> dict:
+    engine = create_engine(await databases.new(kind, "fanout"))
+    connector = ArrivalsConnector(tenant_windows=((args.tenant_limit, 1.0),), keep_activities=False)
+    await connector.start()
+    try:
+        await upgrade(engine)
+        sessions = session_factory(engine)
+
+        def uow() -> UnitOfWork:
+            return UnitOfWork(sessions)
+
+        people = await bench_forum(uow, databases.directory, connector, args.people)
+        # As bot/app.py makes them.
+        deliverer = Deliverer(
+            make_adapter(Settings()), "", tenant_rate=args.tenant_rate,
+            max_call_seconds=CLAIM_TIMEOUT.total_seconds() / 2,
+        )
+        clock = lambda: datetime.now(UTC)  # noqa: E731
+        scheduler = Scheduler(uow, ReminderNotifier(deliverer, uow, clock), clock, args.batch, CLAIM_TIMEOUT)
+        await warm_up(deliverer, connector)
+
+        memory = {"before": rss()}
+        rounds = []
+        for number, label in ((1, "Round 1, chats made first"), (2, "Round 2, existing chats")):
+            event_id = await deadline_due_now(uow, number)
+            async with uow() as work:
+                known = {p.aad_object_id: await work.conversations.teams_user(p.aad_object_id) for p in people}
+            creates = sum(1 for stored in known.values() if not stored[1].get("conversation_id"))
+            this = Round(number, label, requests_needed=1 + len(people) + creates, most_to_one_conversation=1)
+            with RssSampler() as sampler:
+                cpu, started = time.process_time(), time.perf_counter()
+                await scheduler.run_once()
+                this.recorded = time.perf_counter() - started
+                this.cpu = time.process_time() - cpu
+            this.completion = connector.last_accepted - started
+            this.rss_after, this.rss_peak = rss(), sampler.peak
+            async with uow() as work:
+                rows = await work.session.execute(
+                    select(ReminderRow.status, func.count(), func.sum(ReminderRow.attempts))
+                    .where(ReminderRow.event_id == event_id)
+                    .group_by(ReminderRow.status)
+                )
+                for status, count, attempts in rows:
+                    this.statuses[status] = count
+                    this.attempts += attempts or 0
+            expected = {teams.CHANNEL} | {connector.open_chat(p.user_id) for p in people}
+            this.connector = at_the_connector(connector, expected)
+            rounds.append(this)
+            reset_counters(connector)
+        memory.update(process_memory())
+        memory["limiter_tracked"] = deliverer.limiter.tracked()
+    finally:
+        await connector.stop()
+        await engine.dispose()
+    return report(args, kind, rounds, memory)
 
 
 # --- the report ------------------------------------------------------------------------------
 
 
-def report(args: argparse.Namespace, rounds: list[Round], memory: dict, people: list[Person]) -> dict:
+def report(args: argparse.Namespace, database: str, rounds: list[Round], memory: dict) -> dict:
     conversation_windows = "; ".join(f"{n}/{s:g} s" for n, s in TEAMS_CONVERSATION_WINDOWS)
+    if args.through == "scheduler":
+        print(
+            f"A needs-report deadline's reminder through the scheduler, on {database}: 1 channel card and "
+            f"{args.people} personal nudges (the representatives and deputies of {args.people // 2} organisations "
+            f"that have not reported); the scheduler claims {args.batch} at a time"
+        )
+    else:
+        print(
+            f"Fan-out of one reminder card through the deliverer to 1 channel and {args.people} personal chats "
+            f"({args.people - args.new_chats - args.not_installed} with a stored chat, {args.new_chats} new, "
+            f"{args.not_installed} without the app; {args.faults} conversations fail their first send); "
+            f"{args.concurrency} sends at a time"
+        )
     print(
-        f"Fan-out of one reminder card to 1 channel and {args.people} personal chats "
-        f"({args.people - args.new_chats - args.not_installed} with a stored chat, {args.new_chats} new, "
-        f"{args.not_installed} without the app; {args.faults} conversations fail their first send)\n"
         f"  the connector enforces: per conversation {conversation_windows}; per tenant {args.tenant_limit}/1 s"
         f"{'  (--quick)' if args.quick else ''}\n"
         f"  the deliverer paces at {args.tenant_rate:g}/s per tenant with {DEFAULT_SLACK:.0%} slack; "
-        f"{args.concurrency} sends at a time; everything on 127.0.0.1\n"
+        f"everything on 127.0.0.1\n"
     )
     checks = []
     figures = []
     for r in rounds:
         accepted: dict[str, int] = r.connector["accepted"]
         expected = set(r.connector["expected"])
-        statuses = Counter(result.status for _, _, result in r.results)
+        statuses = r.statuses
         lost = sorted(c for c in expected if accepted.get(c, 0) == 0)
         doubled = sum(n - 1 for n in accepted.values() if n > 1)
         unexpected = sorted(set(accepted) - expected)
         tenant_bound = earliest_finish(r.requests_needed, ((args.tenant_limit, 1.0),))
-        per_conversation = Counter(
-            result.reference["conversation_id"] for _, _, result in r.results if result.reference
-        )
-        most = max(per_conversation.values(), default=0)
+        most = r.most_to_one_conversation
         conversation_bound = earliest_finish(most, TEAMS_CONVERSATION_WINDOWS)
         bound = max(tenant_bound, conversation_bound)
         sustained = r.requests_needed / args.tenant_limit
         ratio = r.completion / bound if bound else float("inf")
-        attempts = sum(result.attempts for _, _, result in r.results)
-        print(f"Round {r.number}")
-        print(f"  completion        {r.completion:8.2f} s")
+        attempts = r.attempts
+        print(r.label)
+        print(f"  completion        {r.completion:8.2f} s" + ("" if r.recorded is None else f"   (every result recorded at {r.recorded:.2f} s)"))
         print(
             f"  lower bound       {bound:8.2f} s   the tenant's window: {r.requests_needed} requests at "
             f"{args.tenant_limit} per 1 s -> the last at {tenant_bound:.2f} s; cards per conversation at most {most} "
@@ -331,6 +511,11 @@ def report(args: argparse.Namespace, rounds: list[Round], memory: dict, people: 
             f"429 for limits: {r.connector['throttled']}; injected faults: {r.connector['injected'] or 0}; "
             f"1:1 chats made {r.connector['created']}, refused {r.connector['refused_creates']}"
         )
+        cards = len(expected)
+        print(
+            f"  CPU               {r.cpu:.1f} s in this process (connector included), "
+            f"{r.cpu / cards * 1000:.1f} ms per card; {r.cpu / r.completion:.0%} of one core"
+        )
         print(f"  RSS               after {mib(r.rss_after)}, peak while sending {mib(r.rss_peak)}")
         ok = (
             ratio_ok
@@ -339,12 +524,16 @@ def report(args: argparse.Namespace, rounds: list[Round], memory: dict, people: 
             and not unexpected
             and statuses.get("failed", 0) == 0
             and statuses.get("not_reachable", 0) == args.not_installed
+            and set(statuses) <= {"sent", "not_reachable"}
         )
         checks.append({"round": r.number, "pass": ok})
         figures.append(
             {
                 "round": r.number,
+                "label": r.label,
                 "completion_s": round(r.completion, 3),
+                "recorded_s": None if r.recorded is None else round(r.recorded, 3),
+                "cpu_s": round(r.cpu, 3),
                 "lower_bound_s": round(bound, 3),
                 "sustained_rate_s": round(sustained, 3),
                 "ratio": round(ratio, 3),
@@ -362,7 +551,7 @@ def report(args: argparse.Namespace, rounds: list[Round], memory: dict, people: 
 
     growth = rounds[-1].rss_after - rounds[0].rss_after if len(rounds) > 1 else rounds[0].rss_after - memory["before"]
     flat = growth < FLAT_TARGET_BYTES
-    print("Memory (this process: deliverer, msrest threads and the connector)")
+    print(f"Memory (this process: {'scheduler, database, ' if args.through == 'scheduler' else ''}deliverer, msrest threads and the connector)")
     print(
         f"  RSS before {mib(memory['before'])}; "
         + "; ".join(f"after round {r.number} {mib(r.rss_after)}" for r in rounds)
@@ -375,9 +564,9 @@ def report(args: argparse.Namespace, rounds: list[Round], memory: dict, people: 
     print(f"  CPU of this process in all: {usage.ru_utime + usage.ru_stime:.1f} s; ru_maxrss {usage.ru_maxrss / 1024:.1f} MiB")
     print()
     all_ok = all(c["pass"] for c in checks) and flat
-    print(f"Overall: {'PASS' if all_ok else 'MISS'}")
+    print(f"Overall{f' ({database})' if database else ''}: {'PASS' if all_ok else 'MISS'}")
     return {
-        "args": {k: v for k, v in vars(args).items() if k != "json"},
+        "database": database or None,
         "rounds": figures,
         "memory": {
             "before": memory["before"],
@@ -385,8 +574,28 @@ def report(args: argparse.Namespace, rounds: list[Round], memory: dict, people: 
             "growth": growth,
             "flat": flat,
         },
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "pass": all_ok,
+    }
+
+
+async def benchmark(args: argparse.Namespace) -> dict:
+    if args.through == "deliverer":
+        runs = [await through_deliverer(args)]
+    else:
+        runs = []
+        with tempfile.TemporaryDirectory(prefix="sfb-fanout-") as tmp:
+            databases = Databases(Path(tmp))
+            try:
+                for kind in ["sqlite", "postgresql"] if args.database == "both" else [args.database]:
+                    runs.append(await through_scheduler(args, kind, databases))
+                    print()
+            finally:
+                await databases.drop_all()
+    return {
+        "args": {k: v for k, v in vars(args).items() if k != "json"},
+        "runs": runs,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "pass": all(run["pass"] for run in runs),
     }
 
 
@@ -406,17 +615,23 @@ async def main(args: argparse.Namespace) -> int:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_fanout", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=500, help="personal chats to reach (default 500)")
+    parser.add_argument(
+        "--through", choices=["scheduler", "deliverer"], default="scheduler",
+        help="the scheduler with a database (the real path; default), or the delivery layer alone",
+    )
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both", help="--through scheduler")
+    parser.add_argument("--batch", type=int, default=20, help="reminders the scheduler claims at a time (default 20, as the app)")
+    parser.add_argument("--people", type=int, default=500, help="personal chats to reach (default 500; even through the scheduler)")
     parser.add_argument(
         "--tenant-rate", type=float, default=None,
         help="requests per second per tenant: the connector's limit and the deliverer's pace (default 30)",
     )
     parser.add_argument("--quick", action="store_true", help=f"tenant rate {QUICK_TENANT_RATE:g}/s unless --tenant-rate says otherwise")
-    parser.add_argument("--new-chats", type=int, default=0, help="people without a stored 1:1 chat (default 0)")
-    parser.add_argument("--not-installed", type=int, default=0, help="people without the app (default 0)")
-    parser.add_argument("--faults", type=int, default=0, help="conversations whose first send fails (default 0)")
-    parser.add_argument("--rounds", type=int, default=2, help="the same reminder again, for memory (default 2)")
-    parser.add_argument("--concurrency", type=int, default=64, help="deliveries under way at a time (default 64)")
+    parser.add_argument("--new-chats", type=int, default=0, help="--through deliverer: people without a stored 1:1 chat (default 0)")
+    parser.add_argument("--not-installed", type=int, default=0, help="--through deliverer: people without the app (default 0)")
+    parser.add_argument("--faults", type=int, default=0, help="--through deliverer: conversations whose first send fails (default 0)")
+    parser.add_argument("--rounds", type=int, default=2, help="--through deliverer: the same card again, for memory (default 2)")
+    parser.add_argument("--concurrency", type=int, default=64, help="--through deliverer: deliveries under way at a time (default 64)")
     parser.add_argument("--timeout", type=float, default=600, help="global limit in seconds (default 600)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)
@@ -435,7 +650,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--rounds must be 1..10 and --concurrency 1..512")
     if not 0 < args.timeout <= 3600:
         parser.error("--timeout must be at most 3600 s")
-    needed = (args.people + 2) / args.tenant_rate * 1.3 * args.rounds
+    if not 1 <= args.batch <= 500:
+        parser.error("--batch must be 1..500")
+    if args.through == "scheduler":
+        if args.people % 2:
+            parser.error("--people must be even through the scheduler: a representative and a deputy per seat")
+        if args.new_chats or args.not_installed or args.faults:
+            parser.error("--new-chats, --not-installed and --faults are for --through deliverer")
+        if args.database != "sqlite" and make_url(POSTGRES_URL).host not in LOOPBACK:
+            parser.error("the PostgreSQL server must be on this machine (127.0.0.1)")
+        args.not_installed = 0
+        databases = 2 if args.database == "both" else 1
+        needed = (3 * args.people + 2) / args.tenant_rate * 1.3 * databases
+    else:
+        needed = (args.people + 2) / args.tenant_rate * 1.3 * args.rounds
     if needed > args.timeout:
         parser.error(f"at {args.tenant_rate:g}/s this needs about {needed:.0f} s: raise --timeout or the rate")
     return args

@@ -392,11 +392,13 @@ async def decide(
 
 @dataclass(frozen=True)
 class NotYetSent:
-    """A submitting organisation with no sent report for a year, and the
-    Entra ids of its representatives and deputies."""
+    """A submitting organisation with no sent report for a year: the Entra
+    ids of its representatives and deputies, and the roster ids of those
+    the roster knows only by e-mail (no message reaches them yet)."""
 
     name: str
     contact_ids: tuple[str, ...]
+    only_email: tuple[int, ...] = ()
 
 
 async def organisations_without_reports(uow, forum_id: str, year: int) -> list[NotYetSent]:
@@ -405,15 +407,15 @@ async def organisations_without_reports(uow, forum_id: str, year: int) -> list[N
     submitting = [o for o in roster.organisations if o.submits_needs]
     reports = await uow.needs_reports.of_organisations(forum_id, [o.id for o in submitting])
     sent = {r.organisation_id for r in reports if r.year == year and r.status not in (Status.DRAFT, Status.WITHDRAWN)}
+
+    def people(o: Organisation):
+        return [p for seat in o.seats for p in (seat.representative, seat.deputy) if p is not None]
+
     return [
         NotYetSent(
             o.name,
-            tuple(
-                p.aad_object_id
-                for seat in o.seats
-                for p in (seat.representative, seat.deputy)
-                if p is not None and p.aad_object_id
-            ),
+            tuple(p.aad_object_id for p in people(o) if p.aad_object_id),
+            tuple(p.id for p in people(o) if not p.aad_object_id),
         )
         for o in submitting
         if o.id not in sent

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 
 class EventKind(StrEnum):
@@ -31,7 +32,8 @@ DEFAULT_OFFSETS: dict[EventKind, tuple[int, ...]] = {
     EventKind.OTHER: (1440,),
 }
 
-_UNIT = {"d": 1440, "h": 60, "m": 1}
+_DAY = 1440
+_UNIT = {"d": _DAY, "h": 60, "m": 1}
 _OFFSET = re.compile(r"(\d{1,3})\s*([dhm])")
 MAX_OFFSET_MINUTES = 366 * 1440
 MAX_OFFSETS = 8
@@ -77,5 +79,22 @@ class WheelEvent:
     text: str
     offsets: tuple[int, ...]  # minutes before
 
-    def reminder_times(self) -> list[tuple[int, datetime]]:
-        return [(m, self.starts_at - timedelta(minutes=m)) for m in self.offsets]
+    def reminder_times(self, timezone: str) -> list[tuple[int, datetime]]:
+        """When each reminder is due. Whole days (also "48h") are calendar
+        days at the event's wall-clock time in the forum's zone, so "14d"
+        before a meeting at 12:00 is at 12:00 also when summer time begins
+        or ends in between; other hours and minutes are exact durations. A
+        wall-clock time in the hour skipped in March moves on by that hour
+        (02:30 → 03:30, as calendars do); one in the hour repeated in
+        October is its first occurrence, so the reminder is never late."""
+        zone = ZoneInfo(timezone)
+        wall = self.starts_at.astimezone(zone).replace(tzinfo=None, fold=0)
+        times = []
+        for minutes in self.offsets:
+            if minutes % _DAY:
+                due = self.starts_at - timedelta(minutes=minutes)
+            else:
+                # fold=0 reads a skipped time with the offset before the gap
+                due = (wall - timedelta(days=minutes // _DAY)).replace(tzinfo=zone, fold=0).astimezone(UTC)
+            times.append((minutes, due))
+        return times

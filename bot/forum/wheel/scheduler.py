@@ -1,21 +1,29 @@
 """Sending the wheel's reminders when they fall due.
 
-Each reminder is a row with a unique key (event, offset, target), so it
-exists once and is sent at most once. A process claims due rows before it
-sends them; on PostgreSQL several replicas claim with SKIP LOCKED and never
-get the same row. A row goes claimed → sending → sent / failed /
-not_reachable; it is marked *sending* only when its message is about to
-leave, after any wait for Teams' rate limits. After a crash, rows still
-*claimed* go back to planned (they were never sent); rows still *sending*
-become *uncertain*: Teams may or may not have the message, and sending again
-could double it, so the delivery report shows them instead."""
+Each reminder is a row with a unique key (event, the event's time, offset,
+target), so for one time of an event it exists once and is sent at most
+once. A process claims due rows before it sends them; on PostgreSQL several
+replicas claim with SKIP LOCKED and never get the same row. A row goes
+claimed → sending → sent / failed / not_reachable. It is marked *sending*
+right before each request that carries its message (after any wait for
+Teams' rate limits), and *claimed* again when Teams refuses that request
+(429, 412, 5xx: Teams does not have it), so that only a request without an
+answer leaves it *sending*. After a crash, rows still *claimed* go back to
+planned (Teams has none of them); rows still *sending* become *uncertain*:
+Teams may or may not have the message, and sending again could double it,
+so the delivery report shows them instead.
+
+Every change to a claimed row is fenced by the claim: a replica whose claim
+ran out and went to another replica neither sends nor records anything.
+The deliverer's waits end well before a claim runs out (see bot/app.py), so
+the fence is the guard, not the plan."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -46,8 +54,33 @@ class Delivery:
     detail: str | None = None
 
 
-# Sends one reminder; calls the second argument right before the message leaves.
-Notify = Callable[[DueReminder, Callable[[], Awaitable[None]]], Awaitable[Delivery]]
+# Where a reminder goes for someone the roster knows only by e-mail:
+# "roster:<people.id>". No message can reach them before they have written
+# to the bot (that tells it their Entra object id), so the row is recorded
+# not reachable at once, for the delivery report.
+ROSTER = "roster:"
+ONLY_EMAIL = "known to the roster only by e-mail: reachable once they have written to the bot"
+
+
+class Claim:
+    """This replica's hold on one reminder. The deliverer calls it around
+    every request that carries the message (bot.edge.delivery.SendWatch)."""
+
+    def __init__(self, scheduler: Scheduler, reminder_id: int) -> None:
+        self._scheduler = scheduler
+        self.reminder_id = reminder_id
+
+    async def leaving(self) -> bool:
+        """Right before a request: False when the claim is lost (do not send)."""
+        return await self._scheduler._mark(self.reminder_id, "sending")
+
+    async def refused(self) -> None:
+        """Teams answered the request with a refusal: it does not have it."""
+        await self._scheduler._mark(self.reminder_id, "claimed")
+
+
+# Sends one reminder, telling the claim about each request.
+Notify = Callable[[DueReminder, Claim], Awaitable[Delivery]]
 
 
 class Scheduler:
@@ -68,47 +101,70 @@ class Scheduler:
         self.claimant = f"replica-{uuid.uuid4().hex[:12]}"
 
     async def run_once(self) -> int:
-        """Send what is due now; returns how many reminders were handled."""
+        """Send what is due now, and what sending it makes due: the personal
+        nudges a needs-deadline reminder plans go right after its channel
+        card, not a round later. Returns how many reminders were handled."""
+        async with self._uow() as uow:
+            await uow.wheel.recover(self._clock() - self._claim_timeout)
+            await uow.commit()
+        # Up to a batch side by side: a deadline reminder fans out to
+        # hundreds of 1:1 chats, and the deliverer keeps each conversation
+        # and the tenant within Teams' limits on its own. More are claimed
+        # as soon as half of them are done, so the sends never wait for the
+        # slowest of a batch.
+        handled = 0
+        sending: set[asyncio.Task] = set()
+        try:
+            while True:
+                if len(sending) <= self.batch // 2:
+                    claimed = await self._claim(self.batch - len(sending))
+                    handled += len(claimed)
+                    sending |= {asyncio.create_task(send) for send in claimed}
+                if not sending:
+                    return handled
+                done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()  # a failure here is the database's: let the round fail
+        finally:
+            for task in sending:
+                task.cancel()
+
+    async def _claim(self, limit: int) -> list[Coroutine[None, None, None]]:
         now = self._clock()
         async with self._uow() as uow:
-            await uow.wheel.recover(now - self._claim_timeout)
-            claimed = await uow.wheel.claim_due(now, self.claimant, self.batch)
+            claimed = await uow.wheel.claim_due(now, self.claimant, limit)
             await uow.commit()
         latest: dict[tuple[int, str], int] = {}
-        for reminder_id, offset, target, _, event in claimed:
-            key = (event.id, target)
-            latest[key] = min(latest.get(key, offset), offset)
-        # A batch is sent side by side: a deadline reminder fans out to
-        # hundreds of 1:1 chats, and the deliverer keeps each conversation
-        # and the tenant within Teams' limits on its own.
-        async def handle(reminder_id: int, offset: int, target: str, due_at: datetime, event: WheelEvent) -> None:
-            if event.starts_at <= now:
-                await self._finish(reminder_id, "skipped", detail="the event had already begun")
+        for _, offset, target, _, for_time, event in claimed:
+            if for_time == event.starts_at:
+                key = (event.id, target)
+                latest[key] = min(latest.get(key, offset), offset)
+
+        async def handle(
+            reminder_id: int, offset: int, target: str, due_at: datetime, for_time: datetime, event: WheelEvent
+        ) -> None:
+            if for_time != event.starts_at:
+                await self._mark(reminder_id, "skipped", detail="the event moved; its new time has its own reminders")
+            elif event.starts_at <= now:
+                await self._mark(reminder_id, "skipped", detail="the event had already begun")
             elif latest[(event.id, target)] != offset:
                 # Several fell due while the bot was down: only the nearest
                 # one goes out.
-                await self._finish(reminder_id, "skipped", detail="a nearer reminder was sent instead")
+                await self._mark(reminder_id, "skipped", detail="a nearer reminder was sent instead")
             else:
                 await self._deliver(DueReminder(reminder_id, event, offset, target, due_at))
 
-        await asyncio.gather(*(handle(*item) for item in claimed))
-        return len(claimed)
+        return [handle(*item) for item in claimed]
 
     async def _deliver(self, reminder: DueReminder) -> None:
         if reminder.target == CHANNEL and reminder.event.kind is EventKind.NEEDS_DEADLINE:
             reminder = await self._with_missing(reminder)
-
-        async def leaving() -> None:
-            async with self._uow() as uow:
-                await uow.wheel.mark(reminder.id, "sending", self._clock())
-                await uow.commit()
-
         try:
-            delivery = await self._notify(reminder, leaving)
+            delivery = await self._notify(reminder, Claim(self, reminder.id))
         except Exception as error:  # a bug, not a Teams answer: record it, go on
             log.exception("reminder %s failed", reminder.id)
             delivery = Delivery("failed", detail=f"internal error: {type(error).__name__}")
-        await self._finish(reminder.id, delivery.status, delivery.attempts, delivery.detail)
+        await self._mark(reminder.id, delivery.status, delivery.attempts, delivery.detail)
 
     async def _with_missing(self, reminder: DueReminder) -> DueReminder:
         """Name who has not sent a report, and plan their personal nudges."""
@@ -118,14 +174,21 @@ class Scheduler:
             year = event.starts_at.astimezone(ZoneInfo(forum.timezone)).year
             missing = await organisations_without_reports(uow, event.forum_id, year)
             targets = [f"{PERSON}{aad}" for org in missing for aad in org.contact_ids]
-            await uow.wheel.add_nudges(event.id, reminder.offset_minutes, targets, self._clock())
+            unreachable = {f"{ROSTER}{person}": ONLY_EMAIL for org in missing for person in org.only_email}
+            await uow.wheel.add_nudges(
+                event.id, reminder.offset_minutes, targets, self._clock(), event.starts_at, unreachable
+            )
             await uow.commit()
         return DueReminder(
             reminder.id, event, reminder.offset_minutes, reminder.target, reminder.due_at,
             tuple(org.name for org in missing),
         )
 
-    async def _finish(self, reminder_id: int, status: str, attempts: int = 0, detail: str | None = None) -> None:
+    async def _mark(self, reminder_id: int, status: str, attempts: int = 0, detail: str | None = None) -> bool:
         async with self._uow() as uow:
-            await uow.wheel.mark(reminder_id, status, self._clock(), attempts, detail)
+            done = await uow.wheel.mark(reminder_id, status, self._clock(), attempts, detail, claimant=self.claimant)
             await uow.commit()
+        if not done:
+            log.warning("reminder %s is no longer claimed by %s: not marked %s", reminder_id, self.claimant, status)
+        return done
+

@@ -4,16 +4,24 @@ kept in UTC."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Actor, Refused
 from bot.forum.wheel.events import DEFAULT_OFFSETS, EventKind, WheelEvent, parse_offsets
 
+log = logging.getLogger(__name__)
+
 LIMITS = {"title": 200, "place": 200, "text": 2000, "offsets": 100, "kind": 32}  # others: 20
+# Events lie from now to the end of the fifth year ahead: far enough to
+# plan, near enough that a typo in the year is caught, and never past the
+# last year a wheel can show.
+YEARS_AHEAD = 5
+LAST_YEAR = 2100
 
 
 @dataclass
@@ -24,13 +32,36 @@ class EventCheck:
 
 def local_time(day: date, at: time, timezone: str) -> datetime:
     """The moment a wall-clock time names in the forum's zone. A time that
-    does not exist (the hour skipped when summer time starts) is refused."""
+    does not exist (the hour skipped when summer time starts) is refused,
+    and so is one that exists twice (the hour repeated when it ends): which
+    of the two was meant cannot be told, and a meeting an hour off is
+    worse than a question."""
     zone = ZoneInfo(timezone)
     moment = datetime.combine(day, at, tzinfo=zone)
-    back = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    try:
+        back = moment.astimezone(UTC).astimezone(zone)
+    except OverflowError:  # the first or last days datetime knows
+        raise Invalid("not_a_date") from None
     if (back.date(), back.time()) != (day, at):
         raise Invalid("time_does_not_exist")
-    return moment.astimezone(ZoneInfo("UTC"))
+    if moment.utcoffset() != moment.replace(fold=1).utcoffset():
+        raise Invalid("time_ambiguous")
+    return moment.astimezone(UTC)
+
+
+def event_time(day: date, at: time, timezone: str, now: datetime) -> datetime:
+    """When an event at this local date and time would start, if that is
+    within the wheel's window."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    last = min(today.year + YEARS_AHEAD, LAST_YEAR)
+    if day < today:
+        raise Invalid("in_the_past")
+    if day.year > last:
+        raise Invalid("too_far_ahead", last=last)
+    starts = local_time(day, at, timezone)
+    if starts <= now:
+        raise Invalid("in_the_past")
+    return starts
 
 
 def check_event(raw: Mapping[str, object], timezone: str, now: datetime) -> EventCheck:
@@ -88,10 +119,7 @@ def check_event(raw: Mapping[str, object], timezone: str, now: datetime) -> Even
     field_("offsets", offsets)
     if "day" in check.values and "clock" in check.values:
         try:
-            starts = local_time(check.values["day"], check.values["clock"], timezone)
-            if starts <= now:
-                raise Invalid("in_the_past")
-            check.values["starts_at"] = starts
+            check.values["starts_at"] = event_time(check.values["day"], check.values["clock"], timezone, now)
         except Invalid as error:
             check.errors["date"] = error
     if "kind" in check.values and not check.values.get("offsets"):
@@ -157,7 +185,25 @@ def _year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
 
-async def copy_to_next_year(uow, actor: Actor, year: int, now: datetime) -> list[WheelEvent]:
+@dataclass(frozen=True)
+class NotCopied:
+    """An event that has no place next year: its local time does not exist
+    or exists twice that day, or the day is beyond the wheel's window."""
+
+    event: WheelEvent
+    day: date
+    at: time
+    why: Invalid
+
+
+@dataclass
+class Copied:
+    copied: list[WheelEvent] = field(default_factory=list)
+    kept: int = 0  # already there next year, or their time has passed
+    not_copied: list[NotCopied] = field(default_factory=list)
+
+
+async def copy_to_next_year(uow, actor: Actor, year: int, now: datetime) -> Copied:
     """The year's events again a year later, at the same local date and
     time (28 February for 29 February); events already there are kept."""
     _statsforvalter(actor)
@@ -166,13 +212,22 @@ async def copy_to_next_year(uow, actor: Actor, year: int, now: datetime) -> list
     start, end = _year_bounds(year, tz)
     _, next_end = _year_bounds(year + 1, tz)
     there = {(e.kind, e.starts_at) for e in await uow.wheel.between(actor.forum.id, end, next_end)}
-    copied = []
+    result = Copied()
     for event in await uow.wheel.between(actor.forum.id, start, end):
         local = event.starts_at.astimezone(zone)
         day = local.date()
         day = day.replace(year=year + 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=year + 1)
-        starts = local_time(day, local.time().replace(tzinfo=None), tz)
-        if (event.kind, starts) in there or starts <= now:
+        at = local.time().replace(tzinfo=None)
+        try:
+            starts = event_time(day, at, tz, now)
+        except Invalid as error:
+            if error.code == "in_the_past":
+                result.kept += 1
+            else:
+                result.not_copied.append(NotCopied(event, day, at, error))
+            continue
+        if (event.kind, starts) in there:
+            result.kept += 1
             continue
         values = {
             "kind": event.kind.value, "starts_at": starts, "title": event.title,
@@ -180,9 +235,9 @@ async def copy_to_next_year(uow, actor: Actor, year: int, now: datetime) -> list
         }
         new = await uow.wheel.add(actor.forum.id, values, actor.aad_object_id, now)
         await uow.wheel.plan(new, now)
-        copied.append(new)
+        result.copied.append(new)
     await uow.commit()
-    return copied
+    return result
 
 
 async def upcoming(uow, forum, now: datetime, months: int = 12) -> list[WheelEvent]:
@@ -198,19 +253,26 @@ async def needs_deadline(uow, forum_id: str, timezone: str, year: int) -> dateti
 
 
 async def seed_example(uow, forum_id: str, timezone: str, events: list[dict], now: datetime) -> int:
-    """The wheel from the forum file, for a forum whose wheel is empty. Dates
-    given as month and day (``05-05``) fall in the current year."""
-    if not events or await uow.wheel.has_any(forum_id):
-        return 0
+    """The wheel from the forum file, for a forum the bot has just met: it
+    is an example to start from, and once the Statsforvalter has changed or
+    emptied the wheel, a restart must not bring it back. Dates given as
+    month and day (``05-05``) fall in the current year; an event whose
+    local time does not exist (or exists twice) that year is left out."""
     zone = ZoneInfo(timezone)
+    seeded = 0
     for item in events:
         day_text = item["date"]
         if len(day_text) == 5:
             day_text = f"{now.astimezone(zone).year}-{day_text}"
+        try:
+            starts = local_time(date.fromisoformat(day_text), time.fromisoformat(item["time"]), timezone)
+        except Invalid as error:
+            log.warning("example wheel: %r on %s %s left out: %s", item["title"], day_text, item["time"], error.code)
+            continue
         kind = EventKind(item["kind"])
         values = {
             "kind": kind.value,
-            "starts_at": local_time(date.fromisoformat(day_text), time.fromisoformat(item["time"]), timezone),
+            "starts_at": starts,
             "title": item["title"],
             "place": item.get("place", ""),
             "text": item.get("text", ""),
@@ -218,4 +280,5 @@ async def seed_example(uow, forum_id: str, timezone: str, events: list[dict], no
         }
         event = await uow.wheel.add(forum_id, values, None, now)
         await uow.wheel.plan(event, now)
-    return len(events)
+        seeded += 1
+    return seeded
