@@ -69,9 +69,6 @@ class WheelRepository:
         )
         return [_event(r) for r in rows]
 
-    async def has_any(self, forum_id: str) -> bool:
-        return await self.session.scalar(select(WheelEventRow.id).where(WheelEventRow.forum_id == forum_id).limit(1)) is not None
-
     async def of_kind_in_year(self, forum_id: str, kind: EventKind, start: datetime, end: datetime) -> list[WheelEvent]:
         rows = await self.session.scalars(
             select(WheelEventRow)
