@@ -13,6 +13,7 @@ from sqlalchemy import text as sql
 
 from bot.config import Settings
 from bot.edge.adapter import make_adapter
+from bot.edge.afterwards import Afterwards
 from bot.edge.bot import ForumBot, utcnow
 from bot.edge.calendar_feed import make_calendar_feed
 from bot.edge.downloads import DOWNLOADS, make_downloads
@@ -38,6 +39,7 @@ SCHEDULER = web.AppKey("scheduler", object)
 CALENDAR = web.AppKey("calendar", object)
 VOTE_CARDS = web.AppKey("vote_cards", object)
 VOTE_KEEPER = web.AppKey("vote_keeper", object)
+AFTERWARDS = web.AppKey("afterwards", object)
 
 MAX_BODY = 1024 * 1024  # Teams activities are far smaller; refuse floods early
 
@@ -97,7 +99,10 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         max_call_seconds=settings.reminder_claim_timeout_seconds / 2,
     )
     vote_cards = VoteCards(uow, deliverer, utcnow)
-    bot = ForumBot(uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards)
+    afterwards = Afterwards()
+    bot = ForumBot(
+        uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards, afterwards=afterwards
+    )
     scheduler = Scheduler(
         uow,
         ReminderNotifier(deliverer, uow, utcnow),
@@ -126,13 +131,15 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app[CALENDAR] = calendar
     app.on_startup.append(freeze_startup_objects)
     app.cleanup_ctx.append(run_scheduler)
-    async def finish_card_updates(_: web.Application) -> None:
+    async def finish_sending(_: web.Application) -> None:
+        await afterwards.settle()
         await vote_cards.settle()
 
-    app.on_shutdown.append(finish_card_updates)
+    app.on_shutdown.append(finish_sending)
     app.on_cleanup.append(dispose)
     app[UOW] = uow
     app[SCHEDULER] = scheduler
     app[VOTE_CARDS] = vote_cards
     app[VOTE_KEEPER] = vote_keeper
+    app[AFTERWARDS] = afterwards
     return app

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from bot.app import create_app
+from bot.app import AFTERWARDS, VOTE_CARDS, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from bot.forum.config_file import load_forum_config
 from storage.database import create_engine
@@ -163,6 +163,11 @@ class Forum:
             assert response.status == 200, await response.text()
             body = await response.json()
         return body, self.new_replies()
+
+    async def settle(self) -> None:
+        """Wait for what the bot sends after answering (news, card updates)."""
+        await self.app[AFTERWARDS].settle()
+        await self.app[VOTE_CARDS].settle()
 
     def new_replies(self) -> list[Received]:
         replies = self.connector.received[self.seen :]

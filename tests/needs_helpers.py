@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.app import VOTE_CARDS
 from tests.card_reading import actions, inputs, only_card
 
 STEP_1 = {
@@ -72,5 +71,5 @@ async def settle(forum) -> None:
     """Wait for what the bot sends after it has answered a press (the
     channel's notice of a report), and take it out of the replies the next
     message gets."""
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     forum.new_replies()

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from bot.app import VOTE_CARDS
 from tests import teams
 from tests.card_reading import texts
 from tests.connector import LocalConnector
@@ -52,6 +51,6 @@ async def test_the_receipt_does_not_wait_for_the_channel(forum):
     assert forum.connector.sent_to(teams.CHANNEL) == []
 
     forum.connector.through.set()
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     (notice,) = forum.connector.sent_to(teams.CHANNEL)
     assert "Ny behovsmelding: BM-" in texts(notice.cards[0])

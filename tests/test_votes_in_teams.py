@@ -115,7 +115,7 @@ async def settle(forum) -> None:
     """Wait for what the bot sends after it has answered a press (the shared
     card's update, the close's and the decision's notices), and take it out
     of the replies the next message gets."""
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     forum.new_replies()
 
 
@@ -288,7 +288,7 @@ async def test_a_seat_votes_with_a_button_and_sees_its_ballot(forum):
     body, _ = await forum.press(forum.representative("ostfold-vo"), "vote.cast", {"vote": vote, "choices": "2"})
     mine = texts(body["value"])
     assert "Du stemte «Digital kompetanse» for Østfold VO-nettverk" in mine, mine
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     (update,) = [r for r in forum.connector.received if r.method == "update"]
     async with forum.app[UOW]() as uow:
         stored = (await uow.votes.get("oslo-viken", vote)).card_activity_id
@@ -387,7 +387,7 @@ async def test_hidden_results_are_not_on_the_shared_card_until_the_close(forum):
     for org, choice in (("ostfold-vo", DIGITAL), ("follo", DIGITAL), ("akershus-fk", LESEKURS)):
         body = await cast(forum, forum.representative(org), vote, choice)
         assert "stemmer" not in texts(card_of(body)) and "1 stemme" not in texts(card_of(body))
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
 
     (posted,) = channel(forum, "send")
     *_, last = channel(forum, "update")
@@ -418,7 +418,7 @@ async def test_a_burst_of_ballots_updates_the_shared_card_a_few_times_not_once_e
 
     answers = await asyncio.gather(*(cast(forum, user, vote, DIGITAL) for user in voters))
     assert all("Du stemte «Digital kompetanse»" in texts(card_of(a)) for a in answers)
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
 
     updates = channel(forum, "update")
     assert 1 <= len(updates) < 10, len(updates)
@@ -445,7 +445,7 @@ async def test_the_shared_card_refreshes_for_the_voters_the_bot_knows(forum):
 
     kjetil = forum.deputy("follo")  # votes from his 1:1 chat: now the bot knows him
     await cast(forum, kjetil, vote, NORSK)
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     (update,) = channel(forum, "update")
     assert sorted(update.cards[0]["refresh"]["userIds"]) == sorted([sf.id, lise.id, kjetil.id])
 
@@ -537,7 +537,7 @@ async def test_the_scheduler_closes_the_vote_at_its_time_and_the_channel_gets_th
     vote = await open_vote(forum)
     for org, choice in (("ostfold-vo", DIGITAL), ("follo", DIGITAL), ("akershus-fk", LESEKURS)):
         await cast(forum, forum.representative(org), vote, choice)
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     forum.connector.received.clear()
     closes_at = (await stored(forum, vote)).closes_at
 
@@ -647,7 +647,7 @@ async def test_at_a_tie_the_statsforvalter_decides_in_personal_chat_and_the_foru
     lise = forum.representative("ostfold-vo")
     await cast(forum, lise, vote, LESEKURS)
     await cast(forum, forum.representative("follo"), vote, DIGITAL)
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     forum.connector.received.clear()
 
     closes_at = (await stored(forum, vote)).closes_at
@@ -726,7 +726,7 @@ async def test_a_missed_quorum_goes_to_the_statsforvalter_who_may_pick_any_optio
     vote = await open_vote(forum, quorum="50")
     await cast(forum, forum.representative("ostfold-vo"), vote, LESEKURS)
     await cast(forum, forum.representative("follo"), vote, LESEKURS)
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     forum.connector.received.clear()
 
     await keeper(forum, Clock((await stored(forum, vote)).closes_at)).run_once()
@@ -772,7 +772,7 @@ async def test_seats_that_have_not_voted_are_reminded_once_in_personal_chat(foru
     await set_up_channel(forum)  # the bot learns the team members' ids here
     vote = await open_vote(forum)
     await cast(forum, lise, vote, DIGITAL)
-    await forum.app[VOTE_CARDS].settle()
+    await forum.settle()
     forum.connector.received.clear()
     remind_at = (await stored(forum, vote)).remind_at
 

@@ -33,6 +33,7 @@ class ForumBot(ActivityHandler):
         calendar=None,
         deliverer=None,
         vote_cards=None,
+        afterwards=None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
@@ -41,6 +42,7 @@ class ForumBot(ActivityHandler):
         self._calendar = calendar
         self._deliverer = deliverer
         self._vote_cards = vote_cards
+        self._afterwards = afterwards
 
     # Messages: typed commands ------------------------------------------
 
@@ -131,6 +133,7 @@ class ForumBot(ActivityHandler):
             calendar=self._calendar,
             deliverer=self._deliverer,
             vote_cards=self._vote_cards,
+            afterwards=self._afterwards,
         )
 
     async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:

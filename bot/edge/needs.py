@@ -191,9 +191,7 @@ async def press_send(turn: Turn, data: dict) -> dict:
                 amount=nok(turn.lang, report.fields.get("amount_applied")),
             ),
         )
-        # After the answer, as a vote's news: Teams waits only seconds for
-        # it, and a send may wait for Teams' retries much longer.
-        turn.vote_cards.announce(turn.deliverer.send_card(channel, notice))
+        turn.afterwards.start(turn.deliverer.send_card(channel, notice), "a needs report's notice")
     return v.report(
         report,
         organisation,

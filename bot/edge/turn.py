@@ -25,6 +25,7 @@ class Turn:
     calendar: object = None  # bot.edge.calendar_feed.CalendarFeed: the wheel's feed address
     deliverer: object = None  # bot.edge.delivery.Deliverer: sends within Teams' limits
     vote_cards: object = None  # bot.edge.vote_cards.VoteCards: the votes' cards in the channel
+    afterwards: object = None  # bot.edge.afterwards.Afterwards: what is sent after the answer
 
     @property
     def actor(self) -> Actor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,7 +53,6 @@ class VoteCards:
         self.pause = pause
         self._pending: dict[int, asyncio.Task] = {}
         self._again: set[int] = set()
-        self._announcing: set[asyncio.Task] = set()
 
     # --- the shared card ---------------------------------------------------------
 
@@ -110,23 +109,9 @@ class VoteCards:
             self._again.discard(vote_id)
 
     async def settle(self) -> None:
-        """Wait until every pending update and notice has gone (for tests and shutdown)."""
-        while self._pending or self._announcing:
-            await asyncio.gather(*self._pending.values(), *self._announcing, return_exceptions=True)
-
-    def announce(self, sending: Awaitable[None]) -> None:
-        """Send a vote's news after answering the press that made it: Teams
-        waits only seconds for the answer, and sends may wait for retries."""
-        task = asyncio.create_task(self._logged(sending))
-        self._announcing.add(task)
-        task.add_done_callback(self._announcing.discard)
-
-    @staticmethod
-    async def _logged(sending: Awaitable[None]) -> None:
-        try:
-            await sending
-        except Exception:  # the vote stands; its news is what failed
-            log.exception("sending a vote's news failed")
+        """Wait until every pending update has gone (for tests and shutdown)."""
+        while self._pending:
+            await asyncio.gather(*self._pending.values(), return_exceptions=True)
 
     # --- what a vote tells people ------------------------------------------------
 

@@ -127,7 +127,7 @@ async def press_close(turn: Turn, data: dict) -> dict:
 
 async def press_close_confirmed(turn: Turn, data: dict) -> dict:
     vote = await service.close_now(turn.uow, turn.actor, _vote_id(data), turn.clock())
-    turn.vote_cards.announce(turn.vote_cards.closed(turn.forum(), vote))
+    turn.afterwards.start(turn.vote_cards.closed(turn.forum(), vote), "a vote's result")
     return await _personal_card(turn, vote.id)
 
 
@@ -135,7 +135,7 @@ async def press_decide(turn: Turn, data: dict) -> dict:
     vote = await service.decide(
         turn.uow, turn.actor, _vote_id(data), data.get("choices"), data.get("reason"), turn.clock()
     )
-    turn.vote_cards.announce(turn.vote_cards.decided(turn.forum(), vote))
+    turn.afterwards.start(turn.vote_cards.decided(turn.forum(), vote), "a vote's decision")
     return await _personal_card(turn, vote.id)
 
 
