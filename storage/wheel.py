@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.wheel.events import CHANNEL, EventKind, WheelEvent
-from storage.models import ForumRow, ReminderRow, WheelEventRow
+from storage.models import ForumRow, OrganisationRow, PersonalConversationRow, PersonRow, ReminderRow, SeatRow, WheelEventRow
 
 # What a plan may still change: nothing of these went out.
 _OPEN = ("planned", "skipped", "cancelled")
@@ -157,6 +157,43 @@ class WheelRepository:
         key = [ReminderRow.event_id, ReminderRow.event_starts_at, ReminderRow.offset_minutes, ReminderRow.target]
         await self.session.execute(insert(ReminderRow).values(rows).on_conflict_do_nothing(index_elements=key))
 
+    async def nudge_recipients(
+        self, forum_id: str, aad_object_ids: Collection[str]
+    ) -> dict[str, tuple[str, tuple[str, dict] | None]]:
+        """For personal reminders, by Entra object id: the name of the
+        person's organisation in the forum ("" without a seat there), and
+        their Teams user id with what is known of their 1:1 chat (as
+        ConversationRepository.teams_user: None when Teams has not told the
+        bot). Two statements for a whole batch of nudges."""
+        organisations = dict(
+            (
+                await self.session.execute(
+                    select(PersonRow.aad_object_id, OrganisationRow.name)
+                    .join(SeatRow, SeatRow.id == PersonRow.seat_id)
+                    .join(
+                        OrganisationRow,
+                        (OrganisationRow.forum_id == SeatRow.forum_id) & (OrganisationRow.id == SeatRow.organisation_id),
+                    )
+                    .where(
+                        PersonRow.forum_id == forum_id,
+                        PersonRow.active.is_(True),
+                        PersonRow.aad_object_id.in_(aad_object_ids),
+                    )
+                )
+            ).all()
+        )
+        chats = {
+            aad: (user_id, reference)
+            for aad, user_id, reference in await self.session.execute(
+                select(
+                    PersonalConversationRow.aad_object_id,
+                    PersonalConversationRow.user_id,
+                    PersonalConversationRow.reference,
+                ).where(PersonalConversationRow.aad_object_id.in_(aad_object_ids))
+            )
+        }
+        return {aad: (organisations.get(aad, ""), chats.get(aad)) for aad in aad_object_ids}
+
     async def claim_due(
         self, now: datetime, claimant: str, limit: int
     ) -> list[tuple[int, int, str, datetime, datetime, WheelEvent]]:
@@ -175,23 +212,35 @@ class WheelRepository:
             .with_for_update(skip_locked=True)
             .cte("due")
         )
-        claimed = list(
-            await self.session.scalars(
+        claimed = (
+            await self.session.execute(
                 update(ReminderRow)
                 .where(ReminderRow.id == due.c.id, ReminderRow.status == "planned")
                 .values(status="claimed", claimed_by=claimant, claimed_at=now)
-                .returning(ReminderRow.id)
+                .returning(
+                    ReminderRow.id,
+                    ReminderRow.offset_minutes,
+                    ReminderRow.target,
+                    ReminderRow.due_at,
+                    ReminderRow.event_starts_at,
+                    ReminderRow.event_id,
+                )
+                .execution_options(synchronize_session=False)
             )
-        )
+        ).all()
         if not claimed:
             return []
-        rows = await self.session.execute(
-            select(ReminderRow, WheelEventRow)
-            .join(WheelEventRow, WheelEventRow.id == ReminderRow.event_id)
-            .where(ReminderRow.id.in_(claimed))
-            .order_by(ReminderRow.due_at, ReminderRow.id)
-        )
-        return [(r.id, r.offset_minutes, r.target, r.due_at, r.event_starts_at, _event(e)) for r, e in rows]
+        # A batch is mostly one event's nudges: read each event once.
+        events = {
+            row.id: _event(row)
+            for row in await self.session.scalars(
+                select(WheelEventRow).where(WheelEventRow.id.in_({c.event_id for c in claimed}))
+            )
+        }
+        return [
+            (c.id, c.offset_minutes, c.target, c.due_at, c.event_starts_at, events[c.event_id])
+            for c in sorted(claimed, key=lambda c: (c.due_at, c.id))
+        ]
 
     async def mark(
         self,
@@ -214,7 +263,9 @@ class WheelRepository:
         query = update(ReminderRow).where(ReminderRow.id == reminder_id)
         if claimant is not None:
             query = query.where(ReminderRow.claimed_by == claimant, ReminderRow.status.in_(("claimed", "sending")))
-        return (await self.session.execute(query.values(**values))).rowcount == 1
+        # Twice per card in a fan-out: the statement alone, no session bookkeeping.
+        query = query.values(**values).execution_options(synchronize_session=False)
+        return (await self.session.execute(query)).rowcount == 1
 
     async def recover(self, older_than: datetime) -> tuple[int, int]:
         """After a crash: claimed, and either never tried or refused by

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
 
 import pytest
@@ -163,6 +164,41 @@ async def test_before_the_needs_deadline_the_missing_are_named_and_nudged(forum)
     assert len([t for (_, t) in statuses if t.startswith("person:")]) == 18
     order = [r.conversation_id for r in forum.connector.received]
     assert order.index(teams.CHANNEL) < order.index(teams.personal_conversation(ada))
+
+
+async def test_a_deadline_reads_who_to_nudge_for_all_of_them_at_once_not_person_by_person(forum):
+    """In a forum of hundreds the nudges are most of the work: what each
+    needs (the 1:1 chat, the organisation) is read for the scheduler's whole
+    batch, not once per person."""
+    await set_up_channel(forum)
+    submitting = [o for o in forum.config.organisations if o.submits_needs]
+    people = {f(o.id): o.name for o in submitting for f in (forum.representative, forum.deputy)}
+    for person in people:
+        await forum.say(person, "hjelp")  # everyone has a 1:1 chat with the bot
+    forum.connector.received.clear()
+    event_id = await add_event(forum, "frist_behovsmeldinger", START, [7 * 1440], "Frist for behovsmeldinger")
+
+    async with forum.app[UOW]() as uow:
+        engine = uow.session.bind.sync_engine
+    statements: list[str] = []
+
+    def note(_connection, _cursor, statement, *_) -> None:
+        statements.append(statement)
+
+    sql_event.listen(engine, "before_cursor_execute", note)
+    try:
+        await scheduler(forum, Clock(START - 7 * DAY)).run_once()
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", note)
+
+    statuses = await reminders(forum, event_id)
+    assert len(people) == 18 and set(statuses.values()) == {"sent"} and len(statuses) == 1 + 18
+    for person, organisation in people.items():
+        (nudge,) = forum.connector.sent_to(teams.personal_conversation(person))
+        assert organisation in texts(nudge.cards[0])
+    assert len([s for s in statements if "FROM personal_conversations" in s]) == 1
+    # the roster once to name who has not sent, once for the nudges
+    assert len([s for s in statements if "FROM people" in s]) <= 2
 
 
 async def test_moving_an_event_moves_its_reminders_and_deleting_cancels_them(forum):

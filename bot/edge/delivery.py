@@ -11,12 +11,15 @@ The annual wheel's reminders (and later vote reminders) go through one
    chat counts too). A send counts from when its answer came back, not from
    when it left: that is the latest it can have reached Teams, so however
    uneven the way there (a slow first request, a queue in msrest's thread
-   pool), Teams cannot see one more than a window allows. Each window is
-   also stretched by 5 %. Waiting happens per conversation: a conversation
-   at its limit makes only its own sends wait, and the tenant queue only
-   takes sends that are ready to go, in the order they became ready. The
-   price of counting from the answer is one round trip per window: a busy
-   tenant gets 30 per (1 s + round trip), not 30 per second.
+   pool), Teams cannot see one more than a window allows, and the windows
+   need no stretching on top. Waiting happens per conversation: a
+   conversation at its limit makes only its own sends wait, and the tenant
+   queue only takes sends that are ready to go, in the order they became
+   ready. The price of counting from the answer is one round trip per
+   window: a busy tenant gets 30 per (1 s + round trip), not 30 per second.
+   So that it stays one round trip, a slow answer holds only its own place
+   in a window, and a send let go a little late (a busy event loop) does
+   not push the spacing of the ones after it back.
 2. **Send**, through botbuilder's adapter (`continue_conversation` with the
    bot's app id). msrest's own retries are switched off for these requests
    (see `_own_the_retries`) so that this module alone decides.
@@ -156,7 +159,7 @@ class Window:
     moment it can have reached Teams: then no jitter between our clock and
     Teams' arrival times (a slow first request, a queue in msrest's thread
     pool) can squeeze `count + 1` arrivals into one window. Without it, from
-    when it was let go: for smoothing only."""
+    when its turn came in the tenant's pacing: for smoothing only."""
 
     count: int
     seconds: float
@@ -165,7 +168,6 @@ class Window:
 
 TEAMS_CONVERSATION_WINDOWS = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
 DEFAULT_TENANT_RATE = 30.0
-DEFAULT_SLACK = 0.05
 # How many older sends beyond a window's count are checked for a late answer:
 # answers come back out of order, but not by dozens of sends.
 LOOKBACK = 32
@@ -179,13 +181,15 @@ def tenant_windows(rate_per_second: float) -> tuple[Window, ...]:
 
 
 class Grant:
-    """One request's place in the windows: let go at `start`, answered at
-    `end` (None while in flight)."""
+    """One request's place in the windows: let go at `start`, its turn in
+    the pacing at `slot` (at most `start`), answered at `end` (None while in
+    flight)."""
 
-    __slots__ = ("start", "end")
+    __slots__ = ("start", "slot", "end")
 
-    def __init__(self, start: float) -> None:
+    def __init__(self, start: float, slot: float) -> None:
         self.start = start
+        self.slot = slot
         self.end: float | None = None
 
 
@@ -193,34 +197,52 @@ class _Log:
     """The grants of one conversation or tenant, in the order given; only as
     many as the largest window needs."""
 
-    __slots__ = ("grants", "windows")
+    __slots__ = ("grants", "windows", "_late")
 
     def __init__(self, windows: tuple[Window, ...]) -> None:
         self.windows = windows
         self.grants: deque[Grant] = deque(maxlen=max(w.count for w in windows) + LOOKBACK)
+        # A waiter wakes a little after its turn (the event loop's timer
+        # resolution, other work on the loop). Carried on to the next turn,
+        # those delays add up to seconds in a fan-out of hundreds; a send
+        # less than one spacing late keeps the pace's own time instead.
+        self._late = min((w.seconds / w.count for w in windows if not w.from_answer), default=0.0)
+
+    def _paced(self) -> float:
+        """When the pacing windows let the next send go."""
+        grants, size = self.grants, len(self.grants)
+        return max(
+            (grants[-w.count].slot + w.seconds for w in self.windows if not w.from_answer and size >= w.count),
+            default=-math.inf,
+        )
 
     def earliest(self, now: float) -> float:
         grants = self.grants
         if not grants:
             return now
         # Grants are given in order, so a new one never starts before the last.
-        at = max(now, grants[-1].start)
+        at = max(now, grants[-1].start, self._paced())
         size = len(grants)
         for window in self.windows:
-            if size < window.count:
+            if not window.from_answer or size < window.count:
                 continue
-            if not window.from_answer:
-                at = max(at, grants[-window.count].start + window.seconds)
-                continue
-            # The count-th newest and every older one must have been answered
-            # a window ago; one still in flight counts as answered now (we
-            # look again when that time comes).
-            newest_answer = max(
+            # A new send fits when at most count - 1 others can have reached
+            # Teams in the window before it: each counts as arriving when its
+            # answer came, one still in flight as arriving now (we look again
+            # when that time comes). So the count-th latest answer must be a
+            # window ago. Older sends than these are long answered.
+            answers = sorted(
                 (now if g.end is None else g.end)
-                for g in itertools.islice(reversed(grants), window.count - 1, window.count - 1 + LOOKBACK)
+                for g in itertools.islice(reversed(grants), window.count - 1 + LOOKBACK)
             )
-            at = max(at, newest_answer + window.seconds)
+            at = max(at, answers[-window.count] + window.seconds)
         return at
+
+    def take(self, now: float) -> Grant:
+        paced = self._paced()
+        grant = Grant(now, paced if now - self._late <= paced <= now else now)
+        self.grants.append(grant)
+        return grant
 
     def last(self, now: float) -> float:
         if not self.grants:
@@ -250,11 +272,10 @@ class SendLimiter:
         clock: Clock,
         conversation_windows: tuple[Window, ...] = TEAMS_CONVERSATION_WINDOWS,
         tenant_windows: tuple[Window, ...] = tenant_windows(DEFAULT_TENANT_RATE),
-        slack: float = DEFAULT_SLACK,
     ) -> None:
         self.clock = clock
-        self.conversation_windows = tuple(replace(w, seconds=w.seconds * (1 + slack)) for w in conversation_windows)
-        self.tenant_windows = tuple(replace(w, seconds=w.seconds * (1 + slack)) for w in tenant_windows)
+        self.conversation_windows = conversation_windows
+        self.tenant_windows = tenant_windows
         self._conversations: dict[str, _Conversation] = {}
         self._tenants: dict[str, _Log] = {}
         self._calls = 0
@@ -300,8 +321,7 @@ class SendLimiter:
             if at <= now:
                 break
             await self.clock.sleep(at - now)
-        grant = Grant(now)
-        tenant_log.grants.append(grant)
+        grant = tenant_log.take(now)
         if conversation_log is not None:
             conversation_log.grants.append(grant)
         return grant
@@ -384,7 +404,6 @@ class Deliverer:
         bot_id: str | None = None,
         tenant_rate: float = DEFAULT_TENANT_RATE,
         conversation_windows: tuple[Window, ...] = TEAMS_CONVERSATION_WINDOWS,
-        slack: float = DEFAULT_SLACK,
         clock: Clock | None = None,
         limiter: SendLimiter | None = None,
         max_attempts: int = 6,
@@ -403,9 +422,7 @@ class Deliverer:
         # Teams knows a bot in a conversation as "28:" + its app id.
         self.bot_id = bot_id or (f"28:{app_id}" if app_id else None)
         self.clock = clock or SystemClock()
-        self.limiter = limiter or SendLimiter(
-            self.clock, conversation_windows, tenant_windows(tenant_rate), slack
-        )
+        self.limiter = limiter or SendLimiter(self.clock, conversation_windows, tenant_windows(tenant_rate))
         self.max_attempts = max_attempts
         self.max_total_seconds = max_total_seconds
         # None: a call may wait for its first slot as long as the queue is.

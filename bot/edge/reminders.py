@@ -1,6 +1,6 @@
 """Delivering the annual wheel's reminders: the card, and where it goes.
 The scheduler (bot.forum.wheel.scheduler) decides what is due; this is the
-`notify` it calls for each reminder."""
+notifier it hands each batch of due reminders to."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.edge.moments import long_moment, time_left
 from bot.edge.delivery import Deliverer, SendWatch
 from bot.forum.wheel.events import EventKind
 from bot.forum.wheel.events import CHANNEL, PERSON
-from bot.forum.wheel.scheduler import Claim, Delivery, DueReminder
+from bot.forum.wheel.scheduler import Claim, Delivery, DueReminder, Send
 from bot.i18n import NB, text
 
 # Reminders go out in the forum's language: the channel is shared, and a
@@ -67,30 +67,44 @@ class ReminderNotifier:
         self._uow = uow_factory
         self._clock = clock
 
-    async def __call__(self, reminder: DueReminder, claim: Claim) -> Delivery:
-        # Read what is needed, then let the connection go before sending: a
-        # fan-out sends many at once, and each must not hold one meanwhile.
-        forum_id = reminder.event.forum_id
+    async def prepare(self, reminders: list[DueReminder]) -> Send:
+        """Read what the scheduler's batch needs in one go (a deadline's
+        nudges come by the hundred, and a read each cost more CPU than their
+        send), then let the connection go: each send may wait long for
+        Teams' limits and must not hold one meanwhile."""
+        people: dict[str, set[str]] = {}
+        for reminder in reminders:
+            audience = people.setdefault(reminder.event.forum_id, set())
+            if reminder.target != CHANNEL:
+                audience.add(reminder.target.removeprefix(PERSON))
         async with self._uow() as uow:
+            forums = {forum_id: await uow.forums.get(forum_id) for forum_id in people}
+            channels = {forum_id: await uow.forums.channel_reference(forum_id) for forum_id in people}
+            recipients = {
+                forum_id: await uow.wheel.nudge_recipients(forum_id, aads) for forum_id, aads in people.items() if aads
+            }
+        # The nudge is the same card for everyone of an organisation.
+        cards: dict[tuple[int, str], dict] = {}
+
+        async def send(reminder: DueReminder, claim: Claim) -> Delivery:
+            forum_id = reminder.event.forum_id
+            forum, channel = forums[forum_id], channels[forum_id]
             if reminder.target == CHANNEL:
-                forum = await uow.forums.get(forum_id)
-                channel = await uow.forums.channel_reference(forum_id)
-            else:
-                # A nudge reads only what it needs: there are hundreds.
-                aad = reminder.target.removeprefix(PERSON)
-                known = await uow.conversations.teams_user(aad)
-                membership = next((m for m in await uow.roster.people_with_aad(aad) if m.forum.id == forum_id), None)
-                forum = membership.forum if membership else await uow.forums.get(forum_id)
-                organisation = membership.organisation.name if membership and membership.organisation else ""
-                # where a chat made now goes, when Teams has not told us
-                channel = None if known and known[1].get("service_url") else await uow.forums.channel_reference(forum_id)
-        if reminder.target == CHANNEL:
-            if not channel:
-                return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
-            card = reminder_card(reminder, forum.timezone, self._clock())
-            return _delivery(await self._deliverer.send_card(channel, card, claim))
-        card = reminder_card(reminder, forum.timezone, self._clock(), organisation)
-        return await send_to_person(self._deliverer, self._uow, self._clock, aad, known, channel, card, claim)
+                if not channel:
+                    return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
+                card = reminder_card(reminder, forum.timezone, self._clock())
+                return _delivery(await self._deliverer.send_card(channel, card, claim))
+            aad = reminder.target.removeprefix(PERSON)
+            organisation, known = recipients[forum_id][aad]
+            key = (reminder.event.id, organisation)
+            if key not in cards:
+                cards[key] = reminder_card(reminder, forum.timezone, self._clock(), organisation)
+            card = cards[key]
+            # where a chat made now goes, when Teams has not told us
+            place = None if known and known[1].get("service_url") else channel
+            return await send_to_person(self._deliverer, self._uow, self._clock, aad, known, place, card, claim)
+
+        return send
 
 
 async def send_to_person(

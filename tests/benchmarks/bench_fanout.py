@@ -74,7 +74,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings
 from bot.edge import views
 from bot.edge.adapter import make_adapter
-from bot.edge.delivery import DEFAULT_SLACK, DeliveryResult, Deliverer
+from bot.edge.delivery import DeliveryResult, Deliverer
 from bot.edge.reminders import ReminderNotifier
 from bot.forum.config_file import load_forum_config
 from bot.forum.wheel.scheduler import Scheduler
@@ -464,7 +464,7 @@ def report(args: argparse.Namespace, database: str, rounds: list[Round], memory:
     print(
         f"  the connector enforces: per conversation {conversation_windows}; per tenant {args.tenant_limit}/1 s"
         f"{'  (--quick)' if args.quick else ''}\n"
-        f"  the deliverer paces at {args.tenant_rate:g}/s per tenant with {DEFAULT_SLACK:.0%} slack; "
+        f"  the deliverer paces at {args.tenant_rate:g}/s per tenant, each request counted from its answer; "
         f"everything on 127.0.0.1\n"
     )
     checks = []

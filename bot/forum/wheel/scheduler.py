@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.forum.needs.service import organisations_without_reports
@@ -80,14 +81,20 @@ class Claim:
 
 
 # Sends one reminder, telling the claim about each request.
-Notify = Callable[[DueReminder, Claim], Awaitable[Delivery]]
+Send = Callable[[DueReminder, Claim], Awaitable[Delivery]]
+
+
+class Notifier(Protocol):
+    async def prepare(self, reminders: list[DueReminder]) -> Send:
+        """Read what sending these reminders needs, once for all of them, and
+        give the function that sends each."""
 
 
 class Scheduler:
     def __init__(
         self,
         uow_factory,
-        notify: Notify,
+        notify: Notifier,
         clock: Callable[[], datetime],
         batch: int = 20,
         claim_timeout: timedelta = timedelta(minutes=5),
@@ -129,7 +136,7 @@ class Scheduler:
             for task in sending:
                 task.cancel()
 
-    async def _claim(self, limit: int) -> list[Coroutine[None, None, None]]:
+    async def _claim(self, limit: int) -> list[Coroutine[None, None, object]]:
         now = self._clock()
         async with self._uow() as uow:
             claimed = await uow.wheel.claim_due(now, self.claimant, limit)
@@ -139,28 +146,28 @@ class Scheduler:
             if for_time == event.starts_at:
                 key = (event.id, target)
                 latest[key] = min(latest.get(key, offset), offset)
-
-        async def handle(
-            reminder_id: int, offset: int, target: str, due_at: datetime, for_time: datetime, event: WheelEvent
-        ) -> None:
+        skipped: list[tuple[int, str]] = []
+        due: list[DueReminder] = []
+        for reminder_id, offset, target, due_at, for_time, event in claimed:
             if for_time != event.starts_at:
-                await self._mark(reminder_id, "skipped", detail="the event moved; its new time has its own reminders")
+                skipped.append((reminder_id, "the event moved; its new time has its own reminders"))
             elif event.starts_at <= now:
-                await self._mark(reminder_id, "skipped", detail="the event had already begun")
+                skipped.append((reminder_id, "the event had already begun"))
             elif latest[(event.id, target)] != offset:
                 # Several fell due while the bot was down: only the nearest
                 # one goes out.
-                await self._mark(reminder_id, "skipped", detail="a nearer reminder was sent instead")
+                skipped.append((reminder_id, "a nearer reminder was sent instead"))
             else:
-                await self._deliver(DueReminder(reminder_id, event, offset, target, due_at))
+                due.append(DueReminder(reminder_id, event, offset, target, due_at))
+        # Like the claim, a read: a failure of it is the database's.
+        send = await self._notify.prepare(due) if due else None
+        return [self._mark(i, "skipped", detail=why) for i, why in skipped] + [self._deliver(r, send) for r in due]
 
-        return [handle(*item) for item in claimed]
-
-    async def _deliver(self, reminder: DueReminder) -> None:
+    async def _deliver(self, reminder: DueReminder, send: Send) -> None:
         if reminder.target == CHANNEL and reminder.event.kind is EventKind.NEEDS_DEADLINE:
             reminder = await self._with_missing(reminder)
         try:
-            delivery = await self._notify(reminder, Claim(self, reminder.id))
+            delivery = await send(reminder, Claim(self, reminder.id))
         except Exception as error:  # a bug, not a Teams answer: record it, go on
             log.exception("reminder %s failed", reminder.id)
             delivery = Delivery("failed", detail=f"internal error: {type(error).__name__}")
