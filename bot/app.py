@@ -90,8 +90,10 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     adapter = make_adapter(settings)
     # One deliverer for the process, so that every proactive send shares
     # the same view of Teams' rate limits; the tenant's budget is shared
-    # with the other replicas. A delivery ends its waits well before its
-    # reminder's claim runs out, so that no other replica takes it over.
+    # with the other replicas. A delivery ends its waits for a slot or a
+    # retry well before its reminder's claim runs out, so that no other
+    # replica takes it over; a wait behind an earlier send to the same chat
+    # is not bounded, and the claim check before each send fences that.
     deliverer = Deliverer(
         adapter,
         settings.app_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -176,6 +177,20 @@ class ConversationRepository:
             )
         )
         return {aad: user_id for aad, user_id in rows}
+
+    async def teams_users_with_chats(self, aad_object_ids: Collection[str]) -> dict[str, tuple[str, dict]]:
+        """teams_user for a whole batch of people in one statement; those
+        Teams has not told the bot about are left out."""
+        if not aad_object_ids:
+            return {}
+        rows = await self.session.execute(
+            select(
+                PersonalConversationRow.aad_object_id,
+                PersonalConversationRow.user_id,
+                PersonalConversationRow.reference,
+            ).where(PersonalConversationRow.aad_object_id.in_(aad_object_ids))
+        )
+        return {aad: (user_id, reference) for aad, user_id, reference in rows}
 
     async def remember_member(self, aad_object_id: str, user_id: str, reference: dict, at: datetime) -> None:
         """A team member's Teams id, so the bot can open a 1:1 chat with

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.wheel.events import CHANNEL, EventKind, WheelEvent
-from storage.models import ForumRow, OrganisationRow, PersonalConversationRow, PersonRow, ReminderRow, SeatRow, WheelEventRow
+from storage.models import OrganisationRow, PersonRow, ReminderRow, SeatRow, WheelEventRow
 
 # What a plan may still change: nothing of these went out.
 _OPEN = ("planned", "skipped", "cancelled")
@@ -84,8 +84,9 @@ class WheelRepository:
 
     # --- reminders ------------------------------------------------------
 
-    async def plan(self, event: WheelEvent, now: datetime) -> None:
-        """Make the channel reminders for the event's time match its offsets.
+    async def plan(self, event: WheelEvent, timezone: str, now: datetime) -> None:
+        """Make the channel reminders for the event's time match its offsets
+        (counted in the forum's ``timezone``).
         A reminder that went out stays as it was: the same reminder is never
         sent twice for one time of the event. When the event moves, what went
         out for its old time stays as history and the new time is planned
@@ -106,7 +107,6 @@ class WheelRepository:
                 else:
                     row.event_starts_at = event.starts_at
                     current[row.offset_minutes] = row
-        timezone = await self.session.scalar(select(ForumRow.timezone).where(ForumRow.id == event.forum_id))
         wanted = dict(event.reminder_times(timezone))
         for offset, row in current.items():
             if row.status not in _OPEN:
@@ -132,15 +132,12 @@ class WheelRepository:
         offset: int,
         targets: list[str],
         due: datetime,
-        starts_at: datetime | None = None,
+        starts_at: datetime,
         not_reachable: Mapping[str, str] | None = None,
     ) -> None:
         """Personal reminders that go with a channel reminder for the event's
-        time ``starts_at`` (by default the time it has now). ``not_reachable``
-        (target → why) are recorded as such at once, for the report. A target
-        that already has one keeps it."""
-        if starts_at is None:
-            starts_at = await self.session.scalar(select(WheelEventRow.starts_at).where(WheelEventRow.id == event_id))
+        time ``starts_at``. ``not_reachable`` (target → why) are recorded as
+        such at once, for the report. A target that already has one keeps it."""
         not_reachable = not_reachable or {}
         rows = [
             {
@@ -157,14 +154,10 @@ class WheelRepository:
         key = [ReminderRow.event_id, ReminderRow.event_starts_at, ReminderRow.offset_minutes, ReminderRow.target]
         await self.session.execute(insert(ReminderRow).values(rows).on_conflict_do_nothing(index_elements=key))
 
-    async def nudge_recipients(
-        self, forum_id: str, aad_object_ids: Collection[str]
-    ) -> dict[str, tuple[str, tuple[str, dict] | None]]:
+    async def organisation_names(self, forum_id: str, aad_object_ids: Collection[str]) -> dict[str, str]:
         """For personal reminders, by Entra object id: the name of the
-        person's organisation in the forum ("" without a seat there), and
-        their Teams user id with what is known of their 1:1 chat (as
-        ConversationRepository.teams_user: None when Teams has not told the
-        bot). Two statements for a whole batch of nudges."""
+        person's organisation in the forum ("" without a seat there). One
+        statement for a whole batch of nudges."""
         organisations = dict(
             (
                 await self.session.execute(
@@ -182,17 +175,7 @@ class WheelRepository:
                 )
             ).all()
         )
-        chats = {
-            aad: (user_id, reference)
-            for aad, user_id, reference in await self.session.execute(
-                select(
-                    PersonalConversationRow.aad_object_id,
-                    PersonalConversationRow.user_id,
-                    PersonalConversationRow.reference,
-                ).where(PersonalConversationRow.aad_object_id.in_(aad_object_ids))
-            )
-        }
-        return {aad: (organisations.get(aad, ""), chats.get(aad)) for aad in aad_object_ids}
+        return {aad: organisations.get(aad, "") for aad in aad_object_ids}
 
     async def claim_due(
         self, now: datetime, claimant: str, limit: int

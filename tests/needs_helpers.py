@@ -68,8 +68,8 @@ async def send_new_report(forum, user) -> dict:
 
 
 async def settle(forum) -> None:
-    """Wait for what the bot sends after it has answered a press (the
-    channel's notice of a report), and take it out of the replies the next
-    message gets."""
+    """Wait for what the bot sends after it has answered a press (a report's
+    notice in the channel, a vote card's update, a close's and a decision's
+    notices), and take it out of the replies the next message gets."""
     await forum.settle()
     forum.new_replies()

@@ -17,6 +17,7 @@ from email.utils import format_datetime
 import aiohttp
 import pytest
 
+from bot.app import VOTE_CARDS, create_app
 from bot.config import Settings
 from bot.edge.adapter import make_adapter
 from bot.edge.delivery import (
@@ -298,12 +299,20 @@ async def test_no_wait_goes_past_the_time_a_call_may_take(teams_service, adapter
     assert teams_service.requests == 1
 
 
-def test_replicas_share_the_tenant_budget():
+async def test_replicas_share_the_tenant_budget(database_url):
     assert Settings.from_env({}).replicas == 1
-    assert Settings.from_env({"REPLICAS": "3"}).replicas == 3
     for wrong in ("0", "-2", "two", "1.5"):
         with pytest.raises(ValueError, match="REPLICAS must be a whole number of at least 1"):
             Settings.from_env({"REPLICAS": wrong})
+
+    settings = Settings.from_env({"DATABASE_URL": database_url, "REPLICAS": "3"})
+    assert settings.replicas == 3
+    app = await create_app(settings)
+    try:
+        # three replicas, a third of Teams' 30 per second each
+        assert app[VOTE_CARDS]._deliverer.limiter.tenant_windows == tenant_windows(10.0)
+    finally:
+        await app.cleanup()  # closes its database engine
 
 
 def test_retry_after_reads_seconds_and_http_dates():

@@ -63,7 +63,7 @@ async def add_event(forum, kind: str, starts_at: datetime, offsets: list[int], t
             None,
             START - 60 * DAY,
         )
-        await uow.wheel.plan(event, START - 60 * DAY)
+        await uow.wheel.plan(event, "Europe/Oslo", START - 60 * DAY)
         await uow.commit()
         return event.id
 
@@ -208,7 +208,7 @@ async def test_moving_an_event_moves_its_reminders_and_deleting_cancels_them(for
         event = await uow.wheel.get("oslo-viken", event_id)
         values = {"starts_at": START + 10 * DAY, "offsets": [1440]}
         moved = await uow.wheel.change(event, values, None, START - 30 * DAY)
-        await uow.wheel.plan(moved, START - 30 * DAY)
+        await uow.wheel.plan(moved, "Europe/Oslo", START - 30 * DAY)
         await uow.commit()
     assert await reminders(forum, event_id) == {(7 * 1440, "channel"): "cancelled", (1440, "channel"): "planned"}
 

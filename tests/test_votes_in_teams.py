@@ -29,7 +29,7 @@ from bot.i18n import text
 from storage.models import BallotCastRow, BallotRow
 from tests import teams
 from tests.card_reading import actions, buttons, elements, input_named, inputs, only_card, texts
-from tests.needs_helpers import card_of, message_of, press, send_new_report
+from tests.needs_helpers import card_of, message_of, press, send_new_report, settle
 from tests.vote_helpers import OTHER_FORUM
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -109,14 +109,6 @@ async def all_ballots(forum) -> int:
 async def cast(forum, user, vote_id: int, choices: str, **where) -> dict:
     body, _ = await forum.press(user, "vote.cast", {"vote": vote_id, "choices": choices}, **where)
     return body
-
-
-async def settle(forum) -> None:
-    """Wait for what the bot sends after it has answered a press (the shared
-    card's update, the close's and the decision's notices), and take it out
-    of the replies the next message gets."""
-    await forum.settle()
-    forum.new_replies()
 
 
 def channel(forum, method: str | None = None) -> list:

@@ -451,7 +451,9 @@ async def test_the_delivery_report_shows_each_reminder_and_how_it_went(forum):
         rows = await uow.wheel.deliveries(event.id)
         channel = next(r.id for r in rows if r.offset_minutes == 14 * 1440)
         await uow.wheel.mark(channel, "sent", datetime.now(UTC), attempts=1)
-        await uow.wheel.add_nudges(event.id, 14 * 1440, [f"person:{ada.aad_object_id}", "person:gone"], due)
+        await uow.wheel.add_nudges(
+            event.id, 14 * 1440, [f"person:{ada.aad_object_id}", "person:gone"], due, event.starts_at
+        )
         await uow.session.flush()
         for r in await uow.wheel.deliveries(event.id):
             if r.target == f"person:{ada.aad_object_id}":

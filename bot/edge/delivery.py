@@ -30,8 +30,11 @@ The annual wheel's reminders (and later vote reminders) go through one
    conversation wait as long. Bounded by attempts (6) and by time (120 s
    from the first attempt; waiting for a first slot in a long fan-out is
    not counted, unless `max_call_seconds` bounds the whole call: then no
-   wait, for a slot or a retry, goes past it). Every other 4xx fails at
-   once.
+   wait for a slot or a retry goes past it). Waiting behind an earlier send
+   to the same conversation (one at a time, see `_in_flight`) is not
+   bounded by it: a caller that must not outlive a claim also needs a
+   check of its own before it sends, such as `SendWatch.leaving()`. Every
+   other 4xx fails at once.
 4. **Report** a `DeliveryResult`: "sent", "failed" or "not_reachable" (a
    person who has not installed the app: Teams refuses to make the 1:1 chat,
    or the stored chat answers 403/404), with attempts, the last HTTP status,

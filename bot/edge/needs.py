@@ -179,8 +179,8 @@ async def press_send(turn: Turn, data: dict) -> dict:
     report = sent.report
     v = await _views(turn, report)
     organisation = v.organisations.get(report.organisation_id, report.organisation_id)
-    channel = await turn.uow.forums.channel_reference(report.forum_id)
-    if channel and not sent.already:
+    channel = None if sent.already else await turn.uow.forums.channel_reference(report.forum_id)
+    if channel:
         key = "needs_channel_title" if sent.first_time else "needs_channel_changed_title"
         notice = views.notice(
             turn.t(key, reference=report.reference),

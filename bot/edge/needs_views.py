@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from cards import render
 from cards.markdown import escape_markdown as md
 
-from bot.edge.views import invalid_text
+from bot.edge.views import invalid_text, paging
 from bot.forum.needs.form import FIELDS, STEPS, Invalid
 from bot.forum.needs.report import DECISIONS, NeedsReport, Status
 from bot.forum.needs.service import SUMMARY_STEP, StepOutcome, still_wrong, typed_errors
@@ -285,13 +285,10 @@ class NeedsViews:
             "actions": [{"title": self.t("needs_start_new"), "verb": "needs.new", "data": {}}],
         }
         number, pages = page
-        if pages > 1:
-            paging = []
-            if number > 1:
-                paging.append({"title": self.t("overview_previous"), "data": {"page": number - 1}})
-            if number < pages:
-                paging.append({"title": self.t("overview_next"), "data": {"page": number + 1}})
-            data["paging"] = {"label": self.t("overview_page", page=number, pages=pages), "actions": paging}
+        label = self.t("overview_page", page=number, pages=pages)
+        row = paging(number, pages, label, self.t("overview_previous"), self.t("overview_next"), lambda n: {"data": {"page": n}})
+        if row:
+            data["paging"] = row
         return render("needs_list", data)
 
     def confirm(self, question: str, yes: tuple[str, str], no: tuple[str, str], report_id: int) -> dict:

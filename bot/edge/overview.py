@@ -18,6 +18,7 @@ from pydantic import Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MAX_YEAR, MIN_YEAR, NEEDS
 from bot.edge.turn import Turn
+from bot.edge.views import paging
 from bot.forum.needs import export
 from bot.forum.needs.overview import Figures, Overview, overview
 from bot.forum.needs.service import forum_year
@@ -153,13 +154,13 @@ class _Parts:
             "organisations": self.organisations[slice(*page.organisations)],
             "actions": [],
         }
-        if pages > 1:
-            actions = []
-            if number > 1:
-                actions.append({"title": self.header["previous"], "data": {"year": self.year, "page": number - 1}})
-            if number < pages:
-                actions.append({"title": self.header["next"], "data": {"year": self.year, "page": number + 1}})
-            data["paging"] = {"label": self.header["page"].format(page=number, pages=pages), "actions": actions}
+        label = self.header["page"].format(page=number, pages=pages)
+        row = paging(
+            number, pages, label, self.header["previous"], self.header["next"],
+            lambda n: {"data": {"year": self.year, "page": n}},
+        )
+        if row:
+            data["paging"] = row
         if can_export:
             data["actions"].append(
                 {"title": self.header["export"], "verb": "overview.export", "data": {"year": self.year, "page": number}}

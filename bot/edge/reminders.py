@@ -80,9 +80,10 @@ class ReminderNotifier:
         async with self._uow() as uow:
             forums = {forum_id: await uow.forums.get(forum_id) for forum_id in people}
             channels = {forum_id: await uow.forums.channel_reference(forum_id) for forum_id in people}
-            recipients = {
-                forum_id: await uow.wheel.nudge_recipients(forum_id, aads) for forum_id, aads in people.items() if aads
+            organisations = {
+                forum_id: await uow.wheel.organisation_names(forum_id, aads) for forum_id, aads in people.items() if aads
             }
+            chats = await uow.conversations.teams_users_with_chats({aad for aads in people.values() for aad in aads})
         # The nudge is the same card for everyone of an organisation.
         cards: dict[tuple[int, str], dict] = {}
 
@@ -95,14 +96,13 @@ class ReminderNotifier:
                 card = reminder_card(reminder, forum.timezone, self._clock())
                 return _delivery(await self._deliverer.send_card(channel, card, claim))
             aad = reminder.target.removeprefix(PERSON)
-            organisation, known = recipients[forum_id][aad]
+            organisation = organisations[forum_id][aad]
             key = (reminder.event.id, organisation)
             if key not in cards:
                 cards[key] = reminder_card(reminder, forum.timezone, self._clock(), organisation)
-            card = cards[key]
-            # where a chat made now goes, when Teams has not told us
-            place = None if known and known[1].get("service_url") else channel
-            return await send_to_person(self._deliverer, self._uow, self._clock, aad, known, place, card, claim)
+            return await send_to_person(
+                self._deliverer, self._uow, self._clock, aad, chats.get(aad), channel, cards[key], claim
+            )
 
         return send
 

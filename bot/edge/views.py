@@ -33,6 +33,19 @@ def form_errors(
     return problems, {name: " ".join(messages) for name, messages in shown.items()}
 
 
+def paging(number: int, pages: int, label: str, previous: str, next_: str, to: Callable[[int], dict]) -> dict | None:
+    """The row under a list longer than one card: which page this is, and a
+    button each way; ``to(page)`` is the rest of a button (its verb and data)."""
+    if pages <= 1:
+        return None
+    actions = []
+    if number > 1:
+        actions.append({"title": previous, **to(number - 1)})
+    if number < pages:
+        actions.append({"title": next_, **to(number + 1)})
+    return {"label": label, "actions": actions}
+
+
 def role_text(actor: Actor, lang: str) -> str:
     if actor.role is Role.OBSERVER:
         if actor.forum:

@@ -275,8 +275,7 @@ async def press_report(turn: Turn, data: dict) -> dict:
             names[target] = md(found[0])
     if any(r.target.startswith(ROSTER) for r in deliveries):  # known to the roster only by e-mail
         roster = await turn.uow.roster.roster(forum)
-        for seat in (seat for organisation in roster.organisations for seat in organisation.seats):
-            names.update({f"{ROSTER}{p.id}": md(p.name) for p in (seat.representative, seat.deputy) if p})
+        names.update({f"{ROSTER}{p.id}": md(p.name) for o in roster.organisations for p in o.people})
     return _views(turn).report(event, request.view, deliveries, names, request.page)
 
 

@@ -19,7 +19,7 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment, month_name
-from bot.edge.views import form_errors, invalid_text
+from bot.edge.views import form_errors, invalid_text, paging
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.wheel.events import DEFAULT_OFFSETS, MAX_OFFSETS, EventKind, WheelEvent, format_offsets
@@ -114,6 +114,10 @@ class WheelViews:
             return self.t("invalid_too_many_offsets", limit=MAX_OFFSETS)
         return invalid_text(self.lang, error)
 
+    def paging(self, page: int, pages: int, to: Callable[[int], dict]) -> dict | None:
+        label = self.t("wheel_page", page=page, pages=pages)
+        return paging(page, pages, label, self.t("wheel_previous"), self.t("wheel_next"), to)
+
     # --- the wheel ------------------------------------------------------
 
     def _event_item(self, event: WheelEvent, view: int) -> dict:
@@ -167,13 +171,8 @@ class WheelViews:
         }
         if note:
             data["note"] = {"title": note.title, "lines": list(note.lines)}
-        if pages > 1:
-            buttons = []
-            if page > 1:
-                buttons.append({"title": self.t("wheel_previous"), "verb": "wheel.page", "data": {"view": view, "page": page - 1}})
-            if page < pages:
-                buttons.append({"title": self.t("wheel_next"), "verb": "wheel.page", "data": {"view": view, "page": page + 1}})
-            data["paging"] = {"label": self.t("wheel_page", page=page, pages=pages), "actions": buttons}
+        if row := self.paging(page, pages, lambda n: {"verb": "wheel.page", "data": {"view": view, "page": n}}):
+            data["paging"] = row
         if self.may_manage:
             data["actions"] = [{"title": self.t("wheel_new"), "verb": "wheel.new", "data": {"view": view}}]
             if year < LAST_YEAR:
@@ -315,13 +314,8 @@ class WheelViews:
                 {"title": self.t("wheel_show"), "verb": "wheel.page", "data": {"view": view, "page": 1}},
             ],
         }
-        if pages > 1:
-            buttons = []
-            if page > 1:
-                buttons.append({"title": self.t("wheel_previous"), "verb": "wheel.report", "data": {**ref, "page": page - 1}})
-            if page < pages:
-                buttons.append({"title": self.t("wheel_next"), "verb": "wheel.report", "data": {**ref, "page": page + 1}})
-            data["paging"] = {"label": self.t("wheel_page", page=page, pages=pages), "actions": buttons}
+        if row := self.paging(page, pages, lambda n: {"verb": "wheel.report", "data": {**ref, "page": n}}):
+            data["paging"] = row
         return data
 
     def report(self, event: WheelEvent, view: int, deliveries: list, names: dict[str, str], page: int = 1) -> dict:

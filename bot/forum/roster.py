@@ -40,6 +40,11 @@ class Seat:
     representative: Person | None
     deputy: Person | None
 
+    @property
+    def people(self) -> tuple[Person, ...]:
+        """The seat's representative and deputy, those there are."""
+        return tuple(p for p in (self.representative, self.deputy) if p is not None)
+
 
 @dataclass(frozen=True)
 class Organisation:
@@ -48,6 +53,11 @@ class Organisation:
     kind: str
     submits_needs: bool
     seats: tuple[Seat, ...] = ()
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        """Each seat's representative and deputy, those there are, in seat order."""
+        return tuple(p for seat in self.seats for p in seat.people)
 
 
 @dataclass(frozen=True)
@@ -62,10 +72,7 @@ class Roster:
 
     def names(self) -> dict[str, str]:
         """Entra object id → name, for everyone in the roster."""
-        people = [*self.statsforvalter]
-        for organisation in self.organisations:
-            for seat in organisation.seats:
-                people += [p for p in (seat.representative, seat.deputy) if p]
+        people = [*self.statsforvalter, *(p for o in self.organisations for p in o.people)]
         return {p.aad_object_id: p.name for p in people if p.aad_object_id}
 
 

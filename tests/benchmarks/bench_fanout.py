@@ -83,7 +83,7 @@ from storage.migrate import upgrade
 from storage.models import ForumRow, ReminderRow
 from storage.unit_of_work import UnitOfWork
 from tests import teams
-from tests.benchmarks.bench_ballots import FORUM_ID, guid, write_roster
+from tests.benchmarks.bench_ballots import FORUM_ID, TIMEZONE, guid, write_roster
 from tests.benchmarks.bench_messages import LOOPBACK, POSTGRES_URL, Databases
 from tests.benchmarks.procfs import memory as process_memory
 from tests.limited_connector import TEAMS_CONVERSATION_WINDOWS, LimitedConnector
@@ -381,7 +381,7 @@ async def deadline_due_now(uow, number: int) -> int:
     }
     async with uow() as work:
         event = await work.wheel.add(FORUM_ID, values, None, now - timedelta(days=1))
-        await work.wheel.plan(event, now - timedelta(minutes=1))
+        await work.wheel.plan(event, TIMEZONE, now - timedelta(minutes=1))
         await work.commit()
     return event.id
 

@@ -99,16 +99,18 @@ async def _replace_areas(
     uow, forum_id: str, year: int, names: list[str], by: str | None, now: datetime
 ) -> tuple[CompetenceArea, ...]:
     """Store the year's list; an area a report of the year has chosen stays."""
-    current = await competence_areas(uow, forum_id, year)
+    stored = await uow.needs_reports.competence_areas(forum_id, year)
+    current = stored or MANDATE_2023
     try:
         areas = from_names(names, current)
     except ValueError as error:
         raise Refused(str(error)) from None
     dropped = {a.code for a in current} - {a.code for a in areas}
-    in_use = dropped & await uow.needs_reports.codes_in_use(forum_id, year)
+    # Runs for every year of the file at every start: read the reports only when an area goes.
+    in_use = dropped and dropped & await uow.needs_reports.codes_in_use(forum_id, year)
     if in_use:
         raise Refused("areas_in_use", names=", ".join(a.name for a in current if a.code in in_use))
-    if by is not None or areas != await uow.needs_reports.competence_areas(forum_id, year):
+    if by is not None or areas != stored:
         await uow.needs_reports.set_competence_areas(forum_id, year, areas, by, now)
     return areas
 
@@ -408,14 +410,11 @@ async def organisations_without_reports(uow, forum_id: str, year: int) -> list[N
     reports = await uow.needs_reports.of_organisations(forum_id, [o.id for o in submitting])
     sent = {r.organisation_id for r in reports if r.year == year and r.status not in (Status.DRAFT, Status.WITHDRAWN)}
 
-    def people(o: Organisation):
-        return [p for seat in o.seats for p in (seat.representative, seat.deputy) if p is not None]
-
     return [
         NotYetSent(
             o.name,
-            tuple(p.aad_object_id for p in people(o) if p.aad_object_id),
-            tuple(p.id for p in people(o) if not p.aad_object_id),
+            tuple(p.aad_object_id for p in o.people if p.aad_object_id),
+            tuple(p.id for p in o.people if not p.aad_object_id),
         )
         for o in submitting
         if o.id not in sent

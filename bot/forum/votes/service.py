@@ -225,8 +225,7 @@ def _seats(roster: Roster) -> list[tuple[int, str, tuple[str, ...]]]:
     for organisation in roster.organisations:
         for seat in organisation.seats:
             name = organisation.name if len(organisation.seats) == 1 else f"{organisation.name} ({seat.number})"
-            people = (seat.representative, seat.deputy)
-            seats.append((seat.id, name, tuple(p.aad_object_id for p in people if p and p.aad_object_id)))
+            seats.append((seat.id, name, tuple(p.aad_object_id for p in seat.people if p.aad_object_id)))
     return seats
 
 

@@ -151,7 +151,7 @@ async def add_event(uow, actor: Actor, raw: Mapping, now: datetime) -> WheelEven
     if check.errors:
         return check
     event = await uow.wheel.add(actor.forum.id, _stored(check.values), actor.aad_object_id, now)
-    await uow.wheel.plan(event, now)
+    await uow.wheel.plan(event, actor.forum.timezone, now)
     await uow.commit()
     return event
 
@@ -165,7 +165,7 @@ async def edit_event(uow, actor: Actor, event_id: int, raw: Mapping, now: dateti
     if check.errors:
         return check
     event = await uow.wheel.change(event, _stored(check.values), actor.aad_object_id, now)
-    await uow.wheel.plan(event, now)
+    await uow.wheel.plan(event, actor.forum.timezone, now)
     await uow.commit()
     return event
 
@@ -234,7 +234,7 @@ async def copy_to_next_year(uow, actor: Actor, year: int, now: datetime) -> Copi
             "place": event.place, "text": event.text, "offsets": list(event.offsets),
         }
         new = await uow.wheel.add(actor.forum.id, values, actor.aad_object_id, now)
-        await uow.wheel.plan(new, now)
+        await uow.wheel.plan(new, tz, now)
         result.copied.append(new)
     await uow.commit()
     return result
@@ -279,6 +279,6 @@ async def seed_example(uow, forum_id: str, timezone: str, events: list[dict], no
             "offsets": list(parse_offsets(item.get("reminders", "")) or DEFAULT_OFFSETS[kind]),
         }
         event = await uow.wheel.add(forum_id, values, None, now)
-        await uow.wheel.plan(event, now)
+        await uow.wheel.plan(event, timezone, now)
         seeded += 1
     return seeded
