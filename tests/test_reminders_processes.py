@@ -43,14 +43,18 @@ class HoldingConnector(LocalConnector):
 
     def __init__(self) -> None:
         super().__init__()
+        self.held = False
         self.holding = asyncio.Event()
         self.release = asyncio.Event()
 
     async def _send(self, request: web.Request) -> web.Response:
-        if not self.holding.is_set():
-            self.holding.set()
+        if not self.held:
+            self.held = True
             activity = await request.json()
             self.received.append(_received(request, activity))
+            # Only now: a kill before the body is read would leave Teams
+            # without the message, and the test would count it as there.
+            self.holding.set()
             await self.release.wait()
             return web.json_response({"id": "held"})
         return await super()._send(request)
