@@ -18,6 +18,13 @@ def invalid_text(lang: str, error) -> str:
     return text(lang, f"invalid_{error.code}", **params)
 
 
+def form_field(lang: str, label: str, error: str, **data: object) -> dict:
+    """One input of a form template: its label, the message Teams shows when
+    a required one is left empty, what the bot found wrong, and the rest of
+    its ``data`` (value, max_length, choices…)."""
+    return {"label": label, "required": f"{label}: {text(lang, 'invalid_required')}", "error": error, **data}
+
+
 def form_errors(
     errors: Mapping[str, object], label: Callable[[str], str], describe: Callable[[object], str], at: Mapping[str, str]
 ) -> tuple[list[str], dict[str, str]]:

@@ -12,7 +12,7 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment
-from bot.edge.views import form_errors, invalid_text
+from bot.edge.views import form_errors, form_field, invalid_text
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.votes.service import OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT, SeatBallot, VotableReport, VoteState
@@ -70,14 +70,9 @@ class VoteViews:
         )
 
         def field(name: str, **extra: object) -> dict:
-            label = self.t(f"vote_field_{name}")
-            return {
-                "label": label,
-                "value": values.get(name, ""),
-                "required": f"{label}: {self.t('invalid_required')}",
-                "error": shown.get(name, ""),
-                **extra,
-            }
+            return form_field(
+                self.lang, self.t(f"vote_field_{name}"), shown.get(name, ""), **{"value": values.get(name, ""), **extra}
+            )
 
         return render(
             "vote_form",

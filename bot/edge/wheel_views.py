@@ -19,7 +19,7 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment, month_name
-from bot.edge.views import form_errors, invalid_text, paging
+from bot.edge.views import form_errors, form_field, invalid_text, paging
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.wheel.events import DEFAULT_OFFSETS, MAX_OFFSETS, EventKind, WheelEvent, format_offsets
@@ -215,15 +215,10 @@ class WheelViews:
         )
 
         def field(name: str, **extra: object) -> dict:
-            label = self.t(f"wheel_field_{name}")
-            return {
-                "label": label,
-                "value": values.get(name, ""),
-                "required": f"{label}: {self.t('invalid_required')}",
-                "error": shown.get(name, ""),
-                "max_length": LIMITS.get(name, 20),
-                **extra,
-            }
+            return form_field(
+                self.lang, self.t(f"wheel_field_{name}"), shown.get(name, ""),
+                **{"value": values.get(name, ""), "max_length": LIMITS.get(name, 20), **extra},
+            )
 
         defaults = " · ".join(f"{self.kind(k)} {format_offsets(DEFAULT_OFFSETS[k])}" for k in EventKind)
         save = {"view": view} if event is None else {"event_id": event.id, "view": view}
