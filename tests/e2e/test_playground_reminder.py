@@ -202,6 +202,25 @@ async def close_pickers(ui: Page, form) -> None:
         raise await ui.fail("a date or time picker stays open on the form")
 
 
+async def pick_moment(ui: Page, form, date_key: str, time_key: str, moment: datetime) -> tuple[str, str]:
+    """Enter a local date and time in the form's pickers; returns what the
+    two boxes show then. The Playground draws Input.Date as a Fluent date
+    picker that reads typed dates as ISO (see test_playground_needs) and
+    Input.Time as a Fluent time picker that takes typed "HH:MM" (Enter picks
+    it). Enter in the date box opens its calendar now and then, and an open
+    calendar hides the rest of the page from the accessibility tree: the date
+    goes in without Enter, then whatever is open is closed. The date box
+    shows the date in the browser's language and the time box drops the
+    hour's leading zero ("0:05"), so callers compare parsed values."""
+    date_box = await input_labelled(ui, form, date_key)
+    await date_box.fill(moment.strftime("%Y-%m-%d"))
+    time_box = await input_labelled(ui, form, time_key)
+    await time_box.fill(moment.strftime("%H:%M"))
+    await time_box.press("Enter")
+    await close_pickers(ui, form)
+    return await date_box.input_value(), await time_box.input_value()
+
+
 async def test_an_event_in_the_wheel_reminds_the_channel(stack):
     from bot.edge.moments import long_moment, time_left
     from bot.i18n import NB, text
@@ -255,22 +274,10 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
         await (await input_labelled(ui, form, "wheel_field_place")).fill(EVENT_PLACE)
         await (await input_labelled(ui, form, "wheel_field_text")).fill(EVENT_TEXT)
         await (await input_labelled(ui, form, "wheel_field_offsets")).fill("1m")
-        # The time last, so the minute is chosen as late as possible. The Playground draws
-        # Input.Date as a Fluent date picker that reads typed dates as ISO (see
-        # test_playground_needs) and Input.Time as a Fluent time picker that takes typed
-        # "HH:MM" (Enter picks it). Enter in the date box opens its calendar now and then,
-        # and an open calendar hides the rest of the page from the accessibility tree (no
-        # "Lagre" button to find): type the date without Enter, then close what is open.
+        # The time last, so the minute is chosen as late as possible; the saved wheel
+        # says what arrived.
         starts = event_start(datetime.now(zone))
-        date_box = await input_labelled(ui, form, "wheel_field_date")
-        await date_box.fill(starts.strftime("%Y-%m-%d"))
-        time_box = await input_labelled(ui, form, "wheel_field_time")
-        await time_box.fill(starts.strftime("%H:%M"))
-        await time_box.press("Enter")
-        await close_pickers(ui, form)
-        # The date box shows the date in the browser's language and the time box drops the
-        # hour's leading zero ("0:05"); the saved wheel says what arrived.
-        picked = (await date_box.input_value(), await time_box.input_value())
+        picked = await pick_moment(ui, form, "wheel_field_date", "wheel_field_time", starts)
         assert str(starts.year) in picked[0], picked
         assert datetime.strptime(picked[1], "%H:%M").time() == starts.time().replace(tzinfo=None), picked
         await ui.shot("02-form", form)

@@ -52,7 +52,7 @@ from bot.teams_app.playground import TEAM_ID
 from . import test_playground_reminder as reminder
 from .playground import ARTIFACTS, REPO, browser_page, custom_activity_template, post_custom_activity, running_stack
 from .test_playground import FAILED_EXCHANGE, _require_tools
-from .test_playground_reminder import ANY_FAILED_EXCHANGE, LOCALE, close_pickers, forum, input_labelled, t
+from .test_playground_reminder import ANY_FAILED_EXCHANGE, LOCALE, forum, input_labelled, pick_moment, t
 
 pytestmark = pytest.mark.e2e
 
@@ -243,20 +243,11 @@ async def test_a_tie_is_decided_by_the_statsforvalter(stack):
         # One choice per seat: an expanded single-choice set, i.e. radio buttons.
         await form.get_by_role("radio", name=t("vote_mode_one"), exact=True).check()
         await (await input_labelled(ui, form, "vote_field_live")).check()
-        # The Fluent date and time pickers, as in the reminder test: an ISO date typed
-        # without Enter, "HH:MM" typed and picked with Enter, then whatever is open closed.
         closes = (datetime.now(zone) + timedelta(days=CLOSES_IN_DAYS)).replace(
             hour=CLOSES_AT[0], minute=CLOSES_AT[1], second=0, microsecond=0
         )
-        date_box = await input_labelled(ui, form, "vote_field_close_date")
-        await date_box.fill(closes.strftime("%Y-%m-%d"))
-        time_box = await input_labelled(ui, form, "vote_field_close_time")
-        await time_box.fill(closes.strftime("%H:%M"))
-        await time_box.press("Enter")
-        await close_pickers(ui, form)
-        # The date box shows the date in the browser's language, the time box drops the
-        # hour's leading zero ("9:05"); the vote card says what arrived.
-        picked = (await date_box.input_value(), await time_box.input_value())
+        # The vote card says what arrived.
+        picked = await pick_moment(ui, form, "vote_field_close_date", "vote_field_close_time", closes)
         assert str(closes.year) in picked[0] and str(closes.day) in picked[0], picked
         assert datetime.strptime(picked[1], "%H:%M").time() == closes.time().replace(tzinfo=None), picked
         await ui.shot("00-form", form)
