@@ -29,6 +29,7 @@ from bot.forum.wheel.scheduler import Scheduler
 from bot.forum.wheel.service import seed_example as seed_example_wheel
 from storage.database import create_engine, session_factory, startup_lock
 from storage.migrate import upgrade
+from storage.repositories import RosterCache
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,10 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
 
+    roster_cache = RosterCache()
+
     def uow() -> UnitOfWork:
-        return UnitOfWork(sessions)
+        return UnitOfWork(sessions, roster_cache)
 
     async with startup_lock(engine):
         await upgrade(engine)

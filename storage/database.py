@@ -26,16 +26,28 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# A whole forum pressing at once (800 seats) queues for the pool's
+# connections. The queue is the back-pressure: a press that waits is answered
+# late, and is still stored if Teams has stopped waiting; a press that timed
+# out would be lost. So the wait is bounded only far beyond any burst, to
+# end a wait behind a database that no longer answers.
+POOL_WAIT_SECONDS = 600
+
+
 def create_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        pool = {}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+            pool = {"pool_timeout": POOL_WAIT_SECONDS}  # one shared connection in memory: no pool
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=POOL_WAIT_SECONDS
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

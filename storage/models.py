@@ -69,6 +69,9 @@ class ForumRow(Base):
     channel_reference: Mapped[dict | None] = mapped_column(JSON)
     bound_by: Mapped[str | None] = mapped_column(String(64))
     bound_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Raised by every change of the forum's organisations, seats or people,
+    # so that a process may keep the roster it read until the number moves.
+    roster_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrganisationRow(Base):
@@ -134,6 +137,18 @@ class PersonalConversationRow(Base):
     user_id: Mapped[str] = mapped_column(String(200))
     reference: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NeedsReportNumberRow(Base):
+    """The last reference number given to a needs report of a forum and
+    year: sends take the next one by one atomic increment, so that a whole
+    forum sending at once never meets on the same number."""
+
+    __tablename__ = "needs_report_numbers"
+
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class NeedsReportRow(Base):

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.needs.competence_areas import CompetenceArea
 from bot.forum.needs.report import NeedsReport, Status
 from storage.models import (
     CompetenceAreaListRow,
+    NeedsReportNumberRow,
     NeedsReportRevisionRow,
     NeedsReportRow,
     NeedsReportStatusRow,
@@ -113,12 +116,16 @@ class NeedsReportRepository:
         return await self._change(report, **values)
 
     async def next_number(self, forum_id: str, year: int) -> int:
-        highest = await self.session.scalar(
-            select(func.max(NeedsReportRow.number)).where(
-                NeedsReportRow.forum_id == forum_id, NeedsReportRow.year == year
-            )
+        """The year's next reference number, held by this transaction until
+        it ends: one that rolls back gives its number back."""
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(NeedsReportNumberRow).values(forum_id=forum_id, year=year, last=1)
+        return await self.session.scalar(
+            statement.on_conflict_do_update(
+                index_elements=[NeedsReportNumberRow.forum_id, NeedsReportNumberRow.year],
+                set_={"last": NeedsReportNumberRow.last + 1},
+            ).returning(NeedsReportNumberRow.last)
         )
-        return (highest or 0) + 1
 
     async def send(
         self, report: NeedsReport, fields: dict, number: int, status: Status, by: str, at: datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -70,9 +71,31 @@ class ForumRepository:
         return False
 
 
+class RosterCache:
+    """The rosters this process has read, each with the forum's roster
+    version at the time. A ballot needs the whole roster (every seat, on
+    the card), and building it from some thousand rows cost more than the
+    rest of the ballot together; one small query tells whether it is still
+    current, here and after a change by another replica."""
+
+    def __init__(self) -> None:
+        self._rosters: dict[str, tuple[int, Roster]] = {}
+
+    def get(self, forum: Forum, version: int) -> Roster | None:
+        kept = self._rosters.get(forum.id)
+        if kept is None or kept[0] != version:
+            return None
+        roster = kept[1]
+        return roster if roster.forum == forum else replace(roster, forum=forum)
+
+    def put(self, version: int, roster: Roster) -> None:
+        self._rosters[roster.forum.id] = (version, roster)
+
+
 class RosterRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: RosterCache | None = None) -> None:
         self.session = session
+        self._cache = cache or RosterCache()
 
     async def people_with_aad(self, aad_object_id: str) -> list[Membership]:
         return await self._people(PersonRow.aad_object_id == aad_object_id)
@@ -105,8 +128,21 @@ class RosterRepository:
         await self.session.execute(
             update(PersonRow).where(PersonRow.id == person_id).values(aad_object_id=aad_object_id)
         )
+        await self.session.execute(
+            update(ForumRow)
+            .where(ForumRow.id == select(PersonRow.forum_id).where(PersonRow.id == person_id).scalar_subquery())
+            .values(roster_version=ForumRow.roster_version + 1)
+        )
 
     async def roster(self, forum: Forum) -> Roster:
+        version = await self.session.scalar(select(ForumRow.roster_version).where(ForumRow.id == forum.id)) or 0
+        roster = self._cache.get(forum, version)
+        if roster is None:
+            roster = await self._read_roster(forum)
+            self._cache.put(version, roster)
+        return roster
+
+    async def _read_roster(self, forum: Forum) -> Roster:
         # Plain columns, not ORM objects: read on every ballot, and building
         # hundreds of tracked objects cost more than the queries.
         orgs = await self.session.execute(
@@ -244,6 +280,7 @@ class RosterSync:
             self.session.add(ForumRow(id=forum.id, name=forum.name, timezone=forum.timezone))
         else:
             row.name, row.timezone = forum.name, forum.timezone
+            row.roster_version += 1
         await self.session.flush()
 
         seat_ids = await self._organisations_and_seats(forum)

@@ -10,6 +10,7 @@ from storage.wheel import WheelRepository
 from storage.repositories import (
     ConversationRepository,
     ForumRepository,
+    RosterCache,
     RosterRepository,
     RosterSync,
 )
@@ -22,13 +23,14 @@ class UnitOfWork:
 
     session: AsyncSession
 
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(self, sessions: async_sessionmaker, roster_cache: RosterCache | None = None) -> None:
         self._sessions = sessions
+        self._roster_cache = roster_cache
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
         self.forums = ForumRepository(self.session)
-        self.roster = RosterRepository(self.session)
+        self.roster = RosterRepository(self.session, self._roster_cache)
         self.conversations = ConversationRepository(self.session)
         self.roster_sync = RosterSync(self.session)
         self.needs_reports = NeedsReportRepository(self.session)

@@ -10,6 +10,8 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.app import UOW
 from storage.models import PersonRow, SeatRow
+from tests import teams
+from tests.card_reading import only_card, texts
 
 BEFORE = """\
 forum: {id: testforum, name: Testforum, timezone: Europe/Oslo}
@@ -73,3 +75,16 @@ async def test_a_changed_roster_file_updates_people_in_place(forum, database_url
     assert after[dag][0] == before[dag][0] and after[dag][1] == "representative"
     assert after[siri][3] is False and after[siri][4] is None
     assert after["per@sf.example.org"][1:4] == ("statsforvalter", None, True)
+
+
+async def test_a_roster_changed_by_another_replica_is_what_the_running_bot_shows_next(forum, database_url, forum_config):
+    rita = teams.User("Rita Rep", "22222222-2222-4222-8222-222222222222", "rita@follo.example.org")
+    assert "Nettverket for Follo-regionen" in texts(only_card(await forum.say(rita, "medlemmer")))
+
+    forum_config.write_text(AFTER, encoding="utf-8")
+    other_replica = await create_app(Settings(database_url=database_url, forum_config=forum_config))
+    await other_replica.cleanup()
+
+    shown = texts(only_card(await forum.say(rita, "medlemmer")))
+    assert "Follo-nettverket" in shown and "Nettverket for Follo-regionen" not in shown
+    assert "Per Ny" in shown and "Siri Sekretariat" not in shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Role(StrEnum):
@@ -70,10 +71,29 @@ class Roster:
     def seat_count(self) -> int:
         return sum(len(o.seats) for o in self.organisations)
 
+    # A roster is read once per change and then shared by every press (see
+    # storage.repositories.RosterCache), so what is derived from it is kept.
+
     def names(self) -> dict[str, str]:
-        """Entra object id → name, for everyone in the roster."""
+        """Entra object id → name, for everyone in the roster. Shared: do not change it."""
+        return self._names
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
         people = [*self.statsforvalter, *(p for o in self.organisations for p in o.people)]
         return {p.aad_object_id: p.name for p in people if p.aad_object_id}
+
+    @cached_property
+    def voting_seats(self) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
+        """Every seat in roster order: its id, the name it votes under (the
+        organisation's, numbered when it has several seats) and the Entra
+        object ids of the people who may cast its ballot."""
+        seats = []
+        for organisation in self.organisations:
+            for seat in organisation.seats:
+                name = organisation.name if len(organisation.seats) == 1 else f"{organisation.name} ({seat.number})"
+                seats.append((seat.id, name, tuple(p.aad_object_id for p in seat.people if p.aad_object_id)))
+        return tuple(seats)
 
 
 @dataclass(frozen=True)

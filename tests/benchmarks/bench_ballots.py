@@ -103,9 +103,10 @@ def guid(kind: int, number: int) -> str:
     return f"00000000-0000-4000-8{kind:03d}-{number:012d}"
 
 
-def write_roster(path: Path, seats: int) -> None:
+def write_roster(path: Path, seats: int, submits_needs: int = 0) -> None:
     """Same shape as bot/forum_example.yaml: one Statsforvalter, `seats`
-    organisations of one seat each. All people invented."""
+    organisations of one seat each, the first `submits_needs` of them VO
+    networks that send needs reports. All people invented."""
 
     def person(role: str, kind: int, i: int) -> dict:
         return {
@@ -127,8 +128,8 @@ def write_roster(path: Path, seats: int) -> None:
             {
                 "id": f"org-{i:04d}",
                 "name": f"Organisasjon {i:04d}",
-                "kind": "organisasjon",
-                "submits_needs": False,
+                "kind": "vo-nettverk" if i <= submits_needs else "organisasjon",
+                "submits_needs": i <= submits_needs,
                 "seats": [{"representative": person("Representant", 1, i), "deputy": person("Vara", 2, i)}],
             }
             for i in range(1, seats + 1)

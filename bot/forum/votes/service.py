@@ -220,15 +220,6 @@ class VoteState:
         return next((s for s in self.seats if s.seat_id == seat_id), None)
 
 
-def _seats(roster: Roster) -> list[tuple[int, str, tuple[str, ...]]]:
-    seats = []
-    for organisation in roster.organisations:
-        for seat in organisation.seats:
-            name = organisation.name if len(organisation.seats) == 1 else f"{organisation.name} ({seat.number})"
-            seats.append((seat.id, name, tuple(p.aad_object_id for p in seat.people if p.aad_object_id)))
-    return seats
-
-
 async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None = None) -> VoteState:
     """The vote of this forum with that id; a vote of another forum, or an
     id that is not one, is refused (card data is the client's)."""
@@ -240,7 +231,7 @@ async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None =
     roster = roster or await uow.roster.roster(forum)
     ballots = {b.seat_id: b for b in await uow.votes.ballots(vote.id)}
     seats = []
-    for seat_id, name, contacts in _seats(roster):
+    for seat_id, name, contacts in roster.voting_seats:
         ballot = ballots.get(seat_id)
         seats.append(
             SeatBallot(seat_id, name, contacts, tuple(ballot.choices), ballot.cast_by, ballot.cast_at)
