@@ -128,7 +128,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
             await task
 
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot).handle)
+    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot, settings.served_tenants).handle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/exports/{token}", downloads.handle)
     app.router.add_get("/calendar/{forum}/{token}.ics", calendar.handle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,41 @@ class Settings:
     app_password: str = ""
     app_tenant_id: str = ""
     app_type: str = "SingleTenant"
+    # Tenants whose activities are served; empty with a tenant id: that
+    # tenant alone; empty without one: any (local use).
+    allowed_tenant_ids: frozenset[str] = frozenset()
+    # Channel tokens' OpenID metadata and issuer; empty: Azure's public
+    # cloud. Not read from the environment: the tests sign their own tokens.
+    openid_metadata_url: str = ""
+    token_issuer: str = ""
+    # Serve unauthenticated requests on a non-loopback HOST anyway.
+    allow_unauthenticated: bool = False
     public_base_url: str = ""  # where people reach the bot's web server, for download links
     export_signing_key: str = ""  # empty: a key kept in the database
+
+    def __post_init__(self) -> None:
+        # A start that cannot be safe or cannot work stops here, with one
+        # line that names the setting, instead of failing at the first message.
+        if self.app_type not in APP_TYPES:
+            raise ValueError(f"MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES)}, not {self.app_type!r}")
+        if self.authenticated:
+            if self.app_type != "UserAssignedMSI" and not self.app_password:
+                raise ValueError("MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not")
+            if self.app_type != "MultiTenant" and not self.app_tenant_id:
+                raise ValueError(f"MICROSOFT_APP_TYPE={self.app_type} needs MICROSOFT_APP_TENANT_ID")
+        elif not _is_loopback(self.listen_host) and not self.allow_unauthenticated:
+            raise ValueError(
+                f"MICROSOFT_APP_ID is not set, so anyone who reaches HOST={self.listen_host} could speak as anyone: "
+                "set MICROSOFT_APP_ID (with MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID), "
+                "listen on a loopback HOST, or set ALLOW_UNAUTHENTICATED=1"
+            )
+
+    @property
+    def served_tenants(self) -> frozenset[str]:
+        """The tenants served; empty: every tenant (unauthenticated local use)."""
+        if self.allowed_tenant_ids:
+            return self.allowed_tenant_ids
+        return frozenset({self.app_tenant_id.lower()}) if self.app_tenant_id else frozenset()
 
     @property
     def authenticated(self) -> bool:
@@ -58,11 +92,31 @@ class Settings:
             app_id=env.get("MICROSOFT_APP_ID", ""),
             app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
             app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
-            app_type=env.get("MICROSOFT_APP_TYPE") or "SingleTenant",
+            app_type=_app_type(env.get("MICROSOFT_APP_TYPE") or "SingleTenant"),
+            allowed_tenant_ids=frozenset(
+                t.strip().lower() for t in env.get("ALLOWED_TENANT_IDS", "").split(",") if t.strip()
+            ),
+            allow_unauthenticated=env.get("ALLOW_UNAUTHENTICATED", "").strip().lower() in ("1", "true", "yes"),
             public_base_url=env.get("PUBLIC_BASE_URL", ""),
             export_signing_key=env.get("EXPORT_SIGNING_KEY", ""),
         )
 
+
+APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+
+
+def _app_type(raw: str) -> str:
+    """The app type as botbuilder spells it; an unknown one is kept, to be refused."""
+    return next((t for t in APP_TYPES if t.lower() == raw.strip().lower()), raw)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may resolve to anything
+        return False
 
 
 def _number(env, name: str, default, kind: type, least: float, most: float = float("inf")):

@@ -66,6 +66,48 @@ def test_a_setting_that_is_not_a_number_stops_the_start_with_one_line(tmp_path):
         assert "Traceback" not in output
 
 
+def test_a_start_that_would_be_unsafe_or_could_not_authenticate_stops_with_one_line(tmp_path):
+    app_id = "9c2b6f5e-1d3a-4b8c-9e7f-0a1b2c3d4e5f"
+    tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    cases = (
+        ({"HOST": "0.0.0.0"}, "MICROSOFT_APP_ID is not set, so anyone who reaches HOST=0.0.0.0 could speak as anyone"),
+        ({"HOST": "bot.example.org"}, "HOST=bot.example.org could speak as anyone"),
+        ({"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_TENANT_ID": tenant}, "MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not"),
+        ({"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_PASSWORD": "secret"}, "MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID"),
+        ({"MICROSOFT_APP_TYPE": "SingelTenant"}, "MICROSOFT_APP_TYPE must be one of SingleTenant, MultiTenant, UserAssignedMSI, not 'SingelTenant'"),
+    )
+    for setting, reason in cases:
+        process = bot_process(tmp_path, **setting)
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 2, (setting, output)
+        assert len(output.strip().splitlines()) == 1, output
+        assert output.startswith("samarbeidsforum-bot: cannot start: ") and reason in output, output
+
+
+def test_unauthenticated_on_a_public_interface_only_when_asked_for(tmp_path):
+    port = free_port()
+    process = bot_process(tmp_path, PORT=str(port), HOST="0.0.0.0", ALLOW_UNAUTHENTICATED="1")
+    try:
+        wait_until_healthy(process, port)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert "MICROSOFT_APP_ID is not set: the bot accepts UNAUTHENTICATED" in output
+
+
+def wait_until_healthy(process: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                assert response.status == 200
+                return
+        except OSError:
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "the bot did not become ready within 60 s"
+            time.sleep(0.1)
+
+
 def test_migrate_only_migrates(tmp_path):
     process = bot_process(tmp_path, "migrate")
     output, _ = process.communicate(timeout=60)
@@ -78,16 +120,7 @@ def test_without_an_app_id_the_bot_warns_loudly_and_serves(tmp_path):
     port = free_port()
     process = bot_process(tmp_path, PORT=str(port))
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "the bot did not become ready within 60 s"
-                time.sleep(0.1)
+        wait_until_healthy(process, port)
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)

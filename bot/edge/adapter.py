@@ -33,6 +33,10 @@ def make_adapter(settings: Settings) -> CloudAdapter:
         APP_PASSWORD=settings.app_password,
         APP_TYPE=settings.app_type if settings.authenticated else "MultiTenant",
         APP_TENANTID=settings.app_tenant_id,
+        # Where channel tokens' signing keys are published, and their issuer:
+        # the public cloud's unless set (the tests sign tokens with their own key).
+        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.openid_metadata_url or None,
+        TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=settings.token_issuer or None,
     )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
     adapter.on_turn_error = _on_turn_error

@@ -1,10 +1,13 @@
 """`POST /api/messages`: the HTTP face of the adapter.
 
-We do what `CloudAdapter.process` does, with three differences: bad
+We do what `CloudAdapter.process` does, with four differences: bad
 requests get a 4xx instead of a 500 (it indexes the Content-Type header
 and trusts the JSON), any failure to authenticate is a 401 (a malformed
-token raises a JWT error there), and invoke bodies are serialised once
-(4.17.x serialises them twice and fails on every Action.Execute answer)."""
+token raises a JWT error there), an activity from a tenant the deployment
+does not serve is turned away before anything reads or stores it (a token
+from the Bot Framework is valid for every tenant that installed the app),
+and invoke bodies are serialised once (4.17.x serialises them twice and
+fails on every Action.Execute answer)."""
 
 from __future__ import annotations
 
@@ -22,9 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class MessagesEndpoint:
-    def __init__(self, adapter: CloudAdapter, bot: Bot) -> None:
+    def __init__(self, adapter: CloudAdapter, bot: Bot, served_tenants: frozenset[str] = frozenset()) -> None:
         self._adapter = adapter
         self._bot = bot
+        self._served_tenants = served_tenants  # empty: every tenant
 
     async def handle(self, request: web.Request) -> web.Response:
         if request.content_type != "application/json":
@@ -47,6 +51,9 @@ class MessagesEndpoint:
         except Exception as error:  # missing, malformed, expired or foreign token
             log.warning("refused unauthenticated request: %s", error)
             return _problem(401, "unauthorized")
+        if self._served_tenants and (tenant := tenant_of(activity)) not in self._served_tenants:
+            log.warning("refused an activity from tenant %s, which ALLOWED_TENANT_IDS does not name", tenant or "(none)")
+            return _problem(403, "tenant not served")
 
         invoke_response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
         if invoke_response is None:
@@ -55,6 +62,17 @@ class MessagesEndpoint:
         if isinstance(body, Model):
             body = serializer_helper(body)
         return web.json_response(body, status=invoke_response.status)
+
+
+def tenant_of(activity: Activity) -> str | None:
+    """The Entra tenant an activity comes from, as Teams names it."""
+    conversation = activity.conversation
+    if conversation is not None and isinstance(conversation.tenant_id, str) and conversation.tenant_id:
+        return conversation.tenant_id.lower()
+    data = activity.channel_data
+    tenant = data.get("tenant") if isinstance(data, dict) else None
+    tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
+    return tenant_id.lower() if isinstance(tenant_id, str) and tenant_id else None
 
 
 def _problem(status: int, detail: str) -> web.Response:
