@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.edge.access_log import RouteAccessLogger
 from bot.forum.config_file import ForumConfigError, load_forum_config
 from storage.database import create_engine
 from storage.migrate import upgrade
@@ -43,7 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         forums = load_forum_config(settings.forum_config)
         if not settings.authenticated:
             log.warning(UNAUTHENTICATED_WARNING)
-        web.run_app(create_app(settings, forums), host=settings.listen_host, port=settings.port, print=None)
+        web.run_app(
+            create_app(settings, forums),
+            host=settings.listen_host,
+            port=settings.port,
+            print=None,
+            access_log_class=RouteAccessLogger,
+        )
     except ForumConfigError as error:
         return _cannot_start(error)
     except (OSError, SQLAlchemyError) as error:

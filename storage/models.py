@@ -72,6 +72,9 @@ class ForumRow(Base):
     # Raised by every change of the forum's organisations, seats or people,
     # so that a process may keep the roster it read until the number moves.
     roster_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Part of the calendar feed's secret address: raised to make a new
+    # address when the old one has gone to someone it should not.
+    calendar_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrganisationRow(Base):

@@ -61,6 +61,17 @@ class ForumRepository:
             )
         )
 
+    async def calendar_generation(self, forum_id: str) -> int | None:
+        return await self.session.scalar(select(ForumRow.calendar_generation).where(ForumRow.id == forum_id))
+
+    async def new_calendar_generation(self, forum_id: str) -> int:
+        return await self.session.scalar(
+            update(ForumRow)
+            .where(ForumRow.id == forum_id)
+            .values(calendar_generation=ForumRow.calendar_generation + 1)
+            .returning(ForumRow.calendar_generation)
+        )
+
     async def refresh_service_url(self, team_id: str, service_url: str) -> bool:
         """Teams may move a team to another service URL; keep the channel
         reference current, writing only when it really changed."""

@@ -31,7 +31,7 @@ async def test_the_feed_lists_the_wheel_at_the_right_times_across_summer_time(fo
     await add(forum, "vaarmote", winter, "Vintermøte", "Oslo")
     await add(forum, "frist_behovsmeldinger", summer, "Frist for behovsmeldinger")
 
-    link = forum.app[CALENDAR].link("oslo-viken").replace(forum.app[CALENDAR].base_url, forum.bot_url.rstrip("/"))
+    link = forum.app[CALENDAR].link("oslo-viken", 0).replace(forum.app[CALENDAR].base_url, forum.bot_url.rstrip("/"))
     status, content_type, body = await fetch(forum, link)
     assert (status, content_type) == (200, "text/calendar")
     calendar = Calendar.from_ical(body)
@@ -61,7 +61,7 @@ async def test_the_feed_is_right_on_the_nights_the_clocks_change(forum):
     ]:
         await add(forum, "vaarmote", local_time(day, clock, "Europe/Oslo"), title)
 
-    link = forum.app[CALENDAR].link("oslo-viken").replace(forum.app[CALENDAR].base_url, forum.bot_url.rstrip("/"))
+    link = forum.app[CALENDAR].link("oslo-viken", 0).replace(forum.app[CALENDAR].base_url, forum.bot_url.rstrip("/"))
     _, _, body = await fetch(forum, link)
     events = {str(e["summary"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
 
@@ -80,11 +80,12 @@ async def test_the_feed_is_right_on_the_nights_the_clocks_change(forum):
 async def test_a_wrong_token_or_another_forum_gets_nothing(forum):
     await add(forum, "annet", datetime.now(UTC) + timedelta(days=3), "Hemmelig")
     feed = forum.app[CALENDAR]
-    token = feed.token("oslo-viken")
+    token = feed.token("oslo-viken", 0)
     for path in (
         f"calendar/oslo-viken/{token[:-1]}x.ics",
         f"calendar/annet-forum/{token}.ics",
-        f"calendar/oslo-viken/{feed.token('annet-forum')}.ics",
+        f"calendar/oslo-viken/{feed.token('annet-forum', 0)}.ics",
+        f"calendar/oslo-viken/{feed.token('oslo-viken', 1)}.ics",  # an address of a generation not yet made
     ):
         status, _, body = await fetch(forum, forum.bot_url + path)
         assert status == 404 and b"Hemmelig" not in body
@@ -99,7 +100,7 @@ async def test_members_get_the_feed_address_from_the_wheel_and_observers_do_not(
     wheel = only_card(await forum.say(ada, "årshjul"))
     card = card_of(await press(forum, ada, wheel, "Abonner i kalenderen"))
     assert "Abonner fra nettet" in texts(card)
-    assert forum.app[CALENDAR].link("oslo-viken") in texts(card)
+    assert forum.app[CALENDAR].link("oslo-viken", 0) in texts(card)
 
     await forum.say(forum.statsforvalter, "oppsett", kind="channel")
     observer = teams.stranger()
@@ -107,3 +108,38 @@ async def test_members_get_the_feed_address_from_the_wheel_and_observers_do_not(
     assert "Abonner i kalenderen" not in texts(wheel)
     body, _ = await forum.press(observer, "wheel.calendar", {"view": 0}, kind="channel")
     assert "for Statsforvalteren og medlemmene" in message_of(body)
+
+
+async def test_the_statsforvalter_renews_the_address_and_the_old_one_stops_working(forum):
+    from tests.card_reading import only_card, texts
+    from tests.needs_helpers import card_of, press
+
+    await add(forum, "annet", datetime.now(UTC) + timedelta(days=3), "Arbeidsmøte")
+    ada = forum.representative("ostfold-vo")
+    old = _link_in(texts(card_of(await press(forum, ada, only_card(await forum.say(ada, "årshjul")), "Abonner i kalenderen"))))
+    assert (await fetch(forum, _local(forum, old)))[0] == 200
+
+    refused = texts(only_card(await forum.say(ada, "kalender ny lenke")))
+    assert "Bare Statsforvalteren" in refused
+    assert (await fetch(forum, _local(forum, old)))[0] == 200
+
+    renewed = texts(only_card(await forum.say(forum.statsforvalter, "kalender ny lenke")))
+    new = _link_in(renewed)
+    assert "Den gamle adressen virker ikke lenger" in renewed and new != old
+    status, _, body = await fetch(forum, _local(forum, new))
+    assert status == 200 and "Arbeidsmøte" in body.decode()
+    status, _, body = await fetch(forum, _local(forum, old))
+    assert status == 404 and "Arbeidsmøte" not in body.decode()
+    shown = texts(card_of(await press(forum, ada, only_card(await forum.say(ada, "årshjul")), "Abonner i kalenderen")))
+    assert new in shown and old not in shown
+
+
+def _link_in(text: str) -> str:
+    import re
+
+    return re.search(r"http://localhost:3978/calendar/\S+?\.ics", text).group(0)
+
+
+def _local(forum, link: str) -> str:
+    """The link, on the port this test's server listens on."""
+    return forum.bot_url.rstrip("/") + link.removeprefix("http://localhost:3978")

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -106,6 +107,25 @@ def wait_until_healthy(process: subprocess.Popen, port: int) -> None:
             assert process.poll() is None, process.stdout.read()
             assert time.monotonic() < deadline, "the bot did not become ready within 60 s"
             time.sleep(0.1)
+
+
+def test_the_access_log_names_a_links_route_never_its_token(tmp_path):
+    port = free_port()
+    process = bot_process(tmp_path, PORT=str(port))
+    try:
+        wait_until_healthy(process, port)
+        for path in ("/exports/SECRET-EXPORT-TOKEN", "/calendar/oslo-viken/SECRET-FEED-TOKEN.ics"):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
+            except urllib.error.HTTPError as refused:  # forged tokens: refused, and logged
+                assert refused.code in (403, 404), refused.code
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert "GET /exports/{token} 403" in output, output
+    assert "GET /calendar/{forum}/{token}.ics" in output, output
+    assert "GET /healthz 200" in output
+    assert "SECRET" not in output
 
 
 def test_migrate_only_migrates(tmp_path):

@@ -1,8 +1,10 @@
 """`GET /calendar/{forum}/{token}.ics`: the annual wheel for calendar
-subscriptions. The token is an HMAC of the forum's id with a key only the
-bot knows, so the address is the secret: it does not expire (a calendar
-subscription must keep working), and whoever has it sees the wheel's
-dates, places and texts, nothing else."""
+subscriptions. The token is an HMAC of the forum's id and the forum's
+calendar generation with a key only the bot knows, so the address is the
+secret: it does not expire (a calendar subscription must keep working),
+and whoever has it sees the wheel's dates, places and texts, nothing else.
+The Statsforvalter's `kalender ny lenke` raises the generation: the old
+address stops working at once, on every replica."""
 
 from __future__ import annotations
 
@@ -27,23 +29,27 @@ class CalendarFeed:
         self.base_url = base_url.rstrip("/")
         self._uow = uow_factory
 
-    def token(self, forum_id: str) -> str:
-        digest = hmac.new(self._key, f"calendar:{forum_id}".encode(), hashlib.sha256).digest()
+    def token(self, forum_id: str, generation: int) -> str:
+        # Generation 0 signs what addresses signed before there were
+        # generations, so that those kept working.
+        message = f"calendar:{forum_id}" + (f":{generation}" if generation else "")
+        digest = hmac.new(self._key, message.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
-    def link(self, forum_id: str) -> str:
-        return f"{self.base_url}/calendar/{forum_id}/{self.token(forum_id)}.ics"
+    def link(self, forum_id: str, generation: int) -> str:
+        return f"{self.base_url}/calendar/{forum_id}/{self.token(forum_id, generation)}.ics"
 
     async def handle(self, request: web.Request) -> web.Response:
         forum_id = request.match_info["forum"]
         token = request.match_info["token"]
-        if not hmac.compare_digest(token.encode(), self.token(forum_id).encode()):
-            return web.Response(status=404, text="Not found / Finnes ikke")
         now = datetime.now(UTC)
         async with self._uow() as uow:
-            forum = await uow.forums.get(forum_id)
-            if forum is None:
+            generation = await uow.forums.calendar_generation(forum_id)
+            if generation is None or not hmac.compare_digest(
+                token.encode(), self.token(forum_id, generation).encode()
+            ):
                 return web.Response(status=404, text="Not found / Finnes ikke")
+            forum = await uow.forums.get(forum_id)
             events = await uow.wheel.between(forum.id, now - timedelta(days=366), now + timedelta(days=2 * 366))
         names = {kind: text(NB, f"event_kind_{kind.value}") for kind in EventKind}
         return web.Response(

@@ -10,7 +10,7 @@ from botbuilder.core.teams import TeamsInfo
 
 from bot.edge import activity, needs, views, votes
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
-from bot.edge.wheel import WHEEL_VERBS, show_wheel
+from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
 from bot.edge.turn import Turn
 from bot.forum.roster import Actor, Refused
@@ -96,6 +96,9 @@ class Command:
     aliases: tuple[str, ...]
     run: Callable[[Turn], Awaitable[None]]
     offered_to: Callable[[Actor], bool] = _everyone
+    # In Teams' command menu: it shows ten a scope, so the rarest are typed
+    # or found on the help card only.
+    in_menu: bool = True
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -115,6 +118,10 @@ COMMANDS: tuple[Command, ...] = (
         offered_to=_in_a_forum,
     ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
+    Command(
+        "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
+        offered_to=_statsforvalter, in_menu=False,
+    ),
 )
 HELP = COMMANDS[0]
 

@@ -81,18 +81,20 @@ class Downloads:
 
     # links -----------------------------------------------------------------
 
-    def token(self, forum_id: str, year: int, kind: str) -> str:
-        return self._serializer.dumps([forum_id, year, kind])
+    def token(self, forum_id: str, year: int, kind: str, asked_by: str = "") -> str:
+        return self._serializer.dumps([forum_id, year, kind, asked_by])
 
-    def link(self, forum_id: str, year: int, kind: str = NEEDS) -> str:
-        return f"{self.base_url}/exports/{self.token(forum_id, year, kind)}"
+    def link(self, forum_id: str, year: int, kind: str = NEEDS, asked_by: str = "") -> str:
+        """``asked_by``: the Entra object id of whom the link is made for,
+        named in the log when the link is used (a link can be passed on)."""
+        return f"{self.base_url}/exports/{self.token(forum_id, year, kind, asked_by)}"
 
     def expires_at(self) -> datetime:
         """When a link made now stops working."""
         return datetime.fromtimestamp(int(self._clock()) + MAX_AGE_SECONDS, UTC)
 
-    def read(self, token: str) -> tuple[str, int, str]:
-        """(forum id, year, kind) of a link made here less than 15 minutes ago."""
+    def read(self, token: str) -> tuple[str, int, str, str]:
+        """(forum id, year, kind, asked by) of a link made here less than 15 minutes ago."""
         if len(token) > _MAX_TOKEN:
             raise Tampered
         try:
@@ -102,15 +104,15 @@ class Downloads:
         except BadData:
             raise Tampered from None
         match payload:
-            case [str(forum_id), int(year), str(kind)] if kind in KINDS and MIN_YEAR <= year <= MAX_YEAR:
-                return forum_id, year, kind
+            case [str(forum_id), int(year), str(kind), str(asked_by)] if kind in KINDS and MIN_YEAR <= year <= MAX_YEAR:
+                return forum_id, year, kind, asked_by
         raise Tampered  # signed by us but not a payload we make: a changed key or code
 
     # serving ---------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
-            forum_id, year, kind = self.read(request.match_info["token"])
+            forum_id, year, kind, asked_by = self.read(request.match_info["token"])
         except Expired:
             return _page(410, "download_expired")
         except Tampered:
@@ -125,7 +127,10 @@ class Downloads:
             gathered = await export.gather(uow, forum, year)
         made_at = datetime.fromtimestamp(self._clock(), UTC)
         body = await asyncio.to_thread(export.workbook, gathered, made_at)
-        log.info("download of %s %s for forum %s (%d bytes)", kind, year, forum_id, len(body))
+        log.info(
+            "download of %s %s for forum %s (%d bytes), by a link made for %s",
+            kind, year, forum_id, len(body), asked_by or "(nobody named)",
+        )
         return web.Response(
             body=body,
             content_type=export.CONTENT_TYPE,

@@ -71,7 +71,7 @@ async def press_overview_export(turn: Turn, data: dict) -> dict:
     download = {
         "text": turn.t("overview_export_ready", until=until),
         "title": turn.t("overview_export_open", filename=name),
-        "url": turn.downloads.link(forum.id, request.year, NEEDS),
+        "url": turn.downloads.link(forum.id, request.year, NEEDS, turn.actor.aad_object_id or ""),
     }
     return overview_card(summary, turn.lang, request.page, True, download)
 

@@ -173,7 +173,7 @@ async def press_export(turn: Turn, data: dict) -> str:
     if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
         raise Refused("vote_no_seat")
     year = card_data(ExportRequest, data).year
-    return turn.t("log_export_ready", year=year, link=turn.downloads.link(forum.id, year, DECISIONS))
+    return turn.t("log_export_ready", year=year, link=turn.downloads.link(forum.id, year, DECISIONS, turn.actor.aad_object_id or ""))
 
 
 VOTE_VERBS = {

@@ -8,6 +8,7 @@ card data is written by the client, so every button checks that again."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from pydantic import Field, field_validator
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
+from bot.edge.views import notice
 from bot.edge.wheel_views import INPUTS, UPCOMING, Note, WheelViews
 from bot.forum.roster import Forum, Refused
 from bot.forum.wheel import service
@@ -22,6 +24,8 @@ from bot.forum.wheel.events import WheelEvent
 from bot.forum.wheel.events import CHANNEL, PERSON
 from bot.forum.wheel.scheduler import ROSTER
 from cards.markdown import escape_markdown as md
+
+log = logging.getLogger(__name__)
 
 MIN_YEAR, MAX_YEAR = 2000, service.LAST_YEAR
 _NOT_SENT = ("planned", "claimed")
@@ -83,8 +87,22 @@ async def press_calendar(turn: Turn, data: dict) -> dict:
     request = card_data(PageRequest, data)
     if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
         raise Refused("wheel_calendar_members_only")
-    note = Note(turn.t("wheel_calendar_title"), (turn.t("wheel_calendar_how"), turn.calendar.link(forum.id)))
+    link = turn.calendar.link(forum.id, await turn.uow.forums.calendar_generation(forum.id))
+    note = Note(turn.t("wheel_calendar_title"), (turn.t("wheel_calendar_how"), link))
     return await _wheel_card(turn, request.view, request.page, note)
+
+
+async def new_calendar_link(turn: Turn) -> None:
+    """The Statsforvalter's `kalender ny lenke`: for when the address has
+    gone to someone it should not have."""
+    forum = turn.forum()
+    if not turn.actor.is_statsforvalter:
+        raise Refused("statsforvalter_only")
+    generation = await turn.uow.forums.new_calendar_generation(forum.id)
+    await turn.uow.commit()
+    log.info("calendar address of forum %s renewed by %s", forum.id, turn.actor.aad_object_id)
+    link = turn.calendar.link(forum.id, generation)
+    await turn.reply(notice(turn.t("wheel_calendar_new_title"), turn.t("wheel_calendar_new", link=link), "good"))
 
 
 async def _event(turn: Turn, event_id: int) -> WheelEvent:

@@ -4,6 +4,8 @@ copying to the next year and the delivery report of the reminders."""
 NB = {
     "cmd_arshjul": "Årshjul",
     "cmd_arshjul_desc": "Møter og frister de neste 12 månedene, med påminnelser",
+    "cmd_kalender_ny_lenke": "Ny kalenderlenke",
+    "cmd_kalender_ny_lenke_desc": "Lag en ny adresse til årshjulet i Outlook; den gamle slutter å virke",
     "wheel_title": "Årshjul for {forum}",
     "wheel_subtitle_upcoming": "Møter og frister de neste 12 månedene. Tider i forumets tidssone ({timezone}).",
     "wheel_subtitle_year": "Møter og frister i {year}. Tider i forumets tidssone ({timezone}).",
@@ -103,11 +105,15 @@ NB = {
     "wheel_calendar_title": "Årshjulet i Outlook",
     "wheel_calendar_how": "Legg til kalender → Abonner fra nettet, og lim inn denne adressen. Del den ikke: den viser årshjulet for alle som har den.",
     "wheel_calendar_members_only": "Kalenderadressen er for Statsforvalteren og medlemmene i forumet.",
+    "wheel_calendar_new_title": "Ny kalenderadresse",
+    "wheel_calendar_new": "Den gamle adressen virker ikke lenger. Den nye gir du til medlemmene gjennom «årshjul» → «Abonner i kalenderen»: {link}",
 }
 
 EN = {
     "cmd_arshjul": "Annual wheel",
     "cmd_arshjul_desc": "Meetings and deadlines for the next 12 months, with reminders",
+    "cmd_kalender_ny_lenke": "New calendar link",
+    "cmd_kalender_ny_lenke_desc": "Make a new address for the annual wheel in Outlook; the old one stops working",
     "wheel_title": "Annual wheel of {forum}",
     "wheel_subtitle_upcoming": "Meetings and deadlines for the next 12 months. Times in the forum's time zone ({timezone}).",
     "wheel_subtitle_year": "Meetings and deadlines in {year}. Times in the forum's time zone ({timezone}).",
@@ -207,4 +213,6 @@ EN = {
     "wheel_calendar_title": "The annual wheel in Outlook",
     "wheel_calendar_how": "Add calendar → Subscribe from web, and paste this address. Do not share it: it shows the wheel to anyone who has it.",
     "wheel_calendar_members_only": "The calendar address is for the Statsforvalter and the forum's members.",
+    "wheel_calendar_new_title": "New calendar address",
+    "wheel_calendar_new": "The old address no longer works. Members get the new one from «annual wheel» → «Subscribe in calendar»: {link}",
 }

@@ -1,4 +1,4 @@
-"""roster version, needs report numbers
+"""roster version, needs report numbers, calendar generation
 
 Revision ID: 0008
 Revises: 0007
@@ -17,6 +17,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('forums', schema=None) as batch_op:
         batch_op.add_column(sa.Column('roster_version', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('calendar_generation', sa.Integer(), server_default='0', nullable=False))
     op.create_table(
         'needs_report_numbers',
         sa.Column('forum_id', sa.String(length=64), nullable=False),
@@ -35,4 +36,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('needs_report_numbers')
     with op.batch_alter_table('forums', schema=None) as batch_op:
+        batch_op.drop_column('calendar_generation')
         batch_op.drop_column('roster_version')
