@@ -119,6 +119,10 @@ async def test_the_statsforvalter_renews_the_address_and_the_old_one_stops_worki
     old = _link_in(texts(card_of(await press(forum, ada, only_card(await forum.say(ada, "årshjul")), "Abonner i kalenderen"))))
     assert (await fetch(forum, _local(forum, old)))[0] == 200
 
+    assert "kalender ny lenke" not in texts(card_of(await press(forum, ada, only_card(await forum.say(ada, "årshjul")), "Abonner i kalenderen")))
+    sf = forum.statsforvalter
+    assert "kalender ny lenke" in texts(card_of(await press(forum, sf, only_card(await forum.say(sf, "årshjul")), "Abonner i kalenderen")))
+
     refused = texts(only_card(await forum.say(ada, "kalender ny lenke")))
     assert "Bare Statsforvalteren" in refused
     assert (await fetch(forum, _local(forum, old)))[0] == 200

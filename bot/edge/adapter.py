@@ -11,6 +11,9 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 
+from azure.core.exceptions import DeserializationError as AzureDeserializationError
+from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.exceptions import DeserializationError as MsrestDeserializationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.config import Settings
@@ -43,7 +46,19 @@ def make_adapter(settings: Settings) -> CloudAdapter:
     return adapter
 
 
+# The Bot Connector refused or did not answer a reply: Teams' side (or a
+# conversation the activity made up), not a fault of ours to trace.
+CONNECTOR_FAILURES = (HttpOperationError, ClientRequestError, MsrestDeserializationError, AzureDeserializationError)
+
+
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    if isinstance(error, CONNECTOR_FAILURES):
+        conversation = context.activity.conversation
+        log.warning(
+            "could not reply in conversation %s: %s: %s",
+            conversation.id if conversation else None, type(error).__name__, str(error)[:200],
+        )
+        return  # an apology would go the same way
     log.error("turn failed", exc_info=error)
     lang = language_of(activity.locale(context.activity))
     card = views.notice(text(lang, "error_title"), text(lang, "error"), "attention")

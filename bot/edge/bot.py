@@ -71,7 +71,12 @@ class ForumBot(ActivityHandler):
 
     async def on_invoke_activity(self, context: TurnContext) -> InvokeResponse:
         if context.activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(context)
+            answer = await super().on_invoke_activity(context)
+            if answer is not None and answer.status == int(HTTPStatus.NOT_IMPLEMENTED):
+                # An invoke this bot has no use for is the client's mistake,
+                # not a failure of ours.
+                return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST))
+            return answer
         lang = language_of(activity.locale(context.activity))
         try:
             answer = await self._execute(context)
@@ -98,9 +103,11 @@ class ForumBot(ActivityHandler):
                 return await verb(turn, action.data)
             except Refused as refused:
                 # Card data is written by the client: a refusal here may be forgery.
+                # What was typed stays out of the log: the keys tell enough.
                 log.warning(
-                    "refused card action (%s) from %s: %r",
-                    refused.code, turn.actor.aad_object_id, context.activity.value,
+                    "refused card action %r (%s) from %s, data keys %s",
+                    action.verb if action else None, refused.code, turn.actor.aad_object_id,
+                    sorted(action.data)[:20] if action else None,
                 )
                 return turn.t(refused.code, **refused.params)
 

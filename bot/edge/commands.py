@@ -96,9 +96,9 @@ class Command:
     aliases: tuple[str, ...]
     run: Callable[[Turn], Awaitable[None]]
     offered_to: Callable[[Actor], bool] = _everyone
-    # In Teams' command menu: it shows ten a scope, so the rarest are typed
-    # or found on the help card only.
-    in_menu: bool = True
+    # In Teams' command menu and on the help card. Teams' menu shows ten a
+    # scope, and a button would make a rare, drastic command one slip away.
+    shown: bool = True
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -120,7 +120,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
     Command(
         "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
-        offered_to=_statsforvalter, in_menu=False,
+        offered_to=_statsforvalter, shown=False,
     ),
 )
 HELP = COMMANDS[0]
@@ -132,7 +132,8 @@ _BY_WORDS = sorted(
 
 
 def commands_for(actor: Actor) -> list[Command]:
-    return [c for c in COMMANDS if c.offered_to(actor)]
+    """The commands the help card offers this person as buttons."""
+    return [c for c in COMMANDS if c.shown and c.offered_to(actor)]
 
 
 def parse(text: str) -> tuple[Command | None, str]:

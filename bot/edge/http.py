@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
@@ -41,7 +42,8 @@ class MessagesEndpoint:
         # to convert; RecursionError, arrays nested thousands deep.
         except (ValueError, RecursionError, DeserializationError):
             return _problem(400, "body is not valid JSON or not an activity")
-        if activity is None:
+        if activity is None or (flaw := flaw_in(activity)):
+            log.info("refused a malformed activity: %s", "not an activity" if activity is None else flaw)
             return _problem(400, "body is not an activity")
 
         try:
@@ -62,6 +64,54 @@ class MessagesEndpoint:
         if isinstance(body, Model):
             body = serializer_helper(body)
         return web.json_response(body, status=invoke_response.status)
+
+
+def flaw_in(activity: Activity) -> str | None:
+    """What the bot needs of an activity to answer it and is missing or
+    of the wrong kind; None when it has it all. msrest fills in what it can
+    read and leaves the rest None, so each part is checked here."""
+    for part, account in (("from", activity.from_property), ("conversation", activity.conversation), ("recipient", activity.recipient)):
+        if account is None or not _text(account.id):
+            return f"{part}.id missing"
+    if not _text(activity.service_url) or not activity.service_url.startswith(("http://", "https://")):
+        return "serviceUrl missing or not an address"
+    if not _text(activity.channel_id):
+        return "channelId missing"
+    sender = activity.from_property
+    for name, value in (
+        ("from.name", sender.name),
+        ("from.aadObjectId", sender.aad_object_id),
+        ("conversation.conversationType", activity.conversation.conversation_type),
+        ("conversation.tenantId", activity.conversation.tenant_id),
+        ("text", activity.text),
+        ("name", activity.name),
+        ("locale", activity.locale),
+        ("replyToId", activity.reply_to_id),
+    ):
+        if value is not None and not isinstance(value, str):
+            return f"{name} is not text"
+    if len(sender.id) > MAX_ID or len(activity.recipient.id) > MAX_ID:
+        return "from.id or recipient.id too long"
+    if sender.aad_object_id is not None and not _GUID.fullmatch(sender.aad_object_id):
+        return "from.aadObjectId is not a GUID"
+    data = activity.channel_data
+    if data is not None and not isinstance(data, dict):
+        return "channelData is not an object"
+    for part in ("team", "channel", "tenant"):
+        place = (data or {}).get(part)
+        if place is None:
+            continue
+        if not isinstance(place, dict) or not (_text(place.get("id")) and len(place["id"]) <= MAX_ID):
+            return f"channelData.{part}.id missing, not text or too long"
+    return None
+
+
+MAX_ID = 200  # Teams' ids are far shorter; our columns hold this much
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def tenant_of(activity: Activity) -> str | None:

@@ -88,7 +88,10 @@ async def press_calendar(turn: Turn, data: dict) -> dict:
     if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
         raise Refused("wheel_calendar_members_only")
     link = turn.calendar.link(forum.id, await turn.uow.forums.calendar_generation(forum.id))
-    note = Note(turn.t("wheel_calendar_title"), (turn.t("wheel_calendar_how"), link))
+    lines = (turn.t("wheel_calendar_how"), link)
+    if turn.actor.is_statsforvalter:
+        lines += (turn.t("wheel_calendar_renew_how"),)
+    note = Note(turn.t("wheel_calendar_title"), lines)
     return await _wheel_card(turn, request.view, request.page, note)
 
 

@@ -105,6 +105,7 @@ NB = {
     "wheel_calendar_title": "Årshjulet i Outlook",
     "wheel_calendar_how": "Legg til kalender → Abonner fra nettet, og lim inn denne adressen. Del den ikke: den viser årshjulet for alle som har den.",
     "wheel_calendar_members_only": "Kalenderadressen er for Statsforvalteren og medlemmene i forumet.",
+    "wheel_calendar_renew_how": "Har adressen kommet på avveie? Skriv «kalender ny lenke»: da lages en ny, og den gamle slutter å virke for alle.",
     "wheel_calendar_new_title": "Ny kalenderadresse",
     "wheel_calendar_new": "Den gamle adressen virker ikke lenger. Den nye gir du til medlemmene gjennom «årshjul» → «Abonner i kalenderen»: {link}",
 }
@@ -213,6 +214,7 @@ EN = {
     "wheel_calendar_title": "The annual wheel in Outlook",
     "wheel_calendar_how": "Add calendar → Subscribe from web, and paste this address. Do not share it: it shows the wheel to anyone who has it.",
     "wheel_calendar_members_only": "The calendar address is for the Statsforvalter and the forum's members.",
+    "wheel_calendar_renew_how": "Has the address gone astray? Type «calendar new link»: a new one is made, and the old one stops working for everyone.",
     "wheel_calendar_new_title": "New calendar address",
     "wheel_calendar_new": "The old address no longer works. Members get the new one from «annual wheel» → «Subscribe in calendar»: {link}",
 }
