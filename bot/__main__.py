@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
+from bot import logs
 from bot.config import Settings
 from bot.edge.access_log import RouteAccessLogger
 from bot.forum.config_file import ForumConfigError, load_forum_config
@@ -32,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("action", nargs="?", choices=["serve", "migrate"], default="serve")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
     except ValueError as error:  # e.g. PORT=abc: the message names the setting
         return _cannot_start(str(error))
+    logs.configure(settings.log_format)
     try:
         if args.action == "migrate":
             asyncio.run(_migrate(settings))

@@ -9,7 +9,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from sqlalchemy import text as sql
 
 from bot.config import Settings
 from bot.edge.adapter import make_adapter
@@ -17,6 +16,7 @@ from bot.edge.afterwards import Afterwards
 from bot.edge.bot import ForumBot, utcnow
 from bot.edge.calendar_feed import make_calendar_feed
 from bot.edge.downloads import DOWNLOADS, make_downloads
+from bot.edge.health import Health
 from bot.edge.http import MessagesEndpoint
 from bot.edge.delivery import DEFAULT_TENANT_RATE, Deliverer
 from bot.edge.reminders import ReminderNotifier
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # The unit-of-work factory, for tools and tests that inspect the stored state.
 UOW = web.AppKey("uow", object)
 SCHEDULER = web.AppKey("scheduler", object)
+HEALTH = web.AppKey("health", object)
 CALENDAR = web.AppKey("calendar", object)
 VOTE_CARDS = web.AppKey("vote_cards", object)
 VOTE_KEEPER = web.AppKey("vote_keeper", object)
@@ -68,15 +69,6 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
                 if not met_before:
                     await seed_example_wheel(work, forum.id, forum.timezone, [e.model_dump() for e in forum.wheel], now)
             await work.commit()
-
-    async def healthz(_: web.Request) -> web.Response:
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(sql("SELECT 1"))
-        except Exception as error:
-            log.warning("health check: database does not answer: %s", error)
-            return web.json_response({"status": "unavailable", "database": "down"}, status=503)
-        return web.json_response({"status": "ok", "database": "ok"})
 
     async def dispose(_: web.Application) -> None:
         await engine.dispose()
@@ -129,7 +121,9 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot, settings.served_tenants).handle)
-    app.router.add_get("/healthz", healthz)
+    health = Health(engine)
+    app.router.add_get("/healthz", health.live)
+    app.router.add_get("/readyz", health.ready)
     app.router.add_get("/exports/{token}", downloads.handle)
     app.router.add_get("/calendar/{forum}/{token}.ics", calendar.handle)
     app[DOWNLOADS] = downloads
@@ -140,9 +134,14 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         await afterwards.settle()
         await vote_cards.settle()
 
+    async def stop_taking_work(_: web.Application) -> None:
+        health.stopping = True  # /readyz says so while the sends in flight finish
+
+    app.on_shutdown.append(stop_taking_work)
     app.on_shutdown.append(finish_sending)
     app.on_cleanup.append(dispose)
     app[UOW] = uow
+    app[HEALTH] = health
     app[SCHEDULER] = scheduler
     app[VOTE_CARDS] = vote_cards
     app[VOTE_KEEPER] = vote_keeper

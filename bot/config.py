@@ -38,12 +38,15 @@ class Settings:
     token_issuer: str = ""
     # Serve unauthenticated requests on a non-loopback HOST anyway.
     allow_unauthenticated: bool = False
+    log_format: str = "text"  # or "json": one object a line
     public_base_url: str = ""  # where people reach the bot's web server, for download links
     export_signing_key: str = ""  # empty: a key kept in the database
 
     def __post_init__(self) -> None:
         # A start that cannot be safe or cannot work stops here, with one
         # line that names the setting, instead of failing at the first message.
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"LOG_FORMAT must be text or json, not {self.log_format!r}")
         if self.app_type not in APP_TYPES:
             raise ValueError(f"MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES)}, not {self.app_type!r}")
         if self.authenticated:
@@ -97,6 +100,7 @@ class Settings:
                 t.strip().lower() for t in env.get("ALLOWED_TENANT_IDS", "").split(",") if t.strip()
             ),
             allow_unauthenticated=env.get("ALLOW_UNAUTHENTICATED", "").strip().lower() in ("1", "true", "yes"),
+            log_format=(env.get("LOG_FORMAT") or "text").strip().lower(),
             public_base_url=env.get("PUBLIC_BASE_URL", ""),
             export_signing_key=env.get("EXPORT_SIGNING_KEY", ""),
         )

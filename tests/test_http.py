@@ -6,8 +6,11 @@ import uuid
 
 import aiohttp
 
-from bot.app import create_app
+from sqlalchemy import text as sql
+
+from bot.app import HEALTH, UOW, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
+from storage.migrate import head_revision
 from tests import teams
 from tests.conftest import admin_sql, postgres_database_url, serve
 
@@ -18,6 +21,30 @@ async def test_health_reports_the_database(forum):
         assert await response.json() == {"status": "ok", "database": "ok"}
 
 
+async def test_ready_when_the_database_is_at_the_newest_migration(forum):
+    async with forum.http.get(f"{forum.bot_url}readyz") as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "database": "ok", "migrations": "head"}
+
+    # A replica of an older release migrated back, or one of a newer release ahead:
+    # this code must not be sent work.
+    async with forum.app[UOW]() as uow:
+        await uow.session.execute(sql("UPDATE alembic_version SET version_num = '0007'"))
+        await uow.commit()
+    async with forum.http.get(f"{forum.bot_url}readyz") as response:
+        body = await response.json()
+        assert response.status == 503 and body["migrations"] == "behind" and body["revision"] == "0007", body
+    async with forum.http.get(f"{forum.bot_url}healthz") as response:
+        assert response.status == 200  # alive all the same: restarting it would not help
+
+    forum.app[HEALTH].stopping = True
+    async with forum.app[UOW]() as uow:
+        await uow.session.execute(sql(f"UPDATE alembic_version SET version_num = '{head_revision()}'"))
+        await uow.commit()
+    async with forum.http.get(f"{forum.bot_url}readyz") as response:
+        assert response.status == 503 and (await response.json())["status"] == "stopping"
+
+
 async def test_health_says_when_the_database_is_gone(postgres_template):
     name = f"sfb_gone_{uuid.uuid4().hex[:8]}"
     await admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
@@ -25,9 +52,10 @@ async def test_health_says_when_the_database_is_gone(postgres_template):
     runner, url = await serve(await create_app(settings))
     try:
         await admin_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        async with aiohttp.ClientSession() as http, http.get(f"{url}healthz") as response:
-            assert response.status == 503
-            assert await response.json() == {"status": "unavailable", "database": "down"}
+        for path in ("healthz", "readyz"):
+            async with aiohttp.ClientSession() as http, http.get(f"{url}{path}") as response:
+                assert response.status == 503
+                assert await response.json() == {"status": "unavailable", "database": "down"}
     finally:
         await runner.cleanup()
         await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

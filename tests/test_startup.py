@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests import teams
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -126,6 +128,32 @@ def test_the_access_log_names_a_links_route_never_its_token(tmp_path):
     assert "GET /calendar/{forum}/{token}.ics" in output, output
     assert "GET /healthz 200" in output
     assert "SECRET" not in output
+
+
+def test_with_log_format_json_every_line_is_an_object_naming_its_activity(tmp_path):
+    import json
+
+    port = free_port()
+    process = bot_process(tmp_path, PORT=str(port), LOG_FORMAT="json")
+    user = teams.User("Ragnhild Eksempelrud", "00000000-0000-4000-8000-000000000101", "ragnhild.eksempelrud@vopro.example.org")
+    activity = teams.execute(user, "needs.new", {}, "http://127.0.0.1:9/")
+    try:
+        wait_until_healthy(process, port)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/messages", data=json.dumps(activity).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    entries = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+    about = [e for e in entries if e.get("activity_id") == activity["id"]]
+    assert about and all(e["conversation_id"] == activity["conversation"]["id"] for e in about)
+    assert any(e.get("forum") == "oslo-viken" for e in about), about
+    assert any("MICROSOFT_APP_ID is not set" in e["message"] for e in entries)
 
 
 def test_migrate_only_migrates(tmp_path):

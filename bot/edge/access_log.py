@@ -7,10 +7,10 @@ other request by its path."""
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+
+from bot.logs import ACCESS_LOG_EXTRA
 
 
 class RouteAccessLogger(AbstractAccessLogger):
@@ -23,6 +23,7 @@ class RouteAccessLogger(AbstractAccessLogger):
             response.status,
             response.body_length,
             time * 1000,
+            extra=request.get(ACCESS_LOG_EXTRA) or {},
         )
 
 

@@ -10,6 +10,7 @@ from http import HTTPStatus
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 
+from bot import logs
 from bot.edge import activity, commands, views
 from bot.edge.card_actions import read_execute
 from bot.edge.turn import Turn
@@ -134,6 +135,8 @@ class ForumBot(ActivityHandler):
             email_lookup=email_of_sender,
         )
         await self._remember_conversation(uow, context, team)
+        if who.actor.forum is not None:
+            logs.FORUM_ID.set(who.actor.forum.id)
         return Turn(
             context, who, language_of(activity.locale(incoming)), uow, self._clock,
             downloads=self._downloads,

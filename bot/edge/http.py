@@ -22,6 +22,8 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
+from bot import logs
+
 log = logging.getLogger(__name__)
 
 
@@ -57,7 +59,16 @@ class MessagesEndpoint:
             log.warning("refused an activity from tenant %s, which ALLOWED_TENANT_IDS does not name", tenant or "(none)")
             return _problem(403, "tenant not served")
 
-        invoke_response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
+        # Every log line written for this activity names it (and reset after:
+        # a kept-alive connection serves its next request in the same task).
+        tokens = (logs.ACTIVITY_ID.set(activity.id), logs.CONVERSATION_ID.set(activity.conversation.id))
+        try:
+            invoke_response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
+        finally:
+            request[logs.ACCESS_LOG_EXTRA] = logs.current()  # for the access log's line, written after
+            logs.ACTIVITY_ID.reset(tokens[0])
+            logs.CONVERSATION_ID.reset(tokens[1])
+            logs.FORUM_ID.set(None)
         if invoke_response is None:
             return web.Response(status=201)
         body = invoke_response.body
