@@ -42,6 +42,7 @@ CALENDAR = web.AppKey("calendar", object)
 VOTE_CARDS = web.AppKey("vote_cards", object)
 VOTE_KEEPER = web.AppKey("vote_keeper", object)
 AFTERWARDS = web.AppKey("afterwards", object)
+REPLIES = web.AppKey("replies", object)
 
 MAX_BODY = 1024 * 1024  # Teams activities are far smaller; refuse floods early
 
@@ -97,8 +98,10 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     )
     vote_cards = VoteCards(uow, deliverer, utcnow)
     afterwards = Afterwards()
+    replies = Afterwards()  # kept apart, so that tests can wait for a turn's replies alone
     bot = ForumBot(
-        uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards, afterwards=afterwards
+        uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards,
+        afterwards=afterwards, replies=replies,
     )
     scheduler = Scheduler(
         uow,
@@ -131,6 +134,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app.on_startup.append(freeze_startup_objects)
     app.cleanup_ctx.append(run_scheduler)
     async def finish_sending(_: web.Application) -> None:
+        await replies.settle()
         await afterwards.settle()
         await vote_cards.settle()
 
@@ -146,4 +150,5 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app[VOTE_CARDS] = vote_cards
     app[VOTE_KEEPER] = vote_keeper
     app[AFTERWARDS] = afterwards
+    app[REPLIES] = replies
     return app

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from bot.app import AFTERWARDS, VOTE_CARDS, create_app
+from bot.app import AFTERWARDS, REPLIES, VOTE_CARDS, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from bot.forum.config_file import load_forum_config
 from storage.database import create_engine
@@ -151,6 +151,7 @@ class Forum:
         """Post an activity and return what the bot sent in answer."""
         async with self.http.post(f"{self.bot_url}api/messages", json=activity) as response:
             assert response.status in (200, 201), await response.text()
+        await self.app[REPLIES].settle()  # replies go after the answer to Teams' request
         return self.new_replies()
 
     async def say(self, user: teams.User, text: str, **where) -> list[Received]:
@@ -162,10 +163,12 @@ class Forum:
         async with self.http.post(f"{self.bot_url}api/messages", json=activity) as response:
             assert response.status == 200, await response.text()
             body = await response.json()
+        await self.app[REPLIES].settle()
         return body, self.new_replies()
 
     async def settle(self) -> None:
         """Wait for what the bot sends after answering (news, card updates)."""
+        await self.app[REPLIES].settle()
         await self.app[AFTERWARDS].settle()
         await self.app[VOTE_CARDS].settle()
 

@@ -479,7 +479,9 @@ async def test_a_forged_ballot_is_refused_logged_and_not_recorded(forum, caplog,
     assert body["value"] == nb(code, **params)
     assert await all_ballots(forum) == 0, "a refused ballot must leave nothing behind"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any(f"refused card action ({code})" in w for w in warnings), warnings
+    assert any(f"refused card action 'vote.cast' ({code})" in w for w in warnings), warnings
+    if data.get("choices"):  # the keys are logged, never what was sent
+        assert all(repr(data["choices"]) not in w for w in warnings), warnings
 
 
 async def test_another_forums_vote_cannot_be_touched_from_this_forum(forum, caplog):
@@ -517,7 +519,7 @@ async def test_another_forums_vote_cannot_be_touched_from_this_forum(forum, capl
     assert await all_ballots(forum) == 0
     still = await stored(forum, theirs.id, "vest")
     assert still.status is VoteStatus.OPEN and still.closed_at is None
-    assert sum("refused card action (vote_unknown)" in r.getMessage() for r in caplog.records) == 5
+    assert sum("(vote_unknown)" in r.getMessage() for r in caplog.records) == 5
     assert channel(forum) == []
 
 

@@ -35,6 +35,7 @@ class ForumBot(ActivityHandler):
         deliverer=None,
         vote_cards=None,
         afterwards=None,
+        replies=None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
@@ -44,6 +45,7 @@ class ForumBot(ActivityHandler):
         self._deliverer = deliverer
         self._vote_cards = vote_cards
         self._afterwards = afterwards
+        self._replies = replies
 
     # Messages: typed commands ------------------------------------------
 
@@ -144,6 +146,7 @@ class ForumBot(ActivityHandler):
             deliverer=self._deliverer,
             vote_cards=self._vote_cards,
             afterwards=self._afterwards,
+            replies=self._replies,
         )
 
     async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import OrderedDict
 
 from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
@@ -32,6 +33,7 @@ class MessagesEndpoint:
         self._adapter = adapter
         self._bot = bot
         self._served_tenants = served_tenants  # empty: every tenant
+        self._handled = RecentActivities()
 
     async def handle(self, request: web.Request) -> web.Response:
         if request.content_type != "application/json":
@@ -59,6 +61,12 @@ class MessagesEndpoint:
             log.warning("refused an activity from tenant %s, which ALLOWED_TENANT_IDS does not name", tenant or "(none)")
             return _problem(403, "tenant not served")
 
+        if activity.type != "invoke" and not self._handled.first_time(activity):
+            # Teams delivers again what it thinks was not received; an invoke
+            # is left to run again, since its caller waits for the answer
+            # and every press is safe to repeat.
+            log.info("activity %s came again: handled once", activity.id)
+            return web.Response(status=200)
         # Every log line written for this activity names it (and reset after:
         # a kept-alive connection serves its next request in the same task).
         tokens = (logs.ACTIVITY_ID.set(activity.id), logs.CONVERSATION_ID.set(activity.conversation.id))
@@ -75,6 +83,26 @@ class MessagesEndpoint:
         if isinstance(body, Model):
             body = serializer_helper(body)
         return web.json_response(body, status=invoke_response.status)
+
+
+class RecentActivities:
+    """The activities this process handled lately, by conversation and id.
+    (Another replica may see a repeat: see the README.)"""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def first_time(self, activity: Activity) -> bool:
+        if not isinstance(activity.id, str) or not activity.id:
+            return True
+        key = (activity.conversation.id, activity.id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
 
 
 def flaw_in(activity: Activity) -> str | None:

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
+
+from bot.edge import activity
 
 from bot.forum.identity import Identified
 from bot.forum.roster import Actor, Forum, Refused
@@ -26,6 +28,7 @@ class Turn:
     deliverer: object = None  # bot.edge.delivery.Deliverer: sends within Teams' limits
     vote_cards: object = None  # bot.edge.vote_cards.VoteCards: the votes' cards in the channel
     afterwards: object = None  # bot.edge.afterwards.Afterwards: what is sent after the answer
+    replies: object = None  # bot.edge.afterwards.Afterwards: the replies, sent after the answer
 
     @property
     def actor(self) -> Actor:
@@ -44,4 +47,11 @@ class Turn:
         return replace(self, args=args)
 
     async def reply(self, card: dict) -> None:
-        await self.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        """Send the card to where the activity came from. It goes after
+        Teams' request has been answered, through the same paced and
+        retried path as every proactive send (429 and 5xx are retried, a
+        Retry-After is kept), so a slow or refusing connector neither holds
+        the request nor loses the reply."""
+        incoming = self.context.activity
+        where = activity.reference(incoming, incoming.conversation.id)
+        self.replies.start(self.deliverer.send_card(where, card), "a reply")
