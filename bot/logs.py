@@ -16,7 +16,6 @@ CONVERSATION_ID = contextvars.ContextVar("conversation_id", default=None)
 FORUM_ID = contextvars.ContextVar("forum_id", default=None)
 
 _NAMED = (("activity_id", ACTIVITY_ID), ("conversation_id", CONVERSATION_ID), ("forum", FORUM_ID))
-ACCESS_LOG_EXTRA = "log_extra"  # a request's key for what its access-log line names
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

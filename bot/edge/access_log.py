@@ -10,7 +10,9 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot.logs import ACCESS_LOG_EXTRA
+# What the access log's line names besides the request (activity, forum),
+# set by the handler, since the line is written after the handler returns.
+ACCESS_LOG_EXTRA = web.RequestKey("log_extra", dict)
 
 
 class RouteAccessLogger(AbstractAccessLogger):

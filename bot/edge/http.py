@@ -1,20 +1,19 @@
 """`POST /api/messages`: the HTTP face of the adapter.
 
-We do what `CloudAdapter.process` does, with four differences: bad
+We do what `CloudAdapter.process` does, with these differences: bad
 requests get a 4xx instead of a 500 (it indexes the Content-Type header
-and trusts the JSON), any failure to authenticate is a 401 (a malformed
-token raises a JWT error there), an activity from a tenant the deployment
-does not serve is turned away before anything reads or stores it (a token
-from the Bot Framework is valid for every tenant that installed the app),
-and invoke bodies are serialised once (4.17.x serialises them twice and
-fails on every Action.Execute answer)."""
+and trusts the JSON; `flaw_in` names what an activity lacks), any failure
+to authenticate is a 401 (a malformed token raises a JWT error there), an
+activity from a tenant the deployment does not serve is turned away before
+anything reads or stores it (a token from the Bot Framework is valid for
+every tenant that installed the app), an activity Teams delivers again is
+handled once, and invoke bodies are serialised once (4.17.x serialises
+them twice and fails on every Action.Execute answer)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-from collections import OrderedDict
 
 from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
@@ -24,6 +23,8 @@ from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
 from bot import logs
+from bot.edge.access_log import ACCESS_LOG_EXTRA
+from bot.edge.inbound import RecentActivities, flaw_in, tenant_of
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class MessagesEndpoint:
         try:
             invoke_response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
         finally:
-            request[logs.ACCESS_LOG_EXTRA] = logs.current()  # for the access log's line, written after
+            request[ACCESS_LOG_EXTRA] = logs.current()  # for the access log's line, written after
             logs.ACTIVITY_ID.reset(tokens[0])
             logs.CONVERSATION_ID.reset(tokens[1])
             logs.FORUM_ID.set(None)
@@ -83,85 +84,6 @@ class MessagesEndpoint:
         if isinstance(body, Model):
             body = serializer_helper(body)
         return web.json_response(body, status=invoke_response.status)
-
-
-class RecentActivities:
-    """The activities this process handled lately, by conversation and id.
-    (Another replica may see a repeat: see the README.)"""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-
-    def first_time(self, activity: Activity) -> bool:
-        if not isinstance(activity.id, str) or not activity.id:
-            return True
-        key = (activity.conversation.id, activity.id)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        return True
-
-
-def flaw_in(activity: Activity) -> str | None:
-    """What the bot needs of an activity to answer it and is missing or
-    of the wrong kind; None when it has it all. msrest fills in what it can
-    read and leaves the rest None, so each part is checked here."""
-    for part, account in (("from", activity.from_property), ("conversation", activity.conversation), ("recipient", activity.recipient)):
-        if account is None or not _text(account.id):
-            return f"{part}.id missing"
-    if not _text(activity.service_url) or not activity.service_url.startswith(("http://", "https://")):
-        return "serviceUrl missing or not an address"
-    if not _text(activity.channel_id):
-        return "channelId missing"
-    sender = activity.from_property
-    for name, value in (
-        ("from.name", sender.name),
-        ("from.aadObjectId", sender.aad_object_id),
-        ("conversation.conversationType", activity.conversation.conversation_type),
-        ("conversation.tenantId", activity.conversation.tenant_id),
-        ("text", activity.text),
-        ("name", activity.name),
-        ("locale", activity.locale),
-        ("replyToId", activity.reply_to_id),
-    ):
-        if value is not None and not isinstance(value, str):
-            return f"{name} is not text"
-    if len(sender.id) > MAX_ID or len(activity.recipient.id) > MAX_ID:
-        return "from.id or recipient.id too long"
-    if sender.aad_object_id is not None and not _GUID.fullmatch(sender.aad_object_id):
-        return "from.aadObjectId is not a GUID"
-    data = activity.channel_data
-    if data is not None and not isinstance(data, dict):
-        return "channelData is not an object"
-    for part in ("team", "channel", "tenant"):
-        place = (data or {}).get(part)
-        if place is None:
-            continue
-        if not isinstance(place, dict) or not (_text(place.get("id")) and len(place["id"]) <= MAX_ID):
-            return f"channelData.{part}.id missing, not text or too long"
-    return None
-
-
-MAX_ID = 200  # Teams' ids are far shorter; our columns hold this much
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def tenant_of(activity: Activity) -> str | None:
-    """The Entra tenant an activity comes from, as Teams names it."""
-    conversation = activity.conversation
-    if conversation is not None and isinstance(conversation.tenant_id, str) and conversation.tenant_id:
-        return conversation.tenant_id.lower()
-    data = activity.channel_data
-    tenant = data.get("tenant") if isinstance(data, dict) else None
-    tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
-    return tenant_id.lower() if isinstance(tenant_id, str) and tenant_id else None
 
 
 def _problem(status: int, detail: str) -> web.Response:
