@@ -23,7 +23,9 @@ from bot.edge.reminders import ReminderNotifier
 from bot.edge.vote_cards import VoteCards
 from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
+from bot.forum.privacy import Retention
 from bot.forum.rounds import run_forever
+from bot.forum.setup import sync_roster
 from bot.forum.votes.keeper import VoteKeeper
 from bot.forum.wheel.scheduler import Scheduler
 from bot.forum.wheel.service import seed_example as seed_example_wheel
@@ -64,8 +66,8 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         async with uow() as work:
             for forum in forums:
                 met_before = await work.forums.get(forum.id) is not None
-                await work.roster_sync.apply(forum)
                 now = datetime.now(UTC)
+                await sync_roster(work, forum, now)
                 await seed_competence_areas(work, forum.id, forum.competence_areas, now)
                 if not met_before:
                     await seed_example_wheel(work, forum.id, forum.timezone, [e.model_dump() for e in forum.wheel], now)
@@ -110,13 +112,16 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         claim_timeout=timedelta(seconds=settings.reminder_claim_timeout_seconds),
     )
     vote_keeper = VoteKeeper(uow, vote_cards.closed, vote_cards.remind, utcnow)
+    jobs = [scheduler, vote_keeper]
+    if settings.retention_years:
+        jobs.append(Retention(uow, settings.retention_years, utcnow))
 
     async def run_scheduler(app: web.Application):
         # SCHEDULER_INTERVAL_SECONDS=0 turns the loop off (the tests drive it).
         if settings.scheduler_interval_seconds <= 0:
             yield
             return
-        task = asyncio.create_task(run_forever((scheduler, vote_keeper), settings.scheduler_interval_seconds))
+        task = asyncio.create_task(run_forever(jobs, settings.scheduler_interval_seconds))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -41,6 +41,9 @@ class Settings:
     log_format: str = "text"  # or "json": one object a line
     public_base_url: str = ""  # where people reach the bot's web server, for download links
     export_signing_key: str = ""  # empty: a key kept in the database
+    # Years a needs report keeps its contact fields and drafts after its
+    # year; 0: for as long as the report is kept.
+    retention_years: int = 0
 
     def __post_init__(self) -> None:
         # A start that cannot be safe or cannot work stops here, with one
@@ -103,6 +106,7 @@ class Settings:
             log_format=(env.get("LOG_FORMAT") or "text").strip().lower(),
             public_base_url=env.get("PUBLIC_BASE_URL", ""),
             export_signing_key=env.get("EXPORT_SIGNING_KEY", ""),
+            retention_years=_number(env, "RETENTION_YEARS", 0, int, 0, 100),
         )
 
 

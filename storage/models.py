@@ -129,6 +129,28 @@ class PersonRow(Base):
     role: Mapped[str] = mapped_column(String(32))
     seat_id: Mapped[int | None] = mapped_column(ForeignKey("seats.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The Entra object id someone had when they left the roster (the live
+    # one is freed for whoever holds it next): what they did is found by it
+    # when they ask what is stored about them, and erased by it.
+    former_aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEntryRow(Base):
+    """One administrative action: who did what to what, and when. Written
+    in the same transaction as the action, so it is there exactly when the
+    action is."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_forum_at", "forum_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str | None] = mapped_column(String(64))  # Entra object id; None: the bot itself
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[dict] = mapped_column(JSON)
 
 
 class PersonalConversationRow(Base):

@@ -285,7 +285,9 @@ class RosterSync:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def apply(self, forum) -> None:
+    async def apply(self, forum) -> dict[str, int]:
+        """What changed: people who joined, left or changed place or name,
+        and organisations that came or went."""
         row = await self.session.get(ForumRow, forum.id)
         if row is None:
             self.session.add(ForumRow(id=forum.id, name=forum.name, timezone=forum.timezone))
@@ -294,7 +296,13 @@ class RosterSync:
             row.roster_version += 1
         await self.session.flush()
 
+        active_before = set(
+            await self.session.scalars(
+                select(OrganisationRow.id).where(OrganisationRow.forum_id == forum.id, OrganisationRow.active.is_(True))
+            )
+        )
         seat_ids = await self._organisations_and_seats(forum)
+        changes = {"joined": 0, "left": 0, "changed": 0}
         wanted: dict[str, tuple[object, Role, int | None]] = {}
         for person in forum.statsforvalter:
             wanted[person.email.lower()] = (person, Role.STATSFORVALTER, None)
@@ -313,12 +321,19 @@ class RosterSync:
         # the unique constraint half-way.
         for email, row in existing.items():
             if email not in wanted:
+                changes["left"] += row.active
+                if row.aad_object_id:
+                    row.former_aad_object_id = row.aad_object_id
                 row.active, row.aad_object_id = False, None
             elif (given := wanted[email][0].aad_object_id) and row.aad_object_id != given.lower():
                 row.aad_object_id = None  # set again below, after all are freed
         await self.session.flush()
         for email, (person, role, seat_id) in wanted.items():
             row = existing.get(email)
+            if row is None or not row.active:
+                changes["joined"] += 1
+            elif (row.name, row.role, row.seat_id) != (person.name, role.value, seat_id):
+                changes["changed"] += 1
             if row is None:
                 row = PersonRow(forum_id=forum.id, email=email)
                 self.session.add(row)
@@ -326,6 +341,10 @@ class RosterSync:
             if person.aad_object_id:
                 row.aad_object_id = person.aad_object_id.lower()
         await self.session.flush()
+        now_active = {o.id for o in forum.organisations}
+        changes["organisations_added"] = len(now_active - active_before)
+        changes["organisations_retired"] = len(active_before - now_active)
+        return changes
 
     async def _organisations_and_seats(self, forum) -> dict[tuple[str, int], int]:
         orgs = {

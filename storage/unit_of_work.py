@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.audit import AuditRepository
+from storage.privacy import PrivacyRepository
 from storage.needs_reports import NeedsReportRepository
 from storage.votes import VoteRepository
 from storage.wheel import WheelRepository
@@ -37,6 +39,8 @@ class UnitOfWork:
         self.wheel = WheelRepository(self.session)
         self.votes = VoteRepository(self.session)
         self.secrets = SecretRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.privacy = PrivacyRepository(self.session)
         return self
 
     async def __aexit__(self, *exc) -> None:

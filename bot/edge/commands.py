@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from botbuilder.core.teams import TeamsInfo
 
-from bot.edge import activity, needs, views, votes
+from bot.edge import activity, needs, privacy, views, votes
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
@@ -96,9 +96,11 @@ class Command:
     aliases: tuple[str, ...]
     run: Callable[[Turn], Awaitable[None]]
     offered_to: Callable[[Actor], bool] = _everyone
-    # In Teams' command menu and on the help card. Teams' menu shows ten a
-    # scope, and a button would make a rare, drastic command one slip away.
+    # On the help card. A button would make a rare, drastic command one
+    # slip away.
     shown: bool = True
+    # In Teams' command menu too, which shows ten a scope.
+    in_menu: bool = True
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -120,6 +122,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
     Command(
         "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
+        offered_to=_statsforvalter, shown=False,
+    ),
+    Command("logg", "logg", ("log", "audit log"), privacy.show_log, offered_to=_statsforvalter, in_menu=False),
+    Command(
+        "personvern", "personvern", ("privacy", "personal data"), privacy.export_personal_data,
+        offered_to=_statsforvalter, in_menu=False,
+    ),
+    Command(
+        "slett_personopplysninger", "slett personopplysninger", ("erase personal data",), privacy.ask_to_erase,
         offered_to=_statsforvalter, shown=False,
     ),
 )
@@ -170,4 +181,5 @@ VERBS = {
     **OVERVIEW_VERBS,
     **WHEEL_VERBS,
     **votes.VOTE_VERBS,
+    **privacy.PRIVACY_VERBS,
 }

@@ -88,7 +88,7 @@ from typing import Awaitable, Callable, Literal, Protocol
 from botbuilder.core import BotAdapter, CardFactory, CloudAdapterBase, MessageFactory, TurnContext
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationParameters, ConversationReference
 from botframework.connector.auth import AuthenticationConstants
-from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
 
 log = logging.getLogger(__name__)
 
@@ -683,6 +683,10 @@ class Deliverer:
             )
         if isinstance(error, ClientRequestError):
             return _Answer(False, error=_shorten(f"no answer from the Bot Connector: {error}"), transient=True)
+        if isinstance(error, DeserializationError):
+            # It answered, but not as a Bot Connector does: the card may have
+            # arrived, so it is not sent again.
+            return _Answer(False, error=_shorten(f"the Bot Connector's answer could not be read: {error}"))
         log.exception("unexpected failure of a proactive send", exc_info=error)
         return _Answer(False, error=_shorten(f"{type(error).__name__}: {error}"))
 

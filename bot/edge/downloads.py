@@ -1,6 +1,7 @@
 """Files to download from the bot's own web server, behind signed links.
 
-A link carries what to make (forum, year, kind) and when it was made,
+A link carries what to make (forum, kind, and the year, or for a
+person's data the person) and when it was made,
 signed with a key only the bot knows; it works for 15 minutes. A link
 that was changed is refused with 403, an old one with 410. The file is
 made when the link is opened, so it shows the figures of that moment.
@@ -17,22 +18,43 @@ import html
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiohttp import web
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from bot.forum import audit, audit_export, privacy
+from bot.forum.audit import Action
 from bot.forum.needs import export as needs_export
+from bot.forum.spreadsheet import CONTENT_TYPE as XLSX
 from bot.forum.votes import export as decisions_export
 from bot.i18n import EN, NB, text
 
 log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class FileKind:
+    gather: Callable  # (uow, forum, key) -> what the file shows, read in one unit of work
+    render: Callable  # (gathered, made_at) -> the file's bytes
+    filename: Callable  # (key) -> str
+    content_type: str = XLSX
+    by_year: bool = True  # the key is a year; else the roster id of a person
+
+
 NEEDS = "needs"  # a year's needs reports as .xlsx
 DECISIONS = "decisions"  # a year's priority votes, the decisions log, as .xlsx
-# What each kind is made by: gather, workbook, filename and CONTENT_TYPE.
-EXPORTS = {NEEDS: needs_export, DECISIONS: decisions_export}
+AUDIT = "audit"  # a year's audit log as .xlsx
+PERSONAL = "personal"  # everything stored about one person, as JSON
+EXPORTS = {
+    NEEDS: FileKind(needs_export.gather, needs_export.workbook, needs_export.filename),
+    DECISIONS: FileKind(decisions_export.gather, decisions_export.workbook, decisions_export.filename),
+    AUDIT: FileKind(audit_export.gather, audit_export.workbook, audit_export.filename),
+    PERSONAL: FileKind(privacy.gather, privacy.document, privacy.filename, privacy.CONTENT_TYPE, by_year=False),
+}
 KINDS = tuple(EXPORTS)
 SECRET_NAME = "export-signing-key"
 _SALT = "samarbeidsforum-bot/exports"
@@ -81,20 +103,22 @@ class Downloads:
 
     # links -----------------------------------------------------------------
 
-    def token(self, forum_id: str, year: int, kind: str, asked_by: str = "") -> str:
-        return self._serializer.dumps([forum_id, year, kind, asked_by])
+    def token(self, forum_id: str, key: int, kind: str, asked_by: str = "") -> str:
+        return self._serializer.dumps([forum_id, key, kind, asked_by])
 
-    def link(self, forum_id: str, year: int, kind: str = NEEDS, asked_by: str = "") -> str:
-        """``asked_by``: the Entra object id of whom the link is made for,
-        named in the log when the link is used (a link can be passed on)."""
-        return f"{self.base_url}/exports/{self.token(forum_id, year, kind, asked_by)}"
+    def link(self, forum_id: str, key: int, kind: str = NEEDS, asked_by: str = "") -> str:
+        """``key``: the year, or for a person's data their roster id.
+        ``asked_by``: the Entra object id of whom the link is made for,
+        named in the log and the audit log when the link is used (a link
+        can be passed on)."""
+        return f"{self.base_url}/exports/{self.token(forum_id, key, kind, asked_by)}"
 
     def expires_at(self) -> datetime:
         """When a link made now stops working."""
         return datetime.fromtimestamp(int(self._clock()) + MAX_AGE_SECONDS, UTC)
 
     def read(self, token: str) -> tuple[str, int, str, str]:
-        """(forum id, year, kind, asked by) of a link made here less than 15 minutes ago."""
+        """(forum id, key, kind, asked by) of a link made here less than 15 minutes ago."""
         if len(token) > _MAX_TOKEN:
             raise Tampered
         try:
@@ -104,15 +128,15 @@ class Downloads:
         except BadData:
             raise Tampered from None
         match payload:
-            case [str(forum_id), int(year), str(kind), str(asked_by)] if kind in KINDS and MIN_YEAR <= year <= MAX_YEAR:
-                return forum_id, year, kind, asked_by
+            case [str(forum_id), int(key), str(kind), str(asked_by)] if kind in KINDS and _a_key(kind, key):
+                return forum_id, key, kind, asked_by
         raise Tampered  # signed by us but not a payload we make: a changed key or code
 
     # serving ---------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
-            forum_id, year, kind, asked_by = self.read(request.match_info["token"])
+            forum_id, key, kind, asked_by = self.read(request.match_info["token"])
         except Expired:
             return _page(410, "download_expired")
         except Tampered:
@@ -120,25 +144,32 @@ class Downloads:
             return _page(403, "download_tampered")
 
         export = EXPORTS[kind]
+        made_at = datetime.fromtimestamp(self._clock(), UTC)
         async with self._uow() as uow:
             forum = await uow.forums.get(forum_id)
-            if forum is None:
+            gathered = await export.gather(uow, forum, key) if forum is not None else None
+            if gathered is None:
                 return _page(404, "download_gone")
-            gathered = await export.gather(uow, forum, year)
-        made_at = datetime.fromtimestamp(self._clock(), UTC)
-        body = await asyncio.to_thread(export.workbook, gathered, made_at)
+            action = Action.EXPORTED if export.by_year else Action.PERSONAL_DATA_EXPORTED
+            await audit.record(uow, forum_id, asked_by or None, action, f"{kind} {key}", made_at)
+            await uow.commit()
+        body = await asyncio.to_thread(export.render, gathered, made_at)
         log.info(
             "download of %s %s for forum %s (%d bytes), by a link made for %s",
-            kind, year, forum_id, len(body), asked_by or "(nobody named)",
+            kind, key, forum_id, len(body), asked_by or "(nobody named)",
         )
         return web.Response(
             body=body,
-            content_type=export.CONTENT_TYPE,
+            content_type=export.content_type,
             headers={
-                "Content-Disposition": f'attachment; filename="{export.filename(year)}"',
+                "Content-Disposition": f'attachment; filename="{export.filename(key)}"',
                 **_PRIVATE,
             },
         )
+
+
+def _a_key(kind: str, key: int) -> bool:
+    return MIN_YEAR <= key <= MAX_YEAR if EXPORTS[kind].by_year else 1 <= key < 2**31
 
 
 _PRIVATE = {

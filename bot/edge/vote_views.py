@@ -13,6 +13,7 @@ from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment
 from bot.edge.views import form_errors, form_field, invalid_text
+from bot.forum.privacy import ERASED
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.votes.service import OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT, SeatBallot, VotableReport, VoteState
@@ -46,6 +47,13 @@ class VoteViews:
 
     def when(self, moment: datetime) -> str:
         return long_moment(moment, self.forum.timezone, self.lang)
+
+    def person(self, names: Mapping[str, str], aad_object_id: str | None) -> str:
+        """Who cast or decided: by name from the roster; someone who has
+        left it, or whose data was erased, as such."""
+        if aad_object_id == ERASED:
+            return self.t("erased_person")
+        return md(names.get(aad_object_id or "") or self.t("former_member"))
 
     def choices(self, vote: Vote, option_ids: Sequence[int]) -> str:
         return ", ".join(f"«{md(vote.label(o))}»" if self.lang == "nb" else f'"{md(vote.label(o))}"' for o in option_ids) or self.t("nobody")
@@ -158,7 +166,7 @@ class VoteViews:
                 "title": self.t("vote_status_decided_title", chosen=chosen),
                 "text": self.t(
                     "vote_status_decided_text",
-                    name=md(names.get(vote.decided_by, "")),
+                    name=self.person(names, vote.decided_by),
                     when=self.when(vote.decided_at),
                     reason=md(vote.reason or ""),
                 ),
@@ -193,7 +201,7 @@ class VoteViews:
         else:
             line = self.t(
                 "vote_mine_other",
-                name=md(names.get(seat.cast_by or "", "")),
+                name=self.person(names, seat.cast_by),
                 choices=choices,
                 seat=md(seat.organisation),
                 when=self.when(seat.cast_at),
@@ -356,7 +364,7 @@ class VoteViews:
                 "log_ballot",
                 seat=md(seat.organisation),
                 choices=self.choices(vote, seat.choices),
-                name=md(names.get(seat.cast_by or "", "")),
+                name=self.person(names, seat.cast_by),
                 when=self.when(seat.cast_at),
             )
 
@@ -369,7 +377,7 @@ class VoteViews:
                 how = self.t(
                     "log_by_statsforvalter",
                     escalation=escalation,
-                    name=md(names.get(vote.decided_by, "")),
+                    name=self.person(names, vote.decided_by),
                     when=self.when(vote.decided_at),
                     reason=md(vote.reason or ""),
                 )

@@ -98,13 +98,8 @@ async def press_calendar(turn: Turn, data: dict) -> dict:
 async def new_calendar_link(turn: Turn) -> None:
     """The Statsforvalter's `kalender ny lenke`: for when the address has
     gone to someone it should not have."""
-    forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
-        raise Refused("statsforvalter_only")
-    generation = await turn.uow.forums.new_calendar_generation(forum.id)
-    await turn.uow.commit()
-    log.info("calendar address of forum %s renewed by %s", forum.id, turn.actor.aad_object_id)
-    link = turn.calendar.link(forum.id, generation)
+    generation = await service.renew_calendar_address(turn.uow, turn.actor, turn.clock())
+    link = turn.calendar.link(turn.forum().id, generation)
     await turn.reply(notice(turn.t("wheel_calendar_new_title"), turn.t("wheel_calendar_new", link=link), "good"))
 
 
@@ -240,7 +235,7 @@ async def press_delete_confirmed(turn: Turn, data: dict) -> dict:
     request = card_data(EventRef, data)
     event = await _event(turn, request.event_id)
     not_sent = sum(r.status in _NOT_SENT for r in await turn.uow.wheel.deliveries(event.id))
-    await service.delete_event(turn.uow, turn.actor, event.id)
+    await service.delete_event(turn.uow, turn.actor, event.id, turn.clock())
     v = _views(turn)
     if not_sent == 0:
         cancelled = turn.t("wheel_deleted_no_reminders")

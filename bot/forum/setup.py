@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.forum import audit
+from bot.forum.audit import Action
 from bot.forum.identity import Identified
 from bot.forum.roster import Forum, Refused, Role
 
@@ -16,6 +18,15 @@ class BindChannel:
     # How the bot reaches the channel later, without being spoken to.
     reference: dict
     forum_id: str | None = None  # given when the Statsforvalter serves several forums
+
+
+async def sync_roster(uow, forum, now: datetime) -> dict[str, int]:
+    """Make the stored roster what the roster file says, and log what that
+    changed (a start with an unchanged file changes nothing)."""
+    changes = await uow.roster_sync.apply(forum)
+    if any(changes.values()):
+        await audit.record(uow, forum.id, None, Action.ROSTER_SYNCED, forum.id, now, **changes)
+    return changes
 
 
 async def bind_forum_channel(uow, who: Identified, command: BindChannel, now: datetime) -> Forum:
@@ -41,5 +52,6 @@ async def bind_forum_channel(uow, who: Identified, command: BindChannel, now: da
         forum.id, command.team_id, command.channel_id, command.reference,
         by=who.actor.aad_object_id, at=now,
     )
+    await audit.record(uow, forum.id, who.actor.aad_object_id, Action.CHANNEL_BOUND, command.channel_id, now, team=command.team_id)
     await uow.commit()
     return await uow.forums.get(forum.id)

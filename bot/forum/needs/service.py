@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.forum import audit
+from bot.forum.audit import Action
 from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea, from_names
 from bot.forum.needs.form import (
     EDUCATIONS,
@@ -91,6 +93,9 @@ async def set_competence_areas(uow, actor: Actor, year: int, names: list[str], n
     if not 2000 <= year <= 2100:
         raise Refused("areas_bad_year")
     areas = await _replace_areas(uow, actor.forum.id, year, names, actor.aad_object_id, now)
+    await audit.record(
+        uow, actor.forum.id, actor.aad_object_id, Action.AREAS_SET, year, now, areas=[a.name for a in areas]
+    )
     await uow.commit()
     return areas
 
@@ -172,6 +177,7 @@ async def reopen(uow, actor: Actor, report_id: int, now: datetime) -> NeedsRepor
     reopened = await uow.needs_reports.reopen(report, actor.aad_object_id, now)
     if reopened is None:
         raise Refused("needs_status_changed_meanwhile")
+    await audit.record(uow, report.forum_id, actor.aad_object_id, Action.REPORT_REOPENED, report.reference, now)
     await uow.commit()
     return reopened
 
@@ -365,6 +371,7 @@ async def withdraw(uow, actor: Actor, report_id: int, now: datetime) -> NeedsRep
     changed = await uow.needs_reports.set_status(report, Status.WITHDRAWN, actor.aad_object_id, now)
     if changed is None:  # another press changed its status first
         raise Refused("needs_status_changed_meanwhile")
+    await _record_status(uow, actor, report, changed, now)
     await uow.commit()
     return changed
 
@@ -387,8 +394,16 @@ async def decide(
     changed = await uow.needs_reports.set_status(report, to, actor.aad_object_id, now, granted_amount)
     if changed is None:  # another press changed its status first
         raise Refused("needs_status_changed_meanwhile")
+    await _record_status(uow, actor, report, changed, now)
     await uow.commit()
     return changed
+
+
+async def _record_status(uow, actor: Actor, before: NeedsReport, after: NeedsReport, now: datetime) -> None:
+    await audit.record(
+        uow, before.forum_id, actor.aad_object_id, Action.REPORT_STATUS, before.reference, now,
+        **{"from": before.status.value, "to": after.status.value, "granted_amount": after.granted_amount},
+    )
 
 
 

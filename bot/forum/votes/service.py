@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from bot.forum import audit
+from bot.forum.audit import Action
 from bot.forum.needs.form import Invalid
 from bot.forum.needs.report import Status as ReportStatus
 from bot.forum.roster import Actor, Forum, Refused, Roster
@@ -185,8 +187,16 @@ async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime) -> Vote:
         actor.aad_object_id,
         now,
     )
+    await audit.record(
+        uow, forum.id, actor.aad_object_id, Action.VOTE_OPENED, _subject(vote), now,
+        closes_at=vote.closes_at.isoformat(), options=len(vote.options),
+    )
     await uow.commit()
     return vote
+
+
+def _subject(vote: Vote) -> str:
+    return f"{vote.id}: {vote.question}"
 
 
 # --- voting ------------------------------------------------------------------
@@ -279,12 +289,17 @@ async def close_vote(uow, forum: Forum, vote_id: int, now: datetime, by: str | N
         return None
     state = await vote_state(uow, forum, vote_id)
     result = state.result()
+    escalation = None
     if result.needs_decision or not result.ballots:
         # Nobody voting is the plainest missed quorum.
         escalation = Escalation.TIE if result.tie and not result.quorum_missed else Escalation.QUORUM
         await uow.votes.close(vote_id, result, VoteStatus.AWAITING_DECISION, escalation, (), by, now)
     else:
         await uow.votes.close(vote_id, result, VoteStatus.DECIDED, None, result.chosen, by, now)
+    await audit.record(
+        uow, forum.id, by, Action.VOTE_CLOSED, _subject(state.vote), now,
+        ballots=result.ballots, escalation=escalation and escalation.value,
+    )
     await uow.commit()
     return await uow.votes.get(forum.id, vote_id)
 
@@ -320,6 +335,7 @@ async def decide(uow, actor: Actor, vote_id: object, raw_choices: object, reason
     chosen = [*vote.result.settled, *picked] if vote.escalation is Escalation.TIE else picked
     if not await uow.votes.decide(vote.id, chosen, actor.aad_object_id, reason.strip(), now):
         raise Refused("vote_decided")
+    await audit.record(uow, forum.id, actor.aad_object_id, Action.VOTE_DECIDED, _subject(vote), now, chosen=chosen)
     await uow.commit()
     return await uow.votes.get(forum.id, vote.id)
 

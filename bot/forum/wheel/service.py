@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.forum import audit
+from bot.forum.audit import Action
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Actor, Refused
 from bot.forum.wheel.events import DEFAULT_OFFSETS, EventKind, WheelEvent, parse_offsets
@@ -152,6 +154,7 @@ async def add_event(uow, actor: Actor, raw: Mapping, now: datetime) -> WheelEven
         return check
     event = await uow.wheel.add(actor.forum.id, _stored(check.values), actor.aad_object_id, now)
     await uow.wheel.plan(event, actor.forum.timezone, now)
+    await _record(uow, actor, Action.WHEEL_ADDED, event, now)
     await uow.commit()
     return event
 
@@ -164,20 +167,30 @@ async def edit_event(uow, actor: Actor, event_id: int, raw: Mapping, now: dateti
     check = check_event(raw, actor.forum.timezone, now)
     if check.errors:
         return check
+    before = event
     event = await uow.wheel.change(event, _stored(check.values), actor.aad_object_id, now)
     await uow.wheel.plan(event, actor.forum.timezone, now)
+    await _record(uow, actor, Action.WHEEL_CHANGED, event, now, before=before.starts_at.isoformat())
     await uow.commit()
     return event
 
 
-async def delete_event(uow, actor: Actor, event_id: int) -> WheelEvent:
+async def delete_event(uow, actor: Actor, event_id: int, now: datetime) -> WheelEvent:
     _statsforvalter(actor)
     event = await uow.wheel.get(actor.forum.id, event_id)
     if event is None:
         raise Refused("wheel_unknown_event")
     await uow.wheel.remove(event)  # its reminders go with it
+    await _record(uow, actor, Action.WHEEL_DELETED, event, now)
     await uow.commit()
     return event
+
+
+async def _record(uow, actor: Actor, action: Action, event: WheelEvent, now: datetime, **detail: object) -> None:
+    await audit.record(
+        uow, actor.forum.id, actor.aad_object_id, action, f"{event.id}: {event.title}", now,
+        kind=event.kind.value, starts_at=event.starts_at.isoformat(), **detail,
+    )
 
 
 def _year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
@@ -236,8 +249,23 @@ async def copy_to_next_year(uow, actor: Actor, year: int, now: datetime) -> Copi
         new = await uow.wheel.add(actor.forum.id, values, actor.aad_object_id, now)
         await uow.wheel.plan(new, tz, now)
         result.copied.append(new)
+    await audit.record(
+        uow, actor.forum.id, actor.aad_object_id, Action.WHEEL_COPIED, year, now,
+        copied=len(result.copied), kept=result.kept, not_copied=len(result.not_copied),
+    )
     await uow.commit()
     return result
+
+
+async def renew_calendar_address(uow, actor: Actor, now: datetime) -> int:
+    """A new secret address for the wheel's calendar feed, for when the old
+    one has gone to someone it should not have: the old one stops working.
+    Returns the address's new generation."""
+    _statsforvalter(actor)
+    generation = await uow.forums.new_calendar_generation(actor.forum.id)
+    await audit.record(uow, actor.forum.id, actor.aad_object_id, Action.CALENDAR_RENEWED, generation, now)
+    await uow.commit()
+    return generation
 
 
 async def upcoming(uow, forum, now: datetime, months: int = 12) -> list[WheelEvent]:

@@ -1,0 +1,42 @@
+"""audit log, former Entra ids and erasure of people
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-06 03:20:00.000000
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'audit_log',
+        sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column('forum_id', sa.String(length=64), nullable=False),
+        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('actor', sa.String(length=64), nullable=True),
+        sa.Column('action', sa.String(length=64), nullable=False),
+        sa.Column('subject', sa.String(length=300), nullable=False),
+        sa.Column('detail', sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(['forum_id'], ['forums.id'], name=op.f('fk_audit_log_forum_id_forums'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
+    )
+    op.create_index('ix_audit_log_forum_at', 'audit_log', ['forum_id', 'at'], unique=False)
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('former_aad_object_id', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_column('erased_at')
+        batch_op.drop_column('former_aad_object_id')
+    op.drop_index('ix_audit_log_forum_at', table_name='audit_log')
+    op.drop_table('audit_log')

@@ -1,0 +1,313 @@
+"""What is stored about a person, in SQL: finding it, and erasing it.
+
+People are named in three ways in the database: by their roster row
+(name, e-mail, Entra object id), by their Entra object id in the columns
+that say who did something (``created_by``, ``cast_by``, …), and by name
+and e-mail as a needs report's contact person. These queries cover all
+three within one forum; the one row that is not a forum's, the 1:1 chat,
+goes only when no forum knows the person any more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forum.needs.report import TYPED
+from storage.models import (
+    AuditEntryRow,
+    BallotCastRow,
+    BallotRow,
+    CompetenceAreaListRow,
+    ForumRow,
+    NeedsReportRevisionRow,
+    NeedsReportRow,
+    NeedsReportStatusRow,
+    OrganisationRow,
+    PersonalConversationRow,
+    PersonRow,
+    ReminderRow,
+    SeatRow,
+    VoteRow,
+    WheelEventRow,
+)
+
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+PERSON_TARGET = "person:"  # a reminder to one person's 1:1 chat (bot.forum.wheel.events.PERSON)
+
+
+@dataclass(frozen=True)
+class StoredPerson:
+    """A roster row, with what it knows of the person, left or not."""
+
+    id: int
+    forum_id: str
+    name: str
+    email: str
+    role: str
+    organisation: str | None
+    seat_number: int | None
+    active: bool
+    aad_object_ids: tuple[str, ...]  # the current one and the one they had when they left
+    erased_at: datetime | None
+
+
+def is_contact(fields: dict | None, person: StoredPerson) -> bool:
+    """Whether a report's values name this person as its contact."""
+    if not fields:
+        return False
+    email = str(fields.get("contact_email") or "").strip().lower()
+    name = str(fields.get("contact_name") or "").strip().casefold()
+    return (email and email == person.email) or (name and name == person.name.casefold())
+
+
+def without_contact(fields: dict | None) -> dict | None:
+    """The values without the contact person, also what was typed into a
+    draft's contact fields and failed its check."""
+    if fields is None:
+        return None
+    kept = {k: v for k, v in fields.items() if k not in CONTACT_FIELDS}
+    if isinstance(kept.get(TYPED), dict):
+        kept[TYPED] = {k: v for k, v in kept[TYPED].items() if k not in CONTACT_FIELDS}
+    return kept
+
+
+def _rows(result) -> list[dict]:
+    return [dict(r._mapping) for r in result]
+
+
+class PrivacyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def people(self, forum_id: str) -> list[StoredPerson]:
+        rows = await self.session.execute(
+            select(PersonRow, OrganisationRow.name, SeatRow.number)
+            .outerjoin(SeatRow, SeatRow.id == PersonRow.seat_id)
+            .outerjoin(
+                OrganisationRow,
+                (OrganisationRow.forum_id == SeatRow.forum_id) & (OrganisationRow.id == SeatRow.organisation_id),
+            )
+            .where(PersonRow.forum_id == forum_id)
+            .order_by(PersonRow.id)
+        )
+        return [
+            StoredPerson(
+                p.id, p.forum_id, p.name, p.email, p.role, organisation, number, p.active,
+                tuple(dict.fromkeys(i for i in (p.aad_object_id, p.former_aad_object_id) if i)), p.erased_at,
+            )
+            for p, organisation, number in rows
+        ]
+
+    # --- finding ----------------------------------------------------------
+
+    async def gather(self, person: StoredPerson) -> dict[str, list[dict]]:
+        """Every stored row that names the person, by section."""
+        forum_id, ids = person.forum_id, list(person.aad_object_ids)
+        found: dict[str, list[dict]] = {}
+        found["chats"] = _rows(
+            await self.session.execute(
+                select(PersonalConversationRow.aad_object_id, PersonalConversationRow.user_id, PersonalConversationRow.updated_at)
+                .where(PersonalConversationRow.aad_object_id.in_(ids))
+            )
+        )
+        reports = (
+            await self.session.execute(
+                select(NeedsReportRow).where(NeedsReportRow.forum_id == forum_id).order_by(NeedsReportRow.id)
+            )
+        ).scalars().all()
+        found["needs_reports"] = [
+            {
+                "id": r.id, "year": r.year, "number": r.number, "organisation": r.organisation_id,
+                "status": r.status, "title": r.title, "created_by": r.created_by, "created_at": r.created_at,
+                "updated_by": r.updated_by, "updated_at": r.updated_at,
+                "contact": {k: r.fields.get(k) for k in CONTACT_FIELDS} if is_contact(r.fields, person) else None,
+                "draft_contact": {k: (r.draft or {}).get(k) for k in CONTACT_FIELDS} if is_contact(r.draft, person) else None,
+            }
+            for r in reports
+            if r.created_by in ids or r.updated_by in ids or is_contact(r.fields, person) or is_contact(r.draft, person)
+        ]
+        in_forum = select(NeedsReportRow.id).where(NeedsReportRow.forum_id == forum_id)
+        revisions = await self.session.execute(
+            select(NeedsReportRevisionRow).where(NeedsReportRevisionRow.report_id.in_(in_forum))
+            .order_by(NeedsReportRevisionRow.id)
+        )
+        found["report_revisions"] = [
+            {
+                "report_id": v.report_id, "revision": v.revision, "by": v.by, "at": v.at,
+                "contact": {k: v.fields.get(k) for k in CONTACT_FIELDS} if is_contact(v.fields, person) else None,
+            }
+            for v in revisions.scalars()
+            if v.by in ids or is_contact(v.fields, person)
+        ]
+        found["report_status_changes"] = _rows(
+            await self.session.execute(
+                select(
+                    NeedsReportStatusRow.report_id, NeedsReportStatusRow.from_status, NeedsReportStatusRow.to_status,
+                    NeedsReportStatusRow.granted_amount, NeedsReportStatusRow.at,
+                )
+                .where(NeedsReportStatusRow.report_id.in_(in_forum), NeedsReportStatusRow.by.in_(ids))
+                .order_by(NeedsReportStatusRow.id)
+            )
+        )
+        votes = select(VoteRow.id).where(VoteRow.forum_id == forum_id)
+        found["ballots"] = _rows(
+            await self.session.execute(
+                select(VoteRow.id.label("vote_id"), VoteRow.question, BallotCastRow.seat_id, BallotCastRow.choices, BallotCastRow.cast_at)
+                .join(VoteRow, VoteRow.id == BallotCastRow.vote_id)
+                .where(BallotCastRow.vote_id.in_(votes), BallotCastRow.cast_by.in_(ids))
+                .order_by(BallotCastRow.id)
+            )
+        )
+        found["votes"] = [
+            {
+                "vote_id": v.id, "question": v.question,
+                "opened": v.created_by in ids, "closed": v.closed_by in ids, "decided": v.decided_by in ids,
+                "reason": v.reason if v.decided_by in ids else None, "created_at": v.created_at,
+            }
+            for v in (
+                await self.session.execute(
+                    select(VoteRow).where(
+                        VoteRow.forum_id == forum_id,
+                        or_(VoteRow.created_by.in_(ids), VoteRow.closed_by.in_(ids), VoteRow.decided_by.in_(ids)),
+                    ).order_by(VoteRow.id)
+                )
+            ).scalars()
+        ]
+        found["wheel_events"] = _rows(
+            await self.session.execute(
+                select(WheelEventRow.id, WheelEventRow.title, WheelEventRow.starts_at, WheelEventRow.updated_at)
+                .where(WheelEventRow.forum_id == forum_id, WheelEventRow.updated_by.in_(ids))
+                .order_by(WheelEventRow.id)
+            )
+        )
+        found["competence_areas"] = _rows(
+            await self.session.execute(
+                select(CompetenceAreaListRow.year, CompetenceAreaListRow.set_at)
+                .where(CompetenceAreaListRow.forum_id == forum_id, CompetenceAreaListRow.set_by.in_(ids))
+            )
+        )
+        found["channel_setup"] = _rows(
+            await self.session.execute(
+                select(ForumRow.team_id, ForumRow.channel_id, ForumRow.bound_at)
+                .where(ForumRow.id == forum_id, ForumRow.bound_by.in_(ids))
+            )
+        )
+        found["reminders"] = _rows(
+            await self.session.execute(
+                select(WheelEventRow.title, ReminderRow.due_at, ReminderRow.status, ReminderRow.finished_at)
+                .join(WheelEventRow, WheelEventRow.id == ReminderRow.event_id)
+                .where(
+                    WheelEventRow.forum_id == forum_id,
+                    ReminderRow.target.in_([f"{PERSON_TARGET}{i}" for i in ids] + [f"roster:{person.id}"]),
+                )
+                .order_by(ReminderRow.due_at)
+            )
+        )
+        found["audit_log"] = _rows(
+            await self.session.execute(
+                select(AuditEntryRow.at, AuditEntryRow.action, AuditEntryRow.subject, AuditEntryRow.detail)
+                .where(AuditEntryRow.forum_id == forum_id, AuditEntryRow.actor.in_(ids))
+                .order_by(AuditEntryRow.id)
+            )
+        )
+        return found
+
+    # --- erasing ----------------------------------------------------------
+
+    async def erase(self, person: StoredPerson, marker: str, now: datetime) -> dict[str, int]:
+        """Put ``marker`` where the person was named, and drop what is only
+        about them (reminders to them, their 1:1 chat, a report's contact
+        fields naming them). Returns how many rows each kind touched."""
+        forum_id, ids = person.forum_id, list(person.aad_object_ids)
+        counts: dict[str, int] = {}
+        reports = select(NeedsReportRow.id).where(NeedsReportRow.forum_id == forum_id)
+        votes = select(VoteRow.id).where(VoteRow.forum_id == forum_id)
+        for name, table, column, scope in (
+            ("report_created_by", NeedsReportRow, NeedsReportRow.created_by, NeedsReportRow.forum_id == forum_id),
+            ("report_updated_by", NeedsReportRow, NeedsReportRow.updated_by, NeedsReportRow.forum_id == forum_id),
+            ("report_revisions", NeedsReportRevisionRow, NeedsReportRevisionRow.by, NeedsReportRevisionRow.report_id.in_(reports)),
+            ("report_status_changes", NeedsReportStatusRow, NeedsReportStatusRow.by, NeedsReportStatusRow.report_id.in_(reports)),
+            ("ballots", BallotRow, BallotRow.cast_by, BallotRow.vote_id.in_(votes)),
+            ("ballot_log", BallotCastRow, BallotCastRow.cast_by, BallotCastRow.vote_id.in_(votes)),
+            ("votes_opened", VoteRow, VoteRow.created_by, VoteRow.forum_id == forum_id),
+            ("votes_closed", VoteRow, VoteRow.closed_by, VoteRow.forum_id == forum_id),
+            ("votes_decided", VoteRow, VoteRow.decided_by, VoteRow.forum_id == forum_id),
+            ("wheel_events", WheelEventRow, WheelEventRow.updated_by, WheelEventRow.forum_id == forum_id),
+            ("competence_areas", CompetenceAreaListRow, CompetenceAreaListRow.set_by, CompetenceAreaListRow.forum_id == forum_id),
+            ("channel_setup", ForumRow, ForumRow.bound_by, ForumRow.id == forum_id),
+            ("audit_log", AuditEntryRow, AuditEntryRow.actor, AuditEntryRow.forum_id == forum_id),
+        ):
+            if ids:
+                result = await self.session.execute(update(table).where(scope, column.in_(ids)).values({column.key: marker}))
+                counts[name] = result.rowcount
+        counts["report_contacts"] = await self._drop_contact(person)
+        events = select(WheelEventRow.id).where(WheelEventRow.forum_id == forum_id)
+        result = await self.session.execute(
+            delete(ReminderRow).where(
+                ReminderRow.event_id.in_(events),
+                ReminderRow.target.in_([f"{PERSON_TARGET}{i}" for i in ids] + [f"roster:{person.id}"]),
+            )
+        )
+        counts["reminders"] = result.rowcount
+        still_known = select(PersonRow.aad_object_id).where(PersonRow.id != person.id, PersonRow.aad_object_id.in_(ids))
+        result = await self.session.execute(
+            delete(PersonalConversationRow).where(
+                PersonalConversationRow.aad_object_id.in_(ids), PersonalConversationRow.aad_object_id.not_in(still_known)
+            )
+        )
+        counts["chats"] = result.rowcount
+        await self.session.execute(
+            update(PersonRow)
+            .where(PersonRow.id == person.id)
+            .values(name=marker, email=f"slettet-{person.id}", aad_object_id=None, former_aad_object_id=None, erased_at=now)
+        )
+        await self.session.execute(
+            update(ForumRow).where(ForumRow.id == forum_id).values(roster_version=ForumRow.roster_version + 1)
+        )
+        return counts
+
+    async def _drop_contact(self, person: StoredPerson) -> int:
+        touched = 0
+        reports = (
+            await self.session.execute(select(NeedsReportRow).where(NeedsReportRow.forum_id == person.forum_id))
+        ).scalars()
+        for report in reports:
+            if is_contact(report.fields, person) or is_contact(report.draft, person):
+                if is_contact(report.fields, person):
+                    report.fields = without_contact(report.fields)
+                if is_contact(report.draft, person):
+                    report.draft = without_contact(report.draft)
+                touched += 1
+                for revision in (
+                    await self.session.execute(
+                        select(NeedsReportRevisionRow).where(NeedsReportRevisionRow.report_id == report.id)
+                    )
+                ).scalars():
+                    if is_contact(revision.fields, person):
+                        revision.fields = without_contact(revision.fields)
+        await self.session.flush()
+        return touched
+
+    # --- keeping no longer than needed -----------------------------------
+
+    async def purge_reports_before(self, year: int) -> dict[str, int]:
+        """Drafts and contact fields of every forum's reports for years
+        before ``year``; returns how many reports changed, by forum."""
+        touched: dict[str, int] = {}
+        reports = (await self.session.execute(select(NeedsReportRow).where(NeedsReportRow.year < year))).scalars()
+        for report in reports:
+            if report.draft is None and report.fields == without_contact(report.fields):
+                continue
+            report.fields, report.draft = without_contact(report.fields), None
+            touched[report.forum_id] = touched.get(report.forum_id, 0) + 1
+            for revision in (
+                await self.session.execute(
+                    select(NeedsReportRevisionRow).where(NeedsReportRevisionRow.report_id == report.id)
+                )
+            ).scalars():
+                revision.fields = without_contact(revision.fields)
+        await self.session.flush()
+        return touched
