@@ -196,3 +196,25 @@ async def test_retention_purges_contact_fields_and_drafts_of_old_reports_and_kee
     # A second round finds nothing more to do, and logs nothing.
     await privacy.purge(forum.app[UOW], 5, now)
     assert len(await rows(forum, AuditEntryRow, AuditEntryRow.action == "privacy.retention")) == 1
+
+
+async def test_the_retention_job_purges_once_an_hour_in_the_scheduler_loop(forum):
+    moments = iter(datetime(2031, 3, 1, hour, minute, tzinfo=UTC) for hour, minute in ((12, 0), (12, 59), (13, 0)))
+    job = privacy.Retention(forum.app[UOW], 5, lambda: next(moments))
+    async with forum.app[UOW]() as uow:
+        report = await uow.needs_reports.add("oslo-viken", "ostfold-vo", 2020, None, datetime(2020, 3, 1, tzinfo=UTC))
+        await uow.needs_reports.save_draft(report, {"contact_name": "Kari K"}, None, datetime(2020, 3, 1, tzinfo=UTC))
+        await uow.commit()
+
+    async def add_old_draft() -> None:
+        async with forum.app[UOW]() as uow:
+            row = (await uow.session.scalars(select(NeedsReportRow))).one()
+            row.draft = {"contact_name": "Kari K"}
+            await uow.commit()
+
+    purges = []
+    for _ in range(3):
+        assert await job.run_once() < job.batch  # the loop never runs it twice in a round
+        purges.append((await rows(forum, NeedsReportRow))[0].draft is None)
+        await add_old_draft()
+    assert purges == [True, False, True]
