@@ -53,9 +53,7 @@ def matches(person: StoredPerson, query: str) -> bool:
 async def find(uow, actor: Actor, query: str) -> list[StoredPerson]:
     """The forum's people, present and former, that the query names."""
     forum = _statsforvalter(actor)
-    if not query.strip():
-        raise Refused("privacy_who")
-    if len(query) > MAX_QUERY:
+    if not query.strip() or len(query) > MAX_QUERY:
         raise Refused("privacy_who")
     return [p for p in await uow.privacy.people(forum.id) if matches(p, query)]
 
@@ -71,11 +69,15 @@ async def one(uow, actor: Actor, query: str) -> StoredPerson:
 
 async def person(uow, actor: Actor, person_id: int) -> StoredPerson:
     """A roster row of the Statsforvalter's forum, by id (from card data)."""
-    forum = _statsforvalter(actor)
-    found = next((p for p in await uow.privacy.people(forum.id) if p.id == person_id), None)
-    if found is None or found.erased_at is not None:
+    found = await _not_erased(uow, _statsforvalter(actor).id, person_id)
+    if found is None:
         raise Refused("privacy_nobody", query=str(person_id))
     return found
+
+
+async def _not_erased(uow, forum_id: str, person_id: int) -> StoredPerson | None:
+    found = next((p for p in await uow.privacy.people(forum_id) if p.id == person_id), None)
+    return found if found is not None and found.erased_at is None else None
 
 
 # --- access (article 15) ----------------------------------------------------
@@ -89,10 +91,8 @@ class PersonalData:
 
 
 async def gather(uow, forum: Forum, person_id: int) -> PersonalData | None:
-    stored = next((p for p in await uow.privacy.people(forum.id) if p.id == person_id), None)
-    if stored is None or stored.erased_at is not None:
-        return None
-    return PersonalData(forum, stored, await uow.privacy.gather(stored))
+    stored = await _not_erased(uow, forum.id, person_id)
+    return PersonalData(forum, stored, await uow.privacy.gather(stored)) if stored else None
 
 
 def document(data: PersonalData, made_at: datetime) -> bytes:
