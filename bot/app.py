@@ -18,6 +18,7 @@ from bot.edge.calendar_feed import make_calendar_feed
 from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.health import Health
 from bot.edge.http import MessagesEndpoint
+from bot.edge.inbound import HandledActivities
 from bot.edge.delivery import DEFAULT_TENANT_RATE, Deliverer
 from bot.edge.reminders import ReminderNotifier
 from bot.edge.vote_cards import VoteCards
@@ -128,7 +129,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
             await task
 
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot, settings.served_tenants).handle)
+    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot, HandledActivities(uow, utcnow), settings.served_tenants).handle)
     health = Health(engine)
     app.router.add_get("/healthz", health.live)
     app.router.add_get("/readyz", health.ready)

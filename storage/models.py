@@ -153,6 +153,18 @@ class AuditEntryRow(Base):
     detail: Mapped[dict] = mapped_column(JSON)
 
 
+class HandledActivityRow(Base):
+    """An activity a replica has taken on, so that Teams delivering it again
+    (to this replica or another) is not handled twice. Kept a day."""
+
+    __tablename__ = "handled_activities"
+    __table_args__ = (Index("ix_handled_activities_at", "at"),)
+
+    conversation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class PersonalConversationRow(Base):
     """The 1:1 chat the bot has with a person, for personal nudges later."""
 

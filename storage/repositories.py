@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forum.roster import Forum, Membership, Organisation, Person, Role, Roster, Seat
 from storage.models import (
     ForumRow,
+    HandledActivityRow,
     OrganisationRow,
     PersonalConversationRow,
     PersonRow,
@@ -272,6 +273,25 @@ class ConversationRepository:
             else statement.on_conflict_do_nothing(index_elements=key),
             execution_options={"synchronize_session": False},
         )
+
+
+class ActivityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def take(self, conversation_id: str, activity_id: str, at: datetime) -> bool:
+        """True for the first replica to take the activity on; one statement,
+        so two replicas taking it at once cannot both succeed."""
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        result = await self.session.execute(
+            insert(HandledActivityRow)
+            .values(conversation_id=conversation_id, activity_id=activity_id, at=at)
+            .on_conflict_do_nothing()
+        )
+        return result.rowcount == 1
+
+    async def forget_before(self, at: datetime) -> None:
+        await self.session.execute(delete(HandledActivityRow).where(HandledActivityRow.at < at))
 
 
 class RosterSync:

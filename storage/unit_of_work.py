@@ -10,6 +10,7 @@ from storage.needs_reports import NeedsReportRepository
 from storage.votes import VoteRepository
 from storage.wheel import WheelRepository
 from storage.repositories import (
+    ActivityRepository,
     ConversationRepository,
     ForumRepository,
     RosterCache,
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.forums = ForumRepository(self.session)
         self.roster = RosterRepository(self.session, self._roster_cache)
         self.conversations = ConversationRepository(self.session)
+        self.activities = ActivityRepository(self.session)
         self.roster_sync = RosterSync(self.session)
         self.needs_reports = NeedsReportRepository(self.session)
         self.wheel = WheelRepository(self.session)

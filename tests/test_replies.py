@@ -8,9 +8,11 @@ import time
 
 import pytest
 
-from bot.app import REPLIES
+from bot.app import REPLIES, create_app
+from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from tests import teams
 from tests.card_reading import texts
+from tests.conftest import serve
 from tests.limited_connector import LimitedConnector
 
 
@@ -52,3 +54,22 @@ async def test_a_message_teams_delivers_twice_is_answered_once(forum):
     assert len(first) == 1 and again == []
     other = await forum.send({**message, "id": message["id"] + "-next"})  # a new message, a new id
     assert len(other) == 1
+
+
+async def test_a_message_delivered_again_to_another_replica_is_answered_once(forum, database_url):
+    # A second replica on the same database, as behind a load balancer.
+    settings = Settings(database_url=database_url, forum_config=forum.config_path or EXAMPLE_FORUM_CONFIG, scheduler_interval_seconds=0)
+    other = await create_app(settings)
+    runner, other_url = await serve(other)
+    try:
+        lise = forum.representative("ostfold-vo")
+        chat = forum.connector.open_chat(lise.id)
+        message = teams.message(lise, "medlemmer", forum.service_url)
+        message["conversation"]["id"] = chat
+        first = await forum.send(message)
+        async with forum.http.post(f"{other_url}api/messages", json=message) as response:
+            assert response.status == 200
+        await other[REPLIES].settle()
+        assert len(first) == 1 and forum.new_replies() == []
+    finally:
+        await runner.cleanup()

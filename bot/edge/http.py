@@ -24,17 +24,19 @@ from msrest.serialization import Model
 
 from bot import logs
 from bot.edge.access_log import ACCESS_LOG_EXTRA
-from bot.edge.inbound import RecentActivities, flaw_in, tenant_of
+from bot.edge.inbound import HandledActivities, flaw_in, tenant_of
 
 log = logging.getLogger(__name__)
 
 
 class MessagesEndpoint:
-    def __init__(self, adapter: CloudAdapter, bot: Bot, served_tenants: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, adapter: CloudAdapter, bot: Bot, handled: HandledActivities, served_tenants: frozenset[str] = frozenset()
+    ) -> None:
         self._adapter = adapter
         self._bot = bot
+        self._handled = handled
         self._served_tenants = served_tenants  # empty: every tenant
-        self._handled = RecentActivities()
 
     async def handle(self, request: web.Request) -> web.Response:
         if request.content_type != "application/json":
@@ -62,7 +64,7 @@ class MessagesEndpoint:
             log.warning("refused an activity from tenant %s, which ALLOWED_TENANT_IDS does not name", tenant or "(none)")
             return _problem(403, "tenant not served")
 
-        if activity.type != "invoke" and not self._handled.first_time(activity):
+        if activity.type != "invoke" and not await self._handled.first_time(activity):
             # Teams delivers again what it thinks was not received; an invoke
             # is left to run again, since its caller waits for the answer
             # and every press is safe to repeat.

@@ -4,29 +4,35 @@ what the bot needs, which tenant it comes from, and whether it came before."""
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from datetime import timedelta
 
 from botbuilder.schema import Activity
 
 
-class RecentActivities:
-    """The activities this process handled lately, by conversation and id.
-    (Another replica may see a repeat: see the README.)"""
+class HandledActivities:
+    """The activities taken on lately, in the database, so that a repeat is
+    recognised whichever replica it reaches. Kept a day: Teams repeats
+    within seconds."""
 
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+    KEEP = timedelta(days=1)
+    PRUNE_EVERY = 1000  # takes between clearing out the old ones
 
-    def first_time(self, activity: Activity) -> bool:
+    def __init__(self, uow_factory, clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._taken = 0
+
+    async def first_time(self, activity: Activity) -> bool:
         if not isinstance(activity.id, str) or not activity.id:
             return True
-        key = (activity.conversation.id, activity.id)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        return True
+        now = self._clock()
+        async with self._uow() as uow:
+            first = await uow.activities.take(activity.conversation.id, activity.id[:MAX_ID], now)
+            self._taken += 1
+            if self._taken % self.PRUNE_EVERY == 0:
+                await uow.activities.forget_before(now - self.KEEP)
+            await uow.commit()
+        return first
 
 
 def flaw_in(activity: Activity) -> str | None:
@@ -53,8 +59,8 @@ def flaw_in(activity: Activity) -> str | None:
     ):
         if value is not None and not isinstance(value, str):
             return f"{name} is not text"
-    if len(sender.id) > MAX_ID or len(activity.recipient.id) > MAX_ID:
-        return "from.id or recipient.id too long"
+    if max(len(sender.id), len(activity.recipient.id), len(activity.conversation.id)) > MAX_ID:
+        return "from.id, conversation.id or recipient.id too long"
     if sender.aad_object_id is not None and not _GUID.fullmatch(sender.aad_object_id):
         return "from.aadObjectId is not a GUID"
     data = activity.channel_data
