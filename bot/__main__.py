@@ -1,4 +1,5 @@
-"""`python -m bot` serves the bot; `python -m bot migrate` only migrates."""
+"""`python -m bot` serves the bot; `python -m bot migrate` only migrates;
+`python -m bot backup FILE` copies a SQLite database while the bot runs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
@@ -16,6 +18,7 @@ from bot import logs
 from bot.config import Settings
 from bot.edge.access_log import RouteAccessLogger
 from bot.forum.config_file import ForumConfigError, load_forum_config
+from storage.backup import BackupFailed, back_up_sqlite
 from storage.database import create_engine
 from storage.migrate import upgrade
 
@@ -31,8 +34,11 @@ UNAUTHENTICATED_WARNING = """
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("action", nargs="?", choices=["serve", "migrate"], default="serve")
+    parser.add_argument("action", nargs="?", choices=["serve", "migrate", "backup"], default="serve")
+    parser.add_argument("file", nargs="?", type=Path, help="backup: the file the copy goes to")
     args = parser.parse_args(argv)
+    if (args.action == "backup") != (args.file is not None):
+        parser.error("a FILE goes with backup, and only with it")
     try:
         settings = Settings.from_env()
     except ValueError as error:  # e.g. PORT=abc: the message names the setting
@@ -41,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.action == "migrate":
             asyncio.run(_migrate(settings))
+            return 0
+        if args.action == "backup":
+            back_up_sqlite(settings.database_url, args.file)
+            log.info("backup written to %s", args.file)
             return 0
         forums = load_forum_config(settings.forum_config)
         if not settings.authenticated:
@@ -54,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ForumConfigError as error:
         return _cannot_start(error)
+    except BackupFailed as error:
+        print(f"samarbeidsforum-bot: no backup: {error}", file=sys.stderr)
+        return 2
     except (OSError, SQLAlchemyError) as error:
         return _cannot_start(f"database or network: {error}")
     return 0

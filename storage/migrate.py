@@ -26,8 +26,23 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by building a copy and dropping the
+            # original; with foreign keys on, that drop cascades to the rows
+            # pointing at it (migration 0005 lost every report's revisions and
+            # status changes that way). The pragma only takes outside a
+            # transaction.
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await connection.commit()
+        try:
+            async with connection.begin():
+                await connection.run_sync(run)
+        finally:
+            if sqlite:  # the connection goes back to the pool as it came
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await connection.commit()
 
 
 def head_revision() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -87,6 +88,41 @@ def database_url(request, tmp_path):
     _postgres_state["ran"] += 1
     yield postgres_database_url(name)
     asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """A database no migration has touched yet: where an older release's
+    schema is built."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    request.getfixturevalue("postgres_template")  # skipped, or failed under CI, without a server
+    name = f"sfb_empty_{uuid.uuid4().hex[:12]}"
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
+    _postgres_state["ran"] += 1
+    yield postgres_database_url(name)
+    asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def another_database(tmp_path):
+    """``await another_database(url)``: a new, empty database of the same
+    kind as ``url`` (dropped after the test), such as the one a backup is
+    restored into."""
+    made: list[str] = []
+
+    async def make(like: str) -> str:
+        if make_url(like).get_backend_name() == "sqlite":
+            return f"sqlite+aiosqlite:///{tmp_path / f'another-{uuid.uuid4().hex[:8]}.db'}"
+        name = f"sfb_another_{uuid.uuid4().hex[:12]}"
+        await admin_sql(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return postgres_database_url(name)
+
+    yield make
+    for name in made:
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -201,8 +237,10 @@ def forum_config():
     return EXAMPLE_FORUM_CONFIG
 
 
-@pytest.fixture
-async def forum(database_url, connector, forum_config):
+@asynccontextmanager
+async def running_forum(database_url: str, connector: LocalConnector, forum_config=EXAMPLE_FORUM_CONFIG):
+    """The bot started on ``database_url``, as an operator starts it (it
+    migrates the database and syncs the roster file), and served."""
     # The reminder loop stays off: tests drive the scheduler with their own
     # clock. The example wheel is left out: its dates are this year's, and
     # what is allowed depends on whether its deadline has passed today.
@@ -210,6 +248,15 @@ async def forum(database_url, connector, forum_config):
     forums = [f.model_copy(update={"wheel": ()}) for f in load_forum_config(forum_config)]
     app = await create_app(settings, forums)
     runner, url = await serve(app)
-    async with aiohttp.ClientSession() as http:
-        yield Forum(url, connector, http, app, forums[0], forum_config)
-    await runner.cleanup()
+    try:
+        async with aiohttp.ClientSession() as http:
+            # A bot started beside another on the same connector reads only its own replies.
+            yield Forum(url, connector, http, app, forums[0], forum_config, seen=len(connector.received))
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def forum(database_url, connector, forum_config):
+    async with running_forum(database_url, connector, forum_config) as running:
+        yield running
