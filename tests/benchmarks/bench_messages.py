@@ -247,15 +247,42 @@ class Databases:
 
 class TimedConnector(LocalConnector):
     """The tests' local connector, which also tells each request's waiter
-    when its reply arrived (replies are posted to …/activities/{replyToId})."""
+    when its reply arrived.
+
+    A reply sent within the turn is posted to …/activities/{replyToId}, the
+    id of the request it answers (the echo bot). Our bot sends its replies
+    after the turn, through its deliverer (bot/edge/turn.py), as proactive
+    messages: their replyToId is botbuilder's continuation activity, no
+    request of ours. Such a reply goes to the oldest request still waiting
+    in its conversation, as the deliverer sends to a conversation one at a
+    time; exact while a conversation has one request in flight."""
 
     def __init__(self) -> None:
         super().__init__()
         self.waiting: dict[str, asyncio.Future] = {}
+        self._queues: dict[str, list[str]] = {}  # conversation id -> ids of requests waiting, oldest first
+
+    def expect(self, activity: dict) -> asyncio.Future:
+        """A future that gets (arrival time, Received) when the reply comes."""
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiting[activity["id"]] = waiter
+        self._queues.setdefault(activity["conversation"]["id"], []).append(activity["id"])
+        return waiter
+
+    def forget(self, activity: dict) -> None:
+        self.waiting.pop(activity["id"], None)
+        queue = self._queues.get(activity["conversation"]["id"])
+        if queue is not None and activity["id"] in queue:
+            queue.remove(activity["id"])
+            if not queue:
+                del self._queues[activity["conversation"]["id"]]
 
     async def _record(self, item: Received) -> None:
         arrived = time.perf_counter()
         waiter = self.waiting.pop(item.reply_to or item.activity.get("replyToId") or "", None)
+        queue = self._queues.get(item.conversation_id) or []
+        while waiter is None and queue:
+            waiter = self.waiting.pop(queue.pop(0), None)
         if waiter is not None and not waiter.done():
             waiter.set_result((arrived, item))
         # Only the count matters here; keeping 1,000s of cards would only
@@ -286,17 +313,19 @@ _request_ids = itertools.count(1)
 async def one_request(http: aiohttp.ClientSession, connector: TimedConnector, target: Target, user: teams.User) -> float:
     activity = teams.message(user, "hjelp", connector.url)
     activity["id"] = f"bench-{next(_request_ids)}"
-    waiter = asyncio.get_running_loop().create_future()
-    connector.waiting[activity["id"]] = waiter
+    waiter = connector.expect(activity)
     started = time.perf_counter()
     try:
         async with http.post(f"{target.bot.url}api/messages", json=activity) as response:
             body = await response.read()
             if response.status not in (200, 201):
                 raise RuntimeError(f"HTTP {response.status}: {body[:200]!r}")
-        arrived, reply = await asyncio.wait_for(waiter, REQUEST_TIMEOUT)
+        try:
+            arrived, reply = await asyncio.wait_for(waiter, REQUEST_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise RuntimeError(f"no reply within {REQUEST_TIMEOUT:.0f} s") from None
     finally:
-        connector.waiting.pop(activity["id"], None)
+        connector.forget(activity)
     if target.expects_card:
         if not reply.cards:
             raise RuntimeError(f"reply without an Adaptive Card: {json.dumps(reply.activity)[:200]}")
