@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -13,14 +14,14 @@ from aiohttp import web
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import create_app
+from bot.app import GRACEFUL_STOP, create_app
 from bot import logs
 from bot.config import Settings
 from bot.edge.access_log import RouteAccessLogger
 from bot.forum.config_file import ForumConfigError, load_forum_config
 from storage.backup import BackupFailed, back_up_sqlite
 from storage.database import create_engine
-from storage.migrate import upgrade
+from storage.migrate import DatabaseTooNew, upgrade
 
 log = logging.getLogger("bot")
 
@@ -55,14 +56,30 @@ def main(argv: list[str] | None = None) -> int:
         forums = load_forum_config(settings.forum_config)
         if not settings.authenticated:
             log.warning(UNAUTHENTICATED_WARNING)
+        served: list[web.Application] = []
+
+        async def serve() -> web.Application:
+            served.append(await create_app(settings, forums))
+            return served[0]
+
         web.run_app(
-            create_app(settings, forums),
+            serve(),
             host=settings.listen_host,
             port=settings.port,
             print=None,
             access_log_class=RouteAccessLogger,
+            # The requests in progress are answered within the same grace
+            # as the sends (bot/edge/shutdown.py), which counts from the signal.
+            shutdown_timeout=settings.shutdown_grace_seconds,
         )
-    except ForumConfigError as error:
+        if served and served[0][GRACEFUL_STOP].abandoned_sends:
+            # A request given up on at the end of the grace may still hold a
+            # thread of msrest's pool for up to its 30-s timeout, and Python
+            # would wait for that thread at exit. Its claim is given back and
+            # the database closed: nothing is left to wait for.
+            logging.shutdown()
+            os._exit(0)
+    except (ForumConfigError, DatabaseTooNew) as error:
         return _cannot_start(error)
     except BackupFailed as error:
         print(f"samarbeidsforum-bot: no backup: {error}", file=sys.stderr)

@@ -1,9 +1,8 @@
-"""The web application: `POST /api/messages` and `GET /healthz`."""
+"""The web application: `POST /api/messages`, the health checks, the
+metrics, and the signed links' downloads and calendar feed."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import logging
 from datetime import UTC, datetime, timedelta
@@ -20,12 +19,14 @@ from bot.edge.health import Health
 from bot.edge.http import MessagesEndpoint
 from bot.edge.inbound import HandledActivities
 from bot.edge.delivery import DEFAULT_TENANT_RATE, Deliverer
+from bot.edge.metrics import Metrics
 from bot.edge.reminders import ReminderNotifier
+from bot.edge.shutdown import GracefulStop
 from bot.edge.vote_cards import VoteCards
 from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
 from bot.forum.privacy import Retention
-from bot.forum.rounds import run_forever
+from bot.forum.rounds import Rounds
 from bot.forum.setup import sync_roster
 from bot.forum.votes.keeper import VoteKeeper
 from bot.forum.wheel.scheduler import Scheduler
@@ -46,6 +47,7 @@ VOTE_CARDS = web.AppKey("vote_cards", object)
 VOTE_KEEPER = web.AppKey("vote_keeper", object)
 AFTERWARDS = web.AppKey("afterwards", object)
 REPLIES = web.AppKey("replies", object)
+GRACEFUL_STOP = web.AppKey("graceful_stop", object)
 
 MAX_BODY = 1024 * 1024  # Teams activities are far smaller; refuse floods early
 
@@ -87,6 +89,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     downloads = await make_downloads(settings.export_signing_key, settings.base_url, uow)
     calendar = await make_calendar_feed(settings.base_url, uow)
     adapter = make_adapter(settings)
+    metrics = Metrics(utcnow)
     # One deliverer for the process, so that every proactive send shares
     # the same view of Teams' rate limits; the tenant's budget is shared
     # with the other replicas. A delivery ends its waits for a slot or a
@@ -98,6 +101,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         settings.app_id,
         tenant_rate=DEFAULT_TENANT_RATE / settings.replicas,
         max_call_seconds=settings.reminder_claim_timeout_seconds / 2,
+        count_answer=metrics.connector_answer,
     )
     vote_cards = VoteCards(uow, deliverer, utcnow)
     afterwards = Afterwards()
@@ -112,43 +116,34 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         utcnow,
         claim_timeout=timedelta(seconds=settings.reminder_claim_timeout_seconds),
     )
-    vote_keeper = VoteKeeper(uow, vote_cards.closed, vote_cards.remind, utcnow)
+
+    async def closed(forum, vote) -> None:
+        metrics.vote_closed(vote.closes_at, vote.closed_at)
+        await vote_cards.closed(forum, vote)
+
+    vote_keeper = VoteKeeper(uow, closed, vote_cards.remind, utcnow)
     jobs = [scheduler, vote_keeper]
     if settings.retention_years:
         jobs.append(Retention(uow, settings.retention_years, utcnow))
-
-    async def run_scheduler(app: web.Application):
-        # SCHEDULER_INTERVAL_SECONDS=0 turns the loop off (the tests drive it).
-        if settings.scheduler_interval_seconds <= 0:
-            yield
-            return
-        task = asyncio.create_task(run_forever(jobs, settings.scheduler_interval_seconds))
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    # SCHEDULER_INTERVAL_SECONDS=0 turns the rounds off (the tests drive them).
+    rounds = Rounds(jobs, settings.scheduler_interval_seconds) if settings.scheduler_interval_seconds > 0 else None
+    health = Health(engine)
+    stop = GracefulStop(settings.shutdown_grace_seconds, health, scheduler, rounds, [replies, afterwards, vote_cards])
 
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post("/api/messages", MessagesEndpoint(adapter, bot, HandledActivities(uow, utcnow), settings.served_tenants).handle)
-    health = Health(engine)
+    messages = MessagesEndpoint(adapter, bot, HandledActivities(uow, utcnow), metrics, settings.served_tenants)
+    app.router.add_post("/api/messages", messages.handle)
     app.router.add_get("/healthz", health.live)
     app.router.add_get("/readyz", health.ready)
+    app.router.add_get("/metrics", metrics.endpoint(uow, settings.metrics_token))
     app.router.add_get("/exports/{token}", downloads.handle)
     app.router.add_get("/calendar/{forum}/{token}.ics", calendar.handle)
     app[DOWNLOADS] = downloads
     app[CALENDAR] = calendar
     app.on_startup.append(freeze_startup_objects)
-    app.cleanup_ctx.append(run_scheduler)
-    async def finish_sending(_: web.Application) -> None:
-        await replies.settle()
-        await afterwards.settle()
-        await vote_cards.settle()
-
-    async def stop_taking_work(_: web.Application) -> None:
-        health.stopping = True  # /readyz says so while the sends in flight finish
-
-    app.on_shutdown.append(stop_taking_work)
-    app.on_shutdown.append(finish_sending)
+    app.on_startup.append(stop.start)
+    app.on_shutdown.append(stop.stop_taking_work)
+    app.on_cleanup.append(stop.finish)
     app.on_cleanup.append(dispose)
     app[UOW] = uow
     app[HEALTH] = health
@@ -157,4 +152,5 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app[VOTE_KEEPER] = vote_keeper
     app[AFTERWARDS] = afterwards
     app[REPLIES] = replies
+    app[GRACEFUL_STOP] = stop
     return app

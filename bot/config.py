@@ -44,6 +44,11 @@ class Settings:
     # Years a needs report keeps its contact fields and drafts after its
     # year; 0: for as long as the report is kept.
     retention_years: int = 0
+    # From SIGTERM: how long the sends begun may take before they are
+    # cancelled and their reminders given back.
+    shutdown_grace_seconds: float = 20.0
+    # Bearer token for GET /metrics; empty: only clients on this host.
+    metrics_token: str = ""
 
     def __post_init__(self) -> None:
         # A start that cannot be safe or cannot work stops here, with one
@@ -107,6 +112,8 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", ""),
             export_signing_key=env.get("EXPORT_SIGNING_KEY", ""),
             retention_years=_number(env, "RETENTION_YEARS", 0, int, 0, 100),
+            shutdown_grace_seconds=_number(env, "SHUTDOWN_GRACE_SECONDS", 20, float, 0, 3600),
+            metrics_token=env.get("METRICS_TOKEN", ""),
         )
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from storage.sqlite_writes import serialised_session_class
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/samarbeidsforum.db"
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
@@ -62,6 +64,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=serialised_session_class())
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

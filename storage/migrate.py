@@ -13,6 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class DatabaseTooNew(Exception):
+    """The database has been migrated by a newer release than this one."""
+
+    def __init__(self, found: str, head: str) -> None:
+        super().__init__(
+            f"the database is at migration {found}, which this release does not know (its newest is {head}): "
+            "a newer release has migrated it; run that release, or restore a backup taken before the upgrade"
+        )
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -23,6 +33,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     config = alembic_config()
 
     def run(connection) -> None:
+        found = MigrationContext.configure(connection).get_current_revision()
+        script = ScriptDirectory.from_config(config)
+        if found is not None and found not in {s.revision for s in script.walk_revisions()}:
+            # Alembic would fail on it with a traceback ("Can't locate revision").
+            raise DatabaseTooNew(found, script.get_current_head())
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,16 @@ def _event(row: WheelEventRow) -> WheelEvent:
         text=row.text,
         offsets=tuple(row.offsets),
     )
+
+
+@dataclass(frozen=True)
+class ReminderBacklog:
+    """Reminders that should be out and are not: counts by state ("due":
+    planned and past its time; "claimed", "sending": taken by a replica),
+    and how long the earliest of them has been due."""
+
+    counts: Mapping[str, int]
+    oldest_due_seconds: float
 
 
 class WheelRepository:
@@ -250,6 +261,25 @@ class WheelRepository:
         query = query.values(**values).execution_options(synchronize_session=False)
         return (await self.session.execute(query)).rowcount == 1
 
+    async def backlog(self, now: datetime) -> ReminderBacklog:
+        rows = (
+            await self.session.execute(
+                select(ReminderRow.status, func.count(), func.min(ReminderRow.due_at))
+                .where(
+                    or_(
+                        (ReminderRow.status == "planned") & (ReminderRow.due_at <= now),
+                        ReminderRow.status.in_(("claimed", "sending")),
+                    )
+                )
+                .group_by(ReminderRow.status)
+            )
+        ).all()
+        earliest = min((due for _, _, due in rows if due is not None), default=None)
+        return ReminderBacklog(
+            {"due" if status == "planned" else status: count for status, count, _ in rows},
+            max(0.0, (now - earliest).total_seconds()) if earliest is not None else 0.0,
+        )
+
     async def recover(self, older_than: datetime) -> tuple[int, int]:
         """After a crash: claimed, and either never tried or refused by
         Teams on every try, goes back to planned; a try Teams had not answered
@@ -263,6 +293,23 @@ class WheelRepository:
         unsure = await self.session.execute(
             update(ReminderRow)
             .where(ReminderRow.status == "sending", ReminderRow.claimed_at < older_than)
+            .values(status="uncertain", detail="the bot stopped while Teams had not answered; not sent again")
+        )
+        return back.rowcount, unsure.rowcount
+
+    async def release(self, claimant: str) -> tuple[int, int]:
+        """A replica that stops: what it claimed and never sent goes back to
+        planned now, for the next replica or the restart, instead of after
+        the claim's timeout; what it was sending when it gave up is
+        uncertain, as after a crash."""
+        back = await self.session.execute(
+            update(ReminderRow)
+            .where(ReminderRow.status == "claimed", ReminderRow.claimed_by == claimant)
+            .values(status="planned", claimed_by=None, claimed_at=None)
+        )
+        unsure = await self.session.execute(
+            update(ReminderRow)
+            .where(ReminderRow.status == "sending", ReminderRow.claimed_by == claimant)
             .values(status="uncertain", detail="the bot stopped while Teams had not answered; not sent again")
         )
         return back.rowcount, unsure.rowcount

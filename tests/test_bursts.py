@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from bot.app import UOW
 from storage.models import BallotCastRow, BallotRow, NeedsReportRow
 from tests import teams
-from tests.benchmarks.bench_ballots import FORUM_ID, choice_of, load_roster, write_roster
+from tests.benchmarks.bench_ballots import choice_of
+from tests.benchmarks.rosters import FORUM_ID, load_roster, write_roster
 from tests.card_reading import actions, inputs, texts
 from tests.needs_helpers import card_of, fill_in
 from tests.test_votes_in_teams import form

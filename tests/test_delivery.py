@@ -403,10 +403,18 @@ def obeys(times: list[float], windows) -> bool:
 
 
 async def granted_at(
-    clock: VirtualClock, limiter: SendLimiter, tenant: str, conversation: str | None, answered_after: float = 0
+    clock: VirtualClock,
+    limiter: SendLimiter,
+    tenant: str,
+    conversation: str | None,
+    answered_after: float = 0,
+    ahead: bool = False,
+    after: float = 0,
 ) -> float:
-    """When the limiter let a request go; it is answered `answered_after` later."""
-    grant = await limiter.acquire(tenant, conversation)
+    """When the limiter let a request go (asked for `after` from now); it is
+    answered `answered_after` later."""
+    await clock.sleep(after)
+    grant = await limiter.acquire(tenant, conversation, ahead=ahead)
     at = clock.now()
     await clock.sleep(answered_after)
     limiter.finish(grant)
@@ -448,6 +456,29 @@ async def test_the_limiter_keeps_the_tenant_pace_and_no_slower():
     # a different tenant is not behind this one
     [other] = await clock.run(granted_at(clock, limiter, "other tenant", "c0"))
     assert other == pytest.approx(clock.now())
+
+
+async def test_a_reply_goes_ahead_of_a_fan_out_and_the_fan_out_makes_room_for_it():
+    clock = VirtualClock()
+    limiter = SendLimiter(clock, tenant_windows=tenant_windows(30))
+
+    times = await clock.run(
+        *(granted_at(clock, limiter, "tenant", f"c{i}") for i in range(90)),  # three seconds of reminders
+        # ten people write during the second second, one of them twice
+        *(granted_at(clock, limiter, "tenant", f"chat{i}", ahead=True, after=1.0 + i / 10) for i in range(10)),
+        granted_at(clock, limiter, "tenant", "chat0", ahead=True, after=1.0),  # the same chat, at once again
+    )
+    fan_out, replies, again = times[:90], times[90:100], times[100]
+
+    # Each reply went the moment it was asked for, not behind the queue ...
+    assert replies == pytest.approx([1.0 + i / 10 for i in range(10)], abs=0.001)
+    # (a second one to the same chat too: 7 a second are allowed there).
+    assert again == pytest.approx(1.0, abs=0.001)
+    # The reminders yielded the eleven slots the replies took: the tenant's
+    # pace is kept but for the reply of the moment, which Teams' 50 a second
+    # per app and tenant leaves room for.
+    assert obeys(sorted(fan_out + replies + [again]), [(31, 1.0)])
+    assert max(fan_out) == pytest.approx(90 / 30 + 11 / 30, abs=0.05)
 
 
 class LateClock(VirtualClock):

@@ -53,6 +53,23 @@ def test_a_broken_roster_file_stops_the_start_with_file_line_and_reason(tmp_path
     assert "Traceback" not in output
 
 
+def test_a_database_a_newer_release_migrated_stops_the_start_with_one_line(tmp_path):
+    import sqlite3
+
+    first = bot_process(tmp_path, "migrate")
+    assert first.wait(timeout=60) == 0
+    with sqlite3.connect(tmp_path / "start.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '0099'")  # a revision of a later release
+
+    for action in ((), ("migrate",)):
+        process = bot_process(tmp_path, *action)
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 2, output
+        assert output.strip().splitlines()[-1].startswith("samarbeidsforum-bot: cannot start: the database"), output
+        assert "the database is at migration 0099, which this release does not know" in output
+        assert "Traceback" not in output
+
+
 def test_a_setting_that_is_not_a_number_stops_the_start_with_one_line(tmp_path):
     cases = (
         ({"PORT": "abc"}, "PORT must be a whole number from 0 to 65535, not 'abc'"),

@@ -28,6 +28,11 @@ class Afterwards:
         while self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
 
+    def cancel(self) -> None:
+        """Give up what is still running (shutdown, when the grace runs out)."""
+        for task in self._running:
+            task.cancel()
+
     @staticmethod
     async def _logged(work: Awaitable[None], what: str) -> None:
         try:

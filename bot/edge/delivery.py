@@ -19,7 +19,12 @@ The annual wheel's reminders (and later vote reminders) go through one
    window: a busy tenant gets 30 per (1 s + round trip), not 30 per second.
    So that it stays one round trip, a slow answer holds only its own place
    in a window, and a send let go a little late (a busy event loop) does
-   not push the spacing of the ones after it back.
+   not push the spacing of the ones after it back. A reply to what someone
+   just wrote (`send_reply`) keeps its conversation's windows but does not
+   queue for the tenant's pace: it takes its place in it at once, and the
+   proactive sends behind make room. The pace can so be passed by the
+   replies of one moment, within the 50 a second Teams allows an app in a
+   tenant (30 is our pace for proactive sends, not Teams' limit).
 2. **Send**, through botbuilder's adapter (`continue_conversation` with the
    bot's app id). msrest's own retries are switched off for these requests
    (see `_own_the_retries`) so that this module alone decides.
@@ -283,14 +288,18 @@ class SendLimiter:
         self._tenants: dict[str, _Log] = {}
         self._calls = 0
 
-    async def acquire(self, tenant: str, conversation: str | None = None, deadline: float | None = None) -> Grant | None:
+    async def acquire(
+        self, tenant: str, conversation: str | None = None, deadline: float | None = None, ahead: bool = False
+    ) -> Grant | None:
         """Wait for a slot and take it; None, taking nothing, when the slot
-        would come after `deadline` (a time of the clock)."""
+        would come after `deadline` (a time of the clock). ``ahead``: do not
+        wait for the tenant's pace (the conversation's windows still hold),
+        but count in it, so that the sends that do wait make room."""
         self._calls += 1
         if self._calls % self.PRUNE_EVERY == 0:
             self.prune()
         if conversation is None:
-            return await self._tenant_slot(tenant, None, deadline)
+            return await self._tenant_slot(tenant, None, deadline, ahead)
         state = self._conversations.get(conversation)
         if state is None:
             state = self._conversations[conversation] = _Conversation(self.conversation_windows)
@@ -308,15 +317,17 @@ class SendLimiter:
                         break
                     # answers and 429s elsewhere move the time while we sleep: look again
                     await self.clock.sleep(ready - now)
-                return await self._tenant_slot(tenant, state.log, deadline)
+                return await self._tenant_slot(tenant, state.log, deadline, ahead)
         finally:
             state.users -= 1
 
-    async def _tenant_slot(self, tenant: str, conversation_log: _Log | None, deadline: float | None) -> Grant | None:
+    async def _tenant_slot(
+        self, tenant: str, conversation_log: _Log | None, deadline: float | None, ahead: bool
+    ) -> Grant | None:
         tenant_log = self._tenants.get(tenant)
         if tenant_log is None:
             tenant_log = self._tenants[tenant] = _Log(self.tenant_windows)
-        while True:
+        while not ahead:
             now = self.clock.now()
             at = tenant_log.earliest(now)
             if deadline is not None and at > deadline:
@@ -324,7 +335,7 @@ class SendLimiter:
             if at <= now:
                 break
             await self.clock.sleep(at - now)
-        grant = tenant_log.take(now)
+        grant = tenant_log.take(self.clock.now())
         if conversation_log is not None:
             conversation_log.grants.append(grant)
         return grant
@@ -417,6 +428,7 @@ class Deliverer:
         request_timeout: float = 30.0,
         rng: random.Random | None = None,
         wall_now: Callable[[], datetime] = _utc_now,
+        count_answer: Callable[[int | str], None] | None = None,
     ) -> None:
         if max_attempts < 1 or tenant_rate <= 0:
             raise ValueError("max_attempts must be at least 1 and tenant_rate above 0")
@@ -439,6 +451,9 @@ class Deliverer:
         self._in_flight: dict[str, asyncio.Lock] = {}
         self._queued: Counter[str] = Counter()
         self.wall_now = wall_now
+        # Told of every request's outcome (the metrics): "2xx", the refusal's
+        # HTTP status, "no_answer" or "error".
+        self.count_answer = count_answer
 
     # --- public ------------------------------------------------------------
 
@@ -447,6 +462,13 @@ class Deliverer:
         chat): keys service_url, conversation_id, tenant_id, channel_id, bot_id.
         ``watch`` hears of every request that carries the card."""
         return await self._deliver(reference, card, watch, until=self._call_deadline())
+
+    async def send_reply(self, reference: dict, card: dict) -> DeliveryResult:
+        """Post a card that answers what someone just wrote: like
+        `send_card`, but ahead of the tenant's queue (see `SendLimiter.acquire`),
+        since a person is waiting for it and a fan-out of reminders is not.
+        The conversation's windows, the retries and Retry-After still hold."""
+        return await self._deliver(reference, card, until=self._call_deadline(), ahead=True)
 
     async def update_card(self, reference: dict, activity_id: str, card: dict) -> DeliveryResult:
         """Replace a card the bot posted earlier (a vote's card in the
@@ -463,6 +485,7 @@ class Deliverer:
         watch: SendWatch | None = None,
         replacing: str | None = None,
         until: float | None = None,
+        ahead: bool = False,
     ) -> DeliveryResult:
         too_big = _too_big(card)
         if too_big:
@@ -470,7 +493,7 @@ class Deliverer:
         target = _conversation_reference(reference)
         conversation_id = reference["conversation_id"]
         answer, attempts = await self._with_retries(
-            _tenant_key(reference), conversation_id, lambda: self._post(target, card, replacing), watch, until
+            _tenant_key(reference), conversation_id, lambda: self._post(target, card, replacing), watch, until, ahead
         )
         if answer.ok:
             return DeliveryResult("sent", attempts, 200, activity_id=replacing or answer.value, reference=reference)
@@ -539,14 +562,15 @@ class Deliverer:
         attempt: Callable[[], Awaitable[_Answer]],
         watch: SendWatch | None = None,
         until: float | None = None,
+        ahead: bool = False,
     ) -> tuple[_Answer, int]:
         if conversation is None:
-            return await self._attempts(tenant, conversation, attempt, watch, until)
+            return await self._attempts(tenant, conversation, attempt, watch, until, ahead)
         lock = self._in_flight.setdefault(conversation, asyncio.Lock())
         self._queued[conversation] += 1
         try:
             async with lock:
-                return await self._attempts(tenant, conversation, attempt, watch, until)
+                return await self._attempts(tenant, conversation, attempt, watch, until, ahead)
         finally:
             self._queued[conversation] -= 1
             if not self._queued[conversation]:  # nobody else waiting: forget it
@@ -560,6 +584,7 @@ class Deliverer:
         attempt: Callable[[], Awaitable[_Answer]],
         watch: SendWatch | None,
         until: float | None,
+        ahead: bool = False,
     ) -> tuple[_Answer, int]:
         """``until``: no wait, for a slot or a retry, goes past this time."""
         attempts = 0
@@ -567,7 +592,7 @@ class Deliverer:
         answer = _Answer(False, error="not attempted")
         while True:
             deadline = _earliest(until, None if started is None else started + self.max_total_seconds)
-            grant = await self.limiter.acquire(tenant, conversation, deadline)
+            grant = await self.limiter.acquire(tenant, conversation, deadline, ahead)
             if grant is None:
                 return replace(answer, error=f"{answer.error} (no send slot left in time)"), attempts
             if started is None:
@@ -582,6 +607,8 @@ class Deliverer:
                 answer = await attempt()
             finally:
                 self.limiter.finish(grant)
+            if self.count_answer is not None:
+                self.count_answer(_outcome(answer))
             if watch is not None and not answer.ok and answer.status is not None:
                 await watch.refused()
             if answer.ok or not answer.transient or attempts >= self.max_attempts:
@@ -689,6 +716,14 @@ class Deliverer:
             return _Answer(False, error=_shorten(f"the Bot Connector's answer could not be read: {error}"))
         log.exception("unexpected failure of a proactive send", exc_info=error)
         return _Answer(False, error=_shorten(f"{type(error).__name__}: {error}"))
+
+
+def _outcome(answer: _Answer) -> int | str:
+    if answer.ok:
+        return "2xx"  # botbuilder does not pass on which
+    if answer.status is not None:
+        return answer.status
+    return "no_answer" if answer.transient else "error"
 
 
 def _earliest(*times: float | None) -> float | None:

@@ -7,13 +7,15 @@ to authenticate is a 401 (a malformed token raises a JWT error there), an
 activity from a tenant the deployment does not serve is turned away before
 anything reads or stores it (a token from the Bot Framework is valid for
 every tenant that installed the app), an activity Teams delivers again is
-handled once, and invoke bodies are serialised once (4.17.x serialises
-them twice and fails on every Action.Execute answer)."""
+handled once, invoke bodies are serialised once (4.17.x serialises
+them twice and fails on every Action.Execute answer), and every request
+is counted for /metrics with its outcome and how long it took."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 
 from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
@@ -25,22 +27,39 @@ from msrest.serialization import Model
 from bot import logs
 from bot.edge.access_log import ACCESS_LOG_EXTRA
 from bot.edge.inbound import HandledActivities, flaw_in, tenant_of
+from bot.edge.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 class MessagesEndpoint:
     def __init__(
-        self, adapter: CloudAdapter, bot: Bot, handled: HandledActivities, served_tenants: frozenset[str] = frozenset()
+        self,
+        adapter: CloudAdapter,
+        bot: Bot,
+        handled: HandledActivities,
+        metrics: Metrics,
+        served_tenants: frozenset[str] = frozenset(),
     ) -> None:
         self._adapter = adapter
         self._bot = bot
         self._handled = handled
+        self._metrics = metrics
         self._served_tenants = served_tenants  # empty: every tenant
 
     async def handle(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        outcome, activity_type = "failed", None  # unless it returns
+        try:
+            response, outcome, activity_type = await self._handle(request)
+            return response
+        finally:
+            self._metrics.activity(activity_type, outcome, time.perf_counter() - started)
+
+    async def _handle(self, request: web.Request) -> tuple[web.Response, str, str | None]:
+        """The answer, its outcome for the metrics, and the activity's type."""
         if request.content_type != "application/json":
-            return _problem(415, "expected Content-Type: application/json")
+            return _problem(415, "expected Content-Type: application/json"), "malformed", None
         try:
             body = json.loads(await request.read())
             is_activity = isinstance(body, dict) and isinstance(body.get("type"), str) and body["type"]
@@ -48,10 +67,10 @@ class MessagesEndpoint:
         # ValueError covers undecodable bytes, bad JSON and integers too long
         # to convert; RecursionError, arrays nested thousands deep.
         except (ValueError, RecursionError, DeserializationError):
-            return _problem(400, "body is not valid JSON or not an activity")
+            return _problem(400, "body is not valid JSON or not an activity"), "malformed", None
         if activity is None or (flaw := flaw_in(activity)):
             log.info("refused a malformed activity: %s", "not an activity" if activity is None else flaw)
-            return _problem(400, "body is not an activity")
+            return _problem(400, "body is not an activity"), "malformed", None
 
         try:
             authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
@@ -59,17 +78,17 @@ class MessagesEndpoint:
             )
         except Exception as error:  # missing, malformed, expired or foreign token
             log.warning("refused unauthenticated request: %s", error)
-            return _problem(401, "unauthorized")
+            return _problem(401, "unauthorized"), "unauthenticated", activity.type
         if self._served_tenants and (tenant := tenant_of(activity)) not in self._served_tenants:
             log.warning("refused an activity from tenant %s, which ALLOWED_TENANT_IDS does not name", tenant or "(none)")
-            return _problem(403, "tenant not served")
+            return _problem(403, "tenant not served"), "foreign_tenant", activity.type
 
         if activity.type != "invoke" and not await self._handled.first_time(activity):
             # Teams delivers again what it thinks was not received; an invoke
             # is left to run again, since its caller waits for the answer
             # and every press is safe to repeat.
             log.info("activity %s came again: handled once", activity.id)
-            return web.Response(status=200)
+            return web.Response(status=200), "repeated", activity.type
         # Every log line written for this activity names it (and reset after:
         # a kept-alive connection serves its next request in the same task).
         tokens = (logs.ACTIVITY_ID.set(activity.id), logs.CONVERSATION_ID.set(activity.conversation.id))
@@ -81,11 +100,11 @@ class MessagesEndpoint:
             logs.CONVERSATION_ID.reset(tokens[1])
             logs.FORUM_ID.set(None)
         if invoke_response is None:
-            return web.Response(status=201)
+            return web.Response(status=201), "handled", activity.type
         body = invoke_response.body
         if isinstance(body, Model):
             body = serializer_helper(body)
-        return web.json_response(body, status=invoke_response.status)
+        return web.json_response(body, status=invoke_response.status), "handled", activity.type
 
 
 def _problem(status: int, detail: str) -> web.Response:

@@ -48,10 +48,12 @@ class Turn:
 
     async def reply(self, card: dict) -> None:
         """Send the card to where the activity came from. It goes after
-        Teams' request has been answered, through the same paced and
-        retried path as every proactive send (429 and 5xx are retried, a
-        Retry-After is kept), so a slow or refusing connector neither holds
-        the request nor loses the reply."""
+        Teams' request has been answered, through the same retried path as
+        every proactive send (429 and 5xx are retried, a Retry-After is
+        kept), within the conversation's limits but ahead of the tenant's
+        queue of proactive sends; so a slow or refusing connector neither
+        holds the request nor loses the reply, and a reminder fan-out does
+        not keep people waiting for answers."""
         incoming = self.context.activity
         where = activity.reference(incoming, incoming.conversation.id)
-        self.replies.start(self.deliverer.send_card(where, card), "a reply")
+        self.replies.start(self.deliverer.send_reply(where, card), "a reply")

@@ -113,6 +113,12 @@ class VoteCards:
         while self._pending:
             await asyncio.gather(*self._pending.values(), return_exceptions=True)
 
+    def cancel(self) -> None:
+        """Give up the pending updates (shutdown, when the grace runs out):
+        the next ballot, or the close, puts the card right."""
+        for task in self._pending.values():
+            task.cancel()
+
     # --- what a vote tells people ------------------------------------------------
 
     async def closed(self, forum: Forum, vote: Vote) -> None:

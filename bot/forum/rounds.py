@@ -5,6 +5,7 @@ full batch goes again before the loop sleeps."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -18,14 +19,27 @@ class Job(Protocol):
     async def run_once(self) -> int: ...  # does what is due now; returns how many
 
 
-async def run_forever(jobs: Sequence[Job], interval_seconds: float) -> None:
-    while True:
-        for job in jobs:
-            try:
-                while await job.run_once() >= job.batch:
-                    pass  # more are due: keep going before sleeping
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database may be restarting: try again next round
-                log.exception("scheduler round of %s failed", type(job).__name__)
-        await asyncio.sleep(interval_seconds)
+class Rounds:
+    def __init__(self, jobs: Sequence[Job], interval_seconds: float) -> None:
+        self._jobs = jobs
+        self._interval = interval_seconds
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """No round after the one running (which ends when its job does)."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            for job in self._jobs:
+                if self._stopping.is_set():
+                    return
+                try:
+                    while await job.run_once() >= job.batch and not self._stopping.is_set():
+                        pass  # more are due: keep going before sleeping
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # the database may be restarting: try again next round
+                    log.exception("scheduler round of %s failed", type(job).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)

@@ -57,11 +57,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.forum.config_file import load_forum_config
 from bot.forum.votes.service import vote_state
 from storage.database import create_engine, session_factory
 from storage.models import BallotCastRow, BallotRow
@@ -84,78 +82,15 @@ from tests.benchmarks.bench_messages import (
     run_main,
     run_with_bots,
 )
+from tests.benchmarks.rosters import FORUM_ID, TIMEZONE, Roster, load_roster, write_roster
 from tests.card_reading import texts
 
-FORUM_ID = "benk-forum"
-TIMEZONE = "Europe/Oslo"
 OPTIONS = ("Lesekurs", "Digital kompetanse", "Norsk på arbeidsplassen")
 MAX_BALLOTS = 2000  # the shared card lists every seat; past this it outgrows a Teams message
 SETTLE_TIMEOUT = 60.0  # for the channel card to show every ballot after the burst
 QUIET = 3.0  # no card update for this long (the coalescing pause is 1 s): the updates are over
 GIVE_UP = 15.0  # no card update for this long and the card never showed every ballot: it will not
 PARTICIPATION = re.compile(r"(\d+) av (\d+) seter har stemt")
-
-
-# --- the forum: a roster of N seats ---------------------------------------------------
-
-
-def guid(kind: int, number: int) -> str:
-    return f"00000000-0000-4000-8{kind:03d}-{number:012d}"
-
-
-def write_roster(path: Path, seats: int, submits_needs: int = 0) -> None:
-    """Same shape as bot/forum_example.yaml: one Statsforvalter, `seats`
-    organisations of one seat each, the first `submits_needs` of them VO
-    networks that send needs reports. All people invented."""
-
-    def person(role: str, kind: int, i: int) -> dict:
-        return {
-            "name": f"{role} {i:04d} Eksempelsen",
-            "email": f"{role.lower()}.{i:04d}@org-{i:04d}.example.org",
-            "aad_object_id": guid(kind, i),
-        }
-
-    roster = {
-        "forum": {"id": FORUM_ID, "name": f"Benkeforum med {seats} seter", "timezone": TIMEZONE},
-        "statsforvalter": [
-            {
-                "name": "Stine Eksempeldatter",
-                "email": "stine.eksempeldatter@statsforvalteren.example.org",
-                "aad_object_id": guid(0, 1),
-            }
-        ],
-        "organisations": [
-            {
-                "id": f"org-{i:04d}",
-                "name": f"Organisasjon {i:04d}",
-                "kind": "vo-nettverk" if i <= submits_needs else "organisasjon",
-                "submits_needs": i <= submits_needs,
-                "seats": [{"representative": person("Representant", 1, i), "deputy": person("Vara", 2, i)}],
-            }
-            for i in range(1, seats + 1)
-        ],
-    }
-    path.write_text(yaml.safe_dump(roster, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-@dataclass
-class Roster:
-    path: Path
-    statsforvalter: teams.User
-    voters: list[teams.User]  # the representatives, seat by seat
-    everyone: list[teams.User]
-
-
-def load_roster(path: Path) -> Roster:
-    (forum,) = load_forum_config(path)  # the bot's own validation
-
-    def user(p) -> teams.User:
-        return teams.User(p.name, p.aad_object_id, p.email)
-
-    voters = [user(o.seats[0].representative) for o in forum.organisations]
-    deputies = [user(o.seats[0].deputy) for o in forum.organisations]
-    statsforvalter = user(forum.statsforvalter[0])
-    return Roster(path, statsforvalter, voters, [statsforvalter, *voters, *deputies])
 
 
 def choice_of(i: int) -> int:

@@ -83,7 +83,7 @@ from storage.migrate import upgrade
 from storage.models import ForumRow, ReminderRow
 from storage.unit_of_work import UnitOfWork
 from tests import teams
-from tests.benchmarks.bench_ballots import FORUM_ID, TIMEZONE, guid, write_roster
+from tests.benchmarks.rosters import FORUM_ID, TIMEZONE, guid, write_roster
 from tests.benchmarks.bench_messages import LOOPBACK, POSTGRES_URL, Databases
 from tests.benchmarks.procfs import memory as process_memory
 from tests.limited_connector import TEAMS_CONVERSATION_WINDOWS, LimitedConnector

@@ -1,7 +1,8 @@
 """How fast does the bot start and answer, next to a bare botbuilder echo bot?
 
     .venv/bin/python -m tests.benchmarks.bench_messages [--requests 1000]
-        [--concurrency 8] [--database sqlite|postgresql|both] [--json PATH]
+        [--concurrency 8] [--seats 100] [--database sqlite|postgresql|both]
+        [--json PATH]
 
 Measured in one run, on this machine, everything on 127.0.0.1:
 
@@ -10,7 +11,13 @@ Measured in one run, on this machine, everything on 127.0.0.1:
    on the same database; median of --starts runs;
 2. round trip of a typed `hjelp` in a personal chat: POST /api/messages until
    the bot's reply (an Adaptive Card) reaches a local Bot Connector, for
-   people of the example roster, so the real identification path runs;
+   the people of a roster of --seats seats (a representative and a deputy
+   each, and the Statsforvalter), so the real identification path runs.
+   So many, because each person's chat is held to Teams' limit for one
+   conversation (8 messages in 2 s) as in Teams: with the example roster's
+   25 people, 150 messages a second would be 6 a second per chat, which no
+   person types and Teams would refuse (the echo bot does not pace, and
+   the local connector does not refuse); 0 takes the example roster;
 3. the same load on a bare botbuilder echo bot (tests/benchmarks/echo_bot.py),
    once with the SDK as shipped and once with the msrest patch our bot
    applies (bot/edge/adapter.py), interleaved block by block with ours so
@@ -55,6 +62,7 @@ from bot.config import EXAMPLE_FORUM_CONFIG
 from bot.forum.config_file import load_forum_config
 from tests import teams
 from tests.benchmarks.procfs import memory
+from tests.benchmarks.rosters import load_roster, write_roster
 from tests.connector import LocalConnector, Received
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -506,7 +514,7 @@ async def header(title: str, settings: dict) -> dict:
     return result
 
 
-async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path) -> dict:
+async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, directory: Path) -> dict:
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     settings = {
         "requests": args.requests,
@@ -514,17 +522,24 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path) 
         "warmup": args.warmup,
         "blocks": args.blocks,
         "starts": args.starts,
+        "seats": args.seats,
         "databases": kinds,
     }
     result = await header("message benchmark", settings)
     print(
         f"settings  {args.requests} requests per bot at concurrency {args.concurrency}, "
         f"in {args.blocks} interleaved blocks, after {args.warmup} warm-up requests (excluded); "
-        f"{args.starts} starts each"
+        f"{args.starts} starts each; "
+        + (f"a roster of {args.seats} seats" if args.seats else "the example roster")
     )
     print(flush=True)
 
-    users = roster_users()
+    if args.seats:
+        forum_config = directory / "forum.yaml"
+        write_roster(forum_config, args.seats)
+        users = load_roster(forum_config).everyone
+    else:
+        forum_config, users = EXAMPLE_FORUM_CONFIG, roster_users()
     connector = TimedConnector()
     for user in users:
         connector.members[user.id] = user.member_record()
@@ -557,7 +572,7 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path) 
         # 2./3. the load, interleaved ----------------------------------------
         for kind in kinds:
             url = await databases.new(kind, f"load-{kind}")
-            env = child_env(DATABASE_URL=url, FORUM_CONFIG=str(EXAMPLE_FORUM_CONFIG))
+            env = child_env(DATABASE_URL=url, FORUM_CONFIG=str(forum_config))
             bot = BotProcess(f"bot ({kind})", "bot", env, logs / f"load-{kind}.log")
             targets.append(Target(f"ours-{kind}", label_of(f"ours-{kind}"), bot, expects_card=True))
         echo = BotProcess("echo", "tests.benchmarks.echo_bot", child_env(), logs / "load-echo.log")
@@ -702,7 +717,7 @@ def run_main(main, parse_args) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
-    result = await run_with_bots(args, "sfb-bench-", lambda databases, logs, _: benchmark(args, databases, logs))
+    result = await run_with_bots(args, "sfb-bench-", lambda databases, logs, tmp: benchmark(args, databases, logs, tmp))
     return 1 if result is None else 0
 
 
@@ -712,6 +727,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--requests", type=int, default=1000, help="measured requests per bot (default 1000)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight per bot (default 8)")
+    parser.add_argument("--seats", type=int, default=100, help="seats of the roster written (default 100; 0: the example roster)")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests per bot first (default 50)")
     parser.add_argument("--blocks", type=int, default=5, help="interleaved blocks the load is split into (default 5)")
@@ -721,6 +737,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 1 <= args.requests <= MAX_REQUESTS:
         parser.error(f"--requests must be between 1 and {MAX_REQUESTS}")
+    if not 0 <= args.seats <= 2000:
+        parser.error("--seats must be between 0 and 2000")
     if not 1 <= args.concurrency <= 256:
         parser.error("--concurrency must be between 1 and 256")
     if not 1 <= args.blocks <= args.requests:

@@ -80,15 +80,8 @@ from bot.i18n import NB, TEXTS
 from storage.models import NeedsReportRow
 from storage.unit_of_work import UnitOfWork
 from tests import teams
-from tests.benchmarks.bench_ballots import (
-    OPTIONS,
-    ChannelConnector,
-    Database,
-    Roster,
-    load_roster,
-    set_up,
-    write_roster,
-)
+from tests.benchmarks.bench_ballots import OPTIONS, ChannelConnector, Database, set_up
+from tests.benchmarks.rosters import Roster, load_roster, write_roster
 from tests.benchmarks.bench_messages import (
     LOOPBACK,
     POSTGRES_URL,
@@ -240,7 +233,7 @@ def apology_in(text: str) -> str | None:
 async def say(http: aiohttp.ClientSession, connector: LoadConnector, bot: BotProcess, user: teams.User, text: str) -> Reply:
     """A typed message in the person's chat; timed until the reply reaches the connector."""
     activity = teams.message(user, text, connector.url)
-    activity["id"] = f"load-{next(_ids)}"  # unique across both bots: they share the connector
+    activity["id"] = f"load-{next(_ids)}"  # unique across the run: each bot stores what it handled
     waiter = connector.expect(activity)
     started = time.perf_counter()
     try:
@@ -479,12 +472,19 @@ async def warm_up(http, connector, bot: BotProcess, users: list[teams.User], spr
     return [p for p in await asyncio.gather(*(one(u) for u in users)) if p]
 
 
-async def measure(kind: str, args, http, connector: LoadConnector, roster: Roster, databases: Databases, logs: Path) -> dict:
+async def measure(
+    kind: str, args, http, connectors: tuple[LoadConnector, LoadConnector], roster: Roster, databases: Databases, logs: Path
+) -> dict:
+    """``connectors``: ours and the echo bot's. Each bot gets its own, so
+    that a reply is matched to a request of the bot that sent it (the
+    members' conversation ids are the same for both)."""
     url = await databases.new(kind, f"load-{kind}")
     env = child_env(DATABASE_URL=url, FORUM_CONFIG=str(roster.path))
     ours = Bot(f"ours-{kind}", LABELS[kind], BotProcess(f"bot ({kind})", "bot", env, logs / f"load-{kind}.log"))
     echo = Bot(f"echo-{kind}", LABELS["echo"], BotProcess("echo", "tests.benchmarks.echo_bot", child_env(), logs / f"echo-{kind}.log"))
     bots = (ours, echo)
+    connector_of = {ours.key: connectors[0], echo.key: connectors[1]}
+    connector = connector_of[ours.key]
     representatives = roster.voters
     members = [roster.statsforvalter, *representatives]
     try:
@@ -499,7 +499,7 @@ async def measure(kind: str, args, http, connector: LoadConnector, roster: Roste
 
         problems = {}
         for bot in bots:
-            problems[bot.key] = await warm_up(http, connector, bot.process, members, args.think[1])
+            problems[bot.key] = await warm_up(http, connector_of[bot.key], bot.process, members, args.think[1])
         if any(problems.values()):
             raise RuntimeError(f"warm-up failed: {problems}\n{ours.process.log_tail()}")
 
@@ -508,7 +508,7 @@ async def measure(kind: str, args, http, connector: LoadConnector, roster: Roste
         cpu_before = {bot.key: bot.process.cpu_seconds() for bot in bots}
         started = time.perf_counter()
         ends = started + args.minutes * 60
-        runs = {bot.key: Run(http, connector, bot, started, ends, args.think, shared) for bot in bots}
+        runs = {bot.key: Run(http, connector_of[bot.key], bot, started, ends, args.think, shared) for bot in bots}
         people = []
         for i, user in enumerate(members):
             journeys = STATSFORVALTER_JOURNEYS if i == 0 else REPRESENTATIVE_JOURNEYS
@@ -668,10 +668,11 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
     roster_path = directory / "forum.yaml"
     write_forum(roster_path, args.members, date.today())
     roster = load_roster(roster_path)
-    connector = LoadConnector()
-    for user in roster.everyone:
-        connector.members[user.id] = user.member_record()
-    await connector.start()
+    connectors = (LoadConnector(), LoadConnector())  # ours, the echo bot's
+    for connector in connectors:
+        for user in roster.everyone:
+            connector.members[user.id] = user.member_record()
+        await connector.start()
     # One connection per member and bot: each member has one request in flight at most.
     http = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=4 * args.members + 16),
@@ -680,13 +681,14 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
     runs = []
     try:
         for kind in args.kinds:
-            run = await measure(kind, args, http, connector, roster, databases, logs)
+            run = await measure(kind, args, http, connectors, roster, databases, logs)
             runs.append(run)
             print_run(run, args)
             print(flush=True)
     finally:
         await http.close()
-        await connector.stop()
+        for connector in connectors:
+            await connector.stop()
     result["runs"] = runs
     result["loadavg_after"] = loadavg()
 

@@ -106,6 +106,7 @@ class Scheduler:
         # A claim older than this belongs to a replica that stopped.
         self._claim_timeout = claim_timeout
         self.claimant = f"replica-{uuid.uuid4().hex[:12]}"
+        self._stopping = False
 
     async def run_once(self) -> int:
         """Send what is due now, and what sending it makes due: the personal
@@ -123,7 +124,7 @@ class Scheduler:
         sending: set[asyncio.Task] = set()
         try:
             while True:
-                if len(sending) <= self.batch // 2:
+                if len(sending) <= self.batch // 2 and not self._stopping:
                     claimed = await self._claim(self.batch - len(sending))
                     handled += len(claimed)
                     sending |= {asyncio.create_task(send) for send in claimed}
@@ -135,6 +136,19 @@ class Scheduler:
         finally:
             for task in sending:
                 task.cancel()
+
+    def stop_claiming(self) -> None:
+        """The process is stopping: finish the sends begun, take no more."""
+        self._stopping = True
+
+    async def release_claims(self) -> tuple[int, int]:
+        """After the last send: give back what this replica claimed and did
+        not send (planned again), and mark what it gave up in the middle of
+        a request uncertain. Returns (given back, uncertain)."""
+        async with self._uow() as uow:
+            released = await uow.wheel.release(self.claimant)
+            await uow.commit()
+        return released
 
     async def _claim(self, limit: int) -> list[Coroutine[None, None, object]]:
         now = self._clock()
