@@ -262,6 +262,22 @@ class CompetenceAreaListRow(Base):
     set_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class BudgetRow(Base):
+    """A year's budget, set by the Statsforvalter from the allocation letter."""
+
+    __tablename__ = "budgets"
+
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frame: Mapped[int] = mapped_column(BigInteger)
+    # competence area code -> kroner set aside for it
+    reserved: Mapped[dict] = mapped_column(JSON)
+    # Bumped on every change; the form carries the version it was made from.
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class AppSecretRow(Base):
     """A secret the bot made for itself (for example the key that signs
     download links), kept here so that every replica and restart shares it."""

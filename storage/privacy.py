@@ -19,6 +19,7 @@ from bot.forum.needs.report import TYPED
 from storage.models import (
     AuditEntryRow,
     BallotCastRow,
+    BudgetRow,
     BallotRow,
     CompetenceAreaListRow,
     ForumRow,
@@ -189,6 +190,12 @@ class PrivacyRepository:
                 .where(CompetenceAreaListRow.forum_id == forum_id, CompetenceAreaListRow.set_by.in_(ids))
             )
         )
+        found["budgets"] = _rows(
+            await self.session.execute(
+                select(BudgetRow.year, BudgetRow.updated_at)
+                .where(BudgetRow.forum_id == forum_id, BudgetRow.updated_by.in_(ids))
+            )
+        )
         found["channel_setup"] = _rows(
             await self.session.execute(
                 select(ForumRow.team_id, ForumRow.channel_id, ForumRow.bound_at)
@@ -237,6 +244,7 @@ class PrivacyRepository:
             ("votes_decided", VoteRow, VoteRow.decided_by, VoteRow.forum_id == forum_id),
             ("wheel_events", WheelEventRow, WheelEventRow.updated_by, WheelEventRow.forum_id == forum_id),
             ("competence_areas", CompetenceAreaListRow, CompetenceAreaListRow.set_by, CompetenceAreaListRow.forum_id == forum_id),
+            ("budgets", BudgetRow, BudgetRow.updated_by, BudgetRow.forum_id == forum_id),
             ("channel_setup", ForumRow, ForumRow.bound_by, ForumRow.id == forum_id),
             ("audit_log", AuditEntryRow, AuditEntryRow.actor, AuditEntryRow.forum_id == forum_id),
         ):

@@ -365,6 +365,11 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
             ],
         }],
         **_needs_reports(),
+        # The year's frame from the allocation letter, changed once, with an area set aside.
+        "budgets": [{
+            "forum_id": FORUM_ID, "year": 2026, "frame": 1_500_000, "reserved": {"modulstruktur": 400_000},
+            "version": 2, "updated_by": STINE, "updated_at": oslo("2026-02-03 09:30"),
+        }],
         "app_secrets": SECRETS,
         **_wheel(),
         **_votes(now),

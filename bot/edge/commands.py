@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from botbuilder.core.teams import TeamsInfo
 
-from bot.edge import activity, needs, privacy, views, votes
+from bot.edge import activity, budget, needs, privacy, views, votes
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
@@ -119,6 +119,9 @@ COMMANDS: tuple[Command, ...] = (
         "kompetanseomrader", "kompetanseområder", ("competence areas",), needs.show_competence_areas,
         offered_to=_in_a_forum,
     ),
+    Command(
+        "budsjett", "budsjett", ("budget",), budget.show_budget, offered_to=_in_a_forum, in_menu=False,
+    ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
     Command(
         "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
@@ -182,4 +185,5 @@ VERBS = {
     **WHEEL_VERBS,
     **votes.VOTE_VERBS,
     **privacy.PRIVACY_VERBS,
+    **budget.BUDGET_VERBS,
 }

@@ -311,11 +311,7 @@ async def press_decide(turn: Turn, data: dict) -> dict:
 async def show_competence_areas(turn: Turn) -> None:
     """`kompetanseområder [år]`: the year's list; the Statsforvalter may edit it."""
     turn.forum()
-    year = service.forum_year(turn.actor, turn.clock())
-    if turn.args:
-        if not turn.args.isdigit() or not 2000 <= int(turn.args) <= 2100:
-            raise Refused("areas_bad_year")
-        year = int(turn.args)
+    year = turn.year_asked(service.forum_year(turn.actor, turn.clock()), "areas_bad_year")
     await turn.reply(await _areas_card(turn, year))
 
 

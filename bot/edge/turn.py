@@ -43,6 +43,15 @@ class Turn:
     def t(self, key: str, **params: object) -> str:
         return text(self.lang, key, **params)
 
+    def year_asked(self, default: int, refusal: str) -> int:
+        """The year typed after the command (`budsjett 2027`), else ``default``;
+        anything but a year from 2000 to 2100 is refused with ``refusal``."""
+        if not self.args:
+            return default
+        if not self.args.isdigit() or not 2000 <= int(self.args) <= 2100:
+            raise Refused(refusal)
+        return int(self.args)
+
     def with_args(self, args: str) -> Turn:
         return replace(self, args=args)
 

@@ -20,6 +20,7 @@ class Action(StrEnum):
     CHANNEL_BOUND = "forum.channel_bound"
     CALENDAR_RENEWED = "forum.calendar_renewed"
     AREAS_SET = "areas.set"
+    BUDGET_SET = "budget.set"
     WHEEL_ADDED = "wheel.added"
     WHEEL_CHANGED = "wheel.changed"
     WHEEL_DELETED = "wheel.deleted"
