@@ -215,8 +215,10 @@ class Forum:
 
 
 @pytest.fixture
-async def connector():
-    local = LocalConnector()
+async def connector(request):
+    """The local Bot Connector; a test module may name another class in
+    ``CONNECTOR`` (e.g. tests.limited_connector.LimitedConnector)."""
+    local = getattr(request.module, "CONNECTOR", LocalConnector)()
     await local.start()
     yield local
     await local.stop()

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
@@ -21,12 +20,7 @@ from tests.limited_connector import LimitedConnector
 from tests.test_votes_in_teams import open_vote, set_up_channel
 
 
-@pytest.fixture
-async def connector():
-    limited = LimitedConnector()
-    await limited.start()
-    yield limited
-    await limited.stop()
+CONNECTOR = LimitedConnector  # Teams' limits on, faults on demand
 
 
 async def scrape(url: str, **headers: str) -> dict[tuple[str, tuple], float]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from bot.app import REPLIES, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
@@ -16,12 +15,7 @@ from tests.conftest import serve
 from tests.limited_connector import LimitedConnector
 
 
-@pytest.fixture
-async def connector():
-    limited = LimitedConnector()
-    await limited.start()
-    yield limited
-    await limited.stop()
+CONNECTOR = LimitedConnector  # Teams' limits on, faults on demand
 
 
 async def test_a_reply_refused_with_429_and_503_arrives_after_the_wait_teams_asked_for(forum):

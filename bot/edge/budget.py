@@ -10,6 +10,7 @@ from bot.edge.needs_views import nok, when
 from bot.edge.turn import Turn
 from bot.forum.allocation import budget as service
 from bot.forum.allocation.budget import MAX_FRAME, BudgetFigures, SetBudget
+from bot.forum.needs.competence_areas import CompetenceArea
 from bot.forum.needs.form import Field as FormField, Invalid
 from bot.forum.needs.service import competence_areas, forum_year
 from bot.forum.roster import Refused
@@ -33,7 +34,7 @@ class SaveBudget(CardData):
 async def show_budget(turn: Turn) -> None:
     turn.forum()
     year = turn.year_asked(forum_year(turn.actor, turn.clock()), "budget_bad_year")
-    await turn.reply(await _card(turn, year))
+    await turn.reply(await _card(turn, year, await competence_areas(turn.uow, turn.actor.forum.id, year)))
 
 
 async def press_save(turn: Turn, data: dict) -> dict:
@@ -51,7 +52,7 @@ async def press_save(turn: Turn, data: dict) -> dict:
         except Invalid as error:
             errors[key] = turn.t(f"invalid_{error.code}", **error.params)
     if errors:
-        return await _card(turn, request.year, typed=typed, errors=errors)
+        return await _card(turn, request.year, areas, typed=typed, errors=errors)
     command = SetBudget(
         request.year, amounts[FRAME_INPUT],
         {a.code: amounts[f"{RESERVE}{a.code}"] for a in areas}, request.version,
@@ -66,17 +67,16 @@ async def press_save(turn: Turn, data: dict) -> dict:
             problem = turn.t(refused.code)
         else:
             raise
-        return await _card(turn, request.year, typed=typed, problems=[problem])
-    return await _card(turn, request.year, note=turn.t("budget_saved", year=request.year))
+        return await _card(turn, request.year, areas, typed=typed, problems=[problem])
+    return await _card(turn, request.year, areas, note=turn.t("budget_saved", year=request.year))
 
 
 async def _card(
-    turn: Turn, year: int, *, note: str = "", typed: dict | None = None,
+    turn: Turn, year: int, areas: tuple[CompetenceArea, ...], *, note: str = "", typed: dict | None = None,
     errors: dict[str, str] | None = None, problems: list[str] | None = None,
 ) -> dict:
     forum = turn.actor.forum
     figures = await service.figures(turn.uow, forum.id, year)
-    areas = await competence_areas(turn.uow, forum.id, year)
     budget = figures.budget
     may_edit = turn.actor.is_statsforvalter
     errors = errors or {}
@@ -122,15 +122,11 @@ def _status(turn: Turn, figures: BudgetFigures, names: dict[str, str]) -> str:
 
 
 def _figures(turn: Turn, figures: BudgetFigures) -> list[dict]:
-    if not figures.budget.is_set:
-        return [{"title": turn.t("budget_applied"), "value": nok(turn.lang, figures.applied)},
-                {"title": turn.t("budget_granted"), "value": nok(turn.lang, figures.granted)}]
-    return [
-        {"title": turn.t("budget_frame"), "value": nok(turn.lang, figures.budget.frame)},
-        {"title": turn.t("budget_applied"), "value": nok(turn.lang, figures.applied)},
-        {"title": turn.t("budget_granted"), "value": nok(turn.lang, figures.granted)},
-        {"title": turn.t("budget_remaining"), "value": nok(turn.lang, figures.remaining)},
-    ]
+    """Frame and remaining only once the frame is set: before, there is none."""
+    shown = [("budget_applied", figures.applied), ("budget_granted", figures.granted)]
+    if figures.budget.is_set:
+        shown = [("budget_frame", figures.budget.frame), *shown, ("budget_remaining", figures.remaining)]
+    return [{"title": turn.t(key), "value": nok(turn.lang, value)} for key, value in shown]
 
 
 BUDGET_VERBS = {"budget.save": press_save}
