@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-
 from bot.app import REPLIES, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from tests import teams

@@ -32,9 +32,9 @@ class SaveBudget(CardData):
 
 
 async def show_budget(turn: Turn) -> None:
-    turn.forum()
+    forum = turn.forum()
     year = turn.year_asked(forum_year(turn.actor, turn.clock()), "budget_bad_year")
-    await turn.reply(await _card(turn, year, await competence_areas(turn.uow, turn.actor.forum.id, year)))
+    await turn.reply(await _card(turn, year, await competence_areas(turn.uow, forum.id, year)))
 
 
 async def press_save(turn: Turn, data: dict) -> dict:
