@@ -16,20 +16,23 @@ from sqlalchemy import update
 from bot.app import UOW, create_app
 from bot.config import Settings
 from bot.edge.downloads import DOWNLOADS, MAX_AGE_SECONDS, NEEDS, SECRET_NAME, Downloads, Expired, Tampered
-from bot.edge.overview import OVERVIEW_VERBS, PAGE_SIZE, overview_card
-from bot.forum.needs.competence_areas import CompetenceArea
+from bot.edge.overview import OVERVIEW_VERBS, PAGE_SIZE, REPORTS_PER_PAGE, overview_data
+from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea
 from bot.forum.needs.export import REPORTS_SHEET, SUMMARY_SHEET
-from bot.forum.needs.overview import AreaFigures, Figures, OrganisationFigures, Overview, overview
+from bot.forum.needs.overview import AreaFigures, Figures, OrganisationFigures, Overview, ReportLine, overview
 from bot.forum.needs.report import Status
 from bot.forum.roster import Forum as ForumInfo, Organisation
 from bot.texts import overview as overview_texts
 from storage.models import OrganisationRow
 from tests import teams
+from cards import render
+from cards.markdown import escape_markdown as md
 from tests.card_reading import buttons, elements, only_card, texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEAMS_CARD_LIMIT = 28 * 1024
 AT = datetime(2025, 3, 1, 11, 30, tzinfo=UTC)
+AREA_NAMES = {a.code: a.name for a in MANDATE_2023}
 
 
 # --- wiring ---------------------------------------------------------------
@@ -195,6 +198,21 @@ def action(card: dict, title: str) -> dict:
     return found[0]
 
 
+def report_lines(card: dict) -> list[dict[str, str]]:
+    """The reports listed: a heading beside its status, then the
+    organisation, the areas and the amounts."""
+    found = []
+    for e in elements(card):
+        items = e.get("items") if e.get("type") == "Container" else None
+        if items and len(items) == 4 and items[0].get("type") == "ColumnSet" and len(items[0]["columns"]) == 2:
+            heading, status = (c["items"][0]["text"] for c in items[0]["columns"])
+            organisation, areas, money = (i["text"] for i in items[1:])
+            found.append(
+                {"heading": heading, "status": status, "organisation": organisation, "areas": areas, "money": money}
+            )
+    return found
+
+
 NB = "\u00a0"
 
 
@@ -319,6 +337,58 @@ async def test_the_card_shows_the_figures_side_by_side_with_earlier_years(forum)
     assert "Side 1 av" not in shown  # nine organisations fit on one page
     assert buttons(card) == ["Last ned som Excel"]
     assert len(json.dumps(card, ensure_ascii=False).encode()) < TEAMS_CARD_LIMIT
+
+
+async def test_the_overview_lists_each_sent_report_without_its_contact_person(forum):
+    await seed_three_years(forum)
+    card = only_card(await forum.say(forum.representative("follo"), "oversikt 2025"))
+
+    assert report_lines(card) == [
+        {
+            "heading": "BM-2025-001 Vurdering i moduler",
+            "status": "Tildelt",
+            "organisation": "Østfold VO-nettverk",
+            "areas": f"{AREA_NAMES['modulstruktur']}, {AREA_NAMES['vurdering-for-laering']}",
+            "money": f"Søkt {kr(300_000)} kr · egenandel {kr(10_000)} kr · tildelt {kr(250_000)} kr",
+        },
+        {
+            "heading": "BM-2025-002 Lesing for voksne",
+            "status": "Prioritert",
+            "organisation": "Østfold VO-nettverk",
+            "areas": AREA_NAMES["laereplaner-norsk"],
+            "money": f"Søkt {kr(100_000)} kr · egenandel {kr(10_000)} kr · tildelt –",
+        },
+        {
+            "heading": "BM-2025-003 Ledere i utvikling",
+            "status": "Rapportert",
+            "organisation": "Nettverket for Follo-regionen",
+            "areas": AREA_NAMES["ledere"],
+            "money": f"Søkt {kr(200_000)} kr · egenandel {kr(10_000)} kr · tildelt {kr(150_000)} kr",
+        },
+        {
+            "heading": md('BM-2025-004 =HYPERLINK("https://example.net")'),
+            "status": "Ikke prioritert",
+            "organisation": "Akershus fylkeskommune",
+            "areas": AREA_NAMES["modulstruktur"],
+            "money": f"Søkt {kr(50_000)} kr · egenandel {kr(10_000)} kr · tildelt –",
+        },
+    ]
+    shown = texts(card)
+    assert "Utkast" not in shown and "Trukket" not in shown  # the draft and the withdrawn report
+    assert "Fjorårets" not in shown  # other years' reports are in their own year's overview
+    for contact in ("Kari Kontakt", "kari@example.org", "400 00 000"):
+        assert contact not in json.dumps(card, ensure_ascii=False)
+
+
+async def test_observers_and_english_readers_see_the_same_list_in_their_words(forum):
+    await seed(forum, "follo", 2025, "Ledere i utvikling", ["ledere"], 200_000, Status.GRANTED, granted=1_500)
+    only_card(await forum.say(forum.statsforvalter, "oppsett", kind="channel"))
+    guest = teams.stranger("Gjest Gjestesen")
+    card = only_card(await forum.say(guest, "overview 2025", kind="channel", locale="en-GB"))
+    (line,) = report_lines(card)
+    assert line["status"] == "Granted"
+    assert line["money"] == "Applied for NOK 200,000 · own contribution NOK 10,000 · granted NOK 1,500"
+    assert "By reference. The contact person is in the report itself" in texts(card)
 
 
 async def test_without_a_year_the_overview_is_of_this_year_and_in_english_for_english_teams(forum):
@@ -549,7 +619,7 @@ def test_settings_read_the_base_url_and_key_from_the_environment():
 # --- pages ----------------------------------------------------------------------
 
 
-def _many_organisations(count: int, name_length: int = 200) -> Overview:
+def _many_organisations(count: int, name_length: int = 200, reports: int = 0) -> Overview:
     forum = ForumInfo("oslo-viken", "Samarbeidsforum " + "F" * 184, "Europe/Oslo")
     big = Figures(99, 999_999_999, 999_999_999)
     organisations = tuple(
@@ -558,17 +628,36 @@ def _many_organisations(count: int, name_length: int = 200) -> Overview:
     )
     areas = tuple(AreaFigures(f"a{i}", ("Område *" + "o" * 200)[:200], big, (big, big, big)) for i in range(12))
     missing = tuple(Organisation(o.id, o.name, "vo-nettverk", True) for o in organisations[:12])
-    return Overview(forum, 2026, big, areas, organisations, missing, (2025, 2024, 2023), (big, big, big), 99)
+    reports = tuple(
+        ReportLine(
+            f"BM-2026-{i:03d}", organisations[i % count].name, ("Tiltak *" + "t" * 200)[:200],
+            tuple(a.code for a in areas), 999_999_999, 999_999_999, 999_999_999, Status.NOT_PRIORITISED,
+        )
+        for i in range(1, reports + 1)
+    )
+    return Overview(forum, 2026, big, areas, organisations, missing, (2025, 2024, 2023), (big, big, big), 99, reports)
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
 def test_every_page_stays_well_under_teams_card_limit(lang):
-    summary = _many_organisations(40)
+    """Forty organisations, twelve areas and 200 reports, every name and
+    title as long as the form allows and every report in every area."""
+    summary = _many_organisations(40, reports=200)
     download = {"text": "x" * 300, "title": "Last ned behovsmeldinger-2026.xlsx", "url": "https://b.example.org/" + "t" * 150}
-    for page in range(1, 5):
-        card = overview_card(summary, lang, page, True, download)
+    listed: list[str] = []
+    page, pages = 1, None
+    while pages is None or page <= pages:
+        data = overview_data(summary, lang, page, True, download)
+        card = render("overview", data)
         size = len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
         assert size < TEAMS_CARD_LIMIT, (page, size)
+        lines = report_lines(card)
+        assert len(lines) <= REPORTS_PER_PAGE
+        listed += [line["heading"].split()[0] for line in lines]
+        pages = int(data["paging"]["label"].split()[-1])
+        page += 1
+    assert listed == [f"BM-2026-{i:03d}" for i in range(1, 201)]  # each report once, in order
+    assert pages > 200 // REPORTS_PER_PAGE
 
 
 class TestPaging:
@@ -615,7 +704,11 @@ class TestPaging:
         assert "Side 3 av 3" in texts(page_3)
         assert row(page_3, "Organisasjon 29")[0] == ["1", kr(2_000), "0"]
         assert buttons(page_3) == ["Forrige side", "Last ned som Excel"]
-        assert len([o for o in range(30) if f"Organisasjon {o:02d}" in texts(page_3).split("Ikke sendt inn")[0]]) == 6
+        organisations_part = texts(page_3).split("Ikke sendt inn")[0].split("Behovsmeldingene")[0]
+        assert len([o for o in range(30) if f"Organisasjon {o:02d}" in organisations_part]) == 6
+        # The reports themselves follow the organisations on the last page.
+        assert [r["heading"] for r in report_lines(page_3)] == ["BM-2025-001 Første", "BM-2025-002 Siste"]
+        assert not report_lines(card) and not report_lines(page_2)
 
         body, _ = await forum.press(stine, verb, {"year": 2025, "page": 99})  # past the end: the last page
         assert "Side 3 av 3" in texts(card_of(body))

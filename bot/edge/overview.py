@@ -17,10 +17,11 @@ from pydantic import Field
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MAX_YEAR, MIN_YEAR, NEEDS
+from bot.edge.needs_views import status_name
 from bot.edge.turn import Turn
 from bot.edge.views import paging
 from bot.forum.needs import export
-from bot.forum.needs.overview import Figures, Overview, overview
+from bot.forum.needs.overview import Figures, Overview, ReportLine, overview
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Actor, Refused
 from bot.i18n import EN, text
@@ -28,7 +29,6 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 MAX_PAGE = 1000
-
 
 
 class PageRequest(CardData):
@@ -82,7 +82,6 @@ OVERVIEW_VERBS = {
 }
 
 
-
 def _year(turn: Turn) -> int:
     this_year = forum_year(turn.actor, turn.clock())
     words = turn.args.split()
@@ -98,9 +97,10 @@ def _year(turn: Turn) -> int:
 # --- the card -------------------------------------------------------------
 #
 # Long lists go on pages. A page holds what fits in PAGE_BUDGET bytes of
-# card JSON (Teams refuses cards of about 28 KB) and at most twelve
-# organisations: first the organisations that have not sent anything, then
-# the competence areas, then the organisations' figures. The sizes are
+# card JSON (Teams refuses cards of about 28 KB), at most twelve
+# organisations and at most 25 reports: first the organisations that have
+# not sent anything, then the competence areas, then the organisations'
+# figures, then the reports one by one. The sizes are
 # reckoned from the texts and what the template adds around them, measured
 # once by rendering it; the pages do not depend on whether the card offers
 # the export or shows a download link, so page 2 stays page 2.
@@ -108,6 +108,8 @@ def _year(turn: Turn) -> int:
 PAGE_BUDGET = 24 * 1024
 _RESERVE = 1536  # the download notice, and another reader's language
 PAGE_SIZE = 12  # organisations per page at most
+REPORTS_PER_PAGE = 25
+_MOST = {"organisations": PAGE_SIZE, "reports": REPORTS_PER_PAGE}
 
 
 def amount(lang: str, value: int) -> str:
@@ -134,6 +136,7 @@ class _Page:
     missing: tuple[int, int] = (0, 0)
     areas: tuple[int, int] = (0, 0)
     organisations: tuple[int, int] = (0, 0)
+    reports: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -145,6 +148,7 @@ class _Parts:
     missing: list[str]
     areas: list[dict]
     organisations: list[dict]
+    reports: list[dict]
 
     def data(self, page: _Page, number: int, pages: int, can_export: bool, download: dict | None) -> dict:
         data = {
@@ -152,6 +156,7 @@ class _Parts:
             "missing": ", ".join(self.missing[slice(*page.missing)]),
             "areas": self.areas[slice(*page.areas)],
             "organisations": self.organisations[slice(*page.organisations)],
+            "reports": self.reports[slice(*page.reports)],
             "actions": [],
         }
         label = self.header["page"].format(page=number, pages=pages)
@@ -177,6 +182,23 @@ def _parts(summary: Overview, lang: str) -> _Parts:
     def cell(f: Figures) -> dict:
         return {"count": str(f.count), "applied": amount(lang, f.applied), "granted": amount(lang, f.granted)}
 
+    def nok(value: int | None) -> str:
+        return "–" if value is None else t("overview_nok", amount=amount(lang, value))
+
+    area_names = {a.code: a.name for a in summary.areas}
+
+    def report(line: ReportLine) -> dict:
+        return {
+            "heading": md(f"{line.reference} {line.title}"),
+            "status": status_name(lang, line.status).capitalize(),
+            "organisation": md(line.organisation),
+            "areas": ", ".join(md(area_names.get(code, code)) for code in line.areas),
+            "money": t(
+                "overview_report_money",
+                applied=nok(line.applied), own=nok(line.own_contribution), granted=nok(line.granted),
+            ),
+        }
+
     year = summary.year
     header = {
         "title": t("overview_title", year=year),
@@ -192,6 +214,8 @@ def _parts(summary: Overview, lang: str) -> _Parts:
         "areas_title": t("overview_areas_title"),
         "areas_note": t("overview_areas_note", count=summary.in_several_areas),
         "organisations_title": t("overview_organisations_title"),
+        "reports_title": t("overview_reports_title"),
+        "reports_note": t("overview_reports_note"),
         # for both tables: a column per year, each with count, applied and granted
         "legend": t(
             "overview_organisations_legend" if summary.earlier_years else "overview_organisations_legend_one_year"
@@ -226,6 +250,7 @@ def _parts(summary: Overview, lang: str) -> _Parts:
             {"name": md(o.name), "current": cell(o.figures), "earlier": [cell(f) for f in o.earlier]}
             for o in summary.organisations
         ],
+        reports=[report(line) for line in summary.reports],
     )
 
 
@@ -237,6 +262,8 @@ class _Costs:
     area_row: int
     organisation_section: int
     organisation_row: int
+    report_section: int
+    report_row: int
 
 
 @lru_cache(maxsize=None)
@@ -245,12 +272,13 @@ def _template_costs(earlier: int) -> _Costs:
     texts: measured by rendering it with empty texts."""
     blank_cell = {"count": "", "applied": "", "granted": ""}
     blank_row = {"name": "", "current": blank_cell, "earlier": [blank_cell] * earlier}
+    blank_report = {"heading": "", "status": "", "organisation": "", "areas": "", "money": ""}
     blank = _Parts(
         year=0,
         header={
             "title": "", "forum": "", "totals": [], "nothing_sent": "", "counted": "", "missing_title": "",
             "areas_title": "", "areas_note": "",
-            "organisations_title": "", "legend": "", "organisation_heading": "", "year_heading": "",
+            "organisations_title": "", "reports_title": "", "reports_note": "", "legend": "", "organisation_heading": "", "year_heading": "",
             "earlier_headings": [{"year": ""}] * earlier,
             "sum": blank_row,
             "page": "", "previous": "", "next": "", "export": "",
@@ -258,16 +286,18 @@ def _template_costs(earlier: int) -> _Costs:
         missing=["x", "x"],
         areas=[blank_row] * 2,
         organisations=[blank_row] * 2,
+        reports=[blank_report] * 2,
     )
 
-    def size(missing: int = 0, areas: int = 0, organisations: int = 0) -> int:
-        page = _Page((0, missing), (0, areas), (0, organisations))
+    def size(missing: int = 0, areas: int = 0, organisations: int = 0, reports: int = 0) -> int:
+        page = _Page((0, missing), (0, areas), (0, organisations), (0, reports))
         return _size(render("overview", blank.data(page, 1, 1, False, None)))
 
     base = size()
     missing_item = size(missing=2) - size(missing=1) - 1
     area_row = size(areas=2) - size(areas=1)
     organisation_row = size(organisations=2) - size(organisations=1)
+    report_row = size(reports=2) - size(reports=1)
     return _Costs(
         missing_section=size(missing=1) - base - 1,
         missing_item=missing_item,
@@ -275,6 +305,8 @@ def _template_costs(earlier: int) -> _Costs:
         area_row=area_row,
         organisation_section=size(organisations=1) - base - organisation_row,
         organisation_row=organisation_row,
+        report_section=size(reports=1) - base - report_row,
+        report_row=report_row,
     )
 
 
@@ -291,19 +323,21 @@ def _paginate(parts: _Parts) -> list[_Page]:
         "organisations": costs.organisation_section
         + _text_size([h["organisations_title"], h["legend"], h["organisation_heading"], h["year_heading"]])
         + _text_size([h["earlier_headings"], h["sum"]]),
+        "reports": costs.report_section + _text_size([h["reports_title"], h["reports_note"]]),
     }
     items = (
         [("missing", costs.missing_item + _text_size(name)) for name in parts.missing]
         + [("areas", costs.area_row + _text_size(row)) for row in parts.areas]
         + [("organisations", costs.organisation_row + _text_size(row)) for row in parts.organisations]
+        + [("reports", costs.report_row + _text_size(row)) for row in parts.reports]
     )
 
     pages: list[dict[str, list[int]]] = []
-    used, index = budget + 1, {"missing": 0, "areas": 0, "organisations": 0}
+    used, index = budget + 1, {"missing": 0, "areas": 0, "organisations": 0, "reports": 0}
     for kind, cost in items:
         page = pages[-1] if pages else None
         extra = cost + (0 if page and kind in page else sections[kind])
-        full = page is not None and kind == "organisations" and len(page.get(kind, ())) >= PAGE_SIZE
+        full = page is not None and len(page.get(kind, ())) >= _MOST.get(kind, len(items))
         if page is None or used + extra > budget or full:
             page, used = {}, 0
             pages.append(page)
@@ -316,7 +350,8 @@ def _paginate(parts: _Parts) -> list[_Page]:
         taken = page.get(kind)
         return (taken[0], taken[-1] + 1) if taken else (0, 0)
 
-    return [_Page(span(p, "missing"), span(p, "areas"), span(p, "organisations")) for p in pages] or [_Page()]
+    kinds = ("missing", "areas", "organisations", "reports")
+    return [_Page(*(span(p, kind) for kind in kinds)) for p in pages] or [_Page()]
 
 
 def overview_card(

@@ -2,7 +2,7 @@
 
 NB = {
     "cmd_oversikt": "Oversikt",
-    "cmd_oversikt_desc": "Behovsmeldingene for et år: antall og beløp per kompetanseområde og organisasjon, ved siden av årene før",
+    "cmd_oversikt_desc": "Behovsmeldingene for et år: antall og beløp per kompetanseområde og organisasjon, ved siden av årene før, og hver behovsmelding",
     "overview_title": "Behovsmeldinger {year}",
     "overview_reports": "Behovsmeldinger",
     "overview_applied": "Søkt",
@@ -19,6 +19,9 @@ NB = {
     "overview_organisation": "Organisasjon",
     "overview_sum": "Sum",
     "overview_missing_title": "Ikke sendt inn for {year}",
+    "overview_reports_title": "Behovsmeldingene",
+    "overview_reports_note": "Etter referanse. Kontaktpersonen står i behovsmeldingen og i Excel-filen.",
+    "overview_report_money": "Søkt {applied} · egenandel {own} · tildelt {granted}",
     "overview_missing_none": "Alle organisasjonene som melder behov, har sendt inn.",
     "overview_page": "Side {page} av {pages}",
     "overview_previous": "Forrige side",
@@ -50,7 +53,7 @@ NB = {
 
 EN = {
     "cmd_oversikt": "Overview",
-    "cmd_oversikt_desc": "A year's needs reports: counts and amounts per competence area and organisation, beside the years before",
+    "cmd_oversikt_desc": "A year's needs reports: counts and amounts per competence area and organisation, beside the years before, and each report",
     "overview_title": "Needs reports {year}",
     "overview_reports": "Needs reports",
     "overview_applied": "Applied for",
@@ -67,6 +70,9 @@ EN = {
     "overview_organisation": "Organisation",
     "overview_sum": "Total",
     "overview_missing_title": "Not sent for {year}",
+    "overview_reports_title": "The reports",
+    "overview_reports_note": "By reference. The contact person is in the report itself and in the Excel file.",
+    "overview_report_money": "Applied for {applied} · own contribution {own} · granted {granted}",
     "overview_missing_none": "Every organisation that reports needs has sent in.",
     "overview_page": "Page {page} of {pages}",
     "overview_previous": "Previous page",

@@ -1,6 +1,7 @@
 """The overview of a year's needs reports: how many, how much applied for
 and how much granted, per competence area and per organisation; who has
-not sent anything yet; and the same figures for the years before.
+not sent anything yet; the same figures for the years before; and the
+year's sent reports themselves, without their contact person.
 
 Only sent reports count: from submitted to reported. Drafts and withdrawn
 reports do not. A report may fall within several competence areas and is
@@ -59,6 +60,21 @@ class OrganisationFigures:
 
 
 @dataclass(frozen=True)
+class ReportLine:
+    """A sent report as the list shows it to everyone in the forum: what
+    it asks for, not who to contact about it."""
+
+    reference: str
+    organisation: str
+    title: str
+    areas: tuple[str, ...]  # codes, as chosen
+    applied: int | None  # NOK
+    own_contribution: int | None  # NOK
+    granted: int | None  # NOK
+    status: Status
+
+
+@dataclass(frozen=True)
 class Overview:
     forum: Forum
     year: int
@@ -72,6 +88,8 @@ class Overview:
     earlier_totals: tuple[Figures, ...]
     # Reports counted in more than one competence area.
     in_several_areas: int
+    # The year's sent reports, by reference.
+    reports: tuple[ReportLine, ...] = ()
 
 
 async def overview(uow, forum: Forum, year: int, years_back: int = 3) -> Overview:
@@ -121,6 +139,26 @@ async def overview(uow, forum: Forum, year: int, years_back: int = 3) -> Overvie
         earlier_years=earlier_years,
         earlier_totals=tuple(total_of(y) for y in earlier_years),
         in_several_areas=sum(1 for y, codes, _, _ in area_rows if y == year and len(set(codes)) > 1),
+        reports=await _report_lines(uow, forum, year),
+    )
+
+
+async def _report_lines(uow, forum: Forum, year: int) -> tuple[ReportLine, ...]:
+    def whole(value: object) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return tuple(
+        ReportLine(
+            reference=report.reference or "",
+            organisation=name,
+            title=str(report.fields.get("title") or ""),
+            areas=tuple(dict.fromkeys(report.fields.get("competence_areas") or ())),
+            applied=whole(report.fields.get("amount_applied")),
+            own_contribution=whole(report.fields.get("own_contribution")),
+            granted=report.granted_amount,
+            status=report.status,
+        )
+        for report, name in await uow.needs_reports.with_organisation_names(forum.id, year, SENT)
     )
 
 
