@@ -344,7 +344,10 @@ class VoteRow(Base):
     forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(String(500))
     options: Mapped[list] = mapped_column(JSON)  # [{"id": 1, "label": "...", "report_id": null}, ...]
-    max_choices: Mapped[int] = mapped_column(Integer)  # 1: single choice; N: up to N
+    kind: Mapped[str] = mapped_column(String(20), default="one", server_default="one")  # one | up_to | ranking | points
+    max_choices: Mapped[int] = mapped_column(Integer)  # how many options a ballot may name
+    points: Mapped[int | None] = mapped_column(Integer)  # points vote: the N points each seat spreads
+    places: Mapped[int | None] = mapped_column(Integer)  # ranked and points votes: how many they prioritise
     closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
     live: Mapped[bool] = mapped_column(Boolean)
     quorum_percent: Mapped[int | None] = mapped_column(Integer)
@@ -377,7 +380,8 @@ class BallotRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
     seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id"))
-    choices: Mapped[list] = mapped_column(JSON)
+    choices: Mapped[list] = mapped_column(JSON)  # option ids, in the seat's order
+    points: Mapped[list | None] = mapped_column(JSON)  # points vote: each choice's points
     cast_by: Mapped[str] = mapped_column(String(64))
     cast_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -390,6 +394,7 @@ class BallotCastRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
     seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id"))
-    choices: Mapped[list] = mapped_column(JSON)
+    choices: Mapped[list] = mapped_column(JSON)  # option ids, in the seat's order
+    points: Mapped[list | None] = mapped_column(JSON)  # points vote: each choice's points
     cast_by: Mapped[str] = mapped_column(String(64))
     cast_at: Mapped[datetime] = mapped_column(UtcDateTime)

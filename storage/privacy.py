@@ -156,7 +156,8 @@ class PrivacyRepository:
         votes = select(VoteRow.id).where(VoteRow.forum_id == forum_id)
         found["ballots"] = _rows(
             await self.session.execute(
-                select(VoteRow.id.label("vote_id"), VoteRow.question, BallotCastRow.seat_id, BallotCastRow.choices, BallotCastRow.cast_at)
+                select(VoteRow.id.label("vote_id"), VoteRow.question, BallotCastRow.seat_id, BallotCastRow.choices,
+                       BallotCastRow.points, BallotCastRow.cast_at)
                 .join(VoteRow, VoteRow.id == BallotCastRow.vote_id)
                 .where(BallotCastRow.vote_id.in_(votes), BallotCastRow.cast_by.in_(ids))
                 .order_by(BallotCastRow.id)

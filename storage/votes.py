@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.votes.tally import Place, Result
-from bot.forum.votes.vote import Escalation, Option, Vote, VoteStatus
+from bot.forum.votes.vote import Ballot, Escalation, Option, Vote, VoteKind, VoteStatus
 from storage.models import BallotCastRow, BallotRow, VoteRow
 
 
@@ -51,7 +51,10 @@ def _vote(row: VoteRow) -> Vote:
         forum_id=row.forum_id,
         question=row.question,
         options=tuple(Option(o["id"], o["label"], o.get("report_id")) for o in row.options),
+        kind=VoteKind(row.kind),
         max_choices=row.max_choices,
+        points=row.points,
+        places=row.places,
         closes_at=row.closes_at,
         live=row.live,
         quorum_percent=row.quorum_percent,
@@ -125,7 +128,7 @@ class VoteRepository:
         )
         return done.rowcount == 1
 
-    async def cast(self, vote_id: int, seat_id: int, choices: list[int], by: str, at: datetime) -> bool:
+    async def cast(self, vote_id: int, seat_id: int, ballot: Ballot, by: str, at: datetime) -> bool:
         """The seat's ballot, replacing its earlier one in one statement, so
         that the representative and the deputy clicking at the same moment
         leave exactly one ballot (the later write wins). False, and nothing
@@ -133,22 +136,22 @@ class VoteRepository:
         if not await self._take(vote_id, VoteRow.status == VoteStatus.OPEN.value, VoteRow.closes_at > at):
             return False
         insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(BallotRow).values(vote_id=vote_id, seat_id=seat_id, choices=choices, cast_by=by, cast_at=at)
+        values = {
+            "choices": list(ballot.choices), "points": list(ballot.points) or None, "cast_by": by, "cast_at": at
+        }
+        statement = insert(BallotRow).values(vote_id=vote_id, seat_id=seat_id, **values)
         await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[BallotRow.vote_id, BallotRow.seat_id],
-                set_={"choices": statement.excluded.choices, "cast_by": by, "cast_at": at},
-            )
+            statement.on_conflict_do_update(index_elements=[BallotRow.vote_id, BallotRow.seat_id], set_=values)
         )
-        self.session.add(BallotCastRow(vote_id=vote_id, seat_id=seat_id, choices=choices, cast_by=by, cast_at=at))
+        self.session.add(BallotCastRow(vote_id=vote_id, seat_id=seat_id, **values))
         await self.session.flush()
         return True
 
     async def ballots(self, vote_id: int) -> list:
-        """Each seat's current ballot: seat_id, choices, cast_by, cast_at."""
+        """Each seat's current ballot: seat_id, choices, points, cast_by, cast_at."""
         return list(
             await self.session.execute(
-                select(BallotRow.seat_id, BallotRow.choices, BallotRow.cast_by, BallotRow.cast_at).where(
+                select(BallotRow.seat_id, BallotRow.choices, BallotRow.points, BallotRow.cast_by, BallotRow.cast_at).where(
                     BallotRow.vote_id == vote_id
                 )
             )

@@ -13,7 +13,7 @@ what each migration gives rows stored before it (`FILLED_IN`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ TEAM = "19:samarbeidsforum-team@thread.tacv2"
 CHANNEL = "19:forumkanal-oslo-viken@thread.tacv2"
 QUESTION_DECIDED = "Hvilket tiltak prioriteres først for 2026?"
 QUESTION_OPEN = "Hvilke to tiltak skal forumet prioritere for 2027?"
+QUESTION_POINTS = "Fordel 100 poeng på tiltakene for 2026"
 DECISION_REASON = "Vurdering i moduler bygger videre på fjorårets tiltak."
 CONFIG = load_forum_config(EXAMPLE_FORUM_CONFIG)[0]
 
@@ -270,7 +271,8 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
                 {"id": 2, "label": "Ledere i skolebasert utvikling", "report_id": 2},
                 {"id": 3, "label": "Digital kompetanse", "report_id": None},
             ],
-            "max_choices": 1, "closes_at": closes, "live": True, "quorum_percent": 40, "status": "decided",
+            "kind": "one", "max_choices": 1, "points": None, "places": None,
+            "closes_at": closes, "live": True, "quorum_percent": 40, "status": "decided",
             "created_by": STINE, "created_at": oslo("2026-05-20 09:00"), "revision": 9,
             "remind_at": closes - timedelta(days=1), "reminded_at": closes - timedelta(days=1),
             "card_activity_id": "1:vote-card-1", "closed_at": closes, "closed_by": None,
@@ -286,11 +288,28 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
                 {"id": 2, "label": "Digital kompetanse", "report_id": None},
                 {"id": 3, "label": "Norsk på arbeidsplassen", "report_id": None},
             ],
-            "max_choices": 2, "closes_at": open_closes, "live": False, "quorum_percent": None, "status": "open",
+            "kind": "up_to", "max_choices": 2, "points": None, "places": None,
+            "closes_at": open_closes, "live": False, "quorum_percent": None, "status": "open",
             "created_by": STINE, "created_at": now.replace(microsecond=0) - timedelta(days=2), "revision": 2,
             "remind_at": open_closes - timedelta(days=1), "reminded_at": None, "card_activity_id": "1:vote-card-2",
             "closed_at": None, "closed_by": None, "result": None, "escalation": None, "chosen": None,
             "decided_by": None, "decided_at": None, "reason": None,
+        },
+        {
+            "id": 3, "forum_id": FORUM_ID, "question": QUESTION_POINTS,
+            "options": [
+                {"id": 1, "label": "Lesekurs", "report_id": None},
+                {"id": 2, "label": "Digital kompetanse", "report_id": None},
+                {"id": 3, "label": "Norsk på arbeidsplassen", "report_id": None},
+            ],
+            "kind": "points", "max_choices": 3, "points": 100, "places": 1,
+            "closes_at": closes, "live": False, "quorum_percent": None, "status": "decided",
+            "created_by": STINE, "created_at": oslo("2026-05-20 09:30"), "revision": 3,
+            "remind_at": closes - timedelta(days=1), "reminded_at": closes - timedelta(days=1),
+            "card_activity_id": "1:vote-card-3", "closed_at": closes, "closed_by": None,
+            "result": {"places": [[1, [3], 130], [2, [1], 60], [3, [2], 10]], "ballots": 2, "seats": 12,
+                       "winners": 1, "tie": [], "quorum_missed": False},
+            "escalation": None, "chosen": [3], "decided_by": None, "decided_at": closes, "reason": None,
         },
     ]
     opened = votes[1]["created_at"]
@@ -304,10 +323,13 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
         (1, seat("akershus-fk"), [3], AKERSHUS, oslo("2026-06-04 16:20")),
         (2, seat("follo"), [1, 3], MARTE, opened + timedelta(hours=1)),
         (2, seat("ostfold-vo"), [2], LISE, opened + timedelta(hours=3)),
+        (3, seat("follo"), [3, 1], MARTE, oslo("2026-05-21 11:00"), [70, 30]),
+        (3, seat("viken-vest"), [3, 1, 2], HANNE, oslo("2026-05-21 11:30"), [60, 30, 10]),
     ]
     cast_rows = [
-        {"id": id, "vote_id": vote, "seat_id": seat_id, "choices": choices, "cast_by": by, "cast_at": at}
-        for id, (vote, seat_id, choices, by, at) in enumerate(casts, start=1)
+        {"id": id, "vote_id": vote, "seat_id": seat_id, "choices": choices, "points": points[0] if points else None,
+         "cast_by": by, "cast_at": at}
+        for id, (vote, seat_id, choices, by, at, *points) in enumerate(casts, start=1)
     ]
     latest = {(c["vote_id"], c["seat_id"]): c for c in cast_rows}
     ballots = [{**c, "id": id} for id, c in enumerate(latest.values(), start=1)]
@@ -410,6 +432,12 @@ FILLED_IN: dict[tuple[str, str], Callable[[dict, dict], object]] = {
     ("forums", "calendar_generation"): lambda row, rows: 0,  # 0008: addresses given out stay valid
     ("people", "former_aad_object_id"): lambda row, rows: None,  # 0009
     ("people", "erased_at"): lambda row, rows: None,  # 0009
+    # 0011: the kind was told by the number of choices; no ballot had points.
+    ("votes", "kind"): lambda row, rows: "one" if row["max_choices"] == 1 else "up_to",
+    ("votes", "points"): lambda row, rows: None,
+    ("votes", "places"): lambda row, rows: None,
+    ("ballots", "points"): lambda row, rows: None,
+    ("ballot_casts", "points"): lambda row, rows: None,
 }
 # Tables a migration fills from what was stored; any other new table starts empty.
 TABLES_FILLED_IN: dict[str, Callable[[dict], list[dict]]] = {
@@ -524,7 +552,7 @@ def _seen(card: dict) -> str:
     return texts(card).replace("\xa0", " ")
 
 
-async def the_bot_shows_it_and_goes_on(forum, tables: Collection[str]) -> None:
+async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[str]]) -> None:
     """The forum's people see their history in Teams, as much of it as
     ``tables`` could hold, and the bot adds to it."""
     sf = forum.statsforvalter
@@ -560,6 +588,10 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Collection[str]) -> None:
         assert f"Avgjort av Stine Eksempeldatter lørdag 6. juni 2026 kl. 10:00. Begrunnelse: {DECISION_REASON}" in log
         assert f"Østfold VO-nettverk: «{VURDERING['title']}» – Arne Oppdiktetsen, fredag 22. mai 2026" in log
         assert "Lise Fiktivsen" not in log  # her ballot was replaced by her deputy's
+        if "kind" in tables["votes"]:  # a points vote keeps each ballot's points
+            assert "«Norsk på arbeidsplassen» (60 poeng), «Lesekurs» (30 poeng), «Digital kompetanse» (10 poeng)" in log
+        else:  # stored before there were points votes: a vote of up to three
+            assert "«Norsk på arbeidsplassen», «Lesekurs», «Digital kompetanse» – Hanne Testdal" in log
         hanne = forum.representative("viken-vest")
         body, _ = await forum.press(hanne, "vote.cast", {"vote": 2, "choices": "1,2"})
         assert "Du stemte" in _seen(body["value"]), body

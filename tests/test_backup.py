@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.app import UOW
+from bot.forum.votes.vote import Ballot
 from storage.database import create_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from tests import stored_forum
@@ -156,7 +157,7 @@ async def test_a_backup_taken_while_seats_vote_restores_to_a_bot_that_shows_the_
         roster = await uow.roster.roster(await uow.forums.get(forum.config.id))
         (viken_vest,) = [o for o in roster.organisations if o.id == "viken-vest"]
         half_way = viken_vest.seats[0]
-        assert await uow.votes.cast(running, half_way.id, [1], half_way.representative.aad_object_id, datetime.now(UTC))
+        assert await uow.votes.cast(running, half_way.id, Ballot((1,)), half_way.representative.aad_object_id, datetime.now(UTC))
         presses = [
             asyncio.create_task(forum.press(voter, "vote.cast", {"vote": running, "choices": "1"})) for voter in voters
         ]

@@ -26,6 +26,7 @@ async def open_vote(forum, max_choices: int = 1, forum_id: str = "oslo-viken") -
             {
                 "question": "Hvilket tiltak prioriteres?",
                 "options": [Option(1, "Tiltak A"), Option(2, "Tiltak B"), Option(3, "Tiltak C")],
+                "kind": "one" if max_choices == 1 else "up_to",
                 "max_choices": max_choices,
                 "closes_at": NOW + timedelta(days=1),
                 "live": True,

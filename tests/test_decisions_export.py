@@ -35,6 +35,7 @@ async def open_vote(forum, question: str, labels: list[str], created: datetime, 
             {
                 "question": question,
                 "options": [{"id": i, "label": label} for i, label in enumerate(labels, start=1)],
+                "kind": "one" if max_choices == 1 else "up_to",
                 "max_choices": max_choices,
                 "closes_at": created + timedelta(days=1),
                 "live": False,

@@ -383,7 +383,7 @@ async def test_ballots_racing_the_close_are_either_counted_or_refused(forum):
         async with forum.app[UOW]() as uow:
             state = await vote_state(uow, await uow.forums.get(forum.config.id), vote_id)
         assert state.voted == len(accepted)
-        assert final.count([s.choices for s in state.seats if s.choices], len(state.seats)) == final.result
+        assert final.count([s.ballot for s in state.seats if s.choices], len(state.seats)) == final.result
     # Over the rounds, the close landed among the ballots, not only before or after them all.
     assert seen_accepted and seen_refused, (seen_accepted, seen_refused)
 
@@ -447,6 +447,7 @@ def test_a_good_form_gives_numbered_options_and_report_options_carry_their_repor
         ],
         "mode": "up_to",
         "up_to": 3,
+        "places": None,
         "closes_at": CLOSES,
         "live": True,
         "quorum_percent": 50,

@@ -176,6 +176,7 @@ async def test_a_form_with_errors_comes_back_with_everything_typed_and_what_is_w
         "options": "Bare ett alternativ",
         "mode": "one",
         "up_to": "",
+        "places": "",
         "close_date": yesterday,
         "close_time": "09:30",
         "live": "true",

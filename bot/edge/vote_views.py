@@ -17,10 +17,14 @@ from bot.forum.privacy import ERASED
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.votes.service import OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT, SeatBallot, VotableReport, VoteState
-from bot.forum.votes.vote import Escalation, Vote, VoteStatus
+from bot.forum.votes.vote import SCORED, Escalation, Vote, VoteKind, VoteStatus
 from bot.i18n import text
 
-FORM_INPUTS = ("question", "options", "reports", "mode", "up_to", "close_date", "close_time", "live", "quorum")
+FORM_INPUTS = (
+    "question", "options", "reports", "mode", "up_to", "places", "close_date", "close_time", "live", "quorum"
+)
+# A ranked or points ballot: one input per option, named by its id.
+MARK_INPUT = "option_"
 # The form's fields, and the checked value each error is reported under.
 _ERROR_AT = {"closes_at": "close_time", "quorum_percent": "quorum"}
 _LABEL_OF_ERROR = {"closes_at": "vote_field_close_time", "quorum_percent": "vote_field_quorum"}
@@ -58,8 +62,22 @@ class VoteViews:
     def choices(self, vote: Vote, option_ids: Sequence[int]) -> str:
         return ", ".join(f"«{md(vote.label(o))}»" if self.lang == "nb" else f'"{md(vote.label(o))}"' for o in option_ids) or self.t("nobody")
 
-    def votes(self, n: int) -> str:
+    def votes(self, vote: Vote, n: int) -> str:
+        """An option's count: votes, or points in a ranked or points vote."""
+        if vote.kind in SCORED:
+            return self.t("vote_points_one") if n == 1 else self.t("vote_points", n=n)
         return self.t("vote_count_one") if n == 1 else self.t("vote_count", n=n)
+
+    def ballot(self, vote: Vote, seat: SeatBallot) -> str:
+        """A seat's ballot: by place in a ranked vote, with the points in a
+        points vote."""
+        if vote.kind is VoteKind.RANKING:
+            return ", ".join(f"{place}. {self.choices(vote, [o])}" for place, o in enumerate(seat.choices, start=1))
+        if vote.kind is VoteKind.POINTS:
+            return ", ".join(
+                self.t("vote_points_given", label=self.choices(vote, [o]), n=n) for o, n in zip(seat.choices, seat.points)
+            )
+        return self.choices(vote, seat.choices)
 
     # --- the form -------------------------------------------------------------
 
@@ -100,12 +118,10 @@ class VoteViews:
                     "mode": field(
                         "mode",
                         value=values.get("mode") or "one",
-                        choices=[
-                            {"title": self.t("vote_mode_one"), "value": "one"},
-                            {"title": self.t("vote_mode_up_to"), "value": "up_to"},
-                        ],
+                        choices=[{"title": self.t(f"vote_mode_{kind.value}"), "value": kind.value} for kind in VoteKind],
                     ),
                     "up_to": field("up_to", number=f"{self.t('vote_field_up_to')}: {self.t('invalid_not_a_number')}"),
+                    "places": field("places", number=f"{self.t('vote_field_places')}: {self.t('invalid_not_a_number')}"),
                     "close_date": field("close_date"),
                     "close_time": field("close_time"),
                     "live": field("live", value=values.get("live") or "false"),
@@ -123,8 +139,9 @@ class VoteViews:
     # --- the vote card ------------------------------------------------------------
 
     def _meta(self, vote: Vote) -> str:
+        n = vote.points if vote.kind is VoteKind.POINTS else vote.max_choices
         parts = [
-            self.t("vote_mode_line_one") if vote.max_choices == 1 else self.t("vote_mode_line_up_to", n=vote.max_choices),
+            self.t(f"vote_mode_line_{vote.kind.value}", n=n, places=vote.places),
             self.t("vote_closes_line", when=self.when(vote.closes_at))
             if vote.status is VoteStatus.OPEN
             else self.t("vote_closed_line", when=self.when(vote.closed_at or vote.closes_at)),
@@ -147,7 +164,7 @@ class VoteViews:
                     {
                         "rank": f"{place.rank}",
                         "label": self.t("vote_chosen_mark", label=label) if option in chosen else label,
-                        "count": self.votes(place.votes),
+                        "count": self.votes(vote, place.votes),
                         "weight": "Bolder" if option in chosen else "Default",
                     }
                 )
@@ -195,7 +212,7 @@ class VoteViews:
         vote = state.vote
         if not seat.choices:
             return self.t("vote_not_voted", seat=md(seat.organisation)) if vote.status is VoteStatus.OPEN else ""
-        choices = self.choices(vote, seat.choices)
+        choices = self.ballot(vote, seat)
         if seat.cast_by == viewer.aad_object_id:
             line = self.t("vote_mine", choices=choices, seat=md(seat.organisation))
         else:
@@ -253,14 +270,37 @@ class VoteViews:
                     "data": ref,
                 }
             ]
-            if voting
+            if voting and vote.kind not in SCORED
             else [],
+            "marks": [self._marks(vote, seat)] if voting and vote.kind in SCORED else [],
             "decision": [self._decision(vote)]
             if viewer and viewer.statsforvalter and vote.status is VoteStatus.AWAITING_DECISION
             else [],
             "actions": self._actions(vote, viewer),
         }
         return render("vote", data)
+
+    def _marks(self, vote: Vote, seat: SeatBallot | None) -> dict:
+        """A ranked or points ballot: a number by each option, filled in
+        with the seat's ballot so far."""
+        ranking = vote.kind is VoteKind.RANKING
+        given = (
+            {o: str(place) for place, o in enumerate(seat.choices, start=1)}
+            if ranking
+            else dict(zip(seat.choices, map(str, seat.points)))
+        ) if seat else {}
+        heading = self.t("vote_place_input" if ranking else "vote_points_input")
+        return {
+            "label": self.t("vote_rank_label", n=vote.max_choices, second=vote.max_choices - 1)
+            if ranking
+            else self.t("vote_points_label", n=vote.points),
+            "options": [
+                {"label": md(o.label), "heading": heading, "input": f"{MARK_INPUT}{o.id}", "value": given.get(o.id, "")}
+                for o in vote.options
+            ],
+            "button": self.t("vote_cast_button"),
+            "data": {"vote": vote.id},
+        }
 
     def _decision(self, vote: Vote) -> dict:
         among, count = vote.decision_options()
@@ -363,7 +403,7 @@ class VoteViews:
             return self.t(
                 "log_ballot",
                 seat=md(seat.organisation),
-                choices=self.choices(vote, seat.choices),
+                choices=self.ballot(vote, seat),
                 name=self.person(names, seat.cast_by),
                 when=self.when(seat.cast_at),
             )

@@ -15,12 +15,13 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import DECISIONS
 from bot.edge.turn import Turn
-from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, Viewer, VoteViews
+from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
 from bot.edge.views import notice
 from bot.forum.roster import Refused
 from bot.forum.votes import service
 from bot.forum.votes.vote import VoteStatus
 from cards.markdown import escape_markdown as md
+
 
 class _Data(CardData):
     # strict: a vote id sent as "1" or true is forged card data, not vote 1
@@ -37,6 +38,17 @@ class ExportRequest(_Data):
 
 def _vote_id(data: dict) -> int:
     return card_data(VoteRef, data, "vote_unknown").vote
+
+
+def _marks(data: dict) -> dict[object, object]:
+    """A ranked or points ballot's inputs, by option id; a name that is no
+    option id stays as sent, for the service to refuse."""
+    marks: dict[object, object] = {}
+    for name, value in data.items():
+        if isinstance(name, str) and name.startswith(MARK_INPUT):
+            option = name.removeprefix(MARK_INPUT)
+            marks[int(option) if option.isascii() and option.isdigit() and len(option) < 10 else option] = value
+    return marks
 
 
 def _views(turn: Turn) -> VoteViews:
@@ -105,7 +117,7 @@ async def press_cancel(turn: Turn, data: dict) -> dict:
 
 async def press_cast(turn: Turn, data: dict) -> dict:
     vote_id = _vote_id(data)
-    await service.cast_ballot(turn.uow, turn.actor, vote_id, data.get("choices"), turn.clock())
+    await service.cast_ballot(turn.uow, turn.actor, vote_id, data.get("choices"), turn.clock(), _marks(data))
     turn.vote_cards.changed(turn.forum(), vote_id)
     return await _personal_card(turn, vote_id)
 

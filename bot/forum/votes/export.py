@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from bot.forum.roster import Forum
 from bot.forum.spreadsheet import CONTENT_TYPE, MOMENT, Cells, in_zone, table, to_bytes
 from bot.forum.votes.service import VoteState, vote_state
-from bot.forum.votes.vote import Escalation, Vote, VoteStatus
+from bot.forum.votes.vote import Escalation, Vote, VoteKind, VoteStatus
 from bot.i18n import text
 
 __all__ = ["CONTENT_TYPE", "DecisionsExport", "filename", "gather", "workbook"]
@@ -38,6 +38,7 @@ class CastEntry:
 
     seat_id: int
     choices: tuple[int, ...]
+    points: tuple[int, ...]
     cast_by: str
     cast_at: datetime
 
@@ -76,7 +77,8 @@ async def gather(uow, forum: Forum, year: int) -> DecisionsExport:
     for vote in await uow.votes.opened_between(forum.id, start, end, CLOSED):
         state = await vote_state(uow, forum, vote.id, roster)
         casts = tuple(
-            CastEntry(c.seat_id, tuple(c.choices), c.cast_by, c.cast_at) for c in await uow.votes.casts(vote.id)
+            CastEntry(c.seat_id, tuple(c.choices), tuple(c.points or ()), c.cast_by, c.cast_at)
+            for c in await uow.votes.casts(vote.id)
         )
         records.append(VoteRecord(state, casts))
     return DecisionsExport(forum, year, tuple(records), roster.names())
@@ -96,6 +98,16 @@ def workbook(export: DecisionsExport, made_at: datetime, lang: str = "nb") -> by
 
 def _labels(vote: Vote, options: tuple[int, ...] | list[int]) -> str:
     return "; ".join(vote.label(o) for o in options)
+
+
+def _ballot(vote: Vote, choices: tuple[int, ...], points: tuple[int, ...], lang: str) -> str:
+    """A seat's ballot: its choices, by place in a ranked vote and with
+    their points in a points vote."""
+    if vote.kind is VoteKind.RANKING:
+        return "; ".join(f"{place}. {vote.label(o)}" for place, o in enumerate(choices, start=1))
+    if vote.kind is VoteKind.POINTS:
+        return "; ".join(text(lang, "decisions_points_given", label=vote.label(o), points=p) for o, p in zip(choices, points))
+    return _labels(vote, choices)
 
 
 def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lang: str) -> None:
@@ -128,10 +140,12 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
     for record in export.votes:
         vote, result = record.vote, record.state.result()
         decided = vote.status is VoteStatus.DECIDED
-        if vote.max_choices == 1:
-            mode = t("decisions_mode_one")
-        else:
-            mode = t("decisions_mode_up_to", count=vote.max_choices)
+        mode = {
+            VoteKind.ONE: t("decisions_mode_one"),
+            VoteKind.UP_TO: t("decisions_mode_up_to", count=vote.max_choices),
+            VoteKind.RANKING: t("decisions_mode_ranking", count=vote.max_choices, places=vote.places),
+            VoteKind.POINTS: t("decisions_mode_points", count=vote.points, places=vote.places),
+        }[vote.kind]
         quorum = (
             t("decisions_quorum", percent=vote.quorum_percent) if vote.quorum_percent else t("decisions_quorum_none")
         )
@@ -202,7 +216,9 @@ def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
                     cells.number(vote.id, "0"),
                     cells.text(vote.question),
                     cells.text(seat.organisation),
-                    cells.text(_labels(vote, seat.choices) if seat.choices else text(lang, "decisions_not_voted")),
+                    cells.text(
+                        _ballot(vote, seat.choices, seat.points, lang) if seat.choices else text(lang, "decisions_not_voted")
+                    ),
                     cells.text(export.name(seat.cast_by)),
                     cells.moment(in_zone(seat.cast_at, zone), MOMENT),
                 ]
@@ -222,7 +238,7 @@ def _log_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
                     cells.number(vote.id, "0"),
                     cells.text(vote.question),
                     cells.text(seats.get(cast.seat_id, str(cast.seat_id))),  # a seat since removed: its number
-                    cells.text(_labels(vote, cast.choices)),
+                    cells.text(_ballot(vote, cast.choices, cast.points, lang)),
                     cells.text(export.name(cast.cast_by)),
                     cells.moment(in_zone(cast.cast_at, zone), MOMENT),
                 ]

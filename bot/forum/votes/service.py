@@ -13,13 +13,16 @@ from bot.forum.audit import Action
 from bot.forum.needs.form import Invalid
 from bot.forum.needs.report import Status as ReportStatus
 from bot.forum.roster import Actor, Forum, Refused, Roster
-from bot.forum.votes.vote import Escalation, Option, Vote, VoteStatus, check_choices
+from bot.forum.votes.vote import (
+    SCORED, Ballot, Escalation, Option, Vote, VoteKind, VoteStatus, check_ballot, check_choices,
+)
 from bot.forum.wheel.service import local_time
 
 QUESTION_LIMIT = 500
 OPTION_LIMIT = 200
 REASON_LIMIT = 2000
 MAX_OPTIONS = 25
+MAX_POINTS = 1000  # the N points a seat spreads in a points vote
 LONGEST_VOTE = timedelta(days=92)
 SHORTEST_VOTE = timedelta(minutes=5)
 # Reports that can be voted on: sent in, and not withdrawn.
@@ -129,11 +132,11 @@ def check_new_vote(raw: Mapping[str, object], timezone: str, now: datetime, repo
             raise Invalid("vote_closes_too_late")
         return moment
 
-    def mode() -> str:
-        value = text("mode") or "one"
-        if value not in ("one", "up_to"):
+    def mode() -> VoteKind:
+        value = text("mode") or VoteKind.ONE.value
+        if value not in {k.value for k in VoteKind}:
             raise Invalid("not_offered")
-        return value
+        return VoteKind(value)
 
     def live() -> bool:
         value = text("live") or "false"
@@ -144,21 +147,41 @@ def check_new_vote(raw: Mapping[str, object], timezone: str, now: datetime, repo
     field_("question", lambda: text("question", QUESTION_LIMIT, required=True))
     field_("options", options)
     field_("mode", mode)
-    if check.values.get("mode") == "up_to":
-        field_("up_to", lambda: whole("up_to", 2, MAX_OPTIONS))
+    kind = check.values.get("mode")
+    # What is typed in N and in the places counts only for the kinds that use them.
+    if kind is None or kind is VoteKind.ONE:
+        check.values["up_to"] = None
     else:
-        check.values["up_to"] = None  # what is typed there counts only for "up to N"
+        field_("up_to", lambda: whole("up_to", 2, MAX_POINTS if kind is VoteKind.POINTS else MAX_OPTIONS))
+    if kind in SCORED:
+        field_("places", lambda: whole("places", 1, MAX_OPTIONS))
+    else:
+        check.values["places"] = None
     field_("closes_at", closes_at)
     field_("live", live)
     field_("quorum_percent", lambda: whole("quorum", 1, 100))
-
-    if check.values.get("mode") == "up_to" and "up_to" not in check.errors:
-        n, chosen_from = check.values.get("up_to"), check.values.get("options")
-        if n is None:
-            check.errors["up_to"] = Invalid("required")
-        elif chosen_from is not None and n >= len(chosen_from):
-            check.errors["up_to"] = Invalid("vote_up_to_too_many", options=len(chosen_from))
+    _check_counts(check, kind)
     return check
+
+
+def _check_counts(check: VoteCheck, kind: VoteKind | None) -> None:
+    """N and the places: given where the kind needs them, and within the
+    number of options."""
+    values, errors = check.values, check.errors
+    needed = {VoteKind.UP_TO: ("up_to",), VoteKind.RANKING: ("up_to", "places"), VoteKind.POINTS: ("up_to", "places")}
+    for name in needed.get(kind, ()):
+        if name not in errors and values.get(name) is None:
+            errors[name] = Invalid("required")
+    options = values.get("options")
+    if options is None:
+        return
+    n, places = values.get("up_to"), values.get("places")
+    if kind is VoteKind.UP_TO and n is not None and n >= len(options):
+        errors["up_to"] = Invalid("vote_up_to_too_many", options=len(options))
+    if kind is VoteKind.RANKING and n is not None and n > len(options):
+        errors["up_to"] = Invalid("vote_rank_too_many", options=len(options))
+    if kind in SCORED and places is not None and places >= len(options):
+        errors["places"] = Invalid("vote_places_too_many", options=len(options))
 
 
 def remind_at(opened: datetime, closes: datetime) -> datetime:
@@ -173,12 +196,18 @@ async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime) -> Vote:
     if check.errors:
         raise Refused("form_has_errors")
     values = check.values
+    kind = values["mode"]
     vote = await uow.votes.add(
         forum.id,
         {
             "question": values["question"],
             "options": values["options"],
-            "max_choices": values["up_to"] if values["mode"] == "up_to" else 1,
+            "kind": kind.value,
+            "max_choices": {
+                VoteKind.ONE: 1, VoteKind.POINTS: len(values["options"])
+            }.get(kind, values["up_to"]),
+            "points": values["up_to"] if kind is VoteKind.POINTS else None,
+            "places": values["places"],
             "closes_at": values["closes_at"],
             "live": values["live"],
             "quorum_percent": values["quorum_percent"],
@@ -207,9 +236,14 @@ class SeatBallot:
     seat_id: int
     organisation: str  # the organisation's name, with the seat's number when it has several
     contacts: tuple[str, ...]  # the Entra object ids of the representative and deputy
-    choices: tuple[int, ...] = ()  # empty: not voted
+    choices: tuple[int, ...] = ()  # empty: not voted; in the seat's order
+    points: tuple[int, ...] = ()  # a points vote: what each of the choices got
     cast_by: str | None = None
     cast_at: datetime | None = None
+
+    @property
+    def ballot(self) -> Ballot:
+        return Ballot(self.choices, self.points)
 
 
 @dataclass(frozen=True)
@@ -224,7 +258,9 @@ class VoteState:
         return sum(1 for s in self.seats if s.choices)
 
     def result(self):
-        return self.vote.result or self.vote.count([s.choices for s in self.seats if s.choices], len(self.seats))
+        if self.vote.result:
+            return self.vote.result
+        return self.vote.count([s.ballot for s in self.seats if s.choices], len(self.seats))
 
     def seat(self, seat_id: int | None) -> SeatBallot | None:
         return next((s for s in self.seats if s.seat_id == seat_id), None)
@@ -244,7 +280,9 @@ async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None =
     for seat_id, name, contacts in roster.voting_seats:
         ballot = ballots.get(seat_id)
         seats.append(
-            SeatBallot(seat_id, name, contacts, tuple(ballot.choices), ballot.cast_by, ballot.cast_at)
+            SeatBallot(
+                seat_id, name, contacts, tuple(ballot.choices), tuple(ballot.points or ()), ballot.cast_by, ballot.cast_at
+            )
             if ballot
             else SeatBallot(seat_id, name, contacts)
         )
@@ -258,9 +296,14 @@ class Cast:
     seat: str  # the organisation whose seat the ballot counts for
 
 
-async def cast_ballot(uow, actor: Actor, vote_id: object, raw_choices: object, now: datetime) -> Cast:
+async def cast_ballot(
+    uow, actor: Actor, vote_id: object, raw_choices: object, now: datetime,
+    raw_marks: Mapping[object, object] | None = None,
+) -> Cast:
     """The seat's ballot: cast by its representative or deputy; a later
-    ballot replaces the seat's earlier one."""
+    ballot replaces the seat's earlier one. ``raw_choices``: the options
+    picked in a plain vote; ``raw_marks``: option id -> place or points as
+    typed in a ranked or points vote."""
     if actor.forum is None or not actor.holds_seat or actor.person.seat_id is None:
         raise Refused("vote_no_seat")
     if isinstance(vote_id, bool) or not isinstance(vote_id, int):
@@ -272,11 +315,11 @@ async def cast_ballot(uow, actor: Actor, vote_id: object, raw_choices: object, n
         raise Refused("vote_decided")
     if not vote.is_open(now):
         raise Refused("vote_closed")
-    picked = check_choices(tuple(o.id for o in vote.options), raw_choices, vote.max_choices)
-    if not await uow.votes.cast(vote.id, actor.person.seat_id, picked, actor.aad_object_id, now):
+    ballot = check_ballot(vote, raw_choices, raw_marks or {})
+    if not await uow.votes.cast(vote.id, actor.person.seat_id, ballot, actor.aad_object_id, now):
         raise Refused("vote_closed")  # closed while this ballot was on its way
     await uow.commit()
-    return Cast(vote.id, tuple(picked), actor.organisation.name if actor.organisation else "")
+    return Cast(vote.id, ballot.choices, actor.organisation.name if actor.organisation else "")
 
 
 # --- closing and deciding --------------------------------------------------------

@@ -1,11 +1,13 @@
 """Counting a vote, and telling when the Statsforvalter must decide.
 
 Plain functions over plain values, so the rules can be read and tested
-without a database: a ballot is the set of options one seat chose."""
+without a database: a ballot is the set of options one seat chose, one
+vote each, or (ranked and points votes) each option it named with the
+points it gives it."""
 
 from __future__ import annotations
 
-from collections import Counter
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -13,7 +15,8 @@ from fractions import Fraction
 
 @dataclass(frozen=True)
 class Place:
-    """One rank of the result: the options that share it and their count."""
+    """One rank of the result: the options that share it and their count
+    (votes, or points in a ranked or points vote)."""
 
     rank: int
     options: tuple[int, ...]
@@ -57,16 +60,35 @@ def tally(
     winners: int = 1,
     quorum: Fraction | None = None,
 ) -> Result:
-    """Rank the options by votes. ``winners`` is how many the vote chooses
-    (1 for a single choice, N for "up to N"). A tie that straddles the last
-    of those places (some tied options would be in, some out) is for the
-    Statsforvalter to decide, and so is a turnout below ``quorum`` (a share
-    of the seats)."""
-    counts: Counter[int] = Counter({option: 0 for option in options})
+    """Rank the options by votes: each ballot gives each option it names
+    one vote. ``winners`` is how many the vote chooses (1 for a single
+    choice, N for "up to N"). A tie that straddles the last of those places
+    (some tied options would be in, some out) is for the Statsforvalter to
+    decide, and so is a turnout below ``quorum`` (a share of the seats)."""
+    return points_tally(
+        options, (zip(set(b), _ONES) for b in ballots), seats=seats, winners=winners, quorum=quorum
+    )
+
+
+def points_tally(
+    options: Sequence[int],
+    ballots: Iterable[Iterable[tuple[int, int]]],
+    *,
+    seats: int,
+    winners: int = 1,
+    quorum: Fraction | None = None,
+) -> Result:
+    """Rank the options by points: each ballot is the (option, points)
+    pairs one seat gave, each option at most once (ranked and points votes;
+    ``winners`` is the places they prioritise). Ties and quorum as in
+    ``tally``."""
+    counts = dict.fromkeys(options, 0)
     cast = 0
     for ballot in ballots:
         cast += 1
-        counts.update(set(ballot) & counts.keys())
+        for option, points in ballot:
+            if option in counts and points > 0:
+                counts[option] += points
 
     by_votes: dict[int, list[int]] = {}
     for option in options:  # within a place, the vote's own order
@@ -82,3 +104,6 @@ def tally(
 
     missed = quorum is not None and Fraction(cast, max(seats, 1)) < quorum
     return Result(tuple(places), cast, seats, winners, tie, missed)
+
+
+_ONES = itertools.repeat(1)

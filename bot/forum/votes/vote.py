@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
 
 from bot.forum.roster import Refused
-from bot.forum.votes.tally import Result, tally
+from bot.forum.votes.tally import Result, points_tally, tally
 
 
 class VoteStatus(StrEnum):
     OPEN = "open"
     AWAITING_DECISION = "awaiting_decision"  # a tie or no quorum: the Statsforvalter decides
     DECIDED = "decided"
+
+
+class VoteKind(StrEnum):
+    ONE = "one"  # one option per seat
+    UP_TO = "up_to"  # up to N options per seat, one vote each
+    RANKING = "ranking"  # each seat ranks up to N options: N points for first place, N-1 for second…
+    POINTS = "points"  # each seat spreads up to N points over the options
+
+
+# Kinds counted in points, with a number of places to prioritise.
+SCORED = (VoteKind.RANKING, VoteKind.POINTS)
 
 
 class Escalation(StrEnum):
@@ -35,7 +47,7 @@ class Vote:
     forum_id: str
     question: str
     options: tuple[Option, ...]  # in the vote's order
-    max_choices: int  # 1: one choice; N: up to N
+    max_choices: int  # how many options a ballot may name (ranking: N)
     closes_at: datetime
     live: bool  # the tally shows while the vote is open
     quorum_percent: int | None
@@ -52,6 +64,14 @@ class Vote:
     decided_by: str | None = None
     decided_at: datetime | None = None
     reason: str | None = None
+    kind: VoteKind = VoteKind.ONE
+    points: int | None = None  # points vote: the N points each seat spreads
+    places: int | None = None  # ranked and points votes: how many they prioritise
+
+    @property
+    def winners(self) -> int:
+        """How many options the vote chooses: the cut line."""
+        return self.places if self.kind in SCORED and self.places else self.max_choices
 
     def is_open(self, now: datetime) -> bool:
         return self.status is VoteStatus.OPEN and now < self.closes_at
@@ -63,10 +83,17 @@ class Vote:
     def quorum(self) -> Fraction | None:
         return Fraction(self.quorum_percent, 100) if self.quorum_percent else None
 
-    def count(self, ballots: list[tuple[int, ...]], seats: int) -> Result:
-        return tally(
-            [o.id for o in self.options], ballots, seats=seats, winners=self.max_choices, quorum=self.quorum
-        )
+    def count(self, ballots: Iterable[Ballot], seats: int) -> Result:
+        """The result of the seats' ballots. In a ranked vote first place
+        gets N points, second N-1 and so on (Borda, for up to N places)."""
+        options = [o.id for o in self.options]
+        rules = {"seats": seats, "winners": self.winners, "quorum": self.quorum}
+        if self.kind is VoteKind.RANKING:
+            places = range(self.max_choices, 0, -1)
+            return points_tally(options, (zip(b.choices, places) for b in ballots), **rules)
+        if self.kind is VoteKind.POINTS:
+            return points_tally(options, (zip(b.choices, b.points) for b in ballots), **rules)
+        return tally(options, (b.choices for b in ballots), **rules)
 
     def decision_options(self) -> tuple[tuple[int, ...], int]:
         """What the Statsforvalter chooses among, and how many to choose:
@@ -75,7 +102,7 @@ class Vote:
         if result is None or self.escalation is None:
             return (), 0
         if self.escalation is Escalation.QUORUM:
-            return tuple(o.id for o in self.options), self.max_choices
+            return tuple(o.id for o in self.options), self.winners
         return result.tie, result.winners - len(result.settled)
 
 
@@ -104,3 +131,61 @@ def check_choices(offered: tuple[int, ...], raw: object, at_most: int, at_least:
     if not at_least <= len(picked) <= at_most:
         raise Refused("vote_too_many" if len(picked) > at_most else "vote_too_few", limit=at_most)
     return picked
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What one seat chose: the options in its order (ranking: first place
+    first) and, in a points vote, the points each of them got."""
+
+    choices: tuple[int, ...]
+    points: tuple[int, ...] = ()
+
+
+def check_ballot(vote: Vote, raw_choices: object, raw_marks: Mapping[object, object]) -> Ballot:
+    """A ballot for ``vote`` from what the card sent: the picked options
+    of a plain vote, or a number per option (``raw_marks``: option id ->
+    place or points) in a ranked or points vote."""
+    offered = tuple(o.id for o in vote.options)
+    if vote.kind not in SCORED:
+        return Ballot(tuple(check_choices(offered, raw_choices, vote.max_choices)))
+    marks: dict[int, int] = {}
+    for option, raw in raw_marks.items():
+        if isinstance(option, bool) or option not in offered:
+            raise Refused("vote_bad_choice")
+        number = _whole(raw)
+        if number:
+            marks[option] = number
+    if not marks:
+        raise Refused("vote_no_choice")
+    if vote.kind is VoteKind.RANKING:
+        places = sorted(marks.values())
+        if places != list(range(1, len(places) + 1)) or len(places) > vote.max_choices:
+            raise Refused("vote_bad_places", limit=vote.max_choices)
+        return Ballot(tuple(sorted(marks, key=marks.__getitem__)))
+    given = sum(marks.values())
+    if given > (vote.points or 0):
+        raise Refused("vote_too_many_points", limit=vote.points, given=given)
+    ordered = sorted(marks, key=lambda o: (-marks[o], offered.index(o)))
+    return Ballot(tuple(ordered), tuple(marks[o] for o in ordered))
+
+
+def _whole(raw: object) -> int:
+    """A place or points as typed: empty is 0; anything but a whole number
+    from 0 to 10,000 is refused."""
+    if raw is None or raw == "":
+        return 0
+    if isinstance(raw, bool):
+        raise Refused("vote_bad_number")
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if not raw:
+            return 0
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 5):
+            raise Refused("vote_bad_number")
+        raw = int(raw)
+    if not isinstance(raw, int) or not 0 <= raw <= 10_000:
+        raise Refused("vote_bad_number")
+    return raw
