@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.allocation.budget import Budget
 from storage.models import BudgetRow
+from storage.versioned import compare_and_set
 
 
 class BudgetRepository:
@@ -25,8 +23,7 @@ class BudgetRepository:
         )
 
     async def put(self, budget: Budget, expected_version: int) -> bool:
-        """Compare and set: store ``budget`` only if the stored one is still
-        at ``expected_version`` (0: none stored yet); False otherwise."""
+        """Compare and set (see storage.versioned)."""
         values = {
             "frame": budget.frame,
             "reserved": dict(budget.reserved),
@@ -34,22 +31,5 @@ class BudgetRepository:
             "updated_by": budget.updated_by,
             "updated_at": budget.updated_at,
         }
-        if expected_version == 0:
-            insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
-            statement = (
-                insert(BudgetRow).values(forum_id=budget.forum_id, year=budget.year, **values).on_conflict_do_nothing()
-            )
-        else:
-            statement = (
-                update(BudgetRow)
-                .where(
-                    BudgetRow.forum_id == budget.forum_id,
-                    BudgetRow.year == budget.year,
-                    BudgetRow.version == expected_version,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-        changed = (await self.session.execute(statement)).rowcount == 1
-        self.session.expire_all()  # a later get reads what was stored, not the identity map's copy
-        return changed
+        key = {"forum_id": budget.forum_id, "year": budget.year}
+        return await compare_and_set(self.session, BudgetRow, key, values, expected_version)

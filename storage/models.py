@@ -278,6 +278,24 @@ class BudgetRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class AllocationProposalRow(Base):
+    """A year's allocation proposal: the open reports in priority order
+    with the amount proposed for each."""
+
+    __tablename__ = "allocation_proposals"
+
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lines: Mapped[list] = mapped_column(JSON)  # [[report id, kroner proposed], ...] in priority order
+    # Bumped on every change; the card carries the version it was made from.
+    version: Mapped[int] = mapped_column(Integer)
+    from_vote_id: Mapped[int | None] = mapped_column(Integer)  # the vote the order was last taken from
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    posted_by: Mapped[str | None] = mapped_column(String(64))
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class AppSecretRow(Base):
     """A secret the bot made for itself (for example the key that signs
     download links), kept here so that every replica and restart shares it."""

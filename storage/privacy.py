@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.needs.report import TYPED
 from storage.models import (
+    AllocationProposalRow,
     AuditEntryRow,
     BallotCastRow,
     BudgetRow,
@@ -197,6 +198,15 @@ class PrivacyRepository:
                 .where(BudgetRow.forum_id == forum_id, BudgetRow.updated_by.in_(ids))
             )
         )
+        found["allocation_proposals"] = _rows(
+            await self.session.execute(
+                select(AllocationProposalRow.year, AllocationProposalRow.updated_at, AllocationProposalRow.posted_at)
+                .where(
+                    AllocationProposalRow.forum_id == forum_id,
+                    or_(AllocationProposalRow.updated_by.in_(ids), AllocationProposalRow.posted_by.in_(ids)),
+                )
+            )
+        )
         found["channel_setup"] = _rows(
             await self.session.execute(
                 select(ForumRow.team_id, ForumRow.channel_id, ForumRow.bound_at)
@@ -246,6 +256,10 @@ class PrivacyRepository:
             ("wheel_events", WheelEventRow, WheelEventRow.updated_by, WheelEventRow.forum_id == forum_id),
             ("competence_areas", CompetenceAreaListRow, CompetenceAreaListRow.set_by, CompetenceAreaListRow.forum_id == forum_id),
             ("budgets", BudgetRow, BudgetRow.updated_by, BudgetRow.forum_id == forum_id),
+            ("allocation_saved_by", AllocationProposalRow, AllocationProposalRow.updated_by,
+             AllocationProposalRow.forum_id == forum_id),
+            ("allocation_posted_by", AllocationProposalRow, AllocationProposalRow.posted_by,
+             AllocationProposalRow.forum_id == forum_id),
             ("channel_setup", ForumRow, ForumRow.bound_by, ForumRow.id == forum_id),
             ("audit_log", AuditEntryRow, AuditEntryRow.actor, AuditEntryRow.forum_id == forum_id),
         ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import AuditRepository
+from storage.allocations import AllocationRepository
 from storage.budgets import BudgetRepository
 from storage.privacy import PrivacyRepository
 from storage.needs_reports import NeedsReportRepository
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.privacy = PrivacyRepository(self.session)
         self.budgets = BudgetRepository(self.session)
+        self.allocations = AllocationRepository(self.session)
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -16,6 +16,11 @@ def elements(node) -> Iterator[dict]:
             yield from elements(item)
 
 
+def facts(card: dict) -> dict[str, str]:
+    """Every FactSet's facts, title -> value."""
+    return {f["title"]: f["value"] for e in elements(card) if e.get("type") == "FactSet" for f in e["facts"]}
+
+
 def texts(card: dict) -> str:
     """All text a reader sees on a card, in one string."""
     return "\n".join(

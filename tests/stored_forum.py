@@ -392,6 +392,13 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
             "forum_id": FORUM_ID, "year": 2026, "frame": 1_500_000, "reserved": {"modulstruktur": 400_000},
             "version": 2, "updated_by": STINE, "updated_at": oslo("2026-02-03 09:30"),
         }],
+        # The proposal put before the forum: Follo's report partly granted; the
+        # withdrawn report it once listed is left out when it is read.
+        "allocation_proposals": [{
+            "forum_id": FORUM_ID, "year": 2026, "lines": [[2, 150_000], [3, 0]], "version": 3, "from_vote_id": 1,
+            "updated_by": STINE, "updated_at": oslo("2026-06-08 09:00"),
+            "posted_by": STINE, "posted_at": oslo("2026-06-08 09:05"),
+        }],
         "app_secrets": SECRETS,
         **_wheel(),
         **_votes(now),
@@ -599,6 +606,14 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[st
         assert f"{QUESTION_OPEN}\nåpen, stenger" in listed and "3 av 12 har stemt" in listed, listed
         async with forum.app[UOW]() as uow:
             assert [c.cast_by for c in await uow.votes.casts(2)] == [MARTE, LISE, hanne.aad_object_id]
+
+    if "allocation_proposals" in tables:
+        follo = forum.representative("follo")
+        proposal = _seen(only_card(await forum.say(follo, "tildeling 2026")))
+        assert "Tildeling 2026: forslag" in proposal and f"BM-2026-002 {LEDERE['title']}" in proposal, proposal
+        assert "Søkt 180 000 kr · foreslått 150 000 kr" in proposal, proposal
+        assert "Lagt fram i forumets kanal 08.06.2026 09:05." in proposal
+        assert "BM-2026-003" not in proposal  # withdrawn since
 
     if "app_secrets" in tables:
         # Download links and calendar addresses given out before still work.

@@ -27,7 +27,7 @@ from storage.models import OrganisationRow
 from tests import teams
 from cards import render
 from cards.markdown import escape_markdown as md
-from tests.card_reading import buttons, elements, only_card, texts
+from tests.card_reading import buttons, elements, facts, only_card, texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEAMS_CARD_LIMIT = 28 * 1024
@@ -161,23 +161,6 @@ def year_headings(card: dict) -> list[list[str]]:
         if all(len(c) == 1 and str(c[0]).isdigit() for c in columns)
     ]
     return headings
-
-
-def facts(card: dict) -> dict[str, str]:
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "FactSet":
-                found.update({f["title"]: f["value"] for f in node["facts"]})
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
 
 
 def action(card: dict, title: str) -> dict:

@@ -22,7 +22,7 @@ from bot.i18n import text
 from tests.card_reading import input_named, inputs, only_card, texts
 from tests.needs_helpers import card_of, message_of, settle
 from tests.test_votes_in_teams import (
-    OSLO, Clock, ballots, channel, form, keeper, open_vote, set_up_channel, stored,
+    OSLO, Clock, channel, form, keeper, open_vote, set_up_channel, stored,
 )
 
 LESEKURS, DIGITAL, NORSK = 1, 2, 3

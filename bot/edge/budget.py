@@ -10,6 +10,7 @@ from bot.edge.needs_views import nok, when
 from bot.edge.turn import Turn
 from bot.forum.allocation import budget as service
 from bot.forum.allocation.budget import MAX_FRAME, BudgetFigures, SetBudget
+from bot.forum.allocation.proposal import allocation
 from bot.forum.needs.competence_areas import CompetenceArea
 from bot.forum.needs.form import Field as FormField, Invalid
 from bot.forum.needs.service import competence_areas, forum_year
@@ -77,6 +78,7 @@ async def _card(
 ) -> dict:
     forum = turn.actor.forum
     figures = await service.figures(turn.uow, forum.id, year)
+    proposed = await allocation(turn.uow, forum, year)
     budget = figures.budget
     may_edit = turn.actor.is_statsforvalter
     errors = errors or {}
@@ -94,7 +96,7 @@ async def _card(
             "note": note or _status(turn, figures, names),
             "problems_title": turn.t("budget_problems"),
             "problems": problems,
-            "figures": _figures(turn, figures),
+            "figures": _figures(turn, figures, proposed.total if proposed.proposal.version else None),
             "reserved_title": turn.t("budget_reserved_title"),
             "reserved": [
                 {"title": views.md(a.name), "value": nok(turn.lang, budget.reserved[a.code])}
@@ -121,9 +123,12 @@ def _status(turn: Turn, figures: BudgetFigures, names: dict[str, str]) -> str:
     return turn.t("budget_set_by", when=at, who=views.md(who)) if who else turn.t("budget_set_at", when=at)
 
 
-def _figures(turn: Turn, figures: BudgetFigures) -> list[dict]:
-    """Frame and remaining only once the frame is set: before, there is none."""
+def _figures(turn: Turn, figures: BudgetFigures, proposed: int | None) -> list[dict]:
+    """Frame and remaining only once the frame is set: before, there is
+    none; proposed once there is an allocation proposal."""
     shown = [("budget_applied", figures.applied), ("budget_granted", figures.granted)]
+    if proposed is not None:
+        shown.insert(1, ("budget_proposed", proposed))
     if figures.budget.is_set:
         shown = [("budget_frame", figures.budget.frame), *shown, ("budget_remaining", figures.remaining)]
     return [{"title": turn.t(key), "value": nok(turn.lang, value)} for key, value in shown]

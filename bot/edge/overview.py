@@ -8,7 +8,6 @@ roster get a link to it; observers do not."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -19,7 +18,7 @@ from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MAX_YEAR, MIN_YEAR, NEEDS
 from bot.edge.needs_views import status_name
 from bot.edge.turn import Turn
-from bot.edge.views import paging
+from bot.edge.views import PAGE_BUDGET, card_size, paging, text_size
 from bot.forum.needs import export
 from bot.forum.needs.overview import Figures, Overview, ReportLine, overview
 from bot.forum.needs.service import forum_year
@@ -105,7 +104,6 @@ def _year(turn: Turn) -> int:
 # once by rendering it; the pages do not depend on whether the card offers
 # the export or shows a download link, so page 2 stays page 2.
 
-PAGE_BUDGET = 24 * 1024
 _RESERVE = 1536  # the download notice, and another reader's language
 PAGE_SIZE = 12  # organisations per page at most
 REPORTS_PER_PAGE = 25
@@ -116,19 +114,6 @@ def amount(lang: str, value: int) -> str:
     """Whole kroner, grouped in thousands the way the reader writes them."""
     grouped = f"{value:,}"
     return grouped if lang == EN else grouped.replace(",", "\u00a0")
-
-
-def _size(card: dict) -> int:
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
-
-
-def _text_size(value: object) -> int:
-    """What a string adds where the template has ``"${...}"``."""
-    if isinstance(value, dict):
-        return sum(_text_size(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_text_size(v) for v in value)
-    return len(json.dumps(value, ensure_ascii=False).encode()) - 2
 
 
 @dataclass(frozen=True)
@@ -291,7 +276,7 @@ def _template_costs(earlier: int) -> _Costs:
 
     def size(missing: int = 0, areas: int = 0, organisations: int = 0, reports: int = 0) -> int:
         page = _Page((0, missing), (0, areas), (0, organisations), (0, reports))
-        return _size(render("overview", blank.data(page, 1, 1, False, None)))
+        return card_size(render("overview", blank.data(page, 1, 1, False, None)))
 
     base = size()
     missing_item = size(missing=2) - size(missing=1) - 1
@@ -314,22 +299,22 @@ def _paginate(parts: _Parts) -> list[_Page]:
     costs = _template_costs(len(parts.header["earlier_headings"]))
     h = parts.header
     # The card around the lists, with both paging buttons and the export button.
-    frame = _size(render("overview", parts.data(_Page(), 2, 3, True, None)))
+    frame = card_size(render("overview", parts.data(_Page(), 2, 3, True, None)))
     budget = PAGE_BUDGET - _RESERVE - frame
     sections = {
-        "missing": costs.missing_section + _text_size(h["missing_title"]),
+        "missing": costs.missing_section + text_size(h["missing_title"]),
         "areas": costs.area_section
-        + _text_size([h["areas_title"], h["areas_note"], h["legend"], h["year_heading"], h["earlier_headings"]]),
+        + text_size([h["areas_title"], h["areas_note"], h["legend"], h["year_heading"], h["earlier_headings"]]),
         "organisations": costs.organisation_section
-        + _text_size([h["organisations_title"], h["legend"], h["organisation_heading"], h["year_heading"]])
-        + _text_size([h["earlier_headings"], h["sum"]]),
-        "reports": costs.report_section + _text_size([h["reports_title"], h["reports_note"]]),
+        + text_size([h["organisations_title"], h["legend"], h["organisation_heading"], h["year_heading"]])
+        + text_size([h["earlier_headings"], h["sum"]]),
+        "reports": costs.report_section + text_size([h["reports_title"], h["reports_note"]]),
     }
     items = (
-        [("missing", costs.missing_item + _text_size(name)) for name in parts.missing]
-        + [("areas", costs.area_row + _text_size(row)) for row in parts.areas]
-        + [("organisations", costs.organisation_row + _text_size(row)) for row in parts.organisations]
-        + [("reports", costs.report_row + _text_size(row)) for row in parts.reports]
+        [("missing", costs.missing_item + text_size(name)) for name in parts.missing]
+        + [("areas", costs.area_row + text_size(row)) for row in parts.areas]
+        + [("organisations", costs.organisation_row + text_size(row)) for row in parts.organisations]
+        + [("reports", costs.report_row + text_size(row)) for row in parts.reports]
     )
 
     pages: list[dict[str, list[int]]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 
 from cards import render
@@ -9,6 +10,24 @@ from cards.markdown import escape_markdown as md
 
 from bot.forum.roster import Actor, Refused, Role, Roster
 from bot.i18n import text
+
+
+# What a card may come to: Teams refuses cards of about 28 KB, and the
+# margin is for what a page cannot know (a note, another reader's words).
+PAGE_BUDGET = 24 * 1024
+
+
+def card_size(card: dict) -> int:
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def text_size(value: object) -> int:
+    """What texts add where a template has ``"${...}"``."""
+    if isinstance(value, dict):
+        return sum(text_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(text_size(v) for v in value)
+    return len(json.dumps(value, ensure_ascii=False).encode()) - 2
 
 
 def invalid_text(lang: str, error) -> str:

@@ -9,7 +9,6 @@ the rendered card stays within PAGE_BUDGET, with room kept for a note."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,14 +18,13 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment, month_name
-from bot.edge.views import form_errors, form_field, invalid_text, paging
+from bot.edge.views import PAGE_BUDGET, card_size, form_errors, form_field, invalid_text, paging
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.wheel.events import DEFAULT_OFFSETS, MAX_OFFSETS, EventKind, WheelEvent, format_offsets
 from bot.forum.wheel.service import LAST_YEAR, LIMITS
 from bot.i18n import text
 
-PAGE_BUDGET = 24 * 1024
 _RESERVE = 2048  # a note above the list (saved, deleted, copied)
 UPCOMING = 0  # the view of the next 12 months; any other view is a year
 
@@ -38,10 +36,6 @@ _ERROR_AT = {"kind": "kind", "day": "date", "clock": "time", "date": "date",
 _LABEL_OF_ERROR = {"date": "wheel_field_moment", "day": "wheel_field_date", "clock": "wheel_field_time"}
 
 
-def size(card: dict) -> int:
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
-
-
 def paginate(items: Sequence, page_card: Callable[[list, int, int], dict], budget: int = PAGE_BUDGET - _RESERVE) -> list[list]:
     """Items in pages: each page as many as fit in ``budget`` bytes when
     rendered as a middle page (with both paging buttons). A single item
@@ -49,7 +43,7 @@ def paginate(items: Sequence, page_card: Callable[[list, int, int], dict], budge
     pages: list[list] = [[]]
     for item in items:
         trial = pages[-1] + [item]
-        if pages[-1] and size(page_card(trial, 2, 3)) > budget:
+        if pages[-1] and card_size(page_card(trial, 2, 3)) > budget:
             pages.append([item])
         else:
             pages[-1] = trial

@@ -21,6 +21,8 @@ class Action(StrEnum):
     CALENDAR_RENEWED = "forum.calendar_renewed"
     AREAS_SET = "areas.set"
     BUDGET_SET = "budget.set"
+    ALLOCATION_SAVED = "allocation.saved"
+    ALLOCATION_POSTED = "allocation.posted"
     WHEEL_ADDED = "wheel.added"
     WHEEL_CHANGED = "wheel.changed"
     WHEEL_DELETED = "wheel.deleted"

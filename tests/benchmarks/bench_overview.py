@@ -262,24 +262,28 @@ async def admin_sql(statement: str) -> str:
         await connection.close()
 
 
-async def run(args: argparse.Namespace) -> list[dict]:
+async def on_databases(choice: str, folder: Path, measure) -> list[dict]:
+    """``measure(label, url)`` on a fresh database of each kind ``choice``
+    names: SQLite in ``folder``, a PostgreSQL database dropped afterwards."""
     results = []
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    for kind in ["sqlite", "postgresql"] if choice == "both" else [choice]:
+        if kind == "sqlite":
+            results.append(await measure(f"SQLite {sqlite3.sqlite_version}", f"sqlite+aiosqlite:///{folder / 'bench.db'}"))
+            continue
+        name = f"sfb_bench_{uuid.uuid4().hex[:10]}"
+        version = await admin_sql(f'CREATE DATABASE "{name}"')
+        try:
+            url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+            results.append(await measure(f"PostgreSQL {version.split()[0]}", url))
+        finally:
+            await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return results
+
+
+async def run(args: argparse.Namespace) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-overview-") as tmp:
         folder = Path(tmp)
-        for kind in kinds:
-            if kind == "sqlite":
-                result = await measure(f"SQLite {sqlite3.sqlite_version}", f"sqlite+aiosqlite:///{folder / 'bench.db'}", args, folder)
-                results.append(result)
-                continue
-            name = f"sfb_bench_{uuid.uuid4().hex[:10]}"
-            version = await admin_sql(f'CREATE DATABASE "{name}"')
-            try:
-                url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-                results.append(await measure(f"PostgreSQL {version.split()[0]}", url, args, folder))
-            finally:
-                await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return results
+        return await on_databases(args.database, folder, lambda label, url: measure(label, url, args, folder))
 
 
 # --- report -------------------------------------------------------------------------------
