@@ -294,6 +294,10 @@ class AllocationProposalRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     posted_by: Mapped[str | None] = mapped_column(String(64))
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The table as decided: [{"report_id", "reference", "organisation", "title", "applied", "granted"}, ...]
+    decided_lines: Mapped[list | None] = mapped_column(JSON)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_vote_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class AppSecretRow(Base):
@@ -386,6 +390,7 @@ class VoteRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))  # None: the forum's ballots decided
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reason: Mapped[str | None] = mapped_column(String(2000))
+    allocation_year: Mapped[int | None] = mapped_column(Integer)  # a vote on that year's allocation proposal
 
 
 class BallotRow(Base):

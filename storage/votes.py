@@ -55,6 +55,7 @@ def _vote(row: VoteRow) -> Vote:
         max_choices=row.max_choices,
         points=row.points,
         places=row.places,
+        allocation_year=row.allocation_year,
         closes_at=row.closes_at,
         live=row.live,
         quorum_percent=row.quorum_percent,

@@ -271,7 +271,7 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
                 {"id": 2, "label": "Ledere i skolebasert utvikling", "report_id": 2},
                 {"id": 3, "label": "Digital kompetanse", "report_id": None},
             ],
-            "kind": "one", "max_choices": 1, "points": None, "places": None,
+            "kind": "one", "max_choices": 1, "points": None, "places": None, "allocation_year": None,
             "closes_at": closes, "live": True, "quorum_percent": 40, "status": "decided",
             "created_by": STINE, "created_at": oslo("2026-05-20 09:00"), "revision": 9,
             "remind_at": closes - timedelta(days=1), "reminded_at": closes - timedelta(days=1),
@@ -288,7 +288,7 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
                 {"id": 2, "label": "Digital kompetanse", "report_id": None},
                 {"id": 3, "label": "Norsk på arbeidsplassen", "report_id": None},
             ],
-            "kind": "up_to", "max_choices": 2, "points": None, "places": None,
+            "kind": "up_to", "max_choices": 2, "points": None, "places": None, "allocation_year": None,
             "closes_at": open_closes, "live": False, "quorum_percent": None, "status": "open",
             "created_by": STINE, "created_at": now.replace(microsecond=0) - timedelta(days=2), "revision": 2,
             "remind_at": open_closes - timedelta(days=1), "reminded_at": None, "card_activity_id": "1:vote-card-2",
@@ -302,7 +302,7 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
                 {"id": 2, "label": "Digital kompetanse", "report_id": None},
                 {"id": 3, "label": "Norsk på arbeidsplassen", "report_id": None},
             ],
-            "kind": "points", "max_choices": 3, "points": 100, "places": 1,
+            "kind": "points", "max_choices": 3, "points": 100, "places": 1, "allocation_year": None,
             "closes_at": closes, "live": False, "quorum_percent": None, "status": "decided",
             "created_by": STINE, "created_at": oslo("2026-05-20 09:30"), "revision": 3,
             "remind_at": closes - timedelta(days=1), "reminded_at": closes - timedelta(days=1),
@@ -398,6 +398,7 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
             "forum_id": FORUM_ID, "year": 2026, "lines": [[2, 150_000], [3, 0]], "version": 3, "from_vote_id": 1,
             "updated_by": STINE, "updated_at": oslo("2026-06-08 09:00"),
             "posted_by": STINE, "posted_at": oslo("2026-06-08 09:05"),
+            "decided_lines": None, "decided_at": None, "decided_vote_id": None,
         }],
         "app_secrets": SECRETS,
         **_wheel(),
@@ -445,6 +446,11 @@ FILLED_IN: dict[tuple[str, str], Callable[[dict, dict], object]] = {
     ("votes", "places"): lambda row, rows: None,
     ("ballots", "points"): lambda row, rows: None,
     ("ballot_casts", "points"): lambda row, rows: None,
+    # 0013: no vote was on an allocation, and none was decided.
+    ("votes", "allocation_year"): lambda row, rows: None,
+    ("allocation_proposals", "decided_lines"): lambda row, rows: None,
+    ("allocation_proposals", "decided_at"): lambda row, rows: None,
+    ("allocation_proposals", "decided_vote_id"): lambda row, rows: None,
 }
 # Tables a migration fills from what was stored; any other new table starts empty.
 TABLES_FILLED_IN: dict[str, Callable[[dict], list[dict]]] = {

@@ -7,10 +7,12 @@ Through the bot's real /api/messages with Teams-shaped activities."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.app import UOW
 from bot.edge.allocation import LINES_PER_PAGE, AllocationView, _render
@@ -18,6 +20,8 @@ from bot.forum.allocation.budget import Budget
 from bot.forum.allocation.proposal import Allocation, AllocationLine, AreaSum, Proposal
 from bot.forum.needs.report import Status
 from bot.forum.roster import Forum
+from bot.forum.votes import export as decisions_export
+from bot.forum.votes.vote import Escalation, VoteStatus
 from tests import teams
 from tests.card_reading import buttons, elements, facts, input_named, inputs, only_card, texts
 from tests.needs_helpers import card_of, message_of, settle
@@ -237,6 +241,41 @@ def _actions(card: dict) -> list[dict]:
 # --- before the forum ----------------------------------------------------------------------
 
 
+def post_data(card: dict, **typed: str) -> dict:
+    """What «Legg fram i kanalen» sends: its data and the card's inputs."""
+    (post,) = [a for a in card["actions"] if a["verb"] == "allocation.post"]
+    return {**post["data"], **inputs(card), **typed}
+
+
+async def approval_vote(forum):
+    async with forum.app[UOW]() as uow:
+        (vote,) = [v for v in await uow.votes.of_forum("oslo-viken") if v.allocation_year == YEAR]
+    return vote
+
+
+async def statuses(forum) -> dict[str, tuple[Status, int | None]]:
+    async with forum.app[UOW]() as uow:
+        reports = await uow.needs_reports.with_organisation_names("oslo-viken", YEAR, tuple(Status))
+    return {r.reference: (r.status, r.granted_amount) for r, _ in reports if r.reference}
+
+
+async def put_forward(forum, amounts: dict[str, str]) -> tuple[dict[str, int], int]:
+    """Seed, set a frame, save the amounts by reference and put the
+    proposal before the forum: the reports' ids and the approval vote's."""
+    ids = await seed_reports(forum)
+    await set_budget(forum, 600_000)
+    await set_up_channel(forum)
+    sf = forum.statsforvalter
+    card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
+    body, _ = await forum.press(sf, "allocation.save", save_data(
+        card, **{f"amount_{ids[reference]}": amount for reference, amount in amounts.items()}
+    ))
+    body, _ = await forum.press(sf, "allocation.post", post_data(card_of(body)))
+    assert "med en avstemning om å godkjenne det som stenger" in texts(card_of(body)), texts(card_of(body))
+    await settle(forum)
+    return ids, (await approval_vote(forum)).id
+
+
 async def test_put_before_the_forum_it_is_posted_in_the_channel_and_every_member_reads_it(forum):
     await seed_reports(forum)
     await set_budget(forum, 600_000)
@@ -246,14 +285,16 @@ async def test_put_before_the_forum_it_is_posted_in_the_channel_and_every_member
     assert "Statsforvalteren har ikke lagt fram forslaget til tildeling for 2025 ennå." in texts(card)
 
     card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
-    (post,) = [a for a in card["actions"] if a["verb"] == "allocation.post"]
-    body, _ = await forum.press(sf, "allocation.post", post["data"])
-    assert "Forslaget er lagt fram i forumets kanal." in texts(card_of(body))
+    assert {"close_date", "close_time"} <= set(inputs(card))  # a week ahead at noon, to change
+    body, _ = await forum.press(sf, "allocation.post", post_data(card))
+    assert "Forslaget er lagt fram i forumets kanal, med en avstemning" in texts(card_of(body))
     await forum.settle()
-    (shared,) = [c for r in forum.connector.sent_to(teams.CHANNEL) for c in r.cards]
+    shared, vote_card = [c for r in forum.connector.sent_to(teams.CHANNEL) for c in r.cards]
     assert inputs(shared) == {} and buttons(shared) == []  # read, not edited, in the channel
     assert [heading.split()[0] for _, heading, _ in lines(shared)] == ["BM-2025-001", "BM-2025-002", "BM-2025-003"]
     assert "Lagt fram i forumets kanal" in texts(shared)
+    assert "Godkjenner forumet forslaget til tildeling for 2025?" in texts(vote_card)
+    assert [c["title"] for c in input_named(vote_card, "choices")["choices"]] == ["Ja, forslaget godkjennes", "Nei"]
     forum.new_replies()
 
     mine = only_card(await forum.say(marte, f"tildeling {YEAR}"))
@@ -262,6 +303,111 @@ async def test_put_before_the_forum_it_is_posted_in_the_channel_and_every_member
     assert message_of(body) == "Bare Statsforvalteren kan gjøre dette."
     body, _ = await forum.press(marte, "allocation.page", {"year": YEAR, "page": 1, "edit": True})
     assert inputs(card_of(body)) == {}  # asking for the editor does not make one
+
+    # While the forum votes, the proposal is not put forward again.
+    body, _ = await forum.press(sf, "allocation.post", post_data(card))
+    assert "Forumet stemmer alt over forslaget." in texts(card_of(body))
+
+
+async def test_a_closing_time_that_is_not_one_puts_nothing_before_the_forum(forum):
+    await seed_reports(forum)
+    await set_budget(forum, 600_000)
+    sf = forum.statsforvalter
+    card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
+    body, _ = await forum.press(sf, "allocation.post", post_data(card, close_date="2020-01-01"))
+    assert "Avstemningen om forslaget stenger: må være minst fem minutter fram i tid" in texts(card_of(body))
+    assert (await stored_proposal(forum)) is None
+    async with forum.app[UOW]() as uow:
+        assert await uow.votes.of_forum("oslo-viken") == []
+
+
+# --- the decision --------------------------------------------------------------------------
+
+
+async def test_a_yes_carries_the_proposal_and_every_report_changes_status_at_once(forum):
+    ids, vote = await put_forward(forum, {"BM-2025-001": "250000", "BM-2025-002": "0"})
+    for organisation, choice in (("ostfold-vo", "1"), ("follo", "1"), ("akershus-fk", "1"), ("viken-vest", "2")):
+        await forum.press(forum.representative(organisation), "vote.cast", {"vote": vote, "choices": choice})
+    assert (await statuses(forum))["BM-2025-001"] == (Status.SUBMITTED, None)  # nothing until it is decided
+    await settle(forum)
+    await keeper(forum, Clock((await stored(forum, vote)).closes_at)).run_once()
+    await settle(forum)
+
+    assert (await stored(forum, vote)).chosen == (1,)
+    assert await statuses(forum) == {
+        "BM-2025-001": (Status.GRANTED, 250_000),
+        "BM-2025-002": (Status.NOT_PRIORITISED, None),
+        "BM-2025-003": (Status.GRANTED, 50_000),
+        "BM-2025-004": (Status.WITHDRAWN, None),
+        "BM-2025-005": (Status.GRANTED, 10_000),  # granted before, and not in the proposal
+    }
+    async with forum.app[UOW]() as uow:
+        changes = [(c.from_status, c.to_status) for c in await uow.needs_reports.status_changes(ids["BM-2025-003"])]
+    assert changes[-2:] == [("innsendt", "prioritert"), ("prioritert", "tildelt")]
+    proposal = await stored_proposal(forum)
+    assert [(line.reference, line.granted) for line in proposal.decided] == [
+        ("BM-2025-001", 250_000), ("BM-2025-002", 0), ("BM-2025-003", 50_000)
+    ] and proposal.decided_vote == vote
+
+    sf = forum.statsforvalter
+    decided = only_card(await forum.say(sf, f"tildeling {YEAR}"))
+    assert inputs(decided) == {} and "Vedtatt" in texts(decided)  # no more editing
+    assert facts(decided)["Foreslått"] == f"{kr(300_000)} kr"
+    body, _ = await forum.press(sf, "allocation.save", {"year": YEAR, "version": proposal.version, "page": 1})
+    assert "Tildelingen for 2025 er vedtatt og kan ikke endres." in texts(card_of(body))
+
+    log = texts(only_card(await forum.say(sf, "vedtak")))
+    assert "Tildelingen som ble vedtatt" in log
+    assert f"BM-2025-001 Østfold VO-nettverk: {kr(250_000)} kr (søkt {kr(300_000)} kr)" in log
+    assert f"BM-2025-002 Nettverket for Follo-regionen: 0 kr (søkt {kr(200_000)} kr)" in log
+
+    async with forum.app[UOW]() as uow:
+        gathered = await decisions_export.gather(uow, await uow.forums.get("oslo-viken"), datetime.now(UTC).year)
+    book = load_workbook(io.BytesIO(decisions_export.workbook(gathered, datetime.now(UTC))))
+    rows = list(book[decisions_export.ALLOCATION_SHEET].iter_rows(values_only=True))
+    assert rows[0] == ("Avstemning nr.", "Referanse", "Organisasjon", "Tiltak", "Søkt (NOK)", "Tildelt (NOK)")
+    assert rows[1:] == [
+        (vote, "BM-2025-001", "Østfold VO-nettverk", "Vurdering i moduler", 300_000, 250_000),
+        (vote, "BM-2025-002", "Nettverket for Follo-regionen", "Ledere i utvikling", 200_000, 0),
+        (vote, "BM-2025-003", "Akershus fylkeskommune", "Lesing", 50_000, 50_000),
+    ]
+
+
+async def test_a_no_leaves_it_to_the_statsforvalter_who_decides_with_a_reason(forum):
+    _, vote = await put_forward(forum, {"BM-2025-001": "250000"})
+    for organisation, choice in (("ostfold-vo", "2"), ("follo", "2"), ("akershus-fk", "1")):
+        await forum.press(forum.representative(organisation), "vote.cast", {"vote": vote, "choices": choice})
+    await settle(forum)
+    await keeper(forum, Clock((await stored(forum, vote)).closes_at)).run_once()
+    await settle(forum)
+    waiting = await stored(forum, vote)
+    assert waiting.status is VoteStatus.AWAITING_DECISION and waiting.escalation is Escalation.DISAGREEMENT
+    assert (await statuses(forum))["BM-2025-001"] == (Status.SUBMITTED, None)
+
+    sf = forum.statsforvalter
+    body, _ = await forum.press(sf, "vote.decide", {"vote": vote, "choices": "1", "reason": "Innenfor rammen og avtalt."})
+    assert "Statsforvalteren avgjorde" in texts(card_of(body)), texts(card_of(body))
+    await settle(forum)
+    assert (await statuses(forum))["BM-2025-001"] == (Status.GRANTED, 250_000)
+    log = texts(only_card(await forum.say(sf, "vedtak")))
+    assert "Ikke godkjent av forumet" in log and "Begrunnelse: Innenfor rammen og avtalt." in log
+    assert "Tildelingen som ble vedtatt" in log
+
+
+async def test_when_the_statsforvalter_says_no_the_reports_stay_open_for_a_new_proposal(forum):
+    _, vote = await put_forward(forum, {})
+    for organisation in ("ostfold-vo", "follo"):
+        await forum.press(forum.representative(organisation), "vote.cast", {"vote": vote, "choices": "2"})
+    await settle(forum)
+    await keeper(forum, Clock((await stored(forum, vote)).closes_at)).run_once()
+    await settle(forum)
+    sf = forum.statsforvalter
+    await forum.press(sf, "vote.decide", {"vote": vote, "choices": "2", "reason": "Må justeres før nytt forslag."})
+    await settle(forum)
+    assert {ref: s for ref, (s, _) in (await statuses(forum)).items()}["BM-2025-001"] is Status.SUBMITTED
+    assert (await stored_proposal(forum)).decided_at is None
+    card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
+    assert "amount_1" in "".join(inputs(card))  # the editor again, to change and put forward anew
 
 
 async def test_a_proposal_over_a_frame_lowered_since_cannot_be_put_before_the_forum(forum):
@@ -274,8 +420,7 @@ async def test_a_proposal_over_a_frame_lowered_since_cannot_be_put_before_the_fo
         lowered = Budget("oslo-viken", YEAR, 400_000, {}, 2, None, datetime(2025, 2, 1, tzinfo=UTC))
         assert await uow.budgets.put(lowered, expected_version=1)
         await uow.commit()
-    (post,) = [a for a in card_of(body)["actions"] if a["verb"] == "allocation.post"]
-    body, _ = await forum.press(sf, "allocation.post", post["data"])
+    body, _ = await forum.press(sf, "allocation.post", post_data(card_of(body)))
     assert f"Summen av forslaget ({kr(550_000)} kr) er mer enn rammen ({kr(400_000)} kr)." in texts(card_of(body))
     assert (await stored_proposal(forum)).posted_at is None
 
@@ -335,8 +480,7 @@ async def test_who_saved_and_put_forward_the_proposal_is_in_the_privacy_export_a
     await set_budget(forum, 600_000)
     sf = forum.statsforvalter
     card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
-    (post,) = [a for a in card["actions"] if a["verb"] == "allocation.post"]
-    await forum.press(sf, "allocation.post", post["data"])
+    await forum.press(sf, "allocation.post", post_data(card))
     async with forum.app[UOW]() as uow:
         (stine,) = [p for p in await uow.privacy.people("oslo-viken") if sf.aad_object_id in p.aad_object_ids]
         found = await uow.privacy.gather(stine)

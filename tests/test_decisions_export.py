@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from bot.app import UOW
 from bot.edge.downloads import DECISIONS, DOWNLOADS, MAX_AGE_SECONDS, SECRET_NAME, Downloads
 from bot.forum.votes import export as decisions_export
-from bot.forum.votes.export import BALLOTS_SHEET, LOG_SHEET, VOTES_SHEET
+from bot.forum.votes.export import ALLOCATION_SHEET, BALLOTS_SHEET, LOG_SHEET, VOTES_SHEET
 from bot.forum.votes.service import cast_ballot, close_vote, decide
 from bot.texts import decisions as decisions_texts
 from tests.vote_helpers import actor_of
@@ -143,7 +143,8 @@ async def test_the_decisions_log_says_who_voted_what_and_who_decided_why(forum):
     assert headers["Cache-Control"] == "no-store"
 
     book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == [VOTES_SHEET, BALLOTS_SHEET, LOG_SHEET] == ["Vedtak", "Stemmer", "Logg"]
+    assert book.sheetnames == [VOTES_SHEET, BALLOTS_SHEET, LOG_SHEET, ALLOCATION_SHEET] == ["Vedtak", "Stemmer", "Logg", "Tildeling"]
+    assert list(book[ALLOCATION_SHEET].iter_rows(values_only=True))[1:] == []  # no allocation decided this year
 
     # Vedtak: the closed votes opened in 2031 (Oslo time), oldest first.
     decisions = table(book, VOTES_SHEET)

@@ -10,6 +10,7 @@ with everything typed kept and nothing saved."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from pydantic import ConfigDict, Field
@@ -25,6 +26,8 @@ from bot.forum.allocation.proposal import Allocation, AllocationLine, SavePropos
 from bot.forum.needs.form import Field as FormField, Invalid
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused
+from bot.edge.vote_views import VoteViews
+from bot.forum.votes.service import check_new_vote, open_vote
 from bot.forum.votes.vote import VoteStatus
 from bot.i18n import text
 from cards import render
@@ -99,20 +102,43 @@ async def press_from_vote(turn: Turn, data: dict) -> dict:
 
 
 async def press_post(turn: Turn, data: dict) -> dict:
-    """Put the proposal before the forum: a read-only copy in the channel."""
+    """Put the proposal before the forum: a read-only copy in the channel,
+    and a vote on approving it that closes when the card says."""
     forum = turn.forum()
     request = card_data(Change, data)
+    now = turn.clock()
+    check = check_new_vote(
+        {
+            "question": text(CHANNEL_LANG, "allocation_vote_question", year=request.year),
+            "options": "\n".join(text(CHANNEL_LANG, k) for k in ("allocation_vote_yes", "allocation_vote_no")),
+            "close_date": data.get("close_date"), "close_time": data.get("close_time"), "live": "false",
+        },
+        forum.timezone, now, [],
+    )
+    if check.errors:
+        problems = [f"{turn.t('allocation_vote_closes')}: {views.invalid_text(turn.lang, e)}" for e in check.errors.values()]
+        return await _card(turn, forum, request.year, request.page, edit=True, problems=problems)
+    closes = ""
 
     async def post() -> str:
-        posted = await service.post(turn.uow, turn.actor, request.year, request.version, turn.clock())
+        nonlocal closes
+        posted = await service.post(turn.uow, turn.actor, request.year, request.version, now)
+        vote = await open_vote(turn.uow, turn.actor, check, now, allocation_year=request.year)
+        closes = VoteViews(turn.lang, forum, now).when(vote.closes_at)
         channel = await turn.uow.forums.channel_reference(forum.id)
         if not channel:
             return "allocation_posted_no_channel"
         shared = _render(AllocationView(posted, CHANNEL_LANG, forum, edit=False), 1, names={})
-        turn.afterwards.start(turn.deliverer.send_card(channel, shared), "the allocation proposal")
-        return "allocation_posted"
+        turn.afterwards.start(_post_both(turn, channel, shared, forum, vote.id), "the allocation proposal")
+        return "allocation_posted_vote"
 
-    return await _change(turn, forum, request, post)
+    return await _change(turn, forum, request, post, note_params=lambda: {"when": closes})
+
+
+async def _post_both(turn: Turn, channel: dict, proposal_card: dict, forum: Forum, vote_id: int) -> None:
+    """The proposal, then the vote on it, in that order in the channel."""
+    await turn.deliverer.send_card(channel, proposal_card)
+    await turn.vote_cards.post(forum, vote_id)
 
 
 ALLOCATION_VERBS = {
@@ -126,11 +152,13 @@ ALLOCATION_VERBS = {
 _SHOWN_ON_THE_PAGE = (
     "allocation_over_frame", "allocation_over_applied", "allocation_bad_priority", "allocation_changed_meanwhile",
     "allocation_no_budget", "allocation_report_gone", "allocation_vote_not_closed", "allocation_vote_without_reports",
-    "allocation_nothing_to_post",
+    "allocation_nothing_to_post", "allocation_vote_running", "allocation_decided",
 )
 
 
-async def _change(turn: Turn, forum: Forum, request: Change, act, typed: dict | None = None) -> dict:
+async def _change(
+    turn: Turn, forum: Forum, request: Change, act, typed: dict | None = None, note_params=lambda: {}
+) -> dict:
     """Do ``act`` (which gives the key of the note to show) and show the
     page again; a refusal the page can explain is shown on it."""
     try:
@@ -141,7 +169,7 @@ async def _change(turn: Turn, forum: Forum, request: Change, act, typed: dict | 
         params = {k: nok(turn.lang, v) if k in ("total", "frame") else v for k, v in refused.params.items()}
         return await _card(turn, forum, request.year, request.page, edit=True, typed=typed,
                            problems=[turn.t(refused.code, **params)])
-    return await _card(turn, forum, request.year, request.page, edit=True, note=turn.t(done))
+    return await _card(turn, forum, request.year, request.page, edit=True, note=turn.t(done, **note_params()))
 
 
 def _read_page(turn: Turn, current: Allocation, data: dict):
@@ -185,12 +213,12 @@ async def _card(
     errors: dict[str, str] | None = None, problems: list[str] | None = None,
 ) -> dict:
     allocation = await service.allocation(turn.uow, forum, year)
-    edit = edit and turn.actor.is_statsforvalter
-    if not edit and allocation.proposal.posted_at is None:
+    edit = edit and turn.actor.is_statsforvalter and not allocation.is_decided
+    if not edit and allocation.proposal.posted_at is None and not turn.actor.is_statsforvalter:
         raise Refused("allocation_not_posted", year=year)
     roster = await turn.uow.roster.roster(forum)
     votes = [v for v in await turn.uow.votes.of_forum(forum.id) if v.status is not VoteStatus.OPEN] if edit else []
-    view = AllocationView(allocation, turn.lang, forum, edit, votes=votes)
+    view = AllocationView(allocation, turn.lang, forum, edit, votes=votes, now=turn.clock())
     return _render(view, page, roster.names(), note=note, typed=typed or {}, errors=errors or {}, problems=problems or [])
 
 
@@ -206,6 +234,7 @@ class AllocationView:
     forum: Forum
     edit: bool
     votes: list | None = None  # closed votes over reports, for the editor
+    now: datetime | None = None  # for the proposed closing of the vote on it
 
     def t(self, key: str, **params: object) -> str:
         return text(self.lang, key, **params)
@@ -270,6 +299,8 @@ def _frame(view: AllocationView, names: dict[str, str], note: str, problems: lis
             state.append(t("allocation_state_from_vote", question=md(question)))
     if proposal.posted_at:
         state.append(t("allocation_state_posted", when=when(proposal.posted_at, zone)))
+    if proposal.decided_at:
+        state.append(t("allocation_state_decided", when=when(proposal.decided_at, zone)))
     over_reports = [v for v in view.votes or () if any(o.report_id for o in v.options)][:VOTES_OFFERED]
     choices = [{"title": md(v.question[:QUESTION_SHOWN]), "value": str(v.id)} for v in over_reports]
     ref = {"year": year, "version": proposal.version}
@@ -293,9 +324,17 @@ def _frame(view: AllocationView, names: dict[str, str], note: str, problems: lis
              "value": next((c["value"] for c in choices if c["value"] == str(proposal.from_vote)), choices[0]["value"]),
              "data": ref}
         ] if view.edit and choices and allocation.lines else [],
+        "closing": [
+            {"date_label": t("allocation_vote_closes"), "time_label": t("vote_field_close_time"), **_a_week_ahead(view)}
+        ] if view.edit and allocation.lines and view.now else [],
         "ref": ref,
         "edit": view.edit,
     }
+
+
+def _a_week_ahead(view: AllocationView) -> dict:
+    proposed = VoteViews(view.lang, view.forum, view.now).proposed_close()
+    return {"date": proposed["close_date"], "time": proposed["close_time"]}
 
 
 def _data(view: AllocationView, frame: dict, lines: list[dict], number: int, pages: int) -> dict:
@@ -336,7 +375,7 @@ def _pages(frame: dict, lines: list[dict]) -> list[tuple[int, int]]:
 
 def _blank(frame: dict) -> dict:
     return {
-        **{k: "" for k in frame}, "problems": [], "figures": [], "areas": [], "lines": [], "from_vote": [],
+        **{k: "" for k in frame}, "problems": [], "figures": [], "areas": [], "lines": [], "from_vote": [], "closing": [],
         "actions": [{"title": "", "verb": "", "data": {}, "style": "default"}] * 2,
     }
 

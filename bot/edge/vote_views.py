@@ -12,6 +12,7 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 from bot.edge.moments import long_moment
+from bot.edge.needs_views import nok
 from bot.edge.views import form_errors, form_field, invalid_text
 from bot.forum.privacy import ERASED
 from bot.forum.needs.form import Invalid
@@ -198,6 +199,8 @@ class VoteViews:
                 "title": self.t("vote_status_tie_title"),
                 "text": self.t("vote_status_tie_text", options=self.choices(vote, vote.result.tie)),
             }
+        if vote.escalation is Escalation.DISAGREEMENT:
+            return {"title": self.t("vote_status_disagreement_title"), "text": self.t("vote_status_disagreement_text")}
         result = vote.result
         why = (
             self.t("vote_status_quorum_text", voted=result.ballots, seats=result.seats, percent=vote.quorum_percent)
@@ -304,7 +307,7 @@ class VoteViews:
 
     def _decision(self, vote: Vote) -> dict:
         among, count = vote.decision_options()
-        key = "vote_decision_tie" if vote.escalation is Escalation.TIE else "vote_decision_quorum"
+        key = f"vote_decision_{vote.escalation.value}"
         return {
             "title": self.t("vote_decision_title"),
             "text": self.t(key, count=count),
@@ -396,7 +399,20 @@ class VoteViews:
             },
         )
 
-    def log(self, states: Sequence[VoteState], names: Mapping[str, str], years: Sequence[int], older: int) -> dict:
+    def log(
+        self, states: Sequence[VoteState], names: Mapping[str, str], years: Sequence[int], older: int,
+        allocations: Mapping[int, Sequence] | None = None,
+    ) -> dict:
+        """The decisions log; ``allocations``: for a vote that decided an
+        allocation, its table (bot.forum.allocation.proposal.DecidedLine)."""
+        allocations = allocations or {}
+
+        def allocation_line(line) -> str:
+            return self.t(
+                "log_allocation_line", reference=line.reference, organisation=md(line.organisation),
+                granted=nok(self.lang, line.granted), applied=nok(self.lang, line.applied),
+            )
+
         def ballot(seat: SeatBallot, vote: Vote) -> str:
             if not seat.choices:
                 return self.t("log_no_ballot", seat=md(seat.organisation))
@@ -430,6 +446,8 @@ class VoteViews:
                 "how": how,
                 "ballots_title": self.t("log_ballots"),
                 "ballots": [ballot(seat, vote) for seat in state.seats],
+                "allocation_title": self.t("log_allocation_title"),
+                "allocation": [allocation_line(line) for line in allocations.get(vote.id, ())],
             }
 
         return render(

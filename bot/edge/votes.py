@@ -18,6 +18,7 @@ from bot.edge.turn import Turn
 from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
 from bot.edge.views import notice
 from bot.forum.roster import Refused
+from bot.forum.allocation.decision import decided_allocations
 from bot.forum.votes import service
 from bot.forum.votes.vote import VoteStatus
 from cards.markdown import escape_markdown as md
@@ -171,11 +172,13 @@ async def show_log(turn: Turn) -> None:
     closed = [v for v in await service.votes_of(turn.uow, turn.actor) if v.status is not VoteStatus.OPEN]
     roster = await turn.uow.roster.roster(turn.forum())
     years = sorted({_year(turn, v.created_at) for v in closed}, reverse=True)
+    shown = closed[:LOG_LIMIT]
     card = _views(turn).log(
-        await _states(turn, roster, closed[:LOG_LIMIT]),
+        await _states(turn, roster, shown),
         roster.names(),
         years if turn.actor.is_statsforvalter or turn.actor.holds_seat else [],
         max(0, len(closed) - LOG_LIMIT),
+        await decided_allocations(turn.uow, turn.forum().id, shown),
     )
     await turn.reply(card)
 

@@ -23,6 +23,7 @@ class Action(StrEnum):
     BUDGET_SET = "budget.set"
     ALLOCATION_SAVED = "allocation.saved"
     ALLOCATION_POSTED = "allocation.posted"
+    ALLOCATION_DECIDED = "allocation.decided"
     WHEEL_ADDED = "wheel.added"
     WHEEL_CHANGED = "wheel.changed"
     WHEEL_DELETED = "wheel.deleted"

@@ -34,6 +34,18 @@ class ProposalLine:
 
 
 @dataclass(frozen=True)
+class DecidedLine:
+    """One report of the allocation as the forum (or the Statsforvalter) decided it."""
+
+    report_id: int
+    reference: str
+    organisation: str
+    title: str
+    applied: int
+    granted: int  # 0: not prioritised
+
+
+@dataclass(frozen=True)
 class Proposal:
     """The proposal as stored: its lines in priority order."""
 
@@ -46,6 +58,9 @@ class Proposal:
     updated_at: datetime | None = None
     posted_by: str | None = None
     posted_at: datetime | None = None
+    decided: tuple[DecidedLine, ...] = ()  # the table as decided, once it is
+    decided_at: datetime | None = None
+    decided_vote: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,10 @@ class Allocation:
     def remaining(self) -> int:
         return self.budget.frame - self.total
 
+    @property
+    def is_decided(self) -> bool:
+        return self.proposal.decided_at is not None
+
 
 @dataclass(frozen=True)
 class SaveProposal:
@@ -113,6 +132,8 @@ async def allocation(uow, forum: Forum, year: int) -> Allocation:
     reports sent since at the end (amount: what they applied for) and
     reports withdrawn or decided since left out."""
     stored = await uow.allocations.get(forum.id, year) or Proposal(forum.id, year)
+    if stored.decided_at:
+        return await _decided(uow, forum, stored)
     reports = {r.id: (r, name) for r, name in await uow.needs_reports.with_organisation_names(forum.id, year, OPEN_REPORTS)}
     kept = [line for line in stored.lines if line.report_id in reports]
     listed = {line.report_id for line in kept}
@@ -142,6 +163,21 @@ async def _figures(uow, forum: Forum, proposal: Proposal, reports: Mapping) -> A
     return Allocation(proposal, budget, tuple(lines), areas, names)
 
 
+async def _decided(uow, forum: Forum, proposal: Proposal) -> Allocation:
+    """A decided allocation: the table as decided, whatever happened to the
+    reports since."""
+    budget = await budget_of(uow, forum.id, proposal.year)
+    lines, running = [], 0
+    for priority, line in enumerate(proposal.decided, start=1):
+        running += line.granted
+        lines.append(
+            AllocationLine(priority, line.report_id, line.reference, line.organisation, line.title, (), line.applied,
+                           line.granted, running)
+        )
+    names = {a.code: a.name for a in await competence_areas(uow, forum.id, proposal.year)}
+    return Allocation(proposal, budget, tuple(lines), (), names)
+
+
 def _applied(report) -> int:
     value = report.fields.get("amount_applied")
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
@@ -154,6 +190,7 @@ async def save(uow, actor: Actor, command: SaveProposal, now: datetime) -> Alloc
     shown."""
     forum = _statsforvalter_forum(actor)
     current = await allocation(uow, forum, command.year)
+    _still_open(current)
     by_id = {line.report_id: line for line in current.lines}
     if not current.budget.is_set:
         raise Refused("allocation_no_budget", year=command.year)
@@ -186,6 +223,7 @@ async def order_by_vote(uow, actor: Actor, year: int, version: int, vote_id: int
     their order after them. The amounts stay."""
     forum = _statsforvalter_forum(actor)
     current = await allocation(uow, forum, year)
+    _still_open(current)
     vote = await uow.votes.get(forum.id, vote_id)
     if vote is None or vote.status is VoteStatus.OPEN or vote.result is None:
         raise Refused("allocation_vote_not_closed")
@@ -200,9 +238,13 @@ async def order_by_vote(uow, actor: Actor, year: int, version: int, vote_id: int
 
 
 async def post(uow, actor: Actor, year: int, version: int, now: datetime) -> Allocation:
-    """Mark the proposal as put before the forum, as it stands."""
+    """Mark the proposal as put before the forum, as it stands. Refused
+    while the forum is still voting on it (an open approval vote)."""
     forum = _statsforvalter_forum(actor)
     current = await allocation(uow, forum, year)
+    _still_open(current)
+    if any(v.allocation_year == year and v.status is not VoteStatus.DECIDED for v in await uow.votes.of_forum(forum.id)):
+        raise Refused("allocation_vote_running")
     if not current.budget.is_set:
         raise Refused("allocation_no_budget", year=year)
     if not current.lines:
@@ -215,6 +257,11 @@ async def post(uow, actor: Actor, year: int, version: int, now: datetime) -> All
         tuple(ProposalLine(l.report_id, l.proposed) for l in current.lines), current.proposal.from_vote, now,
         Action.ALLOCATION_POSTED,
     )
+
+
+def _still_open(current: Allocation) -> None:
+    if current.is_decided:
+        raise Refused("allocation_decided", year=current.year)
 
 
 async def _store(

@@ -8,12 +8,13 @@ text, never as a formula, the same way as in the needs-report export."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
+from bot.forum.allocation.decision import decided_allocations
 from bot.forum.roster import Forum
 from bot.forum.spreadsheet import CONTENT_TYPE, MOMENT, Cells, in_zone, table, to_bytes
 from bot.forum.votes.service import VoteState, vote_state
@@ -25,6 +26,7 @@ __all__ = ["CONTENT_TYPE", "DecisionsExport", "filename", "gather", "workbook"]
 VOTES_SHEET = "Vedtak"
 BALLOTS_SHEET = "Stemmer"
 LOG_SHEET = "Logg"
+ALLOCATION_SHEET = "Tildeling"
 CLOSED = (VoteStatus.AWAITING_DECISION, VoteStatus.DECIDED)
 
 
@@ -59,6 +61,8 @@ class DecisionsExport:
     year: int
     votes: tuple[VoteRecord, ...]  # oldest first
     names: dict[str, str]  # Entra object id (lower case, as the roster keeps it) -> the person's name
+    # For a vote that decided an allocation: the table as decided (DecidedLine).
+    allocations: dict[int, tuple] = field(default_factory=dict)
 
     def name(self, aad_object_id: str | None) -> str | None:
         if not aad_object_id:
@@ -81,7 +85,8 @@ async def gather(uow, forum: Forum, year: int) -> DecisionsExport:
             for c in await uow.votes.casts(vote.id)
         )
         records.append(VoteRecord(state, casts))
-    return DecisionsExport(forum, year, tuple(records), roster.names())
+    allocations = await decided_allocations(uow, forum.id, [r.vote for r in records])
+    return DecisionsExport(forum, year, tuple(records), roster.names(), allocations)
 
 
 def workbook(export: DecisionsExport, made_at: datetime, lang: str = "nb") -> bytes:
@@ -90,6 +95,7 @@ def workbook(export: DecisionsExport, made_at: datetime, lang: str = "nb") -> by
     _votes_sheet(book, export, made_at, lang)
     _ballots_sheet(book, export, lang)
     _log_sheet(book, export, lang)
+    _allocation_sheet(book, export, lang)
     return to_bytes(book)
 
 
@@ -157,6 +163,7 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
         escalation = {
             Escalation.TIE: t("decisions_escalation_tie"),
             Escalation.QUORUM: t("decisions_escalation_quorum"),
+            Escalation.DISAGREEMENT: t("decisions_escalation_disagreement"),
         }.get(vote.escalation, t("decisions_escalation_none"))
         if not decided:
             decided_by = None
@@ -241,5 +248,31 @@ def _log_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
                     cells.text(_ballot(vote, cast.choices, cast.points, lang)),
                     cells.text(export.name(cast.cast_by)),
                     cells.moment(in_zone(cast.cast_at, zone), MOMENT),
+                ]
+            )
+
+
+def _allocation_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
+    """Each allocation the year's votes decided, report by report."""
+    headings = [
+        text(lang, "decisions_xlsx_decided_vote"),
+        text(lang, "decisions_xlsx_reference"),
+        text(lang, "decisions_xlsx_organisation"),
+        text(lang, "decisions_xlsx_title"),
+        text(lang, "decisions_xlsx_applied"),
+        text(lang, "decisions_xlsx_granted"),
+    ]
+    rows = sum(len(lines) for lines in export.allocations.values())
+    cells = table(book, ALLOCATION_SHEET, headings, [10, 14, 40, 50, 16, 16], rows)
+    for vote_id, lines in export.allocations.items():
+        for line in lines:
+            cells.sheet.append(
+                [
+                    cells.number(vote_id, "0"),
+                    cells.text(line.reference),
+                    cells.text(line.organisation),
+                    cells.text(line.title),
+                    cells.number(line.applied),
+                    cells.number(line.granted),
                 ]
             )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bot.forum import audit
+from bot.forum.allocation.decision import YES, carry
 from bot.forum.audit import Action
 from bot.forum.needs.form import Invalid
 from bot.forum.needs.report import Status as ReportStatus
@@ -191,7 +192,7 @@ def remind_at(opened: datetime, closes: datetime) -> datetime:
     return opened + (closes - opened) / 2
 
 
-async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime) -> Vote:
+async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime, allocation_year: int | None = None) -> Vote:
     forum = statsforvalter_forum(actor)
     if check.errors:
         raise Refused("form_has_errors")
@@ -212,6 +213,7 @@ async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime) -> Vote:
             "live": values["live"],
             "quorum_percent": values["quorum_percent"],
             "remind_at": remind_at(now, values["closes_at"]),
+            "allocation_year": allocation_year,
         },
         actor.aad_object_id,
         now,
@@ -332,13 +334,19 @@ async def close_vote(uow, forum: Forum, vote_id: int, now: datetime, by: str | N
         return None
     state = await vote_state(uow, forum, vote_id)
     result = state.result()
+    vote = state.vote
     escalation = None
     if result.needs_decision or not result.ballots:
         # Nobody voting is the plainest missed quorum.
         escalation = Escalation.TIE if result.tie and not result.quorum_missed else Escalation.QUORUM
+    elif vote.allocation_year and result.chosen != (YES,):
+        escalation = Escalation.DISAGREEMENT  # only a yes carries the proposal
+    if escalation:
         await uow.votes.close(vote_id, result, VoteStatus.AWAITING_DECISION, escalation, (), by, now)
     else:
         await uow.votes.close(vote_id, result, VoteStatus.DECIDED, None, result.chosen, by, now)
+        if vote.allocation_year:
+            await carry(uow, forum, vote.allocation_year, vote_id, by, now)
     await audit.record(
         uow, forum.id, by, Action.VOTE_CLOSED, _subject(state.vote), now,
         ballots=result.ballots, escalation=escalation and escalation.value,
@@ -378,6 +386,8 @@ async def decide(uow, actor: Actor, vote_id: object, raw_choices: object, reason
     chosen = [*vote.result.settled, *picked] if vote.escalation is Escalation.TIE else picked
     if not await uow.votes.decide(vote.id, chosen, actor.aad_object_id, reason.strip(), now):
         raise Refused("vote_decided")
+    if vote.allocation_year and chosen == [YES]:
+        await carry(uow, forum, vote.allocation_year, vote.id, actor.aad_object_id, now)
     await audit.record(uow, forum.id, actor.aad_object_id, Action.VOTE_DECIDED, _subject(vote), now, chosen=chosen)
     await uow.commit()
     return await uow.votes.get(forum.id, vote.id)

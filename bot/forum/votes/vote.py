@@ -32,6 +32,7 @@ SCORED = (VoteKind.RANKING, VoteKind.POINTS)
 class Escalation(StrEnum):
     TIE = "tie"
     QUORUM = "quorum"
+    DISAGREEMENT = "disagreement"  # the forum did not approve the allocation proposal
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Vote:
     kind: VoteKind = VoteKind.ONE
     points: int | None = None  # points vote: the N points each seat spreads
     places: int | None = None  # ranked and points votes: how many they prioritise
+    allocation_year: int | None = None  # a vote on approving that year's allocation proposal
 
     @property
     def winners(self) -> int:
@@ -101,7 +103,7 @@ class Vote:
         result = self.result
         if result is None or self.escalation is None:
             return (), 0
-        if self.escalation is Escalation.QUORUM:
+        if self.escalation is not Escalation.TIE:
             return tuple(o.id for o in self.options), self.winners
         return result.tie, result.winners - len(result.settled)
 
