@@ -316,6 +316,7 @@ async def test_a_closing_time_that_is_not_one_puts_nothing_before_the_forum(foru
     card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
     body, _ = await forum.press(sf, "allocation.post", post_data(card, close_date="2020-01-01"))
     assert "Avstemningen om forslaget stenger: må være minst fem minutter fram i tid" in texts(card_of(body))
+    assert inputs(card_of(body))["close_date"] == "2020-01-01"  # as typed
     assert (await stored_proposal(forum)) is None
     async with forum.app[UOW]() as uow:
         assert await uow.votes.of_forum("oslo-viken") == []

@@ -13,14 +13,14 @@ async def test_a_representative_asks_for_help_in_personal_chat(forum):
     assert "fast representant for Østfold VO-nettverk" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Avstemninger", "Vedtak",
-        "Medlemmer", "Kompetanseområder", "Budsjett",
+        "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling",
     ]  # `ny avstemning` is the Statsforvalter's
 
 
 async def test_an_organisation_that_sends_no_needs_reports_is_not_offered_them(forum):
     card = only_card(await forum.say(forum.representative("utdanningsforbundet"), "hjelp"))
     assert buttons(card) == [
-        "Hjelp", "Oversikt", "Årshjul", "Avstemninger", "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett",
+        "Hjelp", "Oversikt", "Årshjul", "Avstemninger", "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling",
     ]
 
 
@@ -29,7 +29,7 @@ async def test_the_statsforvalter_is_also_offered_setup(forum):
     assert "Statsforvalteren" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Ny avstemning", "Avstemninger",
-        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Oppsett", "Logg", "Personvern",
+        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Oppsett", "Logg", "Personvern",
     ]
 
 
@@ -44,7 +44,7 @@ async def test_english_teams_gets_english(forum):
     assert "Type a command or press a button" in texts(card)
     assert buttons(card) == [
         "Help", "Needs report", "My needs reports", "Overview", "Annual wheel", "Votes", "Decisions", "Members",
-        "Competence areas", "Budget",
+        "Competence areas", "Budget", "Allocation",
     ]
 
 

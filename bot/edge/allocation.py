@@ -117,7 +117,8 @@ async def press_post(turn: Turn, data: dict) -> dict:
     )
     if check.errors:
         problems = [f"{turn.t('allocation_vote_closes')}: {views.invalid_text(turn.lang, e)}" for e in check.errors.values()]
-        return await _card(turn, forum, request.year, request.page, edit=True, problems=problems)
+        typed = {k: str(data.get(k) or "")[:SHOWN_BACK] for k in ("close_date", "close_time")}
+        return await _card(turn, forum, request.year, request.page, edit=True, problems=problems, typed=typed)
     closes = ""
 
     async def post() -> str:
@@ -267,14 +268,14 @@ def _render(
     allocation = view.allocation
     area_names = allocation.area_names
     lines = [view.line(line, area_names, typed or {}, errors or {}) for line in allocation.lines]
-    frame = _frame(view, names, note, problems or [])
+    frame = _frame(view, names, note, problems or [], typed or {})
     pages = _pages(frame, lines)
     number = min(max(page, 1), len(pages))
     start, end = pages[number - 1]
     return render("allocation", _data(view, frame, lines[start:end], number, len(pages)))
 
 
-def _frame(view: AllocationView, names: dict[str, str], note: str, problems: list[str]) -> dict:
+def _frame(view: AllocationView, names: dict[str, str], note: str, problems: list[str], typed: dict) -> dict:
     """Everything on the card but the lines and the paging."""
     allocation, t, lang = view.allocation, view.t, view.lang
     budget, proposal = allocation.budget, allocation.proposal
@@ -303,6 +304,8 @@ def _frame(view: AllocationView, names: dict[str, str], note: str, problems: lis
         state.append(t("allocation_state_decided", when=when(proposal.decided_at, zone)))
     over_reports = [v for v in view.votes or () if any(o.report_id for o in v.options)][:VOTES_OFFERED]
     choices = [{"title": md(v.question[:QUESTION_SHOWN]), "value": str(v.id)} for v in over_reports]
+    # The vote on the proposal: a week ahead at noon unless changed.
+    proposed = VoteViews(view.lang, view.forum, view.now).proposed_close() if view.now else None
     ref = {"year": year, "version": proposal.version}
     return {
         "title": t("allocation_title", year=year),
@@ -325,16 +328,17 @@ def _frame(view: AllocationView, names: dict[str, str], note: str, problems: lis
              "data": ref}
         ] if view.edit and choices and allocation.lines else [],
         "closing": [
-            {"date_label": t("allocation_vote_closes"), "time_label": t("vote_field_close_time"), **_a_week_ahead(view)}
-        ] if view.edit and allocation.lines and view.now else [],
+            {
+                "date_label": t("allocation_vote_closes"), "time_label": t("vote_field_close_time"),
+                "date": typed.get("close_date", proposed["close_date"]), "time": typed.get("close_time", proposed["close_time"]),
+            }
+        ] if view.edit and allocation.lines and proposed else [],
         "ref": ref,
         "edit": view.edit,
     }
 
 
-def _a_week_ahead(view: AllocationView) -> dict:
-    proposed = VoteViews(view.lang, view.forum, view.now).proposed_close()
-    return {"date": proposed["close_date"], "time": proposed["close_time"]}
+
 
 
 def _data(view: AllocationView, frame: dict, lines: list[dict], number: int, pages: int) -> dict:
