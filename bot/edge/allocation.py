@@ -81,9 +81,8 @@ async def press_save(turn: Turn, data: dict) -> dict:
         )
     command = SaveProposal(request.year, request.version, changes)
 
-    async def save() -> str:
-        await service.save(turn.uow, turn.actor, command, turn.clock())
-        return "allocation_saved"
+    async def save() -> tuple[Allocation, str]:
+        return await service.save(turn.uow, turn.actor, command, turn.clock()), turn.t("allocation_saved")
 
     return await _change(turn, forum, request, save, typed)
 
@@ -94,9 +93,9 @@ async def press_from_vote(turn: Turn, data: dict) -> dict:
     vote = data.get("vote")
     vote_id = int(vote) if isinstance(vote, str) and vote.isascii() and vote.isdigit() and len(vote) < 10 else 0
 
-    async def take_order() -> str:
-        await service.order_by_vote(turn.uow, turn.actor, request.year, request.version, vote_id, turn.clock())
-        return "allocation_ordered"
+    async def take_order() -> tuple[Allocation, str]:
+        ordered = await service.order_by_vote(turn.uow, turn.actor, request.year, request.version, vote_id, turn.clock())
+        return ordered, turn.t("allocation_ordered")
 
     return await _change(turn, forum, request, take_order)
 
@@ -119,21 +118,18 @@ async def press_post(turn: Turn, data: dict) -> dict:
         problems = [f"{turn.t('allocation_vote_closes')}: {views.invalid_text(turn.lang, e)}" for e in check.errors.values()]
         typed = {k: str(data.get(k) or "")[:SHOWN_BACK] for k in ("close_date", "close_time")}
         return await _card(turn, forum, request.year, request.page, edit=True, problems=problems, typed=typed)
-    closes = ""
 
-    async def post() -> str:
-        nonlocal closes
+    async def post() -> tuple[Allocation, str]:
         posted = await service.post(turn.uow, turn.actor, request.year, request.version, now)
         vote = await open_vote(turn.uow, turn.actor, check, now, allocation_year=request.year)
-        closes = VoteViews(turn.lang, forum, now).when(vote.closes_at)
         channel = await turn.uow.forums.channel_reference(forum.id)
         if not channel:
-            return "allocation_posted_no_channel"
+            return posted, turn.t("allocation_posted_no_channel")
         shared = _render(AllocationView(posted, CHANNEL_LANG, forum, edit=False), 1, names={})
         turn.afterwards.start(_post_both(turn, channel, shared, forum, vote.id), "the allocation proposal")
-        return "allocation_posted_vote"
+        return posted, turn.t("allocation_posted_vote", when=VoteViews(turn.lang, forum, now).when(vote.closes_at))
 
-    return await _change(turn, forum, request, post, note_params=lambda: {"when": closes})
+    return await _change(turn, forum, request, post)
 
 
 async def _post_both(turn: Turn, channel: dict, proposal_card: dict, forum: Forum, vote_id: int) -> None:
@@ -157,20 +153,19 @@ _SHOWN_ON_THE_PAGE = (
 )
 
 
-async def _change(
-    turn: Turn, forum: Forum, request: Change, act, typed: dict | None = None, note_params=lambda: {}
-) -> dict:
-    """Do ``act`` (which gives the key of the note to show) and show the
-    page again; a refusal the page can explain is shown on it."""
+async def _change(turn: Turn, forum: Forum, request: Change, act, typed: dict | None = None) -> dict:
+    """Do ``act`` (which gives the allocation as it now stands and the note
+    to show) and show the page again; a refusal the page can explain is
+    shown on it."""
     try:
-        done = await act()
+        changed, note = await act()
     except Refused as refused:
         if refused.code not in _SHOWN_ON_THE_PAGE:
             raise
         params = {k: nok(turn.lang, v) if k in ("total", "frame") else v for k, v in refused.params.items()}
         return await _card(turn, forum, request.year, request.page, edit=True, typed=typed,
                            problems=[turn.t(refused.code, **params)])
-    return await _card(turn, forum, request.year, request.page, edit=True, note=turn.t(done, **note_params()))
+    return await _card(turn, forum, request.year, request.page, edit=True, note=note, allocation=changed)
 
 
 def _read_page(turn: Turn, current: Allocation, data: dict):
@@ -211,9 +206,10 @@ def _read_page(turn: Turn, current: Allocation, data: dict):
 
 async def _card(
     turn: Turn, forum: Forum, year: int, page: int, *, edit: bool, note: str = "", typed: dict | None = None,
-    errors: dict[str, str] | None = None, problems: list[str] | None = None,
+    errors: dict[str, str] | None = None, problems: list[str] | None = None, allocation: Allocation | None = None,
 ) -> dict:
-    allocation = await service.allocation(turn.uow, forum, year)
+    """The page, of ``allocation`` when the caller has it as it now stands."""
+    allocation = allocation or await service.allocation(turn.uow, forum, year)
     edit = edit and turn.actor.is_statsforvalter and not allocation.is_decided
     if not edit and allocation.proposal.posted_at is None and not turn.actor.is_statsforvalter:
         raise Refused("allocation_not_posted", year=year)

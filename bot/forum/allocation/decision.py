@@ -17,13 +17,8 @@ from bot.forum.allocation.proposal import DecidedLine, allocation
 from bot.forum.audit import Action
 from bot.forum.needs.report import Status
 from bot.forum.roster import Forum, Refused
-from bot.forum.votes.vote import Option
 
-YES, NO = 1, 2
-
-
-def approval_options(yes: str, no: str) -> list[Option]:
-    return [Option(YES, yes), Option(NO, no)]
+YES = 1  # the approval vote's first option; the second is no
 
 
 async def carry(uow, forum: Forum, year: int, vote_id: int, by: str | None, now: datetime) -> tuple[DecidedLine, ...]:

@@ -137,7 +137,7 @@ async def allocation(uow, forum: Forum, year: int) -> Allocation:
     reports = {r.id: (r, name) for r, name in await uow.needs_reports.with_organisation_names(forum.id, year, OPEN_REPORTS)}
     kept = [line for line in stored.lines if line.report_id in reports]
     listed = {line.report_id for line in kept}
-    added = [ProposalLine(i, _applied(r)) for i, (r, _) in reports.items() if i not in listed]
+    added = [ProposalLine(i, r.amount("amount_applied") or 0) for i, (r, _) in reports.items() if i not in listed]
     proposal = replace(stored, lines=(*kept, *added))
     return await _figures(uow, forum, proposal, reports)
 
@@ -151,7 +151,8 @@ async def _figures(uow, forum: Forum, proposal: Proposal, reports: Mapping) -> A
         lines.append(
             AllocationLine(
                 priority, report.id, report.reference or "", organisation, str(report.fields.get("title") or ""),
-                tuple(dict.fromkeys(report.fields.get("competence_areas") or ())), _applied(report), line.amount,
+                tuple(dict.fromkeys(report.fields.get("competence_areas") or ())), report.amount("amount_applied") or 0,
+                line.amount,
                 running,
             )
         )
@@ -176,11 +177,6 @@ async def _decided(uow, forum: Forum, proposal: Proposal) -> Allocation:
         )
     names = {a.code: a.name for a in await competence_areas(uow, forum.id, proposal.year)}
     return Allocation(proposal, budget, tuple(lines), (), names)
-
-
-def _applied(report) -> int:
-    value = report.fields.get("amount_applied")
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 async def save(uow, actor: Actor, command: SaveProposal, now: datetime) -> Allocation:

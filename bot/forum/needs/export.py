@@ -35,9 +35,8 @@ class Export:
 
 async def gather(uow, forum: Forum, year: int) -> Export:
     """What the workbook shows, read in one unit of work."""
-    summary = await overview(uow, forum, year)
     reports = await uow.needs_reports.with_organisation_names(forum.id, year, SENT)
-    return Export(summary, reports)
+    return Export(await overview(uow, forum, year, sent=reports), reports)
 
 
 def workbook(export: Export, made_at: datetime, lang: str = "nb") -> bytes:

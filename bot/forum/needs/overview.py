@@ -92,13 +92,17 @@ class Overview:
     reports: tuple[ReportLine, ...] = ()
 
 
-async def overview(uow, forum: Forum, year: int, years_back: int = 3) -> Overview:
+async def overview(uow, forum: Forum, year: int, years_back: int = 3, sent: list | None = None) -> Overview:
     """The overview of ``year`` beside up to ``years_back`` years before it.
+    ``sent``: the year's sent reports with their organisation's names, when
+    the caller has read them already.
 
     The organisations listed are the roster's organisations that report
     needs, in roster order, and any other organisation with sent reports
     in the years shown (one that left the roster keeps its name)."""
     years_back = max(0, min(years_back, MAX_YEARS_BACK))
+    if sent is None:
+        sent = await uow.needs_reports.with_organisation_names(forum.id, year, SENT)
     earlier = [year - n for n in range(1, years_back + 1)]
     rows = await uow.needs_reports.figures_by_organisation(forum.id, [year, *earlier], SENT)
     roster = await uow.roster.roster(forum)
@@ -139,26 +143,23 @@ async def overview(uow, forum: Forum, year: int, years_back: int = 3) -> Overvie
         earlier_years=earlier_years,
         earlier_totals=tuple(total_of(y) for y in earlier_years),
         in_several_areas=sum(1 for y, codes, _, _ in area_rows if y == year and len(set(codes)) > 1),
-        reports=await _report_lines(uow, forum, year),
+        reports=_report_lines(sent),
     )
 
 
-async def _report_lines(uow, forum: Forum, year: int) -> tuple[ReportLine, ...]:
-    def whole(value: object) -> int | None:
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
+def _report_lines(sent) -> tuple[ReportLine, ...]:
     return tuple(
         ReportLine(
             reference=report.reference or "",
             organisation=name,
             title=str(report.fields.get("title") or ""),
             areas=tuple(dict.fromkeys(report.fields.get("competence_areas") or ())),
-            applied=whole(report.fields.get("amount_applied")),
-            own_contribution=whole(report.fields.get("own_contribution")),
+            applied=report.amount("amount_applied"),
+            own_contribution=report.amount("own_contribution"),
             granted=report.granted_amount,
             status=report.status,
         )
-        for report, name in await uow.needs_reports.with_organisation_names(forum.id, year, SENT)
+        for report, name in sent
     )
 
 

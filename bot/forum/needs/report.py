@@ -51,6 +51,11 @@ class NeedsReport:
     submitted_at: datetime | None = None
     reopened: bool = False  # by the Statsforvalter, after the deadline
 
+    def amount(self, name: str) -> int | None:
+        """A whole-kroner field of the sent values; None when it has none."""
+        value = self.fields.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
     @property
     def reference(self) -> str | None:
         return f"BM-{self.year}-{self.number:03d}" if self.number else None
