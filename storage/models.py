@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -298,6 +299,51 @@ class AllocationProposalRow(Base):
     decided_lines: Mapped[list | None] = mapped_column(JSON)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_vote_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class AwardLetterRow(Base):
+    """The award letters of a year's decided allocation, as the
+    Statsforvalter sent them: one per forum and year."""
+
+    __tablename__ = "award_letters"
+
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conditions: Mapped[str] = mapped_column(Text)
+    # The wheel's reporting deadline the letters name; the time is kept
+    # too, as the letters said it, should the event later move or go.
+    deadline_event_id: Mapped[int | None] = mapped_column(Integer)
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AwardLetterDeliveryRow(Base):
+    """One award letter to one person's 1:1 chat: it goes out once, the way
+    a reminder does (storage.outbox)."""
+
+    __tablename__ = "award_letter_deliveries"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "year", "organisation_id", "target"),
+        ForeignKeyConstraint(
+            ["forum_id", "year"], ["award_letters.forum_id", "award_letters.year"], ondelete="CASCADE"
+        ),
+        Index("ix_award_letter_deliveries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    organisation_id: Mapped[str] = mapped_column(String(64))
+    # "person:<Entra object id>", or "roster:<people.id>" for someone the
+    # roster knows only by e-mail (never sent: not reachable)
+    target: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))  # as a reminder's
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(String(500))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AppSecretRow(Base):

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forum.needs.report import TYPED
 from storage.models import (
     AllocationProposalRow,
+    AwardLetterDeliveryRow,
+    AwardLetterRow,
     AuditEntryRow,
     BallotCastRow,
     BudgetRow,
@@ -207,6 +209,18 @@ class PrivacyRepository:
                 )
             )
         )
+        found["award_letters"] = _rows(
+            await self.session.execute(
+                select(AwardLetterRow.year, AwardLetterRow.sent_at)
+                .where(AwardLetterRow.forum_id == forum_id, AwardLetterRow.sent_by.in_(ids))
+            )
+        )
+        found["award_letters_received"] = _rows(
+            await self.session.execute(
+                select(AwardLetterDeliveryRow.year, AwardLetterDeliveryRow.status, AwardLetterDeliveryRow.finished_at)
+                .where(AwardLetterDeliveryRow.forum_id == forum_id, AwardLetterDeliveryRow.target.in_(_targets(person)))
+            )
+        )
         found["channel_setup"] = _rows(
             await self.session.execute(
                 select(ForumRow.team_id, ForumRow.channel_id, ForumRow.bound_at)
@@ -219,7 +233,7 @@ class PrivacyRepository:
                 .join(WheelEventRow, WheelEventRow.id == ReminderRow.event_id)
                 .where(
                     WheelEventRow.forum_id == forum_id,
-                    ReminderRow.target.in_([f"{PERSON_TARGET}{i}" for i in ids] + [f"roster:{person.id}"]),
+                    ReminderRow.target.in_(_targets(person)),
                 )
                 .order_by(ReminderRow.due_at)
             )
@@ -260,6 +274,7 @@ class PrivacyRepository:
              AllocationProposalRow.forum_id == forum_id),
             ("allocation_posted_by", AllocationProposalRow, AllocationProposalRow.posted_by,
              AllocationProposalRow.forum_id == forum_id),
+            ("award_letters_sent_by", AwardLetterRow, AwardLetterRow.sent_by, AwardLetterRow.forum_id == forum_id),
             ("channel_setup", ForumRow, ForumRow.bound_by, ForumRow.id == forum_id),
             ("audit_log", AuditEntryRow, AuditEntryRow.actor, AuditEntryRow.forum_id == forum_id),
         ):
@@ -271,10 +286,16 @@ class PrivacyRepository:
         result = await self.session.execute(
             delete(ReminderRow).where(
                 ReminderRow.event_id.in_(events),
-                ReminderRow.target.in_([f"{PERSON_TARGET}{i}" for i in ids] + [f"roster:{person.id}"]),
+                ReminderRow.target.in_(_targets(person)),
             )
         )
         counts["reminders"] = result.rowcount
+        result = await self.session.execute(
+            delete(AwardLetterDeliveryRow).where(
+                AwardLetterDeliveryRow.forum_id == forum_id, AwardLetterDeliveryRow.target.in_(_targets(person))
+            )
+        )
+        counts["award_letters_received"] = result.rowcount
         still_known = select(PersonRow.aad_object_id).where(PersonRow.id != person.id, PersonRow.aad_object_id.in_(ids))
         result = await self.session.execute(
             delete(PersonalConversationRow).where(
@@ -334,3 +355,8 @@ class PrivacyRepository:
                 revision.fields = without_contact(revision.fields)
         await self.session.flush()
         return touched
+
+
+def _targets(person: StoredPerson) -> list[str]:
+    """Where a reminder or a letter to the person went."""
+    return [f"{PERSON_TARGET}{i}" for i in person.aad_object_ids] + [f"roster:{person.id}"]

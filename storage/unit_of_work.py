@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import AuditRepository
 from storage.allocations import AllocationRepository
+from storage.award_letters import AwardLetterRepository
 from storage.budgets import BudgetRepository
 from storage.privacy import PrivacyRepository
 from storage.needs_reports import NeedsReportRepository
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(self.session)
         self.budgets = BudgetRepository(self.session)
         self.allocations = AllocationRepository(self.session)
+        self.award_letters = AwardLetterRepository(self.session)
         return self
 
     async def __aexit__(self, *exc) -> None:

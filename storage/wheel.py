@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.wheel.events import CHANNEL, EventKind, WheelEvent
+from storage import outbox
 from storage.models import OrganisationRow, PersonRow, ReminderRow, SeatRow, WheelEventRow
 
 # What a plan may still change: nothing of these went out.
@@ -192,36 +193,14 @@ class WheelRepository:
         self, now: datetime, claimant: str, limit: int
     ) -> list[tuple[int, int, str, datetime, datetime, WheelEvent]]:
         """Take up to ``limit`` due reminders for this process: (id, offset,
-        target, due, the event time it is for, the event as it is now). On
-        PostgreSQL rows another replica is taking are skipped, not waited
-        for, so each reminder goes to exactly one replica."""
-        # A CTE, not "id IN (subquery)": PostgreSQL may run such a subquery
-        # more than once, and with SKIP LOCKED each run finds other rows, so
-        # the LIMIT would not hold.
-        due = (
-            select(ReminderRow.id)
-            .where(ReminderRow.status == "planned", ReminderRow.due_at <= now)
-            .order_by(ReminderRow.due_at, ReminderRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("due")
+        target, due, the event time it is for, the event as it is now);
+        each goes to exactly one replica (see storage.outbox)."""
+        claimed = await outbox.claim(
+            self.session, ReminderRow, claimant, now, limit,
+            where=(ReminderRow.due_at <= now,), order=(ReminderRow.due_at,),
+            returning=(ReminderRow.offset_minutes, ReminderRow.target, ReminderRow.due_at,
+                       ReminderRow.event_starts_at, ReminderRow.event_id),
         )
-        claimed = (
-            await self.session.execute(
-                update(ReminderRow)
-                .where(ReminderRow.id == due.c.id, ReminderRow.status == "planned")
-                .values(status="claimed", claimed_by=claimant, claimed_at=now)
-                .returning(
-                    ReminderRow.id,
-                    ReminderRow.offset_minutes,
-                    ReminderRow.target,
-                    ReminderRow.due_at,
-                    ReminderRow.event_starts_at,
-                    ReminderRow.event_id,
-                )
-                .execution_options(synchronize_session=False)
-            )
-        ).all()
         if not claimed:
             return []
         # A batch is mostly one event's nudges: read each event once.
@@ -237,29 +216,10 @@ class WheelRepository:
         ]
 
     async def mark(
-        self,
-        reminder_id: int,
-        status: str,
-        at: datetime,
-        attempts: int = 0,
-        detail: str | None = None,
+        self, reminder_id: int, status: str, at: datetime, attempts: int = 0, detail: str | None = None,
         claimant: str | None = None,
     ) -> bool:
-        """Record a reminder's state; False when nothing was changed. With
-        ``claimant`` only while that replica still holds the claim: one whose
-        claim ran out and went to another replica must neither send nor
-        record over the new owner."""
-        values = {"status": status, "detail": detail[:500] if detail else None}
-        if status not in ("claimed", "sending"):
-            values["finished_at"] = at
-        if attempts:
-            values["attempts"] = attempts
-        query = update(ReminderRow).where(ReminderRow.id == reminder_id)
-        if claimant is not None:
-            query = query.where(ReminderRow.claimed_by == claimant, ReminderRow.status.in_(("claimed", "sending")))
-        # Twice per card in a fan-out: the statement alone, no session bookkeeping.
-        query = query.values(**values).execution_options(synchronize_session=False)
-        return (await self.session.execute(query)).rowcount == 1
+        return await outbox.mark(self.session, ReminderRow, reminder_id, status, at, attempts, detail, claimant)
 
     async def backlog(self, now: datetime) -> ReminderBacklog:
         rows = (
@@ -281,38 +241,10 @@ class WheelRepository:
         )
 
     async def recover(self, older_than: datetime) -> tuple[int, int]:
-        """After a crash: claimed, and either never tried or refused by
-        Teams on every try, goes back to planned; a try Teams had not answered
-        is 'uncertain' (it may have reached Teams, and sending it again could
-        double it)."""
-        back = await self.session.execute(
-            update(ReminderRow)
-            .where(ReminderRow.status == "claimed", ReminderRow.claimed_at < older_than)
-            .values(status="planned", claimed_by=None, claimed_at=None)
-        )
-        unsure = await self.session.execute(
-            update(ReminderRow)
-            .where(ReminderRow.status == "sending", ReminderRow.claimed_at < older_than)
-            .values(status="uncertain", detail="the bot stopped while Teams had not answered; not sent again")
-        )
-        return back.rowcount, unsure.rowcount
+        return await outbox.recover(self.session, ReminderRow, older_than)
 
     async def release(self, claimant: str) -> tuple[int, int]:
-        """A replica that stops: what it claimed and never sent goes back to
-        planned now, for the next replica or the restart, instead of after
-        the claim's timeout; what it was sending when it gave up is
-        uncertain, as after a crash."""
-        back = await self.session.execute(
-            update(ReminderRow)
-            .where(ReminderRow.status == "claimed", ReminderRow.claimed_by == claimant)
-            .values(status="planned", claimed_by=None, claimed_at=None)
-        )
-        unsure = await self.session.execute(
-            update(ReminderRow)
-            .where(ReminderRow.status == "sending", ReminderRow.claimed_by == claimant)
-            .values(status="uncertain", detail="the bot stopped while Teams had not answered; not sent again")
-        )
-        return back.rowcount, unsure.rowcount
+        return await outbox.release(self.session, ReminderRow, claimant)
 
     async def deliveries(self, event_id: int) -> list[ReminderRow]:
         """The reminders for the event's time, then what went out for times

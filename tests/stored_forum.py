@@ -399,6 +399,24 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
             "updated_by": STINE, "updated_at": oslo("2026-06-08 09:00"),
             "posted_by": STINE, "posted_at": oslo("2026-06-08 09:05"),
             "decided_lines": None, "decided_at": None, "decided_vote_id": None,
+        }, {
+            # Last year's, decided (before the forum voted on allocations), and its letters sent.
+            "forum_id": FORUM_ID, "year": 2025, "lines": [[4, 150_000]], "version": 4, "from_vote_id": None,
+            "updated_by": STINE, "updated_at": oslo("2025-10-20 15:00"),
+            "posted_by": STINE, "posted_at": oslo("2025-10-20 15:05"),
+            "decided_lines": [{"report_id": 4, "reference": "BM-2025-007", "organisation": "Nettverket for Follo-regionen",
+                               "title": LESING["title"], "applied": 200_000, "granted": 150_000}],
+            "decided_at": oslo("2025-10-21 12:00"), "decided_vote_id": None,
+        }],
+        "award_letters": [{
+            "forum_id": FORUM_ID, "year": 2025, "conditions": "Midlene brukes innen utgangen av 2026.",
+            "deadline_event_id": None, "deadline_at": oslo("2026-12-15 12:00"),
+            "sent_by": STINE, "sent_at": oslo("2025-10-22 09:00"),
+        }],
+        "award_letter_deliveries": [{
+            "id": 1, "forum_id": FORUM_ID, "year": 2025, "organisation_id": "follo", "target": f"person:{MARTE}",
+            "status": "sent", "claimed_by": "letters-1", "claimed_at": oslo("2025-10-22 09:00"), "attempts": 1,
+            "detail": None, "finished_at": oslo("2025-10-22 09:00"),
         }],
         "app_secrets": SECRETS,
         **_wheel(),
@@ -620,6 +638,11 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[st
         assert "Søkt 180 000 kr · foreslått 150 000 kr" in proposal, proposal
         assert "Lagt fram i forumets kanal 08.06.2026 09:05." in proposal
         assert "BM-2026-003" not in proposal  # withdrawn since
+
+    if "award_letters" in tables:
+        letters = _seen(only_card(await forum.say(sf, "tildelingsbrev 2025")))
+        assert "Sendt 22.10.2025 09:00 av Stine Eksempeldatter." in letters, letters
+        assert "Nettverket for Follo-regionen – 150 000 kr\nMarte Eksempelstad\nsendt · 1 forsøk" in letters, letters
 
     if "app_secrets" in tables:
         # Download links and calendar addresses given out before still work.

@@ -29,7 +29,7 @@ async def test_the_statsforvalter_is_also_offered_setup(forum):
     assert "Statsforvalteren" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Ny avstemning", "Avstemninger",
-        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Oppsett", "Logg", "Personvern",
+        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Oppsett", "Logg", "Personvern",
     ]
 
 

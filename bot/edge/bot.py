@@ -34,6 +34,7 @@ class ForumBot(ActivityHandler):
         calendar=None,
         deliverer=None,
         vote_cards=None,
+        letter_post=None,
         afterwards=None,
         replies=None,
         clock: Callable[[], datetime] = utcnow,
@@ -44,6 +45,7 @@ class ForumBot(ActivityHandler):
         self._calendar = calendar
         self._deliverer = deliverer
         self._vote_cards = vote_cards
+        self._letter_post = letter_post
         self._afterwards = afterwards
         self._replies = replies
 
@@ -145,6 +147,7 @@ class ForumBot(ActivityHandler):
             calendar=self._calendar,
             deliverer=self._deliverer,
             vote_cards=self._vote_cards,
+            letter_post=self._letter_post,
             afterwards=self._afterwards,
             replies=self._replies,
         )

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from bot.edge.health import Health
 from bot.forum.rounds import Rounds
+from bot.forum.allocation.letter_post import LetterPost
 from bot.forum.wheel.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,13 @@ class GracefulStop:
         self,
         grace_seconds: float,
         health: Health,
-        scheduler: Scheduler,
+        claimers: Sequence[Scheduler | LetterPost],
         rounds: Rounds | None,
         senders: Sequence[Sender],
     ) -> None:
         self._grace = grace_seconds
         self._health = health
-        self._scheduler = scheduler
+        self._claimers = claimers  # the wheel's scheduler and the letter post
         self._rounds = rounds
         self._senders = senders
         self._rounds_task: asyncio.Task | None = None
@@ -70,7 +71,8 @@ class GracefulStop:
     async def stop_taking_work(self, _: web.Application) -> None:
         self._deadline = time.monotonic() + self._grace
         self._health.stopping = True
-        self._scheduler.stop_claiming()
+        for claimer in self._claimers:
+            claimer.stop_claiming()
         if self._rounds is not None:
             self._rounds.stop()
 
@@ -95,10 +97,11 @@ class GracefulStop:
             await asyncio.wait(
                 [*unfinished, *(asyncio.ensure_future(s.settle()) for s in self._senders)], timeout=CANCEL_SECONDS
             )
-        try:
-            given_back, uncertain = await self._scheduler.release_claims()
-        except Exception:  # the database is gone too: the claims time out instead
-            log.exception("stopping: could not give back the reminders' claims")
-            return
-        if given_back or uncertain:
-            log.info("stopping: %d reminders given back to be sent, %d uncertain", given_back, uncertain)
+        for claimer in self._claimers:
+            try:
+                given_back, uncertain = await claimer.release_claims()
+            except Exception:  # the database is gone too: the claims time out instead
+                log.exception("stopping: could not give back the claims of %s", type(claimer).__name__)
+                continue
+            if given_back or uncertain:
+                log.info("stopping: %s gave back %d to be sent, %d uncertain", type(claimer).__name__, given_back, uncertain)

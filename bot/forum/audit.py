@@ -24,6 +24,7 @@ class Action(StrEnum):
     ALLOCATION_SAVED = "allocation.saved"
     ALLOCATION_POSTED = "allocation.posted"
     ALLOCATION_DECIDED = "allocation.decided"
+    AWARD_LETTERS_SENT = "allocation.letters_sent"
     WHEEL_ADDED = "wheel.added"
     WHEEL_CHANGED = "wheel.changed"
     WHEEL_DELETED = "wheel.deleted"

@@ -64,20 +64,21 @@ ONLY_EMAIL = "known to the roster only by e-mail: reachable once they have writt
 
 
 class Claim:
-    """This replica's hold on one reminder. The deliverer calls it around
-    every request that carries the message (bot.edge.delivery.SendWatch)."""
+    """This replica's hold on one row that carries a message out (a
+    reminder, an award letter). The deliverer calls it around every
+    request that carries the message (bot.edge.delivery.SendWatch)."""
 
-    def __init__(self, scheduler: Scheduler, reminder_id: int) -> None:
-        self._scheduler = scheduler
-        self.reminder_id = reminder_id
+    def __init__(self, mark: Callable[[int, str], Awaitable[bool]], row_id: int) -> None:
+        self._mark = mark
+        self.row_id = row_id
 
     async def leaving(self) -> bool:
         """Right before a request: False when the claim is lost (do not send)."""
-        return await self._scheduler._mark(self.reminder_id, "sending")
+        return await self._mark(self.row_id, "sending")
 
     async def refused(self) -> None:
         """Teams answered the request with a refusal: it does not have it."""
-        await self._scheduler._mark(self.reminder_id, "claimed")
+        await self._mark(self.row_id, "claimed")
 
 
 # Sends one reminder, telling the claim about each request.
@@ -181,7 +182,7 @@ class Scheduler:
         if reminder.target == CHANNEL and reminder.event.kind is EventKind.NEEDS_DEADLINE:
             reminder = await self._with_missing(reminder)
         try:
-            delivery = await send(reminder, Claim(self, reminder.id))
+            delivery = await send(reminder, Claim(self._mark, reminder.id))
         except Exception as error:  # a bug, not a Teams answer: record it, go on
             log.exception("reminder %s failed", reminder.id)
             delivery = Delivery("failed", detail=f"internal error: {type(error).__name__}")
