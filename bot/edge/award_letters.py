@@ -16,13 +16,14 @@ from bot.edge.needs_views import nok, when
 from bot.edge.reminders import send_to_person
 from bot.edge.delivery import Deliverer
 from bot.edge.turn import Turn
+from bot.edge.wheel_views import delivered
 from bot.forum.allocation import award
 from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, OrganisationGrant, SendLetters
 from bot.forum.allocation.letter_post import LetterToSend
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused, Roster
 from bot.forum.wheel.events import PERSON
-from bot.forum.wheel.scheduler import ROSTER, Claim, Delivery
+from bot.forum.wheel.scheduler import Claim, Delivery
 from bot.i18n import NB, text
 from cards import render
 from cards.markdown import escape_markdown as md
@@ -136,11 +137,7 @@ async def _card(
 
 def _report(turn: Turn, grants, deliveries, roster: Roster) -> list[dict]:
     """Per organisation, each person's letter and how it went."""
-    people = {}
-    for organisation in roster.organisations:
-        for person in organisation.people:
-            key = f"{PERSON}{person.aad_object_id}" if person.aad_object_id else f"{ROSTER}{person.id}"
-            people[key] = person
+    people = {award.target(p): p for organisation in roster.organisations for p in organisation.people}
     by_organisation: dict[str, list] = {}
     for delivery in deliveries:
         by_organisation.setdefault(delivery.organisation_id, []).append(delivery)
@@ -150,11 +147,7 @@ def _report(turn: Turn, grants, deliveries, roster: Roster) -> list[dict]:
         for delivery in by_organisation.get(grant.organisation_id, []):
             person = people.get(delivery.target)
             name = md(person.name) if person else turn.t("award_left_roster")
-            status = turn.t(f"wheel_status_{delivery.status}")
-            if delivery.attempts:
-                count = delivery.attempts
-                status += " · " + (turn.t("wheel_report_attempts_one") if count == 1 else turn.t("wheel_report_attempts", count=count))
-            rows.append({"title": name, "value": status})
+            rows.append({"title": name, "value": delivered(turn.lang, delivery.status, delivery.attempts)})
         shown.append({
             "heading": f"{md(grant.organisation)} – {nok(turn.lang, grant.granted)}",
             "people": rows or [{"title": turn.t("award_nobody"), "value": ""}],

@@ -56,6 +56,16 @@ class Note:
     lines: tuple[str, ...]
 
 
+def delivered(lang: str, status: str, attempts: int) -> str:
+    """A delivery's state and its attempts ("sendt · 2 forsøk"), as the
+    reminders' and the award letters' reports show it."""
+    shown = text(lang, f"wheel_status_{status}")
+    if attempts:
+        tries = text(lang, "wheel_report_attempts_one") if attempts == 1 else text(lang, "wheel_report_attempts", count=attempts)
+        shown += f" · {tries}"
+    return shown
+
+
 class WheelViews:
     """Card builders for one reader of one forum."""
 
@@ -275,11 +285,7 @@ class WheelViews:
     # --- the delivery report ------------------------------------------------
 
     def status(self, row) -> str:
-        parts = [self.t(f"wheel_status_{row.status}")]
-        if row.attempts:
-            parts.append(
-                self.t("wheel_report_attempts_one") if row.attempts == 1 else self.t("wheel_report_attempts", count=row.attempts)
-            )
+        parts = [delivered(self.lang, row.status, row.attempts)]
         if row.finished_at:
             parts.append(self.t("wheel_report_finished", when=self.short_when(row.finished_at)))
         if row.detail:

@@ -17,7 +17,7 @@ from bot.forum import audit
 from bot.forum.allocation.proposal import DecidedLine
 from bot.forum.audit import Action
 from bot.forum.needs.report import Status
-from bot.forum.roster import Actor, Forum, Refused
+from bot.forum.roster import Actor, Forum, Person, Refused
 from bot.forum.wheel.events import PERSON, EventKind, WheelEvent
 from bot.forum.wheel.scheduler import ONLY_EMAIL, ROSTER
 
@@ -67,6 +67,12 @@ class SendLetters:
     year: int
     conditions: str
     deadline_event_id: int
+
+
+def target(person: Person) -> str:
+    """Where a person's letter goes: their 1:1 chat, or for someone the
+    roster knows only by e-mail, their roster row (never sent)."""
+    return f"{PERSON}{person.aad_object_id}" if person.aad_object_id else f"{ROSTER}{person.id}"
 
 
 async def grants(uow, forum: Forum, year: int) -> tuple[OrganisationGrant, ...]:
@@ -125,9 +131,9 @@ async def send(uow, actor: Actor, command: SendLetters, now: datetime) -> AwardL
     roster = await uow.roster.roster(forum)
     people = {o.id: o.people for o in roster.organisations}
     deliveries = [
-        LetterDelivery(0, grant.organisation_id, f"{PERSON}{p.aad_object_id}")
+        LetterDelivery(0, grant.organisation_id, target(p))
         if p.aad_object_id
-        else LetterDelivery(0, grant.organisation_id, f"{ROSTER}{p.id}", "not_reachable", detail=ONLY_EMAIL)
+        else LetterDelivery(0, grant.organisation_id, target(p), "not_reachable", detail=ONLY_EMAIL)
         for grant in granted
         for p in people.get(grant.organisation_id, ())
     ]
