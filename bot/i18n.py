@@ -4,12 +4,12 @@ of the bot."""
 
 from __future__ import annotations
 
-from bot.texts import allocation, award, core, decisions, needs, overview, privacy, reminders, votes, wheel
+from bot.texts import allocation, award, core, decisions, needs, overview, privacy, reminders, reporting, votes, wheel
 
 NB, EN = "nb", "en"
 
 TEXTS: dict[str, dict[str, str]] = {NB: {}, EN: {}}
-for _module in (core, decisions, needs, overview, privacy, reminders, votes, wheel, allocation, award):
+for _module in (core, decisions, needs, overview, privacy, reminders, votes, wheel, allocation, award, reporting):
     TEXTS[NB].update(_module.NB)
     TEXTS[EN].update(_module.EN)
 

@@ -27,6 +27,14 @@ class AwardLetterRepository:
             row.forum_id, row.year, row.conditions, row.deadline_event_id, row.deadline_at, row.sent_by, row.sent_at
         )
 
+    async def years_reporting_by(self, forum_id: str, event_id: int) -> list[int]:
+        """The years whose letters named this reporting deadline."""
+        return list(await self.session.scalars(
+            select(AwardLetterRow.year)
+            .where(AwardLetterRow.forum_id == forum_id, AwardLetterRow.deadline_event_id == event_id)
+            .order_by(AwardLetterRow.year)
+        ))
+
     async def add(self, letter: AwardLetter, deliveries: list[LetterDelivery]) -> bool:
         """The letters and their deliveries; False, and nothing stored, when
         the year's letters exist already."""

@@ -346,6 +346,30 @@ class AwardLetterDeliveryRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class GrantReportRow(Base):
+    """What an organisation reported back on a granted needs report: the
+    values as last sent, and the draft of work in progress over them."""
+
+    __tablename__ = "grant_reports"
+    __table_args__ = (Index("ix_grant_reports_forum", "forum_id"),)
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("needs_reports.id", ondelete="CASCADE"), primary_key=True)
+    forum_id: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[dict] = mapped_column(JSON)
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    # Bumped on every save; a card carries the version it was made from.
+    version: Mapped[int] = mapped_column(Integer)
+    # Copies of sent figures that the overview and the export sum.
+    money_used: Mapped[int | None] = mapped_column(BigInteger)
+    unused: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_by: Mapped[str | None] = mapped_column(String(64))  # the latest send
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class AppSecretRow(Base):
     """A secret the bot made for itself (for example the key that signs
     download links), kept here so that every replica and restart shares it."""

@@ -320,6 +320,27 @@ class NeedsReportRepository:
             for r in rows
         ]
 
+    async def granted(
+        self, forum_id: str, organisation_id: str | None = None, year: int | None = None
+    ) -> list[tuple[NeedsReport, str]]:
+        """Reports granted money (reported back on or not) with their
+        organisation's name, newest year first, then by number."""
+        query = (
+            select(NeedsReportRow, OrganisationRow.name)
+            .join(OrganisationRow, _OF_ITS_ORGANISATION)
+            .where(
+                NeedsReportRow.forum_id == forum_id,
+                NeedsReportRow.status.in_([Status.GRANTED.value, Status.REPORTED.value]),
+                NeedsReportRow.granted_amount > 0,
+            )
+            .order_by(NeedsReportRow.year.desc(), NeedsReportRow.number, NeedsReportRow.id)
+        )
+        if organisation_id is not None:
+            query = query.where(NeedsReportRow.organisation_id == organisation_id)
+        if year is not None:
+            query = query.where(NeedsReportRow.year == year)
+        return [(_report(row), name) for row, name in await self.session.execute(query)]
+
     async def codes_in_use(self, forum_id: str, year: int) -> set[str]:
         """Competence areas that any report of the year, sent or draft, has chosen."""
         rows = await self.session.execute(

@@ -26,6 +26,7 @@ from storage.models import (
     BallotRow,
     CompetenceAreaListRow,
     ForumRow,
+    GrantReportRow,
     NeedsReportRevisionRow,
     NeedsReportRow,
     NeedsReportStatusRow,
@@ -215,6 +216,21 @@ class PrivacyRepository:
                 .where(AwardLetterRow.forum_id == forum_id, AwardLetterRow.sent_by.in_(ids))
             )
         )
+        found["grant_reports"] = [
+            {
+                "report_id": g.report_id, "created": g.created_by in ids, "updated": g.updated_by in ids,
+                "sent": g.sent_by in ids, "updated_at": g.updated_at, "sent_at": g.sent_at,
+            }
+            for g in (
+                await self.session.execute(
+                    select(GrantReportRow).where(
+                        GrantReportRow.forum_id == forum_id,
+                        or_(GrantReportRow.created_by.in_(ids), GrantReportRow.updated_by.in_(ids),
+                            GrantReportRow.sent_by.in_(ids)),
+                    ).order_by(GrantReportRow.report_id)
+                )
+            ).scalars()
+        ]
         found["award_letters_received"] = _rows(
             await self.session.execute(
                 select(AwardLetterDeliveryRow.year, AwardLetterDeliveryRow.status, AwardLetterDeliveryRow.finished_at)
@@ -275,6 +291,10 @@ class PrivacyRepository:
             ("allocation_posted_by", AllocationProposalRow, AllocationProposalRow.posted_by,
              AllocationProposalRow.forum_id == forum_id),
             ("award_letters_sent_by", AwardLetterRow, AwardLetterRow.sent_by, AwardLetterRow.forum_id == forum_id),
+            *(
+                (f"grant_reports_{column.key}", GrantReportRow, column, GrantReportRow.forum_id == forum_id)
+                for column in (GrantReportRow.created_by, GrantReportRow.updated_by, GrantReportRow.sent_by)
+            ),
             ("channel_setup", ForumRow, ForumRow.bound_by, ForumRow.id == forum_id),
             ("audit_log", AuditEntryRow, AuditEntryRow.actor, AuditEntryRow.forum_id == forum_id),
         ):

@@ -8,6 +8,7 @@ from storage.audit import AuditRepository
 from storage.allocations import AllocationRepository
 from storage.award_letters import AwardLetterRepository
 from storage.budgets import BudgetRepository
+from storage.grant_reports import GrantReportRepository
 from storage.privacy import PrivacyRepository
 from storage.needs_reports import NeedsReportRepository
 from storage.votes import VoteRepository
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.budgets = BudgetRepository(self.session)
         self.allocations = AllocationRepository(self.session)
         self.award_letters = AwardLetterRepository(self.session)
+        self.grant_reports = GrantReportRepository(self.session)
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -26,7 +26,7 @@ from bot.config import EXAMPLE_FORUM_CONFIG
 from bot.forum.config_file import load_forum_config
 from storage.migrate import alembic_config
 from storage.models import Base
-from tests.card_reading import only_card, texts
+from tests.card_reading import elements, only_card, texts
 
 OSLO = ZoneInfo("Europe/Oslo")
 FORUM_ID = "oslo-viken"
@@ -418,6 +418,14 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
             "status": "sent", "claimed_by": "letters-1", "claimed_at": oslo("2025-10-22 09:00"), "attempts": 1,
             "detail": None, "finished_at": oslo("2025-10-22 09:00"),
         }],
+        # Follo's report back on its 2025 grant, sent before the deadline.
+        "grant_reports": [{
+            "report_id": 4, "forum_id": FORUM_ID, "version": 3, "draft": None,
+            "fields": {"done": "Tre kurs i lesing for voksne.", "participants": 31, "partner_part": "Universitetet i Sørøst-Norge underviste.",
+                       "money_used": 140_000, "unused": 10_000, "experience": "Deltakerne leser mer på egen hånd."},
+            "money_used": 140_000, "unused": 10_000, "created_by": MARTE, "created_at": oslo("2026-01-20 10:00"),
+            "updated_by": MARTE, "updated_at": oslo("2026-02-01 12:00"), "sent_by": MARTE, "sent_at": oslo("2026-02-01 12:00"),
+        }],
         "app_secrets": SECRETS,
         **_wheel(),
         **_votes(now),
@@ -643,6 +651,14 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[st
         letters = _seen(only_card(await forum.say(sf, "tildelingsbrev 2025")))
         assert "Sendt 22.10.2025 09:00 av Stine Eksempeldatter." in letters, letters
         assert "Nettverket for Follo-regionen – 150 000 kr\nMarte Eksempelstad\nsendt · 1 forsøk" in letters, letters
+
+    if "grant_reports" in tables:
+        follo = forum.representative("follo")
+        listing = only_card(await forum.say(follo, "rapportering"))
+        assert f"BM-2025-007 {LESING['title']} (Nettverket for Follo-regionen)\nTildelt 150 000 kr · sendt 01.02.2026 12:00" in _seen(listing), _seen(listing)
+        (report_id,) = [e["data"]["report_id"] for e in elements(listing) if e.get("verb") == "grant.open"]
+        body, _ = await forum.press(follo, "grant.open", {"report_id": report_id})
+        assert "Ubrukt beløp (kr)\n10 000 kr" in _seen(body["value"]), body
 
     if "app_secrets" in tables:
         # Download links and calendar addresses given out before still work.

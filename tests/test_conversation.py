@@ -13,7 +13,7 @@ async def test_a_representative_asks_for_help_in_personal_chat(forum):
     assert "fast representant for Østfold VO-nettverk" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Avstemninger", "Vedtak",
-        "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling",
+        "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Rapportering",
     ]  # `ny avstemning` is the Statsforvalter's
 
 
@@ -29,7 +29,8 @@ async def test_the_statsforvalter_is_also_offered_setup(forum):
     assert "Statsforvalteren" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Ny avstemning", "Avstemninger",
-        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Oppsett", "Logg", "Personvern",
+        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Rapportering", "Oppsett", "Logg",
+        "Personvern",
     ]
 
 
@@ -44,7 +45,7 @@ async def test_english_teams_gets_english(forum):
     assert "Type a command or press a button" in texts(card)
     assert buttons(card) == [
         "Help", "Needs report", "My needs reports", "Overview", "Annual wheel", "Votes", "Decisions", "Members",
-        "Competence areas", "Budget", "Allocation",
+        "Competence areas", "Budget", "Allocation", "Reporting back",
     ]
 
 

@@ -180,6 +180,7 @@ def letter_card(forum: Forum, letter: AwardLetter, grant: OrganisationGrant, lan
         ],
         "conditions_title": t("award_letter_conditions"),
         "conditions": md(letter.conditions),
+        "report_button": t("grant_report_button") if grant.granted else "",
     })
 
 

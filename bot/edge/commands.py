@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from botbuilder.core.teams import TeamsInfo
 
-from bot.edge import activity, allocation, award_letters, budget, needs, privacy, views, votes
+from bot.edge import activity, allocation, award_letters, budget, needs, privacy, reporting, views, votes
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
@@ -129,6 +129,10 @@ COMMANDS: tuple[Command, ...] = (
         "tildelingsbrev", "tildelingsbrev", ("award letters",), award_letters.show_letters,
         offered_to=_statsforvalter, in_menu=False,
     ),
+    Command(
+        "rapportering", "rapportering", ("report back", "reporting"), reporting.show_grants,
+        offered_to=_reports_needs, in_menu=False,
+    ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
     Command(
         "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
@@ -195,4 +199,5 @@ VERBS = {
     **budget.BUDGET_VERBS,
     **allocation.ALLOCATION_VERBS,
     **award_letters.AWARD_VERBS,
+    **reporting.GRANT_VERBS,
 }

@@ -5,6 +5,7 @@ notifier it hands each batch of due reminders to."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from cards import render
@@ -22,23 +23,48 @@ from bot.i18n import NB, text
 LANG = NB
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    """The texts of a deadline that waits for organisations, and the
+    command a nudge's button runs."""
+
+    missing: str
+    none_missing: str
+    nudge: str
+    button: str
+    command: str
+
+
+_WAITING = {
+    EventKind.NEEDS_DEADLINE: _Waiting(
+        "reminder_missing", "reminder_all_sent", "reminder_nudge_text", "reminder_needs_button", "behovsmelding"
+    ),
+    EventKind.REPORTING_DEADLINE: _Waiting(
+        "reminder_unreported", "reminder_all_reported", "reminder_reporting_nudge_text", "reminder_reporting_button",
+        "rapportering",
+    ),
+}
+
+
 def reminder_card(reminder: DueReminder, timezone: str, now: datetime, organisation: str | None = None) -> dict:
+    """The channel's card, or with ``organisation`` the 1:1 nudge to one of
+    its seats (only a deadline that waits for organisations plans those)."""
     event = reminder.event
     left = time_left(event.starts_at - now, LANG)
     personal = organisation is not None
+    waiting = _WAITING.get(event.kind)
     facts = [{"title": text(LANG, "reminder_what"), "value": text(LANG, f"event_kind_{event.kind.value}")}]
     if personal:
         facts.insert(0, {"title": text(LANG, "reminder_organisation"), "value": md(organisation)})
     if event.place:
         facts.append({"title": text(LANG, "reminder_place"), "value": md(event.place)})
     missing = ""
-    if event.kind is EventKind.NEEDS_DEADLINE and not personal:
+    if waiting and not personal and reminder.missing_organisations is not None:
         missing = (
-            text(LANG, "reminder_missing", organisations=", ".join(md(n) for n in reminder.missing_organisations))
+            text(LANG, waiting.missing, organisations=", ".join(md(n) for n in reminder.missing_organisations))
             if reminder.missing_organisations
-            else text(LANG, "reminder_all_sent")
+            else text(LANG, waiting.none_missing)
         )
-    year = event.starts_at.year
     return render(
         "reminder",
         {
@@ -47,10 +73,10 @@ def reminder_card(reminder: DueReminder, timezone: str, now: datetime, organisat
             "title": md(event.title),
             "when": long_moment(event.starts_at, timezone, LANG),
             "facts": facts,
-            "text": text(LANG, "reminder_nudge_text", year=year) if personal else md(event.text),
+            "text": text(LANG, waiting.nudge, year=event.starts_at.year) if personal else md(event.text),
             "missing": missing,
             "actions": [
-                {"title": text(LANG, "reminder_needs_button"), "command": "behovsmelding"}
+                {"title": text(LANG, waiting.button), "command": waiting.command}
                 if personal
                 else {"title": text(LANG, "reminder_wheel_button"), "command": "årshjul"}
             ],

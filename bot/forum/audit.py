@@ -31,6 +31,7 @@ class Action(StrEnum):
     WHEEL_COPIED = "wheel.copied"
     REPORT_STATUS = "needs.status"
     REPORT_REOPENED = "needs.reopened"
+    GRANT_REPORTED = "needs.reported_back"
     VOTE_OPENED = "vote.opened"
     VOTE_CLOSED = "vote.closed"
     VOTE_DECIDED = "vote.decided"

@@ -31,8 +31,25 @@ OPEN_FOR_CHANGE = (Status.SUBMITTED,)
 TYPED = "typed"
 
 
+class Drafted:
+    """Values as last sent, with a draft of work in progress over them."""
+
+    fields: dict
+    draft: dict | None
+
+    @property
+    def working_values(self) -> dict:
+        """What the form shows: the draft over the sent values."""
+        return {**self.fields, **{k: v for k, v in (self.draft or {}).items() if k != TYPED}}
+
+    @property
+    def typed(self) -> dict[str, dict]:
+        """Text typed into the draft's fields that is still wrong."""
+        return dict((self.draft or {}).get(TYPED) or {})
+
+
 @dataclass(frozen=True)
-class NeedsReport:
+class NeedsReport(Drafted):
     id: int
     forum_id: str
     organisation_id: str
@@ -60,12 +77,4 @@ class NeedsReport:
     def reference(self) -> str | None:
         return f"BM-{self.year}-{self.number:03d}" if self.number else None
 
-    @property
-    def working_values(self) -> dict:
-        """What the form shows: the draft over the sent values."""
-        return {**self.fields, **{k: v for k, v in (self.draft or {}).items() if k != TYPED}}
 
-    @property
-    def typed(self) -> dict[str, dict]:
-        """Text typed into the draft's fields that is still wrong."""
-        return dict((self.draft or {}).get(TYPED) or {})

@@ -155,7 +155,7 @@ async def _editable(uow, actor: Actor, report_id: int, now: datetime) -> NeedsRe
         raise Refused("needs_closed", status=report.status.value)
     deadline = await deadline_of(uow, actor, report.year)
     if deadline is not None and now > deadline and not report.reopened:
-        raise Refused("needs_deadline_passed", deadline=_local(deadline, actor.forum.timezone))
+        raise Refused("needs_deadline_passed", deadline=local_time(deadline, actor.forum.timezone))
     return report
 
 
@@ -164,7 +164,7 @@ async def deadline_of(uow, actor: Actor, year: int) -> datetime | None:
     return await needs_deadline(uow, actor.forum.id, actor.forum.timezone, year)
 
 
-def _local(moment: datetime, timezone: str) -> str:
+def local_time(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
 
 
@@ -409,9 +409,10 @@ async def _record_status(uow, actor: Actor, before: NeedsReport, after: NeedsRep
 
 @dataclass(frozen=True)
 class NotYetSent:
-    """A submitting organisation with no sent report for a year: the Entra
-    ids of its representatives and deputies, and the roster ids of those
-    the roster knows only by e-mail (no message reaches them yet)."""
+    """An organisation the forum still waits for (a year's needs report, or
+    a report back on a grant): the Entra ids of its representatives and
+    deputies, and the roster ids of those the roster knows only by e-mail
+    (no message reaches them yet)."""
 
     name: str
     contact_ids: tuple[str, ...]
@@ -425,12 +426,13 @@ async def organisations_without_reports(uow, forum_id: str, year: int) -> list[N
     reports = await uow.needs_reports.of_organisations(forum_id, [o.id for o in submitting])
     sent = {r.organisation_id for r in reports if r.year == year and r.status not in (Status.DRAFT, Status.WITHDRAWN)}
 
-    return [
-        NotYetSent(
-            o.name,
-            tuple(p.aad_object_id for p in o.people if p.aad_object_id),
-            tuple(p.id for p in o.people if not p.aad_object_id),
-        )
-        for o in submitting
-        if o.id not in sent
-    ]
+    return [not_yet_sent(o) for o in submitting if o.id not in sent]
+
+
+def not_yet_sent(organisation: Organisation) -> NotYetSent:
+    people = organisation.people
+    return NotYetSent(
+        organisation.name,
+        tuple(p.aad_object_id for p in people if p.aad_object_id),
+        tuple(p.id for p in people if not p.aad_object_id),
+    )

@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.forum.needs.service import organisations_without_reports
+from bot.forum.allocation.reporting import unreported
+from bot.forum.needs.service import NotYetSent, organisations_without_reports
 from bot.forum.wheel.events import CHANNEL, PERSON, EventKind, WheelEvent
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,11 @@ class DueReminder:
     target: str  # "channel" or "person:<Entra object id>"
     due_at: datetime
     # Before a needs-report deadline: the submitting organisations that
-    # have not sent a report for the deadline's year.
-    missing_organisations: tuple[str, ...] = ()
+    # have not sent a report for the deadline's year; before a reporting
+    # deadline, those with a grant to report on by it not reported back.
+    # None: the reminder counts nobody (a reporting deadline no award
+    # letter named, or any other event).
+    missing_organisations: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,7 @@ class Scheduler:
         return [self._mark(i, "skipped", detail=why) for i, why in skipped] + [self._deliver(r, send) for r in due]
 
     async def _deliver(self, reminder: DueReminder, send: Send) -> None:
-        if reminder.target == CHANNEL and reminder.event.kind is EventKind.NEEDS_DEADLINE:
+        if reminder.target == CHANNEL and reminder.event.kind in _WAITED_FOR:
             reminder = await self._with_missing(reminder)
         try:
             delivery = await send(reminder, Claim(self._mark, reminder.id))
@@ -189,12 +193,12 @@ class Scheduler:
         await self._mark(reminder.id, delivery.status, delivery.attempts, delivery.detail)
 
     async def _with_missing(self, reminder: DueReminder) -> DueReminder:
-        """Name who has not sent a report, and plan their personal nudges."""
+        """Name who the deadline waits for, and plan their personal nudges."""
         event = reminder.event
         async with self._uow() as uow:
-            forum = await uow.forums.get(event.forum_id)
-            year = event.starts_at.astimezone(ZoneInfo(forum.timezone)).year
-            missing = await organisations_without_reports(uow, event.forum_id, year)
+            missing = await _WAITED_FOR[event.kind](uow, event)
+            if missing is None:
+                return reminder
             targets = [f"{PERSON}{aad}" for org in missing for aad in org.contact_ids]
             unreachable = {f"{ROSTER}{person}": ONLY_EMAIL for org in missing for person in org.only_email}
             await uow.wheel.add_nudges(
@@ -214,3 +218,21 @@ class Scheduler:
             log.warning("reminder %s is no longer claimed by %s: not marked %s", reminder_id, self.claimant, status)
         return done
 
+
+
+async def _without_needs_reports(uow, event: WheelEvent) -> list[NotYetSent]:
+    forum = await uow.forums.get(event.forum_id)
+    year = event.starts_at.astimezone(ZoneInfo(forum.timezone)).year
+    return await organisations_without_reports(uow, event.forum_id, year)
+
+
+async def _not_reported_back(uow, event: WheelEvent) -> list[NotYetSent] | None:
+    return await unreported(uow, event.forum_id, event.id)
+
+
+# The deadlines whose channel reminder names the organisations the forum
+# still waits for, and nudges their seats 1:1.
+_WAITED_FOR: dict[EventKind, Callable[..., Awaitable[list[NotYetSent] | None]]] = {
+    EventKind.NEEDS_DEADLINE: _without_needs_reports,
+    EventKind.REPORTING_DEADLINE: _not_reported_back,
+}
