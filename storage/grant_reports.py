@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.allocation.reporting import GrantReport
-from bot.forum.needs.report import NeedsReport
-from storage.models import GrantReportRow as Row
+from bot.forum.needs.report import NeedsReport, Status
+from storage.models import GrantReportRow as Row, NeedsReportRow
 
 
 def _grant_report(row: Row) -> GrantReport:
@@ -34,6 +34,26 @@ class GrantReportRepository:
     async def of_reports(self, report_ids: list[int]) -> dict[int, GrantReport]:
         rows = await self.session.scalars(select(Row).where(Row.report_id.in_(report_ids)))
         return {row.report_id: _grant_report(row) for row in rows}
+
+    async def figures(self, forum_id: str, years: tuple[int, ...]) -> dict[int, tuple[int, int, int, int]]:
+        """Per year: reports granted money, how many of them are reported
+        back on, and the money used and unused their reports give."""
+        report = NeedsReportRow
+        reported = report.status == Status.REPORTED.value
+        rows = await self.session.execute(
+            select(
+                report.year, func.count(report.id), func.count(case((reported, 1))),
+                func.coalesce(func.sum(case((reported, Row.money_used))), 0),
+                func.coalesce(func.sum(case((reported, Row.unused))), 0),
+            )
+            .outerjoin(Row, Row.report_id == report.id)
+            .where(
+                report.forum_id == forum_id, report.year.in_(years), report.granted_amount > 0,
+                report.status.in_([Status.GRANTED.value, Status.REPORTED.value]),
+            )
+            .group_by(report.year)
+        )
+        return {year: (grants, done, int(used), int(unused)) for year, grants, done, used, unused in rows}
 
     async def save_draft(
         self, report: NeedsReport, version: int, draft: dict, by: str, at: datetime

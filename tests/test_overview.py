@@ -19,6 +19,7 @@ from bot.edge.downloads import DOWNLOADS, MAX_AGE_SECONDS, NEEDS, SECRET_NAME, D
 from bot.edge.overview import OVERVIEW_VERBS, PAGE_SIZE, REPORTS_PER_PAGE, overview_data
 from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea
 from bot.forum.needs.export import REPORTS_SHEET, SUMMARY_SHEET
+from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.needs.overview import AreaFigures, Figures, OrganisationFigures, Overview, ReportLine, overview
 from bot.forum.needs.report import Status
 from bot.forum.roster import Forum as ForumInfo, Organisation
@@ -459,7 +460,7 @@ async def test_a_member_downloads_the_year_as_an_xlsx_file(forum, caplog):
     assert headers["Cache-Control"] == "no-store"
 
     book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == [REPORTS_SHEET, SUMMARY_SHEET]
+    assert book.sheetnames == [REPORTS_SHEET, SUMMARY_SHEET, ALLOCATION_SHEET, REPORTING_SHEET]
     rows = [list(r) for r in book[REPORTS_SHEET].iter_rows(values_only=True)]
     assert rows[0][:3] == ["Referanse", "Organisasjon", "Tittel på tiltaket"]
     assert rows[0][13] == "Sendt inn (Europe/Oslo)"

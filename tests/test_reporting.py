@@ -9,12 +9,17 @@ Through the bot's real /api/messages with Teams-shaped activities."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.app import UOW
+from bot.forum.allocation.budget import Budget
+from bot.forum.needs.export import SUMMARY_SHEET
+from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.needs.report import Status
 from bot.forum.privacy import ERASED
 from bot.forum.wheel.events import EventKind
@@ -24,7 +29,7 @@ from tests.card_reading import actions, buttons, elements, facts, inputs, only_c
 from tests.needs_helpers import card_of, message_of, press
 from tests.test_allocation import YEAR
 from tests.test_award_letters import DEADLINE, decided, forget_sent, send_data
-from tests.test_overview import kr
+from tests.test_overview import download, kr, seed
 from tests.test_reminders import Clock, channel_posts, scheduler
 from tests.test_votes_in_teams import nb, set_up_channel
 
@@ -326,3 +331,46 @@ async def test_a_report_back_is_in_its_authors_privacy_export_and_erasure_unname
         row = await uow.session.get(GrantReportRow, await report_id(forum, "BM-2025-001"))
         assert (row.created_by, row.updated_by, row.sent_by) == (ERASED, ERASED, ERASED)
         assert row.fields["participants"] == 42  # what the organisation reported stays
+
+
+async def test_the_overview_shows_frame_granted_and_reported_per_year_and_the_export_has_the_rounds_sheets(forum):
+    await seed(forum, "follo", YEAR - 1, "Lesekurs", ["ledere"], 90_000, Status.REPORTED, granted=80_000)
+    await set_budget_of(forum, YEAR - 1, 100_000)
+    await letters_sent(forum)  # 2025: a frame of 600 000; 250 000 + 50 000 decided, 10 000 granted before
+    ada = forum.representative("ostfold-vo")
+    await press(forum, ada, await open_form(forum, ada, "BM-2025-001"), "Send rapporten", GOOD)
+
+    card = only_card(await forum.say(ada, f"oversikt {YEAR}"))
+    (rounds,) = [e for e in elements(card) if e.get("type") == "ColumnSet" and "Tildelingsrunden" in texts(e)]
+    assert texts(rounds).replace("\xa0", " ").split("\n") == [
+        "Tildelingsrunden", "Ramme", "Tildelt", "Rapportert", "Brukt (rapportert)", "Ubrukt (rapportert)",
+        "2025", "600 000 kr", "310 000 kr", "1 av 3", "240 000 kr", "10 000 kr",
+        "2024", "100 000 kr", "80 000 kr", "1 av 1", "0 kr", "0 kr",
+    ]
+
+    body, _ = await forum.press(ada, "overview.export", {"year": YEAR, "page": 1})
+    url = next(e["url"] for e in elements(card_of(body)) if e.get("type") == "Action.OpenUrl")
+    status, _, content = await download(forum, url)
+    assert status == 200
+    book = load_workbook(io.BytesIO(content))
+    allocation = [list(r) for r in book[ALLOCATION_SHEET].iter_rows(values_only=True)]
+    assert allocation[0] == ["Prioritet", "Referanse", "Organisasjon", "Tittel på tiltaket", "Søkt beløp (NOK)",
+                             "Tildelt (NOK)", "Sum så langt (NOK)"]
+    assert [r[1] for r in allocation[1:]] == ["BM-2025-001", "BM-2025-002", "BM-2025-003"]
+    assert allocation[1][5:] == [250_000, 250_000] and allocation[3][5:] == [50_000, 250_000 + 50_000]
+    reporting = [list(r) for r in book[REPORTING_SHEET].iter_rows(values_only=True)]
+    by_reference = {r[0]: dict(zip(reporting[0], r)) for r in reporting[1:]}
+    assert set(by_reference) == {"BM-2025-001", "BM-2025-003", "BM-2025-005"}
+    ostfold = by_reference["BM-2025-001"]
+    assert ostfold["Rapport"] == "sendt" and ostfold["Brukt av tildelingen (kr)"] == 240_000
+    assert ostfold["Antall deltakere nådd"] == 42 and ostfold["Hva ble gjennomført"] == GOOD["done"]
+    assert by_reference["BM-2025-003"]["Rapport"] == "ikke påbegynt"
+    summary = {r[0]: r[1:] for r in book[SUMMARY_SHEET].iter_rows(values_only=True) if r and r[0]}
+    assert list(summary["Tildelingsrunden"][:2]) == ["2025", "2024"]
+    assert list(summary["Rapporterte tiltak"][:2]) == [1, 1] and list(summary["Tildelte tiltak"][:2]) == [3, 1]
+
+
+async def set_budget_of(forum, year: int, frame: int) -> None:
+    async with forum.app[UOW]() as uow:
+        assert await uow.budgets.put(Budget("oslo-viken", year, frame, {}, 1, None, datetime(year, 1, 10, tzinfo=UTC)), 0)
+        await uow.commit()

@@ -194,6 +194,7 @@ def _parts(summary: Overview, lang: str) -> _Parts:
             {"label": t("overview_granted"), "value": t("overview_nok", amount=amount(lang, summary.total.granted))},
         ],
         "nothing_sent": t("overview_nothing_sent", year=year) if summary.total.count == 0 else "",
+        **_rounds(summary, lang),
         "counted": t("overview_counted"),
         "missing_title": t("overview_missing_title", year=year),
         "areas_title": t("overview_areas_title"),
@@ -239,6 +240,32 @@ def _parts(summary: Overview, lang: str) -> _Parts:
     )
 
 
+def _rounds(summary: Overview, lang: str) -> dict:
+    """Frame, granted and reported back of each year side by side; left
+    out while no year shown has a budget or a grant."""
+    def t(key: str, **params: object) -> str:
+        return text(lang, key, **params)
+
+    def nok(value: int | None) -> str:
+        return "–" if value is None else t("overview_nok", amount=amount(lang, value))
+
+    shown = summary.rounds if any(r.anything for r in summary.rounds) else ()
+    return {
+        "rounds_title": t("overview_rounds_title"),
+        "round_labels": [t(f"overview_round_{key}") for key in ("frame", "granted", "reported", "used", "unused")],
+        "rounds": [
+            {
+                "year": str(r.year),
+                "values": [
+                    nok(r.frame), nok(r.granted), t("overview_round_reported_count", reported=r.reported, grants=r.grants),
+                    nok(r.used), nok(r.unused),
+                ],
+            }
+            for r in shown
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class _Costs:
     missing_section: int
@@ -262,6 +289,7 @@ def _template_costs(earlier: int) -> _Costs:
         year=0,
         header={
             "title": "", "forum": "", "totals": [], "nothing_sent": "", "counted": "", "missing_title": "",
+            "rounds_title": "", "round_labels": [], "rounds": [],
             "areas_title": "", "areas_note": "",
             "organisations_title": "", "reports_title": "", "reports_note": "", "legend": "", "organisation_heading": "", "year_heading": "",
             "earlier_headings": [{"year": ""}] * earlier,

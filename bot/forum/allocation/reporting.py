@@ -123,15 +123,22 @@ async def grants(uow, actor: Actor) -> list[Grant]:
         raise Refused("not_in_roster")
     if not (actor.is_statsforvalter or (actor.holds_seat and actor.organisation)):
         raise Refused("grant_no_organisation")
-    found = await uow.needs_reports.granted(forum.id, None if actor.is_statsforvalter else actor.organisation.id)
+    organisation = None if actor.is_statsforvalter else actor.organisation.id
+    return await _with_reports(uow, forum.id, await uow.needs_reports.granted(forum.id, organisation))
+
+
+async def year_grants(uow, forum_id: str, year: int) -> list[Grant]:
+    """The year's granted reports, every organisation's, for the export."""
+    return await _with_reports(uow, forum_id, await uow.needs_reports.granted(forum_id, year=year))
+
+
+async def _with_reports(uow, forum_id: str, found: list[tuple[NeedsReport, str]]) -> list[Grant]:
     reported = await uow.grant_reports.of_reports([r.id for r, _ in found])
     deadlines: dict[int, datetime | None] = {}
     for year in {r.year for r, _ in found}:
-        letter = await uow.award_letters.get(forum.id, year)
+        letter = await uow.award_letters.get(forum_id, year)
         deadlines[year] = letter.deadline_at if letter else None
-    return [
-        Grant(r, name, reported.get(r.id) or nothing_yet(r.id), deadlines[r.year]) for r, name in found
-    ]
+    return [Grant(r, name, reported.get(r.id) or nothing_yet(r.id), deadlines[r.year]) for r, name in found]
 
 
 async def grant(uow, actor: Actor, report_id: int) -> Grant:

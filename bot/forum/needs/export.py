@@ -1,5 +1,6 @@
 """A year's needs reports as an Excel workbook: one row per sent report,
-and a summary sheet with the overview's figures.
+a summary sheet with the overview's figures, and the allocation round's
+sheets (bot.forum.needs.round_sheets).
 
 Everything typed by people goes in as text, never as a formula: a title
 that starts with "=" stays a title."""
@@ -12,10 +13,13 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
+from bot.forum.allocation.proposal import Allocation, allocation
+from bot.forum.allocation.reporting import Grant, year_grants
 from bot.forum.needs.overview import SENT, Figures, Overview, overview
 from bot.forum.needs.report import NeedsReport
+from bot.forum.needs.round_sheets import allocation_sheet, reporting_sheet
 from bot.forum.roster import Forum
-from bot.forum.spreadsheet import CONTENT_TYPE, DATE, MOMENT, Cells, in_zone, set_widths, table, to_bytes
+from bot.forum.spreadsheet import CONTENT_TYPE, DATE, MOMENT, NOK, Cells, in_zone, set_widths, table, to_bytes
 from bot.i18n import NB, TEXTS, text
 
 REPORTS_SHEET = "Behovsmeldinger"
@@ -31,12 +35,17 @@ def filename(year: int) -> str:
 class Export:
     summary: Overview
     reports: list[tuple[NeedsReport, str]]  # with the organisation's name
+    allocation: Allocation
+    grants: list[Grant]
 
 
 async def gather(uow, forum: Forum, year: int) -> Export:
     """What the workbook shows, read in one unit of work."""
     reports = await uow.needs_reports.with_organisation_names(forum.id, year, SENT)
-    return Export(await overview(uow, forum, year, sent=reports), reports)
+    return Export(
+        await overview(uow, forum, year, sent=reports), reports, await allocation(uow, forum, year),
+        await year_grants(uow, forum.id, year),
+    )
 
 
 def workbook(export: Export, made_at: datetime, lang: str = "nb") -> bytes:
@@ -44,6 +53,8 @@ def workbook(export: Export, made_at: datetime, lang: str = "nb") -> bytes:
     book = Workbook(write_only=True)
     _reports_sheet(book, export, lang)
     _summary_sheet(book, export.summary, made_at, lang)
+    allocation_sheet(book, export.allocation, lang)
+    reporting_sheet(book, export.grants, export.summary.forum.timezone, lang)
     return to_bytes(book)
 
 
@@ -162,6 +173,16 @@ def _summary_sheet(book: Workbook, summary: Overview, made_at: datetime, lang: s
     for organisation in summary.organisations:
         sheet.append([cells.text(organisation.name), *figures(organisation.figures, *organisation.earlier)])
     sheet.append([cells.text(t("overview_sum"), bold=True), *figures(summary.total, *summary.earlier_totals)])
+    sheet.append([])
+
+    sheet.append(cells.heading([t("overview_rounds_title"), *(str(r.year) for r in summary.rounds)]))
+    for key, value in (
+        ("overview_round_frame", lambda r: r.frame), ("overview_round_granted", lambda r: r.granted),
+        ("xlsx_round_grants", lambda r: r.grants), ("xlsx_round_reported", lambda r: r.reported),
+        ("overview_round_used", lambda r: r.used), ("overview_round_unused", lambda r: r.unused),
+    ):
+        counts = key.startswith("xlsx_")
+        sheet.append([cells.text(t(key)), *(cells.number(value(r), "0" if counts else NOK) for r in summary.rounds)])
     sheet.append([])
 
     sheet.append(cells.heading([t("overview_missing_title", year=summary.year)]))

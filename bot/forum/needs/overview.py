@@ -1,6 +1,7 @@
 """The overview of a year's needs reports: how many, how much applied for
 and how much granted, per competence area and per organisation; who has
-not sent anything yet; the same figures for the years before; and the
+not sent anything yet; the same figures for the years before; the
+allocation round of each year (frame, granted, reported back); and the
 year's sent reports themselves, without their contact person.
 
 Only sent reports count: from submitted to reported. Drafts and withdrawn
@@ -75,6 +76,24 @@ class ReportLine:
 
 
 @dataclass(frozen=True)
+class RoundFigures:
+    """A year's allocation round: the frame of its budget, what was granted,
+    and how much of that has been reported back on."""
+
+    year: int
+    frame: int | None  # NOK; None: no budget set
+    granted: int  # NOK
+    grants: int  # reports granted money
+    reported: int  # of them, reported back on
+    used: int  # NOK, as reported back
+    unused: int  # NOK, as reported back
+
+    @property
+    def anything(self) -> bool:
+        return self.frame is not None or self.grants > 0
+
+
+@dataclass(frozen=True)
 class Overview:
     forum: Forum
     year: int
@@ -90,6 +109,8 @@ class Overview:
     in_several_areas: int
     # The year's sent reports, by reference.
     reports: tuple[ReportLine, ...] = ()
+    # The year's round and the earlier years', in the order of the years.
+    rounds: tuple[RoundFigures, ...] = ()
 
 
 async def overview(uow, forum: Forum, year: int, years_back: int = 3, sent: list | None = None) -> Overview:
@@ -131,6 +152,15 @@ async def overview(uow, forum: Forum, year: int, years_back: int = 3, sent: list
     def total_of(y: int) -> Figures:
         return sum((f for (fy, _), f in by_year_org.items() if fy == y), NOTHING)
 
+    years = (year, *earlier_years)
+    reporting = await uow.grant_reports.figures(forum.id, years)
+    rounds = []
+    for y in years:
+        budget = await uow.budgets.get(forum.id, y)
+        grants, reported, used, unused = reporting.get(y, (0, 0, 0, 0))
+        frame = budget.frame if budget and budget.is_set else None
+        rounds.append(RoundFigures(y, frame, total_of(y).granted, grants, reported, used, unused))
+
     return Overview(
         forum=forum,
         year=year,
@@ -144,6 +174,7 @@ async def overview(uow, forum: Forum, year: int, years_back: int = 3, sent: list
         earlier_totals=tuple(total_of(y) for y in earlier_years),
         in_several_areas=sum(1 for y, codes, _, _ in area_rows if y == year and len(set(codes)) > 1),
         reports=_report_lines(sent),
+        rounds=tuple(rounds),
     )
 
 
