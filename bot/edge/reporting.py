@@ -15,13 +15,14 @@ from bot.edge.turn import Turn
 from bot.edge.views import invalid_text, paging
 from bot.forum.allocation import reporting as service
 from bot.forum.allocation.reporting import FIELDS, NAMES, Grant, Progress, SaveGrantReport
-from bot.forum.needs.form import Invalid
+from bot.forum.needs.form import Field as FormField, Invalid
 from bot.forum.roster import Refused
 from cards import render
 from cards.markdown import escape_markdown as md
 
 PAGE_SIZE = 10  # granted reports per card: ten of the longest titles stay well inside Teams' limit
 MAX_PAGE = 1000
+MONEY = ("money_used", "unused")
 _KEPT = 2  # a typed value put back on the form is cut at twice its input's maxLength
 
 
@@ -138,7 +139,9 @@ async def _save(turn: Turn, data: dict, send: bool) -> dict:
             for name in wrong
         )]
     note = turn.t("grant_draft_saved", when=when(grant.reported.updated_at, turn.actor.forum.timezone))
-    return _form(turn, grant, errors=saved.errors, note=note, problems=problems)
+    # A draft may be half empty: what is missing is said when it is sent.
+    errors = saved.errors if send else {n: e for n, e in saved.errors.items() if e.code != "required"}
+    return _form(turn, grant, errors=errors, note=note, problems=problems)
 
 
 GRANT_VERBS = {
@@ -190,12 +193,8 @@ def _form(
 
 def _view(turn: Turn, grant: Grant, *, note: str = "", problems: list[str] | None = None) -> dict:
     t, values = turn.t, grant.reported.fields
-    answers = [
-        {"label": _label(turn, f.name),
-         "value": (nok(turn.lang, values.get(f.name)) if f.name in ("money_used", "unused") else
-                   str(values.get(f.name)) if f.kind == "whole" else md(values.get(f.name) or "")) or "–"}
-        for f in FIELDS
-    ] if values else []
+    answers = [{"label": _label(turn, f.name), "value": _answer(turn, f, values.get(f.name))} for f in FIELDS] \
+        if values else []
     actions = []
     if grant.open_to(turn.actor, turn.clock()):
         key = "grant_continue" if grant.reported.draft else ("grant_edit" if values else "grant_report_button")
@@ -207,6 +206,14 @@ def _view(turn: Turn, grant: Grant, *, note: str = "", problems: list[str] | Non
         "problems_title": t("grant_problems"), "problems": list(problems or []),
         "fields": [], "answers": answers, "actions": actions,
     })
+
+
+def _answer(turn: Turn, f: FormField, value: object) -> str:
+    if value is None or value == "":
+        return "–"
+    if f.name in MONEY:
+        return nok(turn.lang, value)
+    return str(value) if f.kind == "whole" else md(str(value))
 
 
 def _heading(turn: Turn, grant: Grant) -> dict:
