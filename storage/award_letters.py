@@ -82,6 +82,9 @@ class AwardLetterRepository:
     ) -> bool:
         return await outbox.mark(self.session, Row, row_id, status, at, attempts, detail, claimant)
 
+    async def plan_again(self, forum_id: str, year: int) -> int:
+        return await outbox.plan_again(self.session, Row, Row.forum_id == forum_id, Row.year == year)
+
     async def recover(self, older_than: datetime) -> tuple[int, int]:
         return await outbox.recover(self.session, Row, older_than)
 

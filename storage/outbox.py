@@ -65,6 +65,19 @@ async def mark(
     return (await session.execute(query)).rowcount == 1
 
 
+async def plan_again(session: AsyncSession, row, *where) -> int:
+    """Rows that failed or found nobody, to a person's chat, go out once
+    more: a person who installed the app or wrote to the bot since can be
+    reached now. Never a row that was sent or is uncertain."""
+    result = await session.execute(
+        update(row)
+        .where(row.status.in_(("failed", "not_reachable")), row.target.startswith("person:"), *where)
+        .values(status="planned", claimed_by=None, claimed_at=None, detail=None, finished_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 async def recover(session: AsyncSession, row, older_than: datetime) -> tuple[int, int]:
     """After a crash: (claimed back to planned, sending made uncertain)."""
     return await _give_back(session, row, row.claimed_at < older_than)

@@ -27,7 +27,7 @@ from tests.card_reading import buttons, facts, inputs, only_card, texts
 from tests.needs_helpers import card_of, message_of, settle
 from tests.test_allocation import YEAR, put_forward
 from tests.test_overview import kr
-from tests.test_votes_in_teams import Clock, keeper, stored
+from tests.test_votes_in_teams import Clock, keeper, nb, stored
 
 DEADLINE = datetime(2031, 12, 15, 11, 0, tzinfo=UTC)  # 12:00 in Oslo
 
@@ -111,7 +111,7 @@ async def test_each_representative_and_deputy_gets_the_letter_of_their_organisat
     assert f"Østfold VO-nettverk – {kr(250_000)} kr\n{ada.name}\nsendt · 1 forsøk\n{bo.name}\nsendt · 1 forsøk" in texts(report)
     assert f"Nettverket for Follo-regionen – 0 kr\n{cecilie.name}\nsendt · 1 forsøk\nKjetil Prøvelien\nikke nåbar" in texts(report)
     assert inputs(report) == {}
-    assert buttons(report) == ["Oppdater"]
+    assert buttons(report) == ["Oppdater", "Send på nytt til dem som ikke fikk det"]  # Kjetil, once reachable
 
     # A second press, from a card shown before they went, sends nothing.
     forget_sent(forum)
@@ -223,3 +223,33 @@ def test_a_years_grants_report_by_the_next_years_deadline_else_the_soonest():
     assert proposed_deadline([soon, next_year, later], 2025, "Europe/Oslo") is next_year
     assert proposed_deadline([soon, later], 2025, "Europe/Oslo") is soon
     assert proposed_deadline([], 2025, "Europe/Oslo") is None
+
+
+async def test_a_letter_that_reached_nobody_goes_again_once_they_can_be_reached_and_a_sent_one_never(forum):
+    ada, bo = forum.representative("ostfold-vo"), forum.deputy("ostfold-vo")
+    await forum.say(ada, "hjelp")  # Ada has a 1:1 chat with the bot; Bo has not yet
+    await decided(forum)
+    sf = forum.statsforvalter
+    card = only_card(await forum.say(sf, f"tildelingsbrev {YEAR}"))
+    await forum.press(sf, "award.send", send_data(card))
+    await forum.settle()
+    assert (await deliveries(forum))[f"person:{bo.aad_object_id}"] == "not_reachable"
+    forum.new_replies()
+    report = only_card(await forum.say(sf, f"tildelingsbrev {YEAR}"))
+    assert buttons(report) == ["Oppdater", "Send på nytt til dem som ikke fikk det"]
+
+    await forum.say(bo, "hjelp")  # now the bot knows Bo's chat
+    forget_sent(forum)
+    body, _ = await forum.press(sf, "award.resend", {"year": YEAR})
+    assert "tildelingsbrev sendes på nytt nå" in texts(card_of(body))
+    await forum.settle()
+    (letter,) = [r.cards[0] for r in forum.connector.sent_to(teams.personal_conversation(bo))]
+    assert "Tildelingsbrev 2025" in texts(letter)
+    assert forum.connector.sent_to(teams.personal_conversation(ada)) == []  # sent once, never again
+    assert (await deliveries(forum))[f"person:{bo.aad_object_id}"] == "sent"
+    async with forum.app[UOW]() as uow:
+        actions = list(await uow.session.scalars(select(AuditEntryRow.action)))
+    assert actions.count("allocation.letters_resent") == 1
+
+    body, _ = await forum.press(forum.representative("follo"), "award.resend", {"year": YEAR})
+    assert message_of(body) == nb("statsforvalter_only")

@@ -71,7 +71,16 @@ async def press_report(turn: Turn, data: dict) -> dict:
     return await _card(turn, turn.forum(), card_data(YearRequest, data).year)
 
 
-AWARD_VERBS = {"award.send": press_send, "award.report": press_report}
+async def press_send_again(turn: Turn, data: dict) -> dict:
+    year = card_data(YearRequest, data).year
+    count = await award.send_again(turn.uow, turn.actor, year, turn.clock())
+    if count:
+        turn.afterwards.start(turn.letter_post.run_all(), "the award letters sent again")
+    return await _card(turn, turn.forum(), year, note=turn.t("award_sending_again", count=count) if count
+                       else turn.t("award_nothing_to_send_again"))
+
+
+AWARD_VERBS = {"award.send": press_send, "award.report": press_report, "award.resend": press_send_again}
 
 
 # --- the Statsforvalter's card ---------------------------------------------------
@@ -106,6 +115,9 @@ async def _card(
         ]
         data["organisations"] = _report(turn, grants, deliveries, roster)
         data["actions"] = [{"title": t("award_refresh"), "verb": "award.report", "data": {"year": year}, "style": "default"}]
+        if any(award.may_go_again(d) for d in deliveries):
+            data["actions"].append({"title": t("award_send_again"), "verb": "award.resend", "data": {"year": year},
+                                    "style": "default"})
     elif not grants:
         data["note"] = note or t("award_not_decided", year=year)
     else:

@@ -25,6 +25,7 @@ class Action(StrEnum):
     ALLOCATION_POSTED = "allocation.posted"
     ALLOCATION_DECIDED = "allocation.decided"
     AWARD_LETTERS_SENT = "allocation.letters_sent"
+    AWARD_LETTERS_RESENT = "allocation.letters_resent"
     WHEEL_ADDED = "wheel.added"
     WHEEL_CHANGED = "wheel.changed"
     WHEEL_DELETED = "wheel.deleted"

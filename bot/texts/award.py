@@ -20,6 +20,10 @@ NB = {
     "award_delivered": "Kommet fram",
     "award_delivered_count": "{sent} av {all}",
     "award_refresh": "Oppdater",
+    "award_send_again": "Send på nytt til dem som ikke fikk det",
+    "award_sending_again": "{count} tildelingsbrev sendes på nytt nå. Trykk «Oppdater» for å se hvordan det går.",
+    "award_nothing_to_send_again": "Alle brevene som kan sendes, er sendt; ingen sendes på nytt.",
+    "award_not_sent": "Tildelingsbrevene for {year} er ikke sendt ennå.",
     "award_left_roster": "(ikke lenger i medlemslisten)",
     "award_nobody": "Ingen representant eller vara i medlemslisten",
     "award_not_decided": "Tildelingen for {year} er ikke vedtatt ennå. Tildelingsbrevene kan sendes når forumet (eller Statsforvalteren) har vedtatt den.",
@@ -32,6 +36,7 @@ NB = {
     "award_letter_not_prioritised": "Søkt {applied} · ikke prioritert",
     "award_letter_conditions": "Vilkår",
     "audit_allocation_letters_sent": "Tildelingsbrev for {subject} sendt",
+    "audit_allocation_letters_resent": "Tildelingsbrev for {subject} sendt på nytt",
 }
 
 EN = {
@@ -54,6 +59,10 @@ EN = {
     "award_delivered": "Delivered",
     "award_delivered_count": "{sent} of {all}",
     "award_refresh": "Refresh",
+    "award_send_again": "Send again to those who did not get it",
+    "award_sending_again": "{count} award letters are going out again now. Press “Refresh” to see how it goes.",
+    "award_nothing_to_send_again": "Every letter that can be sent has been sent; none goes again.",
+    "award_not_sent": "The award letters for {year} have not been sent yet.",
     "award_left_roster": "(no longer on the roster)",
     "award_nobody": "No representative or deputy on the roster",
     "award_not_decided": "The allocation for {year} has not been decided yet. The award letters can be sent once the forum (or the Statsforvalter) has decided it.",
@@ -66,4 +75,5 @@ EN = {
     "award_letter_not_prioritised": "Applied for {applied} · not prioritised",
     "award_letter_conditions": "Conditions",
     "audit_allocation_letters_sent": "Award letters for {subject} sent",
+    "audit_allocation_letters_resent": "Award letters for {subject} sent again",
 }

@@ -146,3 +146,23 @@ async def send(uow, actor: Actor, command: SendLetters, now: datetime) -> AwardL
     )
     await uow.commit()
     return letter
+
+
+def may_go_again(delivery: LetterDelivery) -> bool:
+    """A letter that failed or found nobody, to a person's chat."""
+    return delivery.status in ("failed", "not_reachable") and delivery.target.startswith(PERSON)
+
+
+async def send_again(uow, actor: Actor, year: int, now: datetime) -> int:
+    """Send once more the year's letters that failed or reached nobody
+    (someone installed the app or wrote to the bot since); never one that
+    was sent or may have been. Returns how many go again."""
+    if actor.forum is None or not actor.is_statsforvalter:
+        raise Refused("statsforvalter_only")
+    if await uow.award_letters.get(actor.forum.id, year) is None:
+        raise Refused("award_not_sent", year=year)
+    count = await uow.award_letters.plan_again(actor.forum.id, year)
+    if count:
+        await audit.record(uow, actor.forum.id, actor.aad_object_id, Action.AWARD_LETTERS_RESENT, year, now, letters=count)
+    await uow.commit()
+    return count
