@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.app import UOW
+from bot.edge.views import card_size
 from bot.forum.allocation.budget import Budget
 from bot.forum.needs.export import SUMMARY_SHEET
 from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
@@ -25,9 +26,9 @@ from bot.forum.privacy import ERASED
 from bot.forum.wheel.events import EventKind
 from storage.models import AuditEntryRow, AwardLetterRow, GrantReportRow
 from tests import teams
-from tests.card_reading import actions, buttons, elements, facts, inputs, only_card, texts
+from tests.card_reading import actions, buttons, elements, facts, input_named, inputs, only_card, texts
 from tests.needs_helpers import card_of, message_of, press
-from tests.test_allocation import YEAR
+from tests.test_allocation import TEAMS_CARD_LIMIT, YEAR
 from tests.test_award_letters import DEADLINE, decided, forget_sent, send_data
 from tests.test_overview import download, kr, seed
 from tests.test_reminders import Clock, channel_posts, scheduler
@@ -374,3 +375,13 @@ async def set_budget_of(forum, year: int, frame: int) -> None:
     async with forum.app[UOW]() as uow:
         assert await uow.budgets.put(Budget("oslo-viken", year, frame, {}, 1, None, datetime(year, 1, 10, tzinfo=UTC)), 0)
         await uow.commit()
+
+
+async def test_a_form_with_every_answer_at_its_limit_stays_under_teams_card_limit(forum):
+    await letters_sent(forum)
+    ada = forum.representative("ostfold-vo")
+    form = await open_form(forum, ada, "BM-2025-001")
+    longest = {name: "æ" * input_named(form, name)["maxLength"] for name in ("done", "partner_part", "experience")}
+    back = card_of(await press(forum, ada, form, "Lagre utkast", {**GOOD, **longest}))
+    assert inputs(back)["done"] == longest["done"]
+    assert card_size(back) < TEAMS_CARD_LIMIT, card_size(back)

@@ -23,7 +23,6 @@ from cards.markdown import escape_markdown as md
 PAGE_SIZE = 10  # granted reports per card: ten of the longest titles stay well inside Teams' limit
 MAX_PAGE = 1000
 MONEY = ("money_used", "unused")
-_KEPT = 2  # a typed value put back on the form is cut at twice its input's maxLength
 
 
 class GrantRef(CardData):
@@ -167,7 +166,7 @@ def _form(
     errors = {**{name: error for name, (_, error) in kept.items()}, **(errors or {})}
     values = {name: "" if v is None else str(v) for name, v in reported.working_values.items()}
     values |= {name: text for name, (text, _) in kept.items()}
-    values |= {f.name: v[: f.max_length * _KEPT] for f in FIELDS if isinstance(v := (typed or {}).get(f.name), str)}
+    values |= {f.name: v[: f.max_length] for f in FIELDS if isinstance(v := (typed or {}).get(f.name), str)}
     fields = [
         {
             "id": f.name, "kind": "whole" if f.kind == "whole" else "longtext",
