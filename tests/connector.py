@@ -50,6 +50,7 @@ class LocalConnector:
             app.router.add_put(prefix + "/v3/conversations/{cid}/activities/{aid}", self._update)
             app.router.add_get(prefix + "/v3/conversations/{cid}/members/{uid}", self._member)
             app.router.add_get(prefix + "/v3/conversations/{cid}/members", self._members)
+            app.router.add_get(prefix + "/v3/conversations/{cid}/pagedmembers", self._paged_members)
             app.router.add_post(prefix + "/v3/conversations", self._create)
         return app
 
@@ -96,7 +97,19 @@ class LocalConnector:
         return web.json_response({"id": f"a:personal-{member['id'][3:]}"}, status=201)
 
     async def _members(self, request: web.Request) -> web.Response:
-        return web.json_response(list(self.members.values()))
+        # The old, unpaged call names the Entra object id "objectId" (as
+        # Teams' REST reference and the Agents Playground give it).
+        return web.json_response([
+            {("objectId" if k == "aadObjectId" else k): v for k, v in member.items()} for member in self.members.values()
+        ])
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        size = int(request.query.get("pageSize") or 200)
+        start = int(request.query.get("continuationToken") or 0)
+        everyone = list(self.members.values())
+        page = everyone[start : start + size]
+        more = start + size < len(everyone)
+        return web.json_response({"members": page, "continuationToken": str(start + size) if more else None})
 
     def sent_to(self, conversation_id: str) -> list[Received]:
         return [r for r in self.received if r.conversation_id == conversation_id]

@@ -340,3 +340,17 @@ async def test_a_replica_whose_claim_ran_out_neither_sends_nor_records(forum):
     async with uow() as work:
         row = await work.session.scalar(select(ReminderRow).where(ReminderRow.event_id == event))
         assert (row.status, row.claimed_by, row.attempts) == ("sent", b.claimant, 1)
+
+
+async def test_setup_reads_a_team_larger_than_one_page_of_members(forum):
+    """Teams gives a team's members at most 500 to a page: a forum's team of
+    hundreds (members of every seat and the Statsforvalter's office) is read
+    to the end."""
+    crowd = [teams.User(f"Medlem {n}", f"00000000-0000-4000-9000-{n:012d}", f"m{n}@example.org") for n in range(1, 701)]
+    for member in crowd:
+        forum.connector.members[member.id] = member.member_record()
+    await set_up_channel(forum)
+    async with forum.app[UOW]() as uow:
+        known = await uow.conversations.teams_users_with_chats([m.aad_object_id for m in crowd])
+    assert len(known) == 700
+    assert known[crowd[-1].aad_object_id][0] == crowd[-1].id

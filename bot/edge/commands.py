@@ -17,6 +17,7 @@ from bot.forum.roster import Actor, Refused
 from bot.forum.setup import BindChannel, bind_forum_channel
 
 log = logging.getLogger(__name__)
+MEMBERS_PAGE = 500  # Teams' largest page of a team's members
 
 
 async def show_help(turn: Turn) -> None:
@@ -55,7 +56,7 @@ async def _learn_team_members(turn: Turn) -> None:
     reminders can reach people who have not written to the bot yet."""
     incoming = turn.context.activity
     try:
-        members = await TeamsInfo.get_team_members(turn.context)
+        members = await _team_members(turn)
     except Exception:  # the roster is a help, not a need: setup stands without it
         log.warning("could not read the team's members", exc_info=True)
         return
@@ -70,6 +71,19 @@ async def _learn_team_members(turn: Turn) -> None:
         if member.aad_object_id and member.id:
             await turn.uow.conversations.remember_member(member.aad_object_id.lower(), member.id, place, turn.clock())
     await turn.uow.commit()
+
+
+async def _team_members(turn: Turn) -> list:
+    """Page by page: the paged call is the one Teams recommends, and the
+    only one that names each member's Entra object id as ``aadObjectId``
+    (the old call says ``objectId``, which the SDK's model drops)."""
+    members, token = [], None
+    while True:
+        page = await TeamsInfo.get_paged_team_members(turn.context, continuation_token=token, page_size=MEMBERS_PAGE)
+        members += page.members or []
+        token = page.continuation_token
+        if not token:
+            return members
 
 
 def _everyone(actor: Actor) -> bool:

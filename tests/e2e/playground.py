@@ -42,7 +42,8 @@ PLAYGROUND_LOCALE = "en-US"  # what the Playground itself puts on every activity
 
 __all__ = [
     "ARTIFACTS", "PLAYGROUND_BIN", "Stack", "Service", "build_config", "write_config",
-    "chromium_path", "missing_tools", "free_port", "start_bot", "start_playground", "running_stack",
+    "chromium_path", "missing_tools", "free_port", "default_database_url", "start_bot", "start_playground",
+    "running_stack",
     "custom_activity_template", "post_custom_activity", "message_from", "LocaleProxy", "PLAYGROUND_LOCALE",
 ]
 
@@ -155,6 +156,11 @@ def _fail(service: Service, why: str) -> RuntimeError:
     return RuntimeError(f"{service.name}: {why}\n--- last lines of {service.log} ---\n{service.tail()}")
 
 
+def default_database_url(workdir: Path) -> str:
+    """The SQLite database a bot started in ``workdir`` without ``database_url`` uses."""
+    return f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}"
+
+
 def start_bot(
     workdir: Path,
     *,
@@ -174,7 +180,7 @@ def start_bot(
     env = {
         **os.environ,
         "PORT": str(port),
-        "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}",
+        "DATABASE_URL": database_url or default_database_url(workdir),
         "FORUM_CONFIG": str(forum_config),
         # Empty app id: the bot accepts the Playground's unsigned requests.
         "MICROSOFT_APP_ID": "",
@@ -328,6 +334,11 @@ class Stack:
     config: dict
     workdir: Path
     locale: str = PLAYGROUND_LOCALE
+
+    @property
+    def database_url(self) -> str:
+        """The running bot's database (running_stack starts it on SQLite in the workdir)."""
+        return default_database_url(self.workdir)
 
     def logs(self) -> str:
         return (

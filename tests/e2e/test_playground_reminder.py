@@ -221,6 +221,19 @@ async def pick_moment(ui: Page, form, date_key: str, time_key: str, moment: date
     return await date_box.input_value(), await time_box.input_value()
 
 
+async def assert_clean_exchanges(ui: Page, stack) -> None:
+    """A card can arrive while the request that caused it failed (e.g. an
+    invoke answered 500 after the card was sent); Teams would show the user
+    an error then. Every exchange in the Playground's log is looked at (also
+    the bot's own calls, such as the team's members when `oppsett` learns
+    them), and every invoke must have been answered 200."""
+    log_panel = await ui.log_panel()
+    failed = FAILED_EXCHANGE.findall(log_panel) + ANY_FAILED_EXCHANGE.findall(log_panel)
+    assert not failed, f"the Playground logged failed exchanges {failed}\n{log_panel}\n{stack.logs()}"
+    invokes = re.findall(r"\binvoke\s+(\d{3})\b", log_panel)
+    assert invokes and set(invokes) == {"200"}, f"expected only 'invoke 200' exchanges: {invokes}\n{log_panel}"
+
+
 async def test_an_event_in_the_wheel_reminds_the_channel(stack):
     from bot.edge.moments import long_moment, time_left
     from bot.i18n import NB, text
@@ -337,15 +350,7 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
         ), f"the delivery report does not say the channel reminder was sent once:\n{shown}"
         await ui.shot("05-report", report)
 
-        # A card can arrive while the request that caused it failed (e.g. an invoke
-        # answered 500 after the card was sent); Teams would show the user an error then.
-        log_panel = await ui.log_panel()
-        # FAILED_EXCHANGE names the activity types; this run also has the bot's own calls
-        # (getConversationMembers when `oppsett` learns the team), so look at every exchange.
-        failed = FAILED_EXCHANGE.findall(log_panel) + ANY_FAILED_EXCHANGE.findall(log_panel)
-        assert not failed, f"the Playground logged failed exchanges {failed}\n{log_panel}\n{stack.logs()}"
-        invokes = re.findall(r"\binvoke\s+(\d{3})\b", log_panel)
-        assert invokes and set(invokes) == {"200"}, f"expected only 'invoke 200' exchanges: {invokes}\n{log_panel}"
+        await assert_clean_exchanges(ui, stack)
 
     print(
         f"[e2e] {stack.locale}: channel set up after {timings.get('setup', 0):.1f} s, event saved after "
