@@ -16,6 +16,7 @@ from bot.edge.views import invalid_text, paging
 from bot.forum.allocation import reporting as service
 from bot.forum.allocation.reporting import FIELDS, NAMES, Grant, Progress, SaveGrantReport
 from bot.forum.needs.form import Field as FormField, Invalid
+from bot.forum.needs.service import typed_errors
 from bot.forum.roster import Refused
 from cards import render
 from cards.markdown import escape_markdown as md
@@ -162,7 +163,7 @@ def _form(
     """What was typed on this press first; else text kept from an earlier
     one that failed its check; else the saved value."""
     t, reported = turn.t, grant.reported
-    kept = {name: (k["text"], Invalid(k["code"], **k["params"])) for name, k in reported.typed.items()}
+    kept = typed_errors(reported)
     errors = {**{name: error for name, (_, error) in kept.items()}, **(errors or {})}
     values = {name: "" if v is None else str(v) for name, v in reported.working_values.items()}
     values |= {name: text for name, (text, _) in kept.items()}

@@ -16,7 +16,7 @@ from bot.forum import audit
 from bot.forum.audit import Action
 from bot.forum.needs.form import MAX_NOK, Field, Invalid
 from bot.forum.needs.report import TYPED, Drafted, NeedsReport, Status
-from bot.forum.needs.service import FORGED, NotYetSent, local_time, not_yet_sent, speaks_for
+from bot.forum.needs.service import NotYetSent, local_time, not_yet_sent, refuse_forged, speaks_for, typed_now
 from bot.forum.roster import Actor, Refused
 
 FIELDS: tuple[Field, ...] = (
@@ -186,21 +186,14 @@ async def save(uow, actor: Actor, command: SaveGrantReport, now: datetime) -> Sa
     if not current.open_to(actor, now):
         raise Refused("grant_deadline_passed", deadline=local_time(current.deadline, actor.forum.timezone))
     checked = check(command.entered, current.granted)
-    for name in NAMES:
-        error = checked.errors.get(name)
-        if (name in command.entered and not isinstance(command.entered[name], str)) or (error and error.code in FORGED):
-            raise Refused("grant_forged", field=name)
+    refuse_forged(NAMES, command.entered, checked.errors, "grant_forged")
     stored = current.reported
     if stored.version != command.version:
         if command.send and stored.draft is None and stored.sent_at and not checked.errors \
                 and all(stored.fields.get(n) == checked.values.get(n) for n in NAMES):
             return Saved(current, sent=True, already=True)
         return Saved(current, checked.errors, changed_meanwhile=True)
-    typed = {
-        name: {"text": command.entered[name], "code": error.code, "params": error.params}
-        for name, error in checked.errors.items()
-        if str(command.entered.get(name) or "").strip()
-    }
+    typed = typed_now(command.entered, checked.errors)
     draft = {**{k: v for k, v in (stored.draft or {}).items() if k != TYPED}, **checked.values}
     if typed:
         draft[TYPED] = typed

@@ -25,7 +25,7 @@ from bot.forum.needs.form import (
     check_step,
     missing_fields,
 )
-from bot.forum.needs.report import DECISIONS, OPEN_FOR_CHANGE, TYPED, NeedsReport, Status
+from bot.forum.needs.report import DECISIONS, OPEN_FOR_CHANGE, TYPED, Drafted, NeedsReport, Status
 from bot.forum.roster import Actor, Organisation, Refused, Roster
 from bot.forum.wheel.service import needs_deadline
 
@@ -263,7 +263,7 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
     for _ in range(_RETRIES):
         report = await _editable(uow, actor, command.report_id, now)
         check = check_step(command.step, command.entered, await options(uow, actor, report))
-        _refuse_forged(names, command.entered, check.errors)
+        refuse_forged(names, command.entered, check.errors)
         current = report.working_values
         draft = dict(report.draft or {})
         conflicts: dict[str, tuple[object, str | None]] = {}
@@ -276,11 +276,7 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
         # This step's typed text replaces what it had; an emptied required
         # field keeps its last good value, as it always has.
         typed = {name: t for name, t in report.typed.items() if name not in names}
-        typed.update(
-            (name, {"text": command.entered[name], "code": error.code, "params": error.params})
-            for name, error in check.errors.items()
-            if command.entered.get(name, "").strip()
-        )
+        typed.update(typed_now(command.entered, check.errors))
         draft.pop(TYPED, None)
         if typed:
             draft[TYPED] = typed
@@ -299,13 +295,13 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
     return StepOutcome(saved, step)
 
 
-def _refuse_forged(names: list[str], entered: dict, errors: dict[str, Invalid]) -> None:
+def refuse_forged(names, entered: dict, errors: dict[str, Invalid], code: str = "needs_forged") -> None:
     """Teams sends every input as text, within its maxLength, and only
     choices the card offered; anything else was not typed by a person."""
     for name in names:
         error = errors.get(name)
         if (name in entered and not isinstance(entered[name], str)) or (error and error.code in FORGED):
-            raise Refused("needs_forged", field=name)
+            raise Refused(code, field=name)
 
 
 def still_wrong(report: NeedsReport) -> list[str]:
@@ -314,7 +310,17 @@ def still_wrong(report: NeedsReport) -> list[str]:
     return list(dict.fromkeys([*missing_fields(report.working_values), *report.typed]))
 
 
-def typed_errors(report: NeedsReport) -> dict[str, tuple[str, Invalid]]:
+def typed_now(entered: dict, errors: dict[str, Invalid]) -> dict[str, dict]:
+    """What was typed into the fields that failed their check, as a draft
+    keeps it (an emptied field is not typed text)."""
+    return {
+        name: {"text": entered[name], "code": error.code, "params": error.params}
+        for name, error in errors.items()
+        if str(entered.get(name) or "").strip()
+    }
+
+
+def typed_errors(report: Drafted) -> dict[str, tuple[str, Invalid]]:
     """What was typed into the draft and failed its check: field -> (text, error)."""
     return {
         name: (t["text"], Invalid(t["code"], **t["params"])) for name, t in report.typed.items()
