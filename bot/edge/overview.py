@@ -167,9 +167,6 @@ def _parts(summary: Overview, lang: str) -> _Parts:
     def cell(f: Figures) -> dict:
         return {"count": str(f.count), "applied": amount(lang, f.applied), "granted": amount(lang, f.granted)}
 
-    def nok(value: int | None) -> str:
-        return "–" if value is None else t("overview_nok", amount=amount(lang, value))
-
     area_names = {a.code: a.name for a in summary.areas}
 
     def report(line: ReportLine) -> dict:
@@ -180,7 +177,7 @@ def _parts(summary: Overview, lang: str) -> _Parts:
             "areas": ", ".join(md(area_names.get(code, code)) for code in line.areas),
             "money": t(
                 "overview_report_money",
-                applied=nok(line.applied), own=nok(line.own_contribution), granted=nok(line.granted),
+                applied=_nok(lang, line.applied), own=_nok(lang, line.own_contribution), granted=_nok(lang, line.granted),
             ),
         }
 
@@ -240,14 +237,16 @@ def _parts(summary: Overview, lang: str) -> _Parts:
     )
 
 
+def _nok(lang: str, value: int | None) -> str:
+    """Whole kroner with the currency, or a dash for none."""
+    return "–" if value is None else text(lang, "overview_nok", amount=amount(lang, value))
+
+
 def _rounds(summary: Overview, lang: str) -> dict:
     """Frame, granted and reported back of each year side by side; left
     out while no year shown has a budget or a grant."""
     def t(key: str, **params: object) -> str:
         return text(lang, key, **params)
-
-    def nok(value: int | None) -> str:
-        return "–" if value is None else t("overview_nok", amount=amount(lang, value))
 
     shown = summary.rounds if any(r.anything for r in summary.rounds) else ()
     return {
@@ -257,8 +256,8 @@ def _rounds(summary: Overview, lang: str) -> dict:
             {
                 "year": str(r.year),
                 "values": [
-                    nok(r.frame), nok(r.granted), t("overview_round_reported_count", reported=r.reported, grants=r.grants),
-                    nok(r.used), nok(r.unused),
+                    _nok(lang, r.frame), _nok(lang, r.granted), t("overview_round_reported_count", reported=r.reported, grants=r.grants),
+                    _nok(lang, r.used), _nok(lang, r.unused),
                 ],
             }
             for r in shown
