@@ -12,7 +12,9 @@ from aiohttp import web
 from bot.config import Settings
 from bot.edge.adapter import make_adapter
 from bot.edge.afterwards import Afterwards
+from bot.edge.announcements import AnnouncementNotifier
 from bot.edge.award_letters import LetterNotifier
+from bot.edge.meetings import MeetingNotifier
 from bot.edge.bot import ForumBot, utcnow
 from bot.edge.calendar_feed import make_calendar_feed
 from bot.edge.downloads import DOWNLOADS, make_downloads
@@ -26,7 +28,7 @@ from bot.edge.shutdown import GracefulStop
 from bot.edge.vote_cards import VoteCards
 from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
-from bot.forum.allocation.letter_post import LetterPost
+from bot.forum.post import Post, Posts
 from bot.forum.privacy import Retention
 from bot.forum.rounds import Rounds
 from bot.forum.setup import sync_roster
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 # The unit-of-work factory, for tools and tests that inspect the stored state.
 UOW = web.AppKey("uow", object)
 SCHEDULER = web.AppKey("scheduler", object)
-LETTER_POST = web.AppKey("letter_post", object)
+POSTS = web.AppKey("posts", object)
 HEALTH = web.AppKey("health", object)
 CALENDAR = web.AppKey("calendar", object)
 VOTE_CARDS = web.AppKey("vote_cards", object)
@@ -108,11 +110,18 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     )
     vote_cards = VoteCards(uow, deliverer, utcnow)
     claim_timeout = timedelta(seconds=settings.reminder_claim_timeout_seconds)
-    letter_post = LetterPost(uow, LetterNotifier(deliverer, uow, utcnow), utcnow, claim_timeout=claim_timeout)
+    posts = Posts(
+        letters=Post("award letters", lambda u: u.award_letters, uow, LetterNotifier(deliverer, uow, utcnow), utcnow,
+                     claim_timeout=claim_timeout),
+        announcements=Post("announcements", lambda u: u.announcements, uow, AnnouncementNotifier(deliverer, uow, utcnow),
+                           utcnow, claim_timeout=claim_timeout),
+        meetings=Post("meeting messages", lambda u: u.meetings, uow, MeetingNotifier(deliverer, uow, utcnow), utcnow,
+                      claim_timeout=claim_timeout),
+    )
     afterwards = Afterwards()
     replies = Afterwards()  # kept apart, so that tests can wait for a turn's replies alone
     bot = ForumBot(
-        uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards, letter_post=letter_post,
+        uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards, posts=posts,
         afterwards=afterwards, replies=replies,
     )
     scheduler = Scheduler(
@@ -127,13 +136,13 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
         await vote_cards.closed(forum, vote)
 
     vote_keeper = VoteKeeper(uow, closed, vote_cards.remind, utcnow)
-    jobs = [scheduler, vote_keeper, letter_post]
+    jobs = [scheduler, vote_keeper, *posts]
     if settings.retention_years:
         jobs.append(Retention(uow, settings.retention_years, utcnow))
     # SCHEDULER_INTERVAL_SECONDS=0 turns the rounds off (the tests drive them).
     rounds = Rounds(jobs, settings.scheduler_interval_seconds) if settings.scheduler_interval_seconds > 0 else None
     health = Health(engine)
-    stop = GracefulStop(settings.shutdown_grace_seconds, health, [scheduler, letter_post], rounds, [replies, afterwards, vote_cards])
+    stop = GracefulStop(settings.shutdown_grace_seconds, health, [scheduler, *posts], rounds, [replies, afterwards, vote_cards])
 
     app = web.Application(client_max_size=MAX_BODY)
     messages = MessagesEndpoint(adapter, bot, HandledActivities(uow, utcnow), metrics, settings.served_tenants)
@@ -153,7 +162,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app[UOW] = uow
     app[HEALTH] = health
     app[SCHEDULER] = scheduler
-    app[LETTER_POST] = letter_post
+    app[POSTS] = posts
     app[VOTE_CARDS] = vote_cards
     app[VOTE_KEEPER] = vote_keeper
     app[AFTERWARDS] = afterwards

@@ -4,12 +4,14 @@ of the bot."""
 
 from __future__ import annotations
 
-from bot.texts import allocation, award, core, decisions, needs, overview, privacy, reminders, reporting, votes, wheel
+from bot.texts import (
+    allocation, award, core, decisions, meetings, needs, overview, privacy, reminders, reporting, votes, wheel,
+)
 
 NB, EN = "nb", "en"
 
 TEXTS: dict[str, dict[str, str]] = {NB: {}, EN: {}}
-for _module in (core, decisions, needs, overview, privacy, reminders, votes, wheel, allocation, award, reporting):
+for _module in (core, decisions, needs, overview, privacy, reminders, votes, wheel, allocation, award, reporting, meetings):
     TEXTS[NB].update(_module.NB)
     TEXTS[EN].update(_module.EN)
 

@@ -9,8 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forum.allocation.award import AwardLetter, LetterDelivery
-from bot.forum.allocation.letter_post import LetterToSend
+from bot.forum.allocation.award import AwardLetter, LetterDelivery, LetterToSend
 from storage import outbox
 from storage.models import AwardLetterDeliveryRow as Row, AwardLetterRow
 

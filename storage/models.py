@@ -370,6 +370,103 @@ class GrantReportRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class AnnouncementRow(Base):
+    """An announcement (kunngjøring) as the Statsforvalter sent it."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (UniqueConstraint("forum_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))  # the form's own: a repeated press is the same announcement
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(1000))
+    to_people: Mapped[bool] = mapped_column(Boolean)
+    sent_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AnnouncementDeliveryRow(Base):
+    """One announcement to the channel or one person's 1:1 chat, once (storage.outbox)."""
+
+    __tablename__ = "announcement_deliveries"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "target"),
+        Index("ix_announcement_deliveries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(100))  # "channel", "person:<Entra object id>", "roster:<people.id>"
+    status: Mapped[str] = mapped_column(String(20))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(String(500))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MeetingRow(Base):
+    """A forum meeting of the wheel, from its notice (innkalling) on."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("forum_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    # The wheel's meeting; its title and time are kept as the notice said
+    # them, should the event later move or go.
+    event_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    place: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str] = mapped_column(String(1000))  # the Teams meeting, or ""
+    agenda: Mapped[list] = mapped_column(JSON)  # ["item", ...]
+    papers: Mapped[list] = mapped_column(JSON)  # [{"title", "url"}, ...]
+    noticed_by: Mapped[str | None] = mapped_column(String(64))
+    noticed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MeetingAnswerRow(Base):
+    """A representative's or deputy's answer to a meeting's notice: the
+    latest one counts."""
+
+    __tablename__ = "meeting_answers"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    seat_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)  # representative | deputy
+    coming: Mapped[bool] = mapped_column(Boolean)
+    answered_by: Mapped[str] = mapped_column(String(64))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MeetingDeliveryRow(Base):
+    """One message about a meeting to one place, once (storage.outbox): the
+    notice, a deputy's call to stand in, or the reminder to answer, which
+    waits until ``due_at``."""
+
+    __tablename__ = "meeting_deliveries"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "purpose", "target"),
+        Index("ix_meeting_deliveries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))  # notice | deputy_call | reminder
+    seat_id: Mapped[int | None] = mapped_column(Integer)  # None: the channel
+    target: Mapped[str] = mapped_column(String(100))  # "channel", "person:<Entra object id>", "roster:<people.id>"
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(String(500))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class AppSecretRow(Base):
     """A secret the bot made for itself (for example the key that signs
     download links), kept here so that every replica and restart shares it."""

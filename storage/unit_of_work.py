@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.announcements import AnnouncementRepository
 from storage.audit import AuditRepository
 from storage.allocations import AllocationRepository
 from storage.award_letters import AwardLetterRepository
 from storage.budgets import BudgetRepository
 from storage.grant_reports import GrantReportRepository
+from storage.meetings import MeetingRepository
 from storage.privacy import PrivacyRepository
 from storage.needs_reports import NeedsReportRepository
 from storage.votes import VoteRepository
@@ -51,6 +53,8 @@ class UnitOfWork:
         self.allocations = AllocationRepository(self.session)
         self.award_letters = AwardLetterRepository(self.session)
         self.grant_reports = GrantReportRepository(self.session)
+        self.announcements = AnnouncementRepository(self.session)
+        self.meetings = MeetingRepository(self.session)
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -257,6 +257,55 @@ def _wheel() -> dict[str, list[dict]]:
     return {"wheel_events": events, "reminders": rows}
 
 
+# --- meetings and announcements --------------------------------------------------
+
+
+def _meetings_and_announcements() -> dict[str, list[dict]]:
+    """The autumn meeting's notice: Lise had forfall, her deputy Arne came;
+    Hanne was reminded. And one announcement, to the channel and to Ragnhild."""
+    noticed = oslo("2026-10-01 09:00")
+
+    def outbox(id: int, status: str, at: datetime, attempts: int = 1) -> dict:
+        return {"id": id, "status": status, "claimed_by": "replica-1", "claimed_at": at, "attempts": attempts,
+                "detail": None, "finished_at": at}
+
+    return {
+        "meetings": [{
+            "id": 1, "forum_id": FORUM_ID, "event_id": 2, "title": "Høstmøte i samarbeidsforumet",
+            "starts_at": oslo("2026-10-21 10:00"), "place": "Hos Statsforvalteren i Oslo",
+            "link": "https://teams.microsoft.com/l/meetup-join/hostmote", "agenda": ["Godkjenning av innkalling og saksliste",
+                                                                                      "Tildeling 2026", "Eventuelt"],
+            "papers": [{"title": "Budsjett 2026", "url": "https://example.org/budsjett-2026.pdf"}],
+            "noticed_by": STINE, "noticed_at": noticed,
+        }],
+        "meeting_answers": [
+            {"meeting_id": 1, "seat_id": seat("ostfold-vo"), "role": "representative", "coming": False,
+             "answered_by": LISE, "answered_at": oslo("2026-10-02 08:00")},
+            {"meeting_id": 1, "seat_id": seat("ostfold-vo"), "role": "deputy", "coming": True,
+             "answered_by": ARNE, "answered_at": oslo("2026-10-02 12:00")},
+        ],
+        "meeting_deliveries": [
+            {**outbox(1, "sent", noticed), "meeting_id": 1, "purpose": "notice", "seat_id": None, "target": "channel",
+             "due_at": noticed},
+            {**outbox(2, "sent", noticed), "meeting_id": 1, "purpose": "notice", "seat_id": seat("ostfold-vo"),
+             "target": f"person:{LISE}", "due_at": noticed},
+            {**outbox(3, "sent", oslo("2026-10-02 08:00")), "meeting_id": 1, "purpose": "deputy_call",
+             "seat_id": seat("ostfold-vo"), "target": f"person:{ARNE}", "due_at": oslo("2026-10-02 08:00")},
+            {**outbox(4, "sent", oslo("2026-10-19 10:00")), "meeting_id": 1, "purpose": "reminder",
+             "seat_id": seat("viken-vest"), "target": f"person:{HANNE}", "due_at": oslo("2026-10-19 10:00")},
+        ],
+        "announcements": [{
+            "id": 1, "forum_id": FORUM_ID, "key": "5e0c" * 8, "title": "Ny utlysning fra HK-dir",
+            "text": "Søknadsfristen er 1. april.", "link": "https://example.org/utlysning", "to_people": True,
+            "sent_by": STINE, "sent_at": oslo("2026-03-02 10:15"),
+        }],
+        "announcement_deliveries": [
+            {**outbox(1, "sent", oslo("2026-03-02 10:15")), "announcement_id": 1, "target": "channel"},
+            {**outbox(2, "failed", oslo("2026-03-02 10:15"), 4), "announcement_id": 1, "target": f"person:{RAGNHILD}"},
+        ],
+    }
+
+
 # --- votes ------------------------------------------------------------------------
 
 
@@ -428,6 +477,7 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
         }],
         "app_secrets": SECRETS,
         **_wheel(),
+        **_meetings_and_announcements(),
         **_votes(now),
         # The last messages' ids, so that one Teams delivers again is not handled twice.
         "handled_activities": [
@@ -659,6 +709,17 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[st
         (report_id,) = [e["data"]["report_id"] for e in elements(listing) if e.get("verb") == "grant.open"]
         body, _ = await forum.press(follo, "grant.open", {"report_id": report_id})
         assert "Ubrukt beløp (kr)\n10 000 kr" in _seen(body["value"]), body
+
+    if "meetings" in tables:
+        body, _ = await forum.press(sf, "meeting.attendance", {"meeting": 1})
+        attendance = _seen(body["value"])
+        assert "Østfold VO-nettverk\nSete 1\nvara Arne Oppdiktetsen kommer" in attendance, attendance
+        assert "Hanne Testdal har ikke svart" in attendance
+
+    if "announcements" in tables:
+        body, _ = await forum.press(sf, "announcement.report", {"id": 1})
+        report = _seen(body["value"])
+        assert "Kunngjøring: Ny utlysning fra HK-dir" in report and "Ragnhild Eksempelrud\nfeilet · 4 forsøk" in report, report
 
     if "app_secrets" in tables:
         # Download links and calendar addresses given out before still work.

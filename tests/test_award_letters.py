@@ -19,7 +19,7 @@ from bot.edge.adapter import make_adapter
 from bot.edge.award_letters import LetterNotifier
 from bot.edge.delivery import Deliverer
 from bot.forum.allocation.award import MAX_CONDITIONS, proposed_deadline
-from bot.forum.allocation.letter_post import LetterPost
+from bot.forum.post import Post
 from bot.forum.wheel.events import EventKind, WheelEvent
 from storage.models import AuditEntryRow, AwardLetterDeliveryRow
 from tests import teams
@@ -207,7 +207,8 @@ async def test_a_letter_the_bot_stopped_in_the_middle_of_is_not_sent_twice(forum
     forget_sent(forum)
 
     clock = Clock(datetime.now(UTC))
-    await LetterPost(post, LetterNotifier(Deliverer(make_adapter(Settings()), ""), post, clock), clock).run_all()
+    notifier = LetterNotifier(Deliverer(make_adapter(Settings()), ""), post, clock)
+    await Post("award letters", lambda uow: uow.award_letters, post, notifier, clock).run_all()
 
     statuses = await deliveries(forum)
     assert statuses[f"person:{ada.aad_object_id}"] == "uncertain"

@@ -29,7 +29,8 @@ async def test_the_statsforvalter_is_also_offered_setup(forum):
     assert "Statsforvalteren" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Ny avstemning", "Avstemninger",
-        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Rapportering", "Oppsett", "Logg",
+        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Rapportering", "Innkalling", "Kunngjøring", "Oppsett",
+        "Logg",
         "Personvern",
     ]
 

@@ -18,8 +18,8 @@ from bot.edge.delivery import Deliverer
 from bot.edge.turn import Turn
 from bot.edge.wheel_views import delivered
 from bot.forum.allocation import award
-from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, OrganisationGrant, SendLetters
-from bot.forum.allocation.letter_post import LetterToSend
+from bot.forum.post import may_go_again, target
+from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, LetterToSend, OrganisationGrant, SendLetters
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused, Roster
 from bot.forum.wheel.events import PERSON
@@ -63,7 +63,7 @@ async def press_send(turn: Turn, data: dict) -> dict:
         if refused.code not in _SHOWN_ON_THE_CARD:
             raise
         return await _card(turn, forum, request.year, typed=typed, problems=[turn.t(refused.code, **refused.params)])
-    turn.afterwards.start(turn.letter_post.run_all(), "the award letters")
+    turn.afterwards.start(turn.posts.letters.run_all(), "the award letters")
     return await _card(turn, forum, request.year, note=turn.t("award_sending"))
 
 
@@ -75,7 +75,7 @@ async def press_send_again(turn: Turn, data: dict) -> dict:
     year = card_data(YearRequest, data).year
     count = await award.send_again(turn.uow, turn.actor, year, turn.clock())
     if count:
-        turn.afterwards.start(turn.letter_post.run_all(), "the award letters sent again")
+        turn.afterwards.start(turn.posts.letters.run_all(), "the award letters sent again")
     return await _card(turn, turn.forum(), year, note=turn.t("award_sending_again", count=count) if count
                        else turn.t("award_nothing_to_send_again"))
 
@@ -115,7 +115,7 @@ async def _card(
         ]
         data["organisations"] = _report(turn, grants, deliveries, roster)
         data["actions"] = [{"title": t("award_refresh"), "verb": "award.report", "data": {"year": year}, "style": "default"}]
-        if any(award.may_go_again(d) for d in deliveries):
+        if any(may_go_again(d) for d in deliveries):
             data["actions"].append({"title": t("award_send_again"), "verb": "award.resend", "data": {"year": year},
                                     "style": "default"})
     elif not grants:
@@ -149,7 +149,7 @@ async def _card(
 
 def _report(turn: Turn, grants, deliveries, roster: Roster) -> list[dict]:
     """Per organisation, each person's letter and how it went."""
-    people = {award.target(p): p for organisation in roster.organisations for p in organisation.people}
+    people = {target(p): p for organisation in roster.organisations for p in organisation.people}
     by_organisation: dict[str, list] = {}
     for delivery in deliveries:
         by_organisation.setdefault(delivery.organisation_id, []).append(delivery)

@@ -34,7 +34,7 @@ class ForumBot(ActivityHandler):
         calendar=None,
         deliverer=None,
         vote_cards=None,
-        letter_post=None,
+        posts=None,
         afterwards=None,
         replies=None,
         clock: Callable[[], datetime] = utcnow,
@@ -45,7 +45,7 @@ class ForumBot(ActivityHandler):
         self._calendar = calendar
         self._deliverer = deliverer
         self._vote_cards = vote_cards
-        self._letter_post = letter_post
+        self._posts = posts
         self._afterwards = afterwards
         self._replies = replies
 
@@ -147,7 +147,7 @@ class ForumBot(ActivityHandler):
             calendar=self._calendar,
             deliverer=self._deliverer,
             vote_cards=self._vote_cards,
-            letter_post=self._letter_post,
+            posts=self._posts,
             afterwards=self._afterwards,
             replies=self._replies,
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from botbuilder.core.teams import TeamsInfo
 
-from bot.edge import activity, allocation, award_letters, budget, needs, privacy, reporting, views, votes
+from bot.edge import activity, allocation, announcements, award_letters, budget, meetings, needs, privacy, reporting, views, votes
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
@@ -147,6 +147,14 @@ COMMANDS: tuple[Command, ...] = (
         "rapportering", "rapportering", ("report back", "reporting"), reporting.show_grants,
         offered_to=_reports_needs, in_menu=False,
     ),
+    Command(
+        "innkalling", "innkalling", ("meeting notice", "notice"), meetings.show_meetings, offered_to=_statsforvalter,
+        in_menu=False,
+    ),
+    Command(
+        "kunngjoring", "kunngjøring", ("kunngjoring", "announcement"), announcements.show_form,
+        offered_to=_statsforvalter, in_menu=False,
+    ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
     Command(
         "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
@@ -214,4 +222,6 @@ VERBS = {
     **allocation.ALLOCATION_VERBS,
     **award_letters.AWARD_VERBS,
     **reporting.GRANT_VERBS,
+    **announcements.ANNOUNCEMENT_VERBS,
+    **meetings.MEETING_VERBS,
 }

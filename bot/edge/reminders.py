@@ -117,10 +117,8 @@ class ReminderNotifier:
             forum_id = reminder.event.forum_id
             forum, channel = forums[forum_id], channels[forum_id]
             if reminder.target == CHANNEL:
-                if not channel:
-                    return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
                 card = reminder_card(reminder, forum.timezone, self._clock())
-                return _delivery(await self._deliverer.send_card(channel, card, claim))
+                return await sent_to_channel(self._deliverer, channel, card, claim)
             aad = reminder.target.removeprefix(PERSON)
             organisation = organisations[forum_id][aad]
             key = (reminder.event.id, organisation)
@@ -131,6 +129,12 @@ class ReminderNotifier:
             )
 
         return send
+
+
+async def sent_to_channel(deliverer: Deliverer, channel: dict | None, card: dict, watch: SendWatch | None) -> Delivery:
+    if not channel:
+        return Delivery("not_reachable", 0, "the forum channel is not set up (oppsett)")
+    return _delivery(await deliverer.send_card(channel, card, watch))
 
 
 async def send_to_person(

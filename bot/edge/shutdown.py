@@ -27,7 +27,7 @@ from aiohttp import web
 
 from bot.edge.health import Health
 from bot.forum.rounds import Rounds
-from bot.forum.allocation.letter_post import LetterPost
+from bot.forum.post import Post
 from bot.forum.wheel.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,13 @@ class GracefulStop:
         self,
         grace_seconds: float,
         health: Health,
-        claimers: Sequence[Scheduler | LetterPost],
+        claimers: Sequence[Scheduler | Post],
         rounds: Rounds | None,
         senders: Sequence[Sender],
     ) -> None:
         self._grace = grace_seconds
         self._health = health
-        self._claimers = claimers  # the wheel's scheduler and the letter post
+        self._claimers = claimers  # the wheel's scheduler and the posts
         self._rounds = rounds
         self._senders = senders
         self._rounds_task: asyncio.Task | None = None
@@ -101,7 +101,7 @@ class GracefulStop:
             try:
                 given_back, uncertain = await claimer.release_claims()
             except Exception:  # the database is gone too: the claims time out instead
-                log.exception("stopping: could not give back the claims of %s", type(claimer).__name__)
+                log.exception("stopping: could not give back the claims of %s", getattr(claimer, "name", type(claimer).__name__))
                 continue
             if given_back or uncertain:
-                log.info("stopping: %s gave back %d to be sent, %d uncertain", type(claimer).__name__, given_back, uncertain)
+                log.info("stopping: %s gave back %d to be sent, %d uncertain", getattr(claimer, "name", type(claimer).__name__), given_back, uncertain)

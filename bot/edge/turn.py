@@ -27,7 +27,7 @@ class Turn:
     calendar: object = None  # bot.edge.calendar_feed.CalendarFeed: the wheel's feed address
     deliverer: object = None  # bot.edge.delivery.Deliverer: sends within Teams' limits
     vote_cards: object = None  # bot.edge.vote_cards.VoteCards: the votes' cards in the channel
-    letter_post: object = None  # bot.forum.allocation.letter_post.LetterPost: sends the award letters
+    posts: object = None  # bot.forum.post.Posts: send the award letters, announcements and meeting notices
     afterwards: object = None  # bot.edge.afterwards.Afterwards: what is sent after the answer
     replies: object = None  # bot.edge.afterwards.Afterwards: the replies, sent after the answer
 

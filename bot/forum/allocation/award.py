@@ -17,9 +17,9 @@ from bot.forum import audit
 from bot.forum.allocation.proposal import DecidedLine
 from bot.forum.audit import Action
 from bot.forum.needs.report import Status
-from bot.forum.roster import Actor, Forum, Person, Refused
-from bot.forum.wheel.events import PERSON, EventKind, WheelEvent
-from bot.forum.wheel.scheduler import ONLY_EMAIL, ROSTER
+from bot.forum.roster import Actor, Forum, Refused
+from bot.forum.post import planned_for
+from bot.forum.wheel.events import EventKind, WheelEvent
 
 MAX_CONDITIONS = 4000  # characters: a page of conditions, well inside a card
 DEADLINES_AHEAD = timedelta(days=6 * 366)  # the wheel's reporting deadlines offered: it may be planned years ahead
@@ -50,6 +50,17 @@ class LetterDelivery:
 
 
 @dataclass(frozen=True)
+class LetterToSend:
+    """A planned letter, as the letter post claims it."""
+
+    id: int
+    forum_id: str
+    year: int
+    organisation_id: str
+    target: str  # "person:<Entra object id>"
+
+
+@dataclass(frozen=True)
 class OrganisationGrant:
     """What one organisation's letter says it was granted."""
 
@@ -67,12 +78,6 @@ class SendLetters:
     year: int
     conditions: str
     deadline_event_id: int
-
-
-def target(person: Person) -> str:
-    """Where a person's letter goes: their 1:1 chat, or for someone the
-    roster knows only by e-mail, their roster row (never sent)."""
-    return f"{PERSON}{person.aad_object_id}" if person.aad_object_id else f"{ROSTER}{person.id}"
 
 
 async def grants(uow, forum: Forum, year: int) -> tuple[OrganisationGrant, ...]:
@@ -110,7 +115,7 @@ def proposed_deadline(deadlines: Sequence[WheelEvent], year: int, timezone: str)
 async def send(uow, actor: Actor, command: SendLetters, now: datetime) -> AwardLetter:
     """Store the letters and plan one delivery to each representative and
     deputy of every organisation in the decided allocation; the letter post
-    (bot.forum.allocation.letter_post) sends them. Refused, and nothing
+    (bot.forum.post) sends them. Refused, and nothing
     stored, before the decision, when they were sent already, with
     conditions too long, or with a deadline that is not one of the wheel's
     reporting deadlines still to come."""
@@ -131,9 +136,7 @@ async def send(uow, actor: Actor, command: SendLetters, now: datetime) -> AwardL
     roster = await uow.roster.roster(forum)
     people = {o.id: o.people for o in roster.organisations}
     deliveries = [
-        LetterDelivery(0, grant.organisation_id, target(p))
-        if p.aad_object_id
-        else LetterDelivery(0, grant.organisation_id, target(p), "not_reachable", detail=ONLY_EMAIL)
+        LetterDelivery(0, grant.organisation_id, *planned_for(p))
         for grant in granted
         for p in people.get(grant.organisation_id, ())
     ]
@@ -146,11 +149,6 @@ async def send(uow, actor: Actor, command: SendLetters, now: datetime) -> AwardL
     )
     await uow.commit()
     return letter
-
-
-def may_go_again(delivery: LetterDelivery) -> bool:
-    """A letter that failed or found nobody, to a person's chat."""
-    return delivery.status in ("failed", "not_reachable") and delivery.target.startswith(PERSON)
 
 
 async def send_again(uow, actor: Actor, year: int, now: datetime) -> int:

@@ -1,0 +1,2 @@
+"""The forum's meetings: the notice (innkalling), each seat's answer and
+its deputy standing in."""

@@ -1,0 +1,111 @@
+"""Who comes to a meeting. On the notice a representative answers *Kommer*
+or *Forfall*; *Forfall* calls the seat's deputy to stand in (a 1:1 call,
+once), and the deputy answers the same way. The latest answer of each
+counts, until the meeting begins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.forum import audit
+from bot.forum.audit import Action
+from bot.forum.meetings.notice import Meeting, MeetingDelivery, Purpose, of_forum
+from bot.forum.post import planned_for
+from bot.forum.roster import Actor, Organisation, Person, Refused, Role, Roster, Seat
+
+
+@dataclass(frozen=True)
+class Answer:
+    seat_id: int
+    role: Role  # representative | deputy
+    coming: bool
+    answered_by: str
+    answered_at: datetime
+
+
+class Attends(StrEnum):
+    """Where a seat stands for a meeting."""
+
+    REPRESENTATIVE = "representative"  # the representative comes
+    DEPUTY = "deputy"  # the representative has forfall; the deputy comes
+    DEPUTY_CALLED = "deputy_called"  # forfall; the deputy has not answered
+    ABSENT = "absent"  # forfall, and no deputy comes
+    UNANSWERED = "unanswered"
+
+
+@dataclass(frozen=True)
+class SeatAttendance:
+    organisation: Organisation
+    seat: Seat
+    representative: Answer | None
+    deputy: Answer | None
+
+    @property
+    def attends(self) -> Attends:
+        rep, deputy = self.representative, self.deputy
+        if rep and rep.coming:
+            return Attends.REPRESENTATIVE
+        if deputy and deputy.coming:
+            return Attends.DEPUTY
+        if rep is None and self.seat.representative is not None:
+            return Attends.UNANSWERED
+        if self.seat.deputy is None or deputy is not None:
+            return Attends.ABSENT
+        return Attends.DEPUTY_CALLED
+
+    @property
+    def present(self) -> Person | None:
+        """Who sits for the seat, once it is known."""
+        return {Attends.REPRESENTATIVE: self.seat.representative, Attends.DEPUTY: self.seat.deputy}.get(self.attends)
+
+
+@dataclass(frozen=True)
+class Answered:
+    meeting: Meeting
+    seat: SeatAttendance
+    deputy_called: bool  # this answer called the deputy, now
+
+
+def attendance_of(roster: Roster, answers: list[Answer]) -> list[SeatAttendance]:
+    """Every seat of the roster, in its order."""
+    given = {(a.seat_id, a.role): a for a in answers}
+    return [
+        SeatAttendance(o, s, given.get((s.id, Role.REPRESENTATIVE)), given.get((s.id, Role.DEPUTY)))
+        for o in roster.organisations
+        for s in o.seats
+    ]
+
+
+async def attendance(uow, forum, meeting: Meeting) -> list[SeatAttendance]:
+    return attendance_of(await uow.roster.roster(forum), await uow.meetings.answers(meeting.id))
+
+
+async def answer(uow, actor: Actor, meeting_id: int, coming: bool, now: datetime) -> Answered:
+    """Record the actor's answer for their seat. Refused for anyone who
+    holds no seat in the meeting's forum, and once the meeting has begun."""
+    meeting = await of_forum(uow, actor, meeting_id)
+    person = actor.person
+    if not actor.holds_seat or person is None or person.seat_id is None:
+        raise Refused("meeting_seats_only")
+    if now >= meeting.starts_at:
+        raise Refused("meeting_begun")
+    roster = await uow.roster.roster(actor.forum)
+    seat = next((s for o in roster.organisations for s in o.seats if s.id == person.seat_id), None)
+    if seat is None:
+        raise Refused("meeting_seats_only")
+    await uow.meetings.answer(meeting.id, Answer(seat.id, person.role, coming, person.aad_object_id or "", now))
+    called = False
+    if person.role is Role.REPRESENTATIVE and not coming and seat.deputy is not None:
+        target, status, detail = planned_for(seat.deputy)
+        called = await uow.meetings.plan(
+            meeting.id, MeetingDelivery(0, Purpose.DEPUTY_CALL, seat.id, target, now, status, detail=detail), now
+        )
+    await audit.record(
+        uow, meeting.forum_id, actor.aad_object_id, Action.MEETING_ANSWERED, meeting.id, now,
+        seat=seat.number, role=person.role.value, coming=coming, deputy_called=called,
+    )
+    await uow.commit()
+    [standing] = [s for s in await attendance(uow, actor.forum, meeting) if s.seat.id == seat.id]
+    return Answered(meeting, standing, called)
