@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forum.needs.report import TYPED
 from storage.models import (
     AllocationProposalRow,
+    AnnouncementDeliveryRow,
+    AnnouncementRow,
     AwardLetterDeliveryRow,
     AwardLetterRow,
     AuditEntryRow,
@@ -27,6 +29,9 @@ from storage.models import (
     CompetenceAreaListRow,
     ForumRow,
     GrantReportRow,
+    MeetingAnswerRow,
+    MeetingDeliveryRow,
+    MeetingRow,
     NeedsReportRevisionRow,
     NeedsReportRow,
     NeedsReportStatusRow,
@@ -237,6 +242,46 @@ class PrivacyRepository:
                 .where(AwardLetterDeliveryRow.forum_id == forum_id, AwardLetterDeliveryRow.target.in_(_targets(person)))
             )
         )
+        found["announcements"] = _rows(
+            await self.session.execute(
+                select(AnnouncementRow.title, AnnouncementRow.sent_at)
+                .where(AnnouncementRow.forum_id == forum_id, AnnouncementRow.sent_by.in_(ids))
+                .order_by(AnnouncementRow.id)
+            )
+        )
+        found["announcements_received"] = _rows(
+            await self.session.execute(
+                select(AnnouncementRow.title, AnnouncementDeliveryRow.status, AnnouncementDeliveryRow.finished_at)
+                .join(AnnouncementRow, AnnouncementRow.id == AnnouncementDeliveryRow.announcement_id)
+                .where(AnnouncementRow.forum_id == forum_id, AnnouncementDeliveryRow.target.in_(_targets(person)))
+                .order_by(AnnouncementDeliveryRow.id)
+            )
+        )
+        found["meetings_noticed"] = _rows(
+            await self.session.execute(
+                select(MeetingRow.title, MeetingRow.starts_at, MeetingRow.noticed_at)
+                .where(MeetingRow.forum_id == forum_id, MeetingRow.noticed_by.in_(ids))
+                .order_by(MeetingRow.id)
+            )
+        )
+        found["meeting_answers"] = _rows(
+            await self.session.execute(
+                select(MeetingRow.title, MeetingRow.starts_at, MeetingAnswerRow.role, MeetingAnswerRow.coming,
+                       MeetingAnswerRow.answered_at)
+                .join(MeetingRow, MeetingRow.id == MeetingAnswerRow.meeting_id)
+                .where(MeetingRow.forum_id == forum_id, MeetingAnswerRow.answered_by.in_(ids))
+                .order_by(MeetingRow.id)
+            )
+        )
+        found["meeting_messages_received"] = _rows(
+            await self.session.execute(
+                select(MeetingRow.title, MeetingDeliveryRow.purpose, MeetingDeliveryRow.status,
+                       MeetingDeliveryRow.finished_at)
+                .join(MeetingRow, MeetingRow.id == MeetingDeliveryRow.meeting_id)
+                .where(MeetingRow.forum_id == forum_id, MeetingDeliveryRow.target.in_(_targets(person)))
+                .order_by(MeetingDeliveryRow.id)
+            )
+        )
         found["channel_setup"] = _rows(
             await self.session.execute(
                 select(ForumRow.team_id, ForumRow.channel_id, ForumRow.bound_at)
@@ -273,6 +318,7 @@ class PrivacyRepository:
         counts: dict[str, int] = {}
         reports = select(NeedsReportRow.id).where(NeedsReportRow.forum_id == forum_id)
         votes = select(VoteRow.id).where(VoteRow.forum_id == forum_id)
+        meetings = select(MeetingRow.id).where(MeetingRow.forum_id == forum_id)
         for name, table, column, scope in (
             ("report_created_by", NeedsReportRow, NeedsReportRow.created_by, NeedsReportRow.forum_id == forum_id),
             ("report_updated_by", NeedsReportRow, NeedsReportRow.updated_by, NeedsReportRow.forum_id == forum_id),
@@ -295,6 +341,9 @@ class PrivacyRepository:
                 (f"grant_reports_{column.key}", GrantReportRow, column, GrantReportRow.forum_id == forum_id)
                 for column in (GrantReportRow.created_by, GrantReportRow.updated_by, GrantReportRow.sent_by)
             ),
+            ("announcements_sent_by", AnnouncementRow, AnnouncementRow.sent_by, AnnouncementRow.forum_id == forum_id),
+            ("meetings_noticed_by", MeetingRow, MeetingRow.noticed_by, MeetingRow.forum_id == forum_id),
+            ("meeting_answers", MeetingAnswerRow, MeetingAnswerRow.answered_by, MeetingAnswerRow.meeting_id.in_(meetings)),
             ("channel_setup", ForumRow, ForumRow.bound_by, ForumRow.id == forum_id),
             ("audit_log", AuditEntryRow, AuditEntryRow.actor, AuditEntryRow.forum_id == forum_id),
         ):
@@ -316,6 +365,13 @@ class PrivacyRepository:
             )
         )
         counts["award_letters_received"] = result.rowcount
+        announcements = select(AnnouncementRow.id).where(AnnouncementRow.forum_id == forum_id)
+        for name, table, scope in (
+            ("announcements_received", AnnouncementDeliveryRow, AnnouncementDeliveryRow.announcement_id.in_(announcements)),
+            ("meeting_messages_received", MeetingDeliveryRow, MeetingDeliveryRow.meeting_id.in_(meetings)),
+        ):
+            result = await self.session.execute(delete(table).where(scope, table.target.in_(_targets(person))))
+            counts[name] = result.rowcount
         still_known = select(PersonRow.aad_object_id).where(PersonRow.id != person.id, PersonRow.aad_object_id.in_(ids))
         result = await self.session.execute(
             delete(PersonalConversationRow).where(

@@ -6,6 +6,8 @@ Through the bot's real /api/messages with Teams-shaped activities."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -162,3 +164,23 @@ async def test_only_the_statsforvalter_announces(forum):
     body, _ = await forum.press(lise, "announcement.send", {"key": "b" * 32, **NEWS})
     assert message_of(body) == nb("statsforvalter_only")
     assert await stored(forum) == ([], [])
+
+
+async def test_an_announcement_is_in_the_privacy_export_of_who_sent_it_and_who_got_it(forum):
+    await set_up_channel(forum)
+    lise = forum.representative("ostfold-vo")
+    await forum.say(lise, "hjelp")
+    await forum.press(forum.statsforvalter, "announcement.send", send_data(await form(forum), **NEWS, to_people="true"))
+    await forum.settle()
+    async with forum.app[UOW]() as uow:
+        people = await uow.privacy.people("oslo-viken")
+        (sf,) = [p for p in people if forum.statsforvalter.aad_object_id in p.aad_object_ids]
+        (her,) = [p for p in people if lise.aad_object_id in p.aad_object_ids]
+        assert [a["title"] for a in (await uow.privacy.gather(sf))["announcements"]] == [NEWS["title"]]
+        assert [(a["title"], a["status"]) for a in (await uow.privacy.gather(her))["announcements_received"]] == [
+            (NEWS["title"], "sent")]
+        counts = await uow.privacy.erase(her, "slettet person", datetime.now(UTC))
+        await uow.commit()
+    assert counts["announcements_received"] == 1
+    targets = [target for target, _ in (await stored(forum))[1]]
+    assert f"person:{lise.aad_object_id}" not in targets and "channel" in targets

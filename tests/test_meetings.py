@@ -244,3 +244,27 @@ async def test_only_seats_answer_and_only_the_statsforvalter_calls_the_meeting(f
     assert message_of(body) == nb("statsforvalter_only")
     body, _ = await forum.press(lise, "meeting.answer", {"meeting": meeting + 99, "coming": True})
     assert message_of(body) == nb("meeting_not_found")
+
+
+async def test_answers_and_notices_are_in_the_privacy_export_and_erasure_unnames_the_answer(forum):
+    await set_up_channel(forum)
+    lise, arne = forum.representative("ostfold-vo"), forum.deputy("ostfold-vo")
+    for person in (lise, arne):
+        await forum.say(person, "hjelp")
+    _, meeting = await notice_sent(forum)
+    await forum.press(lise, "meeting.answer", {"meeting": meeting, "coming": False})
+    await forum.settle()
+    async with forum.app[UOW]() as uow:
+        (person,) = [p for p in await uow.privacy.people("oslo-viken") if lise.aad_object_id in p.aad_object_ids]
+        found = await uow.privacy.gather(person)
+        assert [(a["role"], a["coming"]) for a in found["meeting_answers"]] == [("representative", False)]
+        assert [m["purpose"] for m in found["meeting_messages_received"]] == ["notice", "reminder"]
+        counts = await uow.privacy.erase(person, "slettet person", datetime.now(UTC))
+        await uow.commit()
+    assert counts["meeting_answers"] == 1 and counts["meeting_messages_received"] == 2
+    report = await attendance(forum, meeting)
+    assert f"forfall · vara {arne.name} er kalt inn" in texts(report)  # the seat's answer stands
+    async with forum.app[UOW]() as uow:
+        (sf,) = [p for p in await uow.privacy.people("oslo-viken")
+                 if forum.statsforvalter.aad_object_id in p.aad_object_ids]
+        assert [m["title"] for m in (await uow.privacy.gather(sf))["meetings_noticed"]] == ["Vårmøte i samarbeidsforumet"]
