@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forum.meetings.attendance import Answer
+from bot.forum.meetings.attendance import Answer, Attends
+from bot.forum.meetings.minutes import AttendanceLine, DecisionLine, Minutes
 from bot.forum.meetings.notice import Meeting, MeetingDelivery, MeetingMessage, Paper, Purpose
 from bot.forum.roster import Role
 from storage import outbox
-from storage.models import MeetingAnswerRow, MeetingDeliveryRow as Row, MeetingRow
+from storage.models import MeetingAnswerRow, MeetingDeliveryRow as Row, MeetingMinutesRow, MeetingRow
 
 
 def _meeting(row: MeetingRow) -> Meeting:
@@ -101,6 +102,49 @@ class MeetingRepository:
     async def answers(self, meeting_id: int) -> list[Answer]:
         rows = await self.session.scalars(select(MeetingAnswerRow).where(MeetingAnswerRow.meeting_id == meeting_id))
         return [Answer(r.seat_id, Role(r.role), r.coming, r.answered_by, r.answered_at) for r in rows]
+
+    async def minutes(self, meeting_id: int) -> Minutes | None:
+        row = await self.session.get(MeetingMinutesRow, meeting_id)
+        if row is None:
+            return None
+        attendance = None if row.attendance is None else tuple(
+            AttendanceLine(a["organisation"], a["seat"], Attends(a["attends"]), a["name"]) for a in row.attendance
+        )
+        decisions = None if row.decisions is None else tuple(
+            DecisionLine(d["question"], tuple(d["outcome"]), datetime.fromisoformat(d["at"]), d.get("allocation_year"))
+            for d in row.decisions
+        )
+        return Minutes(row.meeting_id, row.text, row.version, attendance, decisions, row.saved_by, row.saved_at,
+                       row.approved_by, row.approved_at)
+
+    async def put_minutes(self, minutes: Minutes, expected_version: int) -> bool:
+        """Write the minutes over ``expected_version`` (0: none yet); False,
+        and nothing written, when another save came first."""
+        values = {
+            "text": minutes.text, "version": minutes.version, "saved_by": minutes.saved_by, "saved_at": minutes.saved_at,
+            "approved_by": minutes.approved_by, "approved_at": minutes.approved_at,
+            "attendance": None if minutes.attendance is None else [
+                {"organisation": a.organisation, "seat": a.seat, "attends": a.attends.value, "name": a.name}
+                for a in minutes.attendance
+            ],
+            "decisions": None if minutes.decisions is None else [
+                {"question": d.question, "outcome": list(d.outcome), "at": d.at.isoformat(),
+                 "allocation_year": d.allocation_year}
+                for d in minutes.decisions
+            ],
+        }
+        if expected_version == 0:
+            result = await self.session.execute(
+                self._insert()(MeetingMinutesRow).values(meeting_id=minutes.meeting_id, **values).on_conflict_do_nothing()
+            )
+        else:
+            result = await self.session.execute(
+                update(MeetingMinutesRow)
+                .where(MeetingMinutesRow.meeting_id == minutes.meeting_id, MeetingMinutesRow.version == expected_version,
+                       MeetingMinutesRow.approved_at.is_(None))
+                .values(**values)
+            )
+        return result.rowcount == 1
 
     async def claim(self, claimant: str, now: datetime, limit: int) -> list[MeetingMessage]:
         """The messages due; a reminder only while its seat has not answered

@@ -442,6 +442,24 @@ class MeetingAnswerRow(Base):
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class MeetingMinutesRow(Base):
+    """A meeting's minutes (referat): the draft the Statsforvalter writes,
+    and once approved, the attendance and decisions as they were then."""
+
+    __tablename__ = "meeting_minutes"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    # Bumped on every save; a card carries the version it was made from.
+    version: Mapped[int] = mapped_column(Integer)
+    attendance: Mapped[list | None] = mapped_column(JSON)  # as approved: [{"organisation", "seat", "attends", "name"}]
+    decisions: Mapped[list | None] = mapped_column(JSON)  # as approved: [{"question", "outcome", "at"}]
+    saved_by: Mapped[str | None] = mapped_column(String(64))
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class MeetingDeliveryRow(Base):
     """One message about a meeting to one place, once (storage.outbox): the
     notice, a deputy's call to stand in, or the reminder to answer, which
@@ -455,7 +473,7 @@ class MeetingDeliveryRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(20))  # notice | deputy_call | reminder
+    purpose: Mapped[str] = mapped_column(String(20))  # notice | deputy_call | reminder | minutes
     seat_id: Mapped[int | None] = mapped_column(Integer)  # None: the channel
     target: Mapped[str] = mapped_column(String(100))  # "channel", "person:<Entra object id>", "roster:<people.id>"
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)

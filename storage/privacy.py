@@ -31,6 +31,7 @@ from storage.models import (
     GrantReportRow,
     MeetingAnswerRow,
     MeetingDeliveryRow,
+    MeetingMinutesRow,
     MeetingRow,
     NeedsReportRevisionRow,
     NeedsReportRow,
@@ -264,6 +265,15 @@ class PrivacyRepository:
                 .order_by(MeetingRow.id)
             )
         )
+        found["minutes_written"] = _rows(
+            await self.session.execute(
+                select(MeetingRow.title, MeetingMinutesRow.saved_at, MeetingMinutesRow.approved_at)
+                .join(MeetingRow, MeetingRow.id == MeetingMinutesRow.meeting_id)
+                .where(MeetingRow.forum_id == forum_id,
+                       or_(MeetingMinutesRow.saved_by.in_(ids), MeetingMinutesRow.approved_by.in_(ids)))
+                .order_by(MeetingRow.id)
+            )
+        )
         found["meeting_answers"] = _rows(
             await self.session.execute(
                 select(MeetingRow.title, MeetingRow.starts_at, MeetingAnswerRow.role, MeetingAnswerRow.coming,
@@ -343,6 +353,9 @@ class PrivacyRepository:
             ),
             ("announcements_sent_by", AnnouncementRow, AnnouncementRow.sent_by, AnnouncementRow.forum_id == forum_id),
             ("meetings_noticed_by", MeetingRow, MeetingRow.noticed_by, MeetingRow.forum_id == forum_id),
+            ("minutes_saved_by", MeetingMinutesRow, MeetingMinutesRow.saved_by, MeetingMinutesRow.meeting_id.in_(meetings)),
+            ("minutes_approved_by", MeetingMinutesRow, MeetingMinutesRow.approved_by,
+             MeetingMinutesRow.meeting_id.in_(meetings)),
             ("meeting_answers", MeetingAnswerRow, MeetingAnswerRow.answered_by, MeetingAnswerRow.meeting_id.in_(meetings)),
             ("channel_setup", ForumRow, ForumRow.bound_by, ForumRow.id == forum_id),
             ("audit_log", AuditEntryRow, AuditEntryRow.actor, AuditEntryRow.forum_id == forum_id),

@@ -284,6 +284,14 @@ def _meetings_and_announcements() -> dict[str, list[dict]]:
             {"meeting_id": 1, "seat_id": seat("ostfold-vo"), "role": "deputy", "coming": True,
              "answered_by": ARNE, "answered_at": oslo("2026-10-02 12:00")},
         ],
+        "meeting_minutes": [{
+            "meeting_id": 1, "text": "1. Godkjent.\n\n2. Tildelingen for 2026 ble lagt fram.", "version": 2,
+            "attendance": [{"organisation": "Østfold VO-nettverk", "seat": 1, "attends": "deputy", "name": "Arne Oppdiktetsen"}],
+            "decisions": [{"question": QUESTION_DECIDED, "outcome": ["Vurdering i moduler"], "at": "2026-10-21T08:30:00+00:00",
+                           "allocation_year": None}],
+            "saved_by": STINE, "saved_at": oslo("2026-10-22 09:00"), "approved_by": STINE,
+            "approved_at": oslo("2026-10-22 09:00"),
+        }],
         "meeting_deliveries": [
             {**outbox(1, "sent", noticed), "meeting_id": 1, "purpose": "notice", "seat_id": None, "target": "channel",
              "due_at": noticed},
@@ -715,6 +723,12 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[st
         attendance = _seen(body["value"])
         assert "Østfold VO-nettverk\nSete 1\nvara Arne Oppdiktetsen kommer" in attendance, attendance
         assert "Hanne Testdal har ikke svart" in attendance
+
+    if "meeting_minutes" in tables:
+        body, _ = await forum.press(forum.representative("follo"), "minutes.show", {"meeting": 1})
+        minutes = _seen(body["value"])
+        assert "Østfold VO-nettverk, sete 1\nArne Oppdiktetsen (vara)" in minutes, minutes
+        assert f"{QUESTION_DECIDED}: «Vurdering i moduler» (21.10.2026 10:30)" in minutes
 
     if "announcements" in tables:
         body, _ = await forum.press(sf, "announcement.report", {"id": 1})

@@ -13,7 +13,7 @@ async def test_a_representative_asks_for_help_in_personal_chat(forum):
     assert "fast representant for Østfold VO-nettverk" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Avstemninger", "Vedtak",
-        "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Rapportering",
+        "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Rapportering", "Møter",
     ]  # `ny avstemning` is the Statsforvalter's
 
 
@@ -21,6 +21,7 @@ async def test_an_organisation_that_sends_no_needs_reports_is_not_offered_them(f
     card = only_card(await forum.say(forum.representative("utdanningsforbundet"), "hjelp"))
     assert buttons(card) == [
         "Hjelp", "Oversikt", "Årshjul", "Avstemninger", "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling",
+        "Møter",
     ]
 
 
@@ -29,7 +30,8 @@ async def test_the_statsforvalter_is_also_offered_setup(forum):
     assert "Statsforvalteren" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Ny avstemning", "Avstemninger",
-        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Rapportering", "Innkalling", "Kunngjøring", "Oppsett",
+        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Rapportering", "Innkalling", "Møter", "Referat",
+        "Kunngjøring", "Oppsett",
         "Logg",
         "Personvern",
     ]

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from botbuilder.core.teams import TeamsInfo
 
-from bot.edge import activity, allocation, announcements, award_letters, budget, meetings, needs, privacy, reporting, views, votes
+from bot.edge import (
+    activity, allocation, announcements, award_letters, budget, meetings, minutes, needs, privacy, reporting, views, votes,
+)
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
@@ -151,6 +153,10 @@ COMMANDS: tuple[Command, ...] = (
         "innkalling", "innkalling", ("meeting notice", "notice"), meetings.show_meetings, offered_to=_statsforvalter,
         in_menu=False,
     ),
+    Command("moter", "møter", ("moter", "meetings"), minutes.show_meetings, offered_to=_in_a_forum, in_menu=False),
+    Command(
+        "referat", "referat", ("minutes",), minutes.write_minutes, offered_to=_statsforvalter, in_menu=False,
+    ),
     Command(
         "kunngjoring", "kunngjøring", ("kunngjoring", "announcement"), announcements.show_form,
         offered_to=_statsforvalter, in_menu=False,
@@ -224,4 +230,5 @@ VERBS = {
     **reporting.GRANT_VERBS,
     **announcements.ANNOUNCEMENT_VERBS,
     **meetings.MEETING_VERBS,
+    **minutes.MINUTES_VERBS,
 }

@@ -26,6 +26,7 @@ from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTime
 
 from bot.forum import audit, audit_export, privacy
 from bot.forum.audit import Action
+from bot.forum.meetings import export as meetings_export
 from bot.forum.needs import export as needs_export
 from bot.forum.spreadsheet import CONTENT_TYPE as XLSX
 from bot.forum.votes import export as decisions_export
@@ -49,10 +50,15 @@ NEEDS = "needs"  # a year's needs reports as .xlsx
 DECISIONS = "decisions"  # a year's priority votes, the decisions log, as .xlsx
 AUDIT = "audit"  # a year's audit log as .xlsx
 PERSONAL = "personal"  # everything stored about one person, as JSON
+MEETINGS = "meetings"  # a year's meetings, attendance and minutes as .xlsx
+MINUTES = "minutes"  # a year's approved minutes as .docx
 EXPORTS = {
     NEEDS: FileKind(needs_export.gather, needs_export.workbook, needs_export.filename),
     DECISIONS: FileKind(decisions_export.gather, decisions_export.workbook, decisions_export.filename),
     AUDIT: FileKind(audit_export.gather, audit_export.workbook, audit_export.filename),
+    MEETINGS: FileKind(meetings_export.gather, meetings_export.workbook, meetings_export.filename),
+    MINUTES: FileKind(meetings_export.gather, meetings_export.document, meetings_export.minutes_filename,
+                      meetings_export.DOCX),
     PERSONAL: FileKind(privacy.gather, privacy.document, privacy.filename, privacy.CONTENT_TYPE, by_year=False),
 }
 KINDS = tuple(EXPORTS)

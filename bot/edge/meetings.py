@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
+from bot.edge.minutes import minutes_card
 from bot.edge.moments import long_moment
 from bot.edge.turn import Turn
 from bot.edge.wheel_views import delivered
@@ -134,18 +135,19 @@ async def _meetings(turn: Turn) -> dict:
     t = turn.t
     rows = []
     for event, meeting in await service.upcoming(turn.uow, forum, turn.clock()):
+        button = ({"title": t("meeting_attendance_button"), "verb": "meeting.attendance", "data": {"meeting": meeting.id}}
+                  if meeting else {"title": t("meeting_compose_button"), "verb": "meeting.compose", "data": {"event": event.id}})
         rows.append({
             "heading": md(event.title),
             "line": long_moment(event.starts_at, forum.timezone, turn.lang)
             + " · " + (t("meeting_noticed") if meeting else t("meeting_not_noticed")),
-            "button": t("meeting_attendance_button") if meeting else t("meeting_compose_button"),
-            "verb": "meeting.attendance" if meeting else "meeting.compose",
-            "data": {"meeting": meeting.id} if meeting else {"event": event.id},
+            "buttons": [button],
         })
     return render("meetings", {
-        "title": t("meetings_title", forum=md(forum.name)),
+        "title": t("meetings_to_come", forum=md(forum.name)),
         "note": "" if rows else t("meetings_none"),
         "meetings": rows,
+        "actions": [],
     })
 
 
@@ -279,10 +281,14 @@ class MeetingNotifier:
             fanout = await Fanout.read(uow, self._deliverer, self._uow, self._clock,
                                        {m.forum_id for m in meetings.values()}, [item.target for item in items])
             rosters = {forum_id: await uow.roster.roster(forum) for forum_id, forum in fanout.forums.items()}
+            minutes = {i.meeting_id: await uow.meetings.minutes(i.meeting_id) for i in items if i.purpose == Purpose.MINUTES}
 
         async def send(item: MeetingMessage, claim: Claim) -> Delivery:
             meeting = meetings[item.meeting_id]
             forum = fanout.forums[meeting.forum_id]
+            if item.purpose == Purpose.MINUTES:
+                card = minutes_card(forum, meeting, minutes[meeting.id])
+                return await fanout.send(meeting.forum_id, item.target, card, claim)
             called = "" if item.target == CHANNEL else _called(rosters[forum.id], item)
             if called is None:
                 return Delivery("failed", 0, "the seat or the person has left the roster")

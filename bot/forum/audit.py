@@ -30,6 +30,7 @@ class Action(StrEnum):
     ANNOUNCEMENT_RESENT = "forum.announcement_resent"
     MEETING_NOTICED = "meeting.noticed"
     MEETING_ANSWERED = "meeting.answered"
+    MINUTES_APPROVED = "meeting.minutes_approved"
     WHEEL_ADDED = "wheel.added"
     WHEEL_CHANGED = "wheel.changed"
     WHEEL_DELETED = "wheel.deleted"

@@ -38,6 +38,7 @@ class Purpose:
     NOTICE = "notice"
     DEPUTY_CALL = "deputy_call"
     REMINDER = "reminder"
+    MINUTES = "minutes"  # the approved minutes, to the channel
 
 
 @dataclass(frozen=True)

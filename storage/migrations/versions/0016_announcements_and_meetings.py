@@ -1,4 +1,4 @@
-"""announcements and meetings: what the forum is told and called to, each delivery, each seat's answer
+"""announcements and meetings: what the forum is told and called to, each delivery, each seat's answer, the minutes
 
 Revision ID: 0016
 Revises: 0015
@@ -70,6 +70,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_meeting_answers_meeting_id_meetings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('meeting_id', 'seat_id', 'role', name=op.f('pk_meeting_answers'))
     )
+    op.create_table('meeting_minutes',
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('attendance', sa.JSON(), nullable=True),
+    sa.Column('decisions', sa.JSON(), nullable=True),
+    sa.Column('saved_by', sa.String(length=64), nullable=True),
+    sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('approved_by', sa.String(length=64), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_meeting_minutes_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('meeting_id', name=op.f('pk_meeting_minutes'))
+    )
     op.create_table('meeting_deliveries',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -94,6 +107,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_meeting_deliveries_status', table_name='meeting_deliveries')
     op.drop_table('meeting_deliveries')
+    op.drop_table('meeting_minutes')
     op.drop_table('meeting_answers')
     op.drop_index('ix_announcement_deliveries_status', table_name='announcement_deliveries')
     op.drop_table('announcement_deliveries')
