@@ -5,7 +5,8 @@ People are named in three ways in the database: by their roster row
 that say who did something (``created_by``, ``cast_by``, …), and by name
 and e-mail as a needs report's contact person. These queries cover all
 three within one forum; the one row that is not a forum's, the 1:1 chat,
-goes only when no forum knows the person any more."""
+goes only when no forum knows the person any more. A person in several
+forums has also the forum they chose for that chat, which names one forum."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from storage.models import (
     BudgetRow,
     BallotRow,
     CompetenceAreaListRow,
+    ForumChoiceRow,
     ForumRow,
     GrantReportRow,
     MeetingAnswerRow,
@@ -121,6 +123,12 @@ class PrivacyRepository:
             await self.session.execute(
                 select(PersonalConversationRow.aad_object_id, PersonalConversationRow.user_id, PersonalConversationRow.updated_at)
                 .where(PersonalConversationRow.aad_object_id.in_(ids))
+            )
+        )
+        found["forum_choice"] = _rows(
+            await self.session.execute(
+                select(ForumChoiceRow.aad_object_id, ForumChoiceRow.chosen_at)
+                .where(ForumChoiceRow.forum_id == forum_id, ForumChoiceRow.aad_object_id.in_(ids))
             )
         )
         reports = (
@@ -379,6 +387,10 @@ class PrivacyRepository:
             )
         )
         counts["chats"] = result.rowcount
+        result = await self.session.execute(
+            delete(ForumChoiceRow).where(ForumChoiceRow.forum_id == forum_id, ForumChoiceRow.aad_object_id.in_(ids))
+        )
+        counts["forum_choices"] = result.rowcount
         await self.session.execute(
             update(PersonRow)
             .where(PersonRow.id == person.id)

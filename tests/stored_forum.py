@@ -423,6 +423,8 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
             {"aad_object_id": MARTE, "user_id": "29:1marte", "reference": _conversation(None, service_url),
              "updated_at": oslo("2026-01-12 08:55")},
         ],
+        # Ragnhild is also in another region's forum, and chose this one for her chat.
+        "forum_choices": [{"aad_object_id": RAGNHILD, "forum_id": FORUM_ID, "chosen_at": oslo("2026-11-02 19:41")}],
         "competence_area_lists": [{
             "forum_id": FORUM_ID, "year": 2026, "set_by": STINE, "set_at": oslo("2026-01-15 12:00"),
             "areas": [

@@ -89,7 +89,7 @@ def refusal(lang: str, refused: Refused) -> dict:
     return notice(text(lang, "refused_title"), text(lang, refused.code, **refused.params), "attention")
 
 
-def help_card(actor: Actor, lang: str, commands) -> dict:
+def help_card(actor: Actor, lang: str, commands, forum_in_use: str = "") -> dict:
     offered = [
         {
             "typed": c.typed,
@@ -104,6 +104,7 @@ def help_card(actor: Actor, lang: str, commands) -> dict:
             "title": text(lang, "help_title"),
             "intro": text(lang, "help_intro"),
             "role": text(lang, "help_role", role=role_text(actor, lang)),
+            "forum": forum_in_use,
             "commands": offered,
             # Teams shows at most six buttons side by side: rows of three.
             "rows": [{"commands": offered[i : i + 3]} for i in range(0, len(offered), 3)],
@@ -111,14 +112,14 @@ def help_card(actor: Actor, lang: str, commands) -> dict:
     )
 
 
-def welcome_card(actor: Actor, lang: str, forum_has_channel: bool) -> dict:
+def welcome_card(actor: Actor, lang: str, forum_has_channel: bool, role: str | None = None) -> dict:
     return render(
         "welcome",
         {
             "title": text(lang, "welcome_title"),
             "intro": text(lang, "welcome_intro"),
             "tasks": [text(lang, k) for k in ("welcome_needs", "welcome_wheel", "welcome_votes")],
-            "role": text(lang, "welcome_role", role=role_text(actor, lang)),
+            "role": text(lang, "welcome_role", role=role or role_text(actor, lang)),
             "setup_hint": "" if forum_has_channel else text(lang, "welcome_not_set_up"),
             "help_title": text(lang, "cmd_hjelp"),
         },
