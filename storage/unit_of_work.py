@@ -13,6 +13,7 @@ from storage.forum_choices import ForumChoiceRepository
 from storage.grant_reports import GrantReportRepository
 from storage.meetings import MeetingRepository
 from storage.privacy import PrivacyRepository
+from storage.roster_changes import RosterChangeRepository
 from storage.needs_reports import NeedsReportRepository
 from storage.votes import VoteRepository
 from storage.wheel import WheelRepository
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.forum_choices = ForumChoiceRepository(self.session)
         self.activities = ActivityRepository(self.session)
         self.roster_sync = RosterSync(self.session)
+        self.roster_changes = RosterChangeRepository(self.session)
         self.needs_reports = NeedsReportRepository(self.session)
         self.wheel = WheelRepository(self.session)
         self.votes = VoteRepository(self.session)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from botbuilder.core.teams import TeamsInfo
 
 from bot.edge import (
-    activity, allocation, announcements, award_letters, budget, meetings, needs, privacy, reporting, views, votes,
+    activity, allocation, announcements, award_letters, budget, meetings, needs, privacy, reporting, roster_edit, views,
+    votes,
 )
 from bot.edge.forum_choice import FORUM_VERBS, show_choice
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
@@ -31,10 +32,7 @@ async def show_help(turn: Turn) -> None:
 
 
 async def show_roster(turn: Turn) -> None:
-    if turn.actor.forum is None:
-        raise Refused("not_in_roster")
-    roster = await turn.uow.roster.roster(turn.actor.forum)
-    await turn.reply(views.roster_card(roster, turn.lang))
+    await turn.reply(await roster_edit.roster_card(turn))
 
 
 async def set_up_channel(turn: Turn) -> None:
@@ -239,4 +237,5 @@ VERBS = {
     **announcements.ANNOUNCEMENT_VERBS,
     **meetings.MEETING_VERBS,
     **FORUM_VERBS,
+    **roster_edit.ROSTER_VERBS,
 }
