@@ -71,33 +71,27 @@ def _person(p) -> PlanPerson | None:
     return PlanPerson(p.name, p.email.lower(), p.aad_object_id) if p is not None else None
 
 
-def plan_of_file(forum) -> Plan:
-    """The forum as its roster file says (a bot.forum.config_file.ForumConfig)."""
+def _plan(forum, statsforvalter, organisations) -> Plan:
     return Plan(
-        forum.id, forum.name, forum.timezone, tuple(_person(p) for p in forum.statsforvalter),
+        forum.id, forum.name, forum.timezone, tuple(_person(p) for p in statsforvalter),
         tuple(
             PlanOrganisation(
                 o.id, o.name, o.kind, o.submits_needs,
                 tuple(PlanSeat(_person(s.representative), _person(s.deputy)) for s in o.seats),
             )
-            for o in forum.organisations
+            for o in organisations
         ),
     )
+
+
+def plan_of_file(forum) -> Plan:
+    """The forum as its roster file says (a bot.forum.config_file.ForumConfig)."""
+    return _plan(forum, forum.statsforvalter, forum.organisations)
 
 
 def plan_of_roster(roster: Roster) -> Plan:
     """The forum as it is stored now."""
-    forum = roster.forum
-    return Plan(
-        forum.id, forum.name, forum.timezone, tuple(_person(p) for p in roster.statsforvalter),
-        tuple(
-            PlanOrganisation(
-                o.id, o.name, o.kind, o.submits_needs,
-                tuple(PlanSeat(_person(s.representative), _person(s.deputy)) for s in o.seats),
-            )
-            for o in roster.organisations
-        ),
-    )
+    return _plan(roster.forum, roster.statsforvalter, roster.organisations)
 
 
 def seat_place(organisation_id: str, number: int, role: str) -> str:
