@@ -5,13 +5,17 @@ of the bot."""
 from __future__ import annotations
 
 from bot.texts import (
-    allocation, award, core, decisions, meetings, needs, overview, privacy, reminders, reporting, votes, wheel,
+    allocation, award, core, decisions, forum_choice, meetings, needs, overview, privacy, reminders, reporting, roster,
+    votes, wheel,
 )
 
 NB, EN = "nb", "en"
 
 TEXTS: dict[str, dict[str, str]] = {NB: {}, EN: {}}
-for _module in (core, decisions, needs, overview, privacy, reminders, votes, wheel, allocation, award, reporting, meetings):
+for _module in (
+    core, decisions, needs, overview, privacy, reminders, votes, wheel, allocation, award, reporting, meetings,
+    forum_choice, roster,
+):
     TEXTS[NB].update(_module.NB)
     TEXTS[EN].update(_module.EN)
 

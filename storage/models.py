@@ -177,6 +177,32 @@ class PersonalConversationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class RosterChangeRow(Base):
+    """A change the Statsforvalter made to the roster in Teams, by place:
+    ``seat:<organisation>:<number>:<role>`` (who holds it) or
+    ``organisation:<id>`` (added or retired). It stands over the roster
+    file for that place at every start."""
+
+    __tablename__ = "roster_changes"
+
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)
+    place: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ForumChoiceRow(Base):
+    """The forum a person in several forums chose for their 1:1 chat with
+    the bot. Only a hint: it counts while they are on that forum's roster."""
+
+    __tablename__ = "forum_choices"
+
+    aad_object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class NeedsReportNumberRow(Base):
     """The last reference number given to a needs report of a forum and
     year: sends take the next one by one atomic increment, so that a whole

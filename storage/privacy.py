@@ -5,7 +5,8 @@ People are named in three ways in the database: by their roster row
 that say who did something (``created_by``, ``cast_by``, …), and by name
 and e-mail as a needs report's contact person. These queries cover all
 three within one forum; the one row that is not a forum's, the 1:1 chat,
-goes only when no forum knows the person any more."""
+goes only when no forum knows the person any more. A person in several
+forums has also the forum they chose for that chat, which names one forum."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from storage.models import (
     BudgetRow,
     BallotRow,
     CompetenceAreaListRow,
+    ForumChoiceRow,
     ForumRow,
     GrantReportRow,
     MeetingAnswerRow,
@@ -40,6 +42,7 @@ from storage.models import (
     PersonalConversationRow,
     PersonRow,
     ReminderRow,
+    RosterChangeRow,
     SeatRow,
     VoteRow,
     WheelEventRow,
@@ -122,6 +125,17 @@ class PrivacyRepository:
             await self.session.execute(
                 select(PersonalConversationRow.aad_object_id, PersonalConversationRow.user_id, PersonalConversationRow.updated_at)
                 .where(PersonalConversationRow.aad_object_id.in_(ids))
+            )
+        )
+        found["roster_changes"] = [
+            {"place": c.place, "set": c.set_by in ids, "placed": _names(c, ids), "set_at": c.set_at}
+            for c in await self._roster_changes(forum_id)
+            if c.set_by in ids or _names(c, ids)
+        ]
+        found["forum_choice"] = _rows(
+            await self.session.execute(
+                select(ForumChoiceRow.aad_object_id, ForumChoiceRow.chosen_at)
+                .where(ForumChoiceRow.forum_id == forum_id, ForumChoiceRow.aad_object_id.in_(ids))
             )
         )
         reports = (
@@ -392,6 +406,16 @@ class PrivacyRepository:
             )
         )
         counts["chats"] = result.rowcount
+        result = await self.session.execute(
+            delete(ForumChoiceRow).where(ForumChoiceRow.forum_id == forum_id, ForumChoiceRow.aad_object_id.in_(ids))
+        )
+        counts["forum_choices"] = result.rowcount
+        # A place set in Teams for someone who has left is no one's any more.
+        for change in await self._roster_changes(forum_id):
+            if _names(change, ids):
+                await self.session.delete(change)
+            elif change.set_by in ids:
+                change.set_by = marker
         await self.session.execute(
             update(PersonRow)
             .where(PersonRow.id == person.id)
@@ -401,6 +425,9 @@ class PrivacyRepository:
             update(ForumRow).where(ForumRow.id == forum_id).values(roster_version=ForumRow.roster_version + 1)
         )
         return counts
+
+    async def _roster_changes(self, forum_id: str) -> list[RosterChangeRow]:
+        return list(await self.session.scalars(select(RosterChangeRow).where(RosterChangeRow.forum_id == forum_id)))
 
     async def _drop_contact(self, person: StoredPerson) -> int:
         touched = 0
@@ -444,6 +471,11 @@ class PrivacyRepository:
                 revision.fields = without_contact(revision.fields)
         await self.session.flush()
         return touched
+
+
+def _names(change: RosterChangeRow, ids: list[str]) -> bool:
+    """Whether a change made in Teams put the person on a seat."""
+    return (change.value or {}).get("aad_object_id") in ids
 
 
 def _targets(person: StoredPerson) -> list[str]:

@@ -329,7 +329,9 @@ class RosterSync:
         for org in forum.organisations:
             for number, seat in enumerate(org.seats, start=1):
                 seat_id = seat_ids[(org.id, number)]
-                wanted[seat.representative.email.lower()] = (seat.representative, Role.REPRESENTATIVE, seat_id)
+                # A place may be vacant: an organisation added in Teams starts so.
+                if seat.representative is not None:
+                    wanted[seat.representative.email.lower()] = (seat.representative, Role.REPRESENTATIVE, seat_id)
                 if seat.deputy is not None:
                     wanted[seat.deputy.email.lower()] = (seat.deputy, Role.DEPUTY, seat_id)
 

@@ -9,9 +9,11 @@ from storage.audit import AuditRepository
 from storage.allocations import AllocationRepository
 from storage.award_letters import AwardLetterRepository
 from storage.budgets import BudgetRepository
+from storage.forum_choices import ForumChoiceRepository
 from storage.grant_reports import GrantReportRepository
 from storage.meetings import MeetingRepository
 from storage.privacy import PrivacyRepository
+from storage.roster_changes import RosterChangeRepository
 from storage.needs_reports import NeedsReportRepository
 from storage.votes import VoteRepository
 from storage.wheel import WheelRepository
@@ -41,8 +43,10 @@ class UnitOfWork:
         self.forums = ForumRepository(self.session)
         self.roster = RosterRepository(self.session, self._roster_cache)
         self.conversations = ConversationRepository(self.session)
+        self.forum_choices = ForumChoiceRepository(self.session)
         self.activities = ActivityRepository(self.session)
         self.roster_sync = RosterSync(self.session)
+        self.roster_changes = RosterChangeRepository(self.session)
         self.needs_reports = NeedsReportRepository(self.session)
         self.wheel = WheelRepository(self.session)
         self.votes = VoteRepository(self.session)

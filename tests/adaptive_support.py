@@ -138,6 +138,13 @@ def _schema_validator() -> jsonschema.protocols.Validator:
     schema = json.loads((resources.files("adaptive_cards") / "schemas" / "schema-1.5.json").read_text(encoding="utf-8"))
     # Teams reads the top-level "msteams" property (width, mentions), unknown to the schema.
     schema["definitions"]["AdaptiveCard"]["properties"]["msteams"] = {"type": "object"}
+    # Teams' people picker: an Input.ChoiceSet whose choices come from a Data.Query.
+    schema["definitions"]["Input.ChoiceSet"]["properties"]["choices.data"] = {
+        "type": "object",
+        "properties": {"type": {"enum": ["Data.Query"]}, "dataset": {"type": "string"}},
+        "required": ["type", "dataset"],
+        "additionalProperties": False,
+    }
     validator_class = jsonschema.validators.extend(jsonschema.Draft6Validator, {"anyOf": _type_dispatching_any_of})
     return validator_class(schema)
 

@@ -84,7 +84,9 @@ class LocalConnector:
         return web.json_response({"id": request.match_info["aid"]})
 
     async def _member(self, request: web.Request) -> web.Response:
-        member = self.members.get(request.match_info["uid"])
+        uid = request.match_info["uid"]
+        # Teams takes a member's Entra object id for their id too.
+        member = self.members.get(uid) or next((m for m in self.members.values() if m.get("aadObjectId") == uid), None)
         if member is None:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
         return web.json_response(member)

@@ -431,6 +431,14 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
             {"aad_object_id": MARTE, "user_id": "29:1marte", "reference": _conversation(None, service_url),
              "updated_at": oslo("2026-01-12 08:55")},
         ],
+        # Kjetil was picked in Teams as Follo's deputy when Kari left (the file says so too now).
+        "roster_changes": [{
+            "forum_id": FORUM_ID, "place": "seat:follo:1:deputy", "set_by": STINE, "set_at": oslo("2026-03-02 10:00"),
+            "value": {"aad_object_id": aad("Kjetil Prøvelien"), "name": "Kjetil Prøvelien",
+                      "email": "kjetil.provelien@follo.example.org"},
+        }],
+        # Ragnhild is also in another region's forum, and chose this one for her chat.
+        "forum_choices": [{"aad_object_id": RAGNHILD, "forum_id": FORUM_ID, "chosen_at": oslo("2026-11-02 19:41")}],
         "competence_area_lists": [{
             "forum_id": FORUM_ID, "year": 2026, "set_by": STINE, "set_at": oslo("2026-01-15 12:00"),
             "areas": [

@@ -15,6 +15,7 @@ import pytest
 
 import cards
 from cards import TemplateError, expand
+from tests.card_reading import elements
 from tests.adaptive_support import (
     MAX_CARD_BYTES,
     card_size,
@@ -123,11 +124,21 @@ def test_valid_against_schema_1_5(source, name, variant, expansions):
     assert not errors, "schema 1.5 errors:\n" + "\n".join(errors)
 
 
+def _people_picker(card: dict, event: dict) -> bool:
+    """Teams' people picker (an Input.ChoiceSet whose choices come from
+    "choices.data", none listed) is a Teams extension that the 1.5 parser
+    does not know; Teams renders it in 1.5 cards."""
+    pickers = {
+        f"Input.ChoiceSet id={e.get('id')}" for e in elements(card) if e.get("type") == "Input.ChoiceSet" and "choices.data" in e
+    }
+    return event["event"] in ("UnsupportedProperty", "CollectionCantBeEmpty") and event.get("source") in pickers
+
+
 @pytest.mark.node
 @pytest.mark.parametrize("source, name, variant", CASES)
 def test_official_parser_accepts(source, name, variant, expansions, parser_reports):
-    _expanded(expansions, (source, name, variant))
-    events = parser_reports[(source, name, variant)]["events"]
+    card = _expanded(expansions, (source, name, variant))
+    events = [e for e in parser_reports[(source, name, variant)]["events"] if not _people_picker(card, e)]
     assert not events, "the official parser reported:\n" + "\n".join(
         f"{e['phase']} {e['event']}: {e['message']}" + (f" ({e['source']})" if e.get("source") else "") for e in events
     )

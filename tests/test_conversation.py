@@ -48,7 +48,7 @@ async def test_english_teams_gets_english(forum):
     assert "Type a command or press a button" in texts(card)
     assert buttons(card) == [
         "Help", "Needs report", "My needs reports", "Overview", "Annual wheel", "Votes", "Decisions", "Members",
-        "Competence areas", "Budget", "Allocation", "Reporting back",
+        "Competence areas", "Budget", "Allocation", "Reporting back", "Meetings",
     ]
 
 

@@ -11,7 +11,7 @@ from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 
 from bot import logs
-from bot.edge import activity, commands, views
+from bot.edge import activity, commands, forum_choice, views
 from bot.edge.card_actions import read_execute
 from bot.edge.turn import Turn
 from bot.forum.identity import identify
@@ -54,6 +54,10 @@ class ForumBot(ActivityHandler):
     async def on_message_activity(self, context: TurnContext) -> None:
         async with self._uow() as uow:
             turn = await self._turn(context, uow)
+            if turn.who.must_choose:
+                typed = activity.command_text(context.activity)
+                await turn.reply(forum_choice.choice_card(turn, then_text=typed))
+                return
             if context.activity.value and not context.activity.text:
                 await turn.reply(views.refusal(turn.lang, Refused("unknown_action")))
                 return
@@ -68,9 +72,14 @@ class ForumBot(ActivityHandler):
         async with self._uow() as uow:
             turn = await self._turn(context, uow)
             forum = turn.actor.forum
+            several = turn.t("role_several_forums") if turn.who.must_choose else None
             await turn.reply(
-                views.welcome_card(turn.actor, turn.lang, forum_has_channel=bool(forum and forum.channel_id))
+                views.welcome_card(
+                    turn.actor, turn.lang, forum_has_channel=bool(forum and forum.channel_id), role=several
+                )
             )
+            if turn.who.must_choose:
+                await turn.reply(forum_choice.choice_card(turn))
 
     # Card buttons: Action.Execute ----------------------------------------
 
@@ -105,6 +114,8 @@ class ForumBot(ActivityHandler):
             try:
                 if verb is None:
                     raise Refused("unknown_action" if action else "bad_card_data")
+                if turn.who.must_choose and action.verb != forum_choice.VERB:
+                    return forum_choice.choice_card(turn, then_verb=action.verb, then_data=action.data)
                 return await verb(turn, action.data)
             except Refused as refused:
                 # Card data is written by the client: a refusal here may be forgery.
@@ -137,6 +148,7 @@ class ForumBot(ActivityHandler):
             display_name=sender.name or "",
             team_id=team,
             email_lookup=email_of_sender,
+            personal_chat=activity.is_personal(incoming),
         )
         await self._remember_conversation(uow, context, team)
         if who.actor.forum is not None:

@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from botbuilder.core.teams import TeamsInfo
 
 from bot.edge import (
-    activity, allocation, announcements, award_letters, budget, meetings, minutes, needs, privacy, reporting, views, votes,
+    activity, allocation, announcements, award_letters, budget, meetings, minutes, needs, privacy, reporting,
+    roster_edit, views, votes,
 )
+from bot.edge.forum_choice import FORUM_VERBS, show_choice
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
 from bot.edge.turn import Turn
-from bot.forum.roster import Actor, Refused
+from bot.forum.identity import Identified
+from bot.forum.roster import Refused
 from bot.forum.setup import BindChannel, bind_forum_channel
 
 log = logging.getLogger(__name__)
@@ -23,14 +26,13 @@ MEMBERS_PAGE = 500  # Teams' largest page of a team's members
 
 
 async def show_help(turn: Turn) -> None:
-    await turn.reply(views.help_card(turn.actor, turn.lang, commands_for(turn.actor)))
+    forum = turn.actor.forum
+    in_use = turn.t("forum_in_use", forum=views.md(forum.name)) if turn.who.chooses_forum and forum else ""
+    await turn.reply(views.help_card(turn.actor, turn.lang, commands_for(turn.who), in_use))
 
 
 async def show_roster(turn: Turn) -> None:
-    if turn.actor.forum is None:
-        raise Refused("not_in_roster")
-    roster = await turn.uow.roster.roster(turn.actor.forum)
-    await turn.reply(views.roster_card(roster, turn.lang))
+    await turn.reply(await roster_edit.roster_card(turn))
 
 
 async def set_up_channel(turn: Turn) -> None:
@@ -88,21 +90,25 @@ async def _team_members(turn: Turn) -> list:
             return members
 
 
-def _everyone(actor: Actor) -> bool:
+def _everyone(who: Identified) -> bool:
     return True
 
 
-def _statsforvalter(actor: Actor) -> bool:
-    return actor.is_statsforvalter
+def _statsforvalter(who: Identified) -> bool:
+    return who.actor.is_statsforvalter
 
 
-def _in_a_forum(actor: Actor) -> bool:
-    return actor.forum is not None
+def _in_a_forum(who: Identified) -> bool:
+    return who.actor.forum is not None
 
 
-def _reports_needs(actor: Actor) -> bool:
-    organisation = actor.organisation
+def _reports_needs(who: Identified) -> bool:
+    actor, organisation = who.actor, who.actor.organisation
     return actor.is_statsforvalter or bool(actor.holds_seat and organisation and organisation.submits_needs)
+
+
+def _chooses_forum(who: Identified) -> bool:
+    return who.chooses_forum
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,7 @@ class Command:
     typed: str  # what a Norwegian user types
     aliases: tuple[str, ...]
     run: Callable[[Turn], Awaitable[None]]
-    offered_to: Callable[[Actor], bool] = _everyone
+    offered_to: Callable[[Identified], bool] = _everyone
     # On the help card. A button would make a rare, drastic command one
     # slip away.
     shown: bool = True
@@ -163,6 +169,10 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
     Command(
+        "forum", "bytt forum", ("forum", "switch forum", "byt forum"), show_choice, offered_to=_chooses_forum,
+        in_menu=False,
+    ),
+    Command(
         "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
         offered_to=_statsforvalter, shown=False,
     ),
@@ -184,9 +194,9 @@ _BY_WORDS = sorted(
 )
 
 
-def commands_for(actor: Actor) -> list[Command]:
+def commands_for(who: Identified) -> list[Command]:
     """The commands the help card offers this person as buttons."""
-    return [c for c in COMMANDS if c.shown and c.offered_to(actor)]
+    return [c for c in COMMANDS if c.shown and c.offered_to(who)]
 
 
 def parse(text: str) -> tuple[Command | None, str]:
@@ -209,7 +219,7 @@ async def press_command_button(turn: Turn, data: dict) -> str:
     """A button that runs a command, as if it had been typed."""
     request = read_data(RunCommand, data)
     command = next((c for c in COMMANDS if request and c.typed == request.command), None)
-    if command is None or not command.offered_to(turn.actor):
+    if command is None or not command.offered_to(turn.who):
         raise Refused("bad_card_data")
     await run(turn, command)
     return turn.t("action_done")
@@ -231,4 +241,6 @@ VERBS = {
     **announcements.ANNOUNCEMENT_VERBS,
     **meetings.MEETING_VERBS,
     **minutes.MINUTES_VERBS,
+    **FORUM_VERBS,
+    **roster_edit.ROSTER_VERBS,
 }

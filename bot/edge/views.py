@@ -89,7 +89,7 @@ def refusal(lang: str, refused: Refused) -> dict:
     return notice(text(lang, "refused_title"), text(lang, refused.code, **refused.params), "attention")
 
 
-def help_card(actor: Actor, lang: str, commands) -> dict:
+def help_card(actor: Actor, lang: str, commands, forum_in_use: str = "") -> dict:
     offered = [
         {
             "typed": c.typed,
@@ -104,6 +104,7 @@ def help_card(actor: Actor, lang: str, commands) -> dict:
             "title": text(lang, "help_title"),
             "intro": text(lang, "help_intro"),
             "role": text(lang, "help_role", role=role_text(actor, lang)),
+            "forum": forum_in_use,
             "commands": offered,
             # Teams shows at most six buttons side by side: rows of three.
             "rows": [{"commands": offered[i : i + 3]} for i in range(0, len(offered), 3)],
@@ -111,30 +112,56 @@ def help_card(actor: Actor, lang: str, commands) -> dict:
     )
 
 
-def welcome_card(actor: Actor, lang: str, forum_has_channel: bool) -> dict:
+def welcome_card(actor: Actor, lang: str, forum_has_channel: bool, role: str | None = None) -> dict:
     return render(
         "welcome",
         {
             "title": text(lang, "welcome_title"),
             "intro": text(lang, "welcome_intro"),
             "tasks": [text(lang, k) for k in ("welcome_needs", "welcome_wheel", "welcome_votes")],
-            "role": text(lang, "welcome_role", role=role_text(actor, lang)),
+            "role": text(lang, "welcome_role", role=role or role_text(actor, lang)),
             "setup_hint": "" if forum_has_channel else text(lang, "welcome_not_set_up"),
             "help_title": text(lang, "cmd_hjelp"),
         },
     )
 
 
-def roster_card(roster: Roster, lang: str) -> dict:
+def roster_card(roster: Roster, lang: str, editable: bool = False, note: str = "") -> dict:
+    """The roster; for the Statsforvalter (``editable``) with a button for
+    each seat place, each organisation's retirement, and a new organisation."""
+
     def seat_people(seat) -> str:
         rep = md(seat.representative.name) if seat.representative else text(lang, "roster_vacant")
         dep = md(seat.deputy.name) if seat.deputy else text(lang, "roster_vacant")
         return f"{text(lang, 'roster_representative')}: {rep} · {text(lang, 'roster_deputy')}: {dep}"
 
+    def edits(organisation) -> list[dict]:
+        """Rows of buttons: a seat's two places, and the retirement."""
+        if not editable:
+            return []
+        several = len(organisation.seats) > 1
+        rows = [
+            {
+                "actions": [
+                    {
+                        "title": text(lang, f"roster_new_{role}_seat" if several else f"roster_new_{role}", number=seat.number),
+                        "verb": "roster.person_form",
+                        "data": {"organisation": organisation.id, "seat": seat.number, "role": role},
+                    }
+                    for role in ("representative", "deputy")
+                ]
+            }
+            for seat in organisation.seats
+        ]
+        retire = {"title": text(lang, "roster_retire", organisation=organisation.name), "verb": "roster.retire_ask",
+                  "data": {"organisation": organisation.id}}
+        return [*rows, {"actions": [retire]}]
+
     return render(
         "roster",
         {
             "title": text(lang, "roster_title", forum=md(roster.forum.name)),
+            "note": note,
             "statsforvalter_label": text(lang, "roster_statsforvalter"),
             "statsforvalter": ", ".join(md(p.name) for p in roster.statsforvalter) or "–",
             "organisations": [
@@ -145,8 +172,10 @@ def roster_card(roster: Roster, lang: str) -> dict:
                         {"label": text(lang, "roster_seat", number=s.number), "people": seat_people(s)}
                         for s in o.seats
                     ],
+                    "edits": edits(o),
                 }
                 for o in roster.organisations
             ],
+            "actions": [{"title": text(lang, "roster_add"), "verb": "roster.add_form", "data": {}}] if editable else [],
         },
     )

@@ -17,6 +17,9 @@ from enum import StrEnum
 
 class Action(StrEnum):
     ROSTER_SYNCED = "roster.synced"
+    ROSTER_SEAT_SET = "roster.seat_set"
+    ORGANISATION_ADDED = "roster.organisation_added"
+    ORGANISATION_RETIRED = "roster.organisation_retired"
     CHANNEL_BOUND = "forum.channel_bound"
     CALENDAR_RENEWED = "forum.calendar_renewed"
     AREAS_SET = "areas.set"

@@ -6,7 +6,7 @@ The Statsforvalter, as the forum's secretariat, answers a request for
 access with ``personvern``: a file of every row that names the person.
 When someone who has left the roster asks to be forgotten,
 ``slett personopplysninger`` erases their name, e-mail, Entra object id,
-1:1 chat and reminders, and their name as a report's contact person;
+1:1 chat, the forum they chose there, and reminders, and their name as a report's contact person;
 what they did for their seat (ballots, decisions, reports sent, wheel
 edits) stays with the seat, marked as done by an erased person.
 

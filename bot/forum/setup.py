@@ -9,6 +9,7 @@ from bot.forum import audit
 from bot.forum.audit import Action
 from bot.forum.identity import Identified
 from bot.forum.roster import Forum, Refused, Role
+from bot.forum.roster_changes import plan_of_file, with_changes
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,11 @@ class BindChannel:
 
 
 async def sync_roster(uow, forum, now: datetime) -> dict[str, int]:
-    """Make the stored roster what the roster file says, and log what that
-    changed (a start with an unchanged file changes nothing)."""
-    changes = await uow.roster_sync.apply(forum)
+    """Make the stored roster what the roster file says, with the changes
+    made in Teams over it, and log what that changed (a start with an
+    unchanged file changes nothing)."""
+    plan = with_changes(plan_of_file(forum), await uow.roster_changes.of_forum(forum.id))
+    changes = await uow.roster_sync.apply(plan)
     if any(changes.values()):
         await audit.record(uow, forum.id, None, Action.ROSTER_SYNCED, forum.id, now, **changes)
     return changes
