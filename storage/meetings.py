@@ -99,6 +99,15 @@ class MeetingRepository:
             )
         )
 
+    async def skip_reminder(self, meeting_id: int, seat_id: int, at: datetime) -> None:
+        """The seat has answered: its reminder, not sent yet, is not needed."""
+        await self.session.execute(
+            update(Row)
+            .where(Row.meeting_id == meeting_id, Row.seat_id == seat_id, Row.purpose == Purpose.REMINDER,
+                   Row.status == "planned")
+            .values(status="skipped", detail="the seat has answered", finished_at=at)
+        )
+
     async def answers(self, meeting_id: int) -> list[Answer]:
         rows = await self.session.scalars(select(MeetingAnswerRow).where(MeetingAnswerRow.meeting_id == meeting_id))
         return [Answer(r.seat_id, Role(r.role), r.coming, r.answered_by, r.answered_at) for r in rows]
@@ -147,13 +156,12 @@ class MeetingRepository:
         return result.rowcount == 1
 
     async def claim(self, claimant: str, now: datetime, limit: int) -> list[MeetingMessage]:
-        """The messages due; a reminder only while its seat has not answered
-        and the meeting is still to come."""
-        answered = exists().where(MeetingAnswerRow.meeting_id == Row.meeting_id, MeetingAnswerRow.seat_id == Row.seat_id)
+        """The messages due; a reminder only while the meeting is still to
+        come (an answer skips its seat's reminder: ``skip_reminder``)."""
         to_come = exists().where(MeetingRow.id == Row.meeting_id, MeetingRow.starts_at > now)
         claimed = await outbox.claim(
             self.session, Row, claimant, now, limit,
-            where=(Row.due_at <= now, or_(Row.purpose != Purpose.REMINDER, ~answered & to_come)),
+            where=(Row.due_at <= now, or_(Row.purpose != Purpose.REMINDER, to_come)),
             returning=(Row.meeting_id, Row.purpose, Row.seat_id, Row.target),
         )
         return [MeetingMessage(c.id, c.meeting_id, c.purpose, c.seat_id, c.target) for c in sorted(claimed)]

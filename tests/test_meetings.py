@@ -176,6 +176,10 @@ async def test_seats_that_have_not_answered_are_reminded_two_days_before_once(fo
     (reminder,) = personal_cards(forum, hanne)
     assert "Påminnelse: du har ikke svart på innkallingen ennå." in texts(reminder)
     assert personal_cards(forum, lise) == []  # she answered
+    async with forum.app[UOW]() as uow:
+        reminders = {d.target: d.status for d in await uow.meetings.deliveries(meeting) if d.purpose == "reminder"}
+    assert reminders[f"person:{lise.aad_object_id}"] == "skipped"
+    assert reminders[f"person:{hanne.aad_object_id}"] == "sent"
 
 
 async def test_once_the_meeting_has_begun_the_answer_stands(forum):

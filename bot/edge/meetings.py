@@ -114,7 +114,7 @@ async def press_answer(turn: Turn, data: dict) -> dict:
         note += " " + turn.t("meeting_deputy_called", deputy=md(answered.seat.seat.deputy.name))
     elif not request.coming and turn.actor.role is Role.REPRESENTATIVE and answered.seat.seat.deputy is None:
         note += " " + turn.t("meeting_no_deputy")
-    if turn.posts is not None and answered.deputy_called:
+    if answered.deputy_called:
         turn.afterwards.start(turn.posts.meetings.run_all(), "a deputy's call")
     return notice_card(forum, answered.meeting, turn.lang, note=note)
 

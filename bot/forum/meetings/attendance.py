@@ -96,6 +96,7 @@ async def answer(uow, actor: Actor, meeting_id: int, coming: bool, now: datetime
     if seat is None:
         raise Refused("meeting_seats_only")
     await uow.meetings.answer(meeting.id, Answer(seat.id, person.role, coming, person.aad_object_id or "", now))
+    await uow.meetings.skip_reminder(meeting.id, seat.id, now)
     called = False
     if person.role is Role.REPRESENTATIVE and not coming and seat.deputy is not None:
         target, status, detail = planned_for(seat.deputy)
