@@ -5,6 +5,7 @@ checked against the roster every time, and can be changed."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -216,3 +217,24 @@ async def test_the_choice_is_in_the_persons_data_and_goes_when_they_are_erased(f
     body, _ = await forum.press(sf, *actions(ask)["Slett"])
     assert "Opplysningene om personen er slettet" in texts(card_of(body))
     assert await choices(forum) == {SIRI: "ost"}
+
+
+async def test_a_notice_of_one_forum_is_answered_in_that_forum_whichever_the_chat_has_chosen(forum):
+    """Rita's chat is in Forum Vest; the notice she got is Forum Øst's,
+    where she represents Follo: her Forfall counts there, and calls Dag."""
+    await choose(forum, rita(forum), only_card(await forum.say(rita(forum), "hjelp")), "Bruk Forum Vest")
+    async with forum.app[UOW]() as uow:
+        values = {"kind": "vaarmote", "starts_at": datetime.now(UTC) + timedelta(days=20), "title": "Vårmøte Øst",
+                  "place": "Oslo", "text": "", "offsets": []}
+        event = await uow.wheel.add("ost", values, None, datetime.now(UTC))
+        await uow.commit()
+    await choose(forum, siri(forum), only_card(await forum.say(siri(forum), "hjelp")), "Bruk Forum Øst")
+    await forum.press(siri(forum), "meeting.send", {"event": event.id, "place": "Oslo", "agenda": "Sak"})
+    async with forum.app[UOW]() as uow:
+        (meeting,) = await uow.meetings.of_forum("ost")
+
+    body, _ = await forum.press(rita(forum), "meeting.answer", {"meeting": meeting.id, "coming": False})
+    assert "Du er ført opp med forfall. Varaen din, Dag Vara, er kalt inn." in texts(card_of(body))
+    async with forum.app[UOW]() as uow:
+        assert [(a.role.value, a.coming) for a in await uow.meetings.answers(meeting.id)] == [("representative", False)]
+    assert (await choices(forum))[RITA] == "vest"  # the chat stays where she put it

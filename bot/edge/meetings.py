@@ -107,16 +107,16 @@ async def press_send_again(turn: Turn, data: dict) -> dict:
 
 async def press_answer(turn: Turn, data: dict) -> dict:
     request = card_data(AnswerRequest, data)
-    answered = await seats.answer(turn.uow, turn.actor, request.meeting, request.coming, turn.clock())
-    forum = turn.forum()
+    meeting = await turn.uow.meetings.get(request.meeting)
+    actor = turn.actor_in(meeting.forum_id) if meeting else turn.actor
+    answered = await seats.answer(turn.uow, actor, request.meeting, request.coming, turn.clock())
     note = turn.t("meeting_answered_coming") if request.coming else turn.t("meeting_answered_absent")
     if answered.deputy_called:
         note += " " + turn.t("meeting_deputy_called", deputy=md(answered.seat.seat.deputy.name))
-    elif not request.coming and turn.actor.role is Role.REPRESENTATIVE and answered.seat.seat.deputy is None:
-        note += " " + turn.t("meeting_no_deputy")
-    if answered.deputy_called:
         turn.afterwards.start(turn.posts.meetings.run_all(), "a deputy's call")
-    return notice_card(forum, answered.meeting, turn.lang, note=note)
+    elif not request.coming and actor.role is Role.REPRESENTATIVE and answered.seat.seat.deputy is None:
+        note += " " + turn.t("meeting_no_deputy")
+    return notice_card(actor.forum, answered.meeting, turn.lang, note=note)
 
 
 MEETING_VERBS = {

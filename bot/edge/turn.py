@@ -10,7 +10,7 @@ from botbuilder.core import TurnContext
 
 from bot.edge import activity
 
-from bot.forum.identity import Identified
+from bot.forum.identity import Identified, acting_in
 from bot.forum.roster import Actor, Forum, Refused
 from bot.i18n import text
 
@@ -40,6 +40,17 @@ class Turn:
         if self.actor.forum is None:
             raise Refused("not_in_roster")
         return self.actor.forum
+
+    def actor_in(self, forum_id: str) -> Actor:
+        """The one who pressed, as a member of that forum when they are one:
+        a card about one forum (a notice in a personal chat) acts in it,
+        whichever forum the chat has chosen."""
+        if self.actor.forum is not None and self.actor.forum.id == forum_id:
+            return self.actor
+        membership = next((m for m in self.who.memberships if m.forum.id == forum_id), None)
+        if membership is None:
+            return self.actor
+        return acting_in(self.actor.display_name, self.actor.aad_object_id, membership)
 
     def t(self, key: str, **params: object) -> str:
         return text(self.lang, key, **params)
