@@ -23,6 +23,29 @@ NB = {
     "event_kind_annet": "Annet",
 }
 
+NN = {
+    "reminder_heading": "Påminning frå årshjulet · {left}",
+    "reminder_personal_heading": "Påminning til deg · {left}",
+    "reminder_what": "Kva",
+    "reminder_place": "Stad",
+    "reminder_organisation": "Organisasjon",
+    "reminder_missing": "Ikkje sendt inn enno: {organisations}.",
+    "reminder_all_sent": "Alle nettverk og fylkeskommunar har sendt inn behovsmelding.",
+    "reminder_nudge_text": "Organisasjonen din har ikkje sendt inn behovsmelding for {year} enno.",
+    "reminder_wheel_button": "Årshjulet",
+    "reminder_needs_button": "Behovsmelding",
+    "reminder_unreported": "Ikkje rapportert enno: {organisations}.",
+    "reminder_all_reported": "Alle har rapportert på tildelingane som skal rapporterast innan denne fristen.",
+    "reminder_reporting_nudge_text": "Organisasjonen din har ikkje rapportert på alle tildelingane sine enno.",
+    "reminder_reporting_button": "Rapporter",
+    "event_kind_vaarmote": "Vårmøte",
+    "event_kind_hostmote": "Haustmøte",
+    "event_kind_ekstramote": "Ekstramøte",
+    "event_kind_frist_behovsmeldinger": "Frist for behovsmeldingar",
+    "event_kind_frist_rapportering": "Frist for rapportering",
+    "event_kind_annet": "Anna",
+}
+
 EN = {
     "reminder_heading": "Reminder from the annual wheel · {left}",
     "reminder_personal_heading": "Reminder for you · {left}",
