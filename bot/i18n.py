@@ -12,6 +12,8 @@ from bot.texts import (
 
 NB, NN, EN = "nb", "nn", "en"
 LANGUAGES = (NB, NN, EN)
+# What Babel formats dates and numbers by, for each language.
+LOCALES = {NB: "nb_NO", NN: "nn_NO", EN: "en_GB"}
 
 TEXTS: dict[str, dict[str, str]] = {NB: {}, NN: {}, EN: {}}
 for _module in (

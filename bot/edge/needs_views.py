@@ -14,6 +14,7 @@ from bot.edge.views import invalid_text, paging
 from bot.forum.needs.form import FIELDS, STEPS, Invalid
 from bot.forum.needs.report import DECISIONS, NeedsReport, Status
 from bot.forum.needs.service import SUMMARY_STEP, StepOutcome, still_wrong, typed_errors
+from bot.edge.numbers import whole
 from bot.i18n import text
 
 # How each kind of field is asked for on the card.
@@ -23,7 +24,7 @@ _INPUT = {"whole": ("text", "tel"), "email": ("text", "email")}
 def nok(lang: str, amount: int | None) -> str:
     if amount is None:
         return "–"
-    return text(lang, "nok", amount=f"{amount:,}".replace(",", "\u00a0"))
+    return text(lang, "nok", amount=whole(lang, amount))
 
 
 def when(moment: datetime | None, timezone: str) -> str:

@@ -17,13 +17,14 @@ from pydantic import Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MAX_YEAR, MIN_YEAR, NEEDS
 from bot.edge.needs_views import status_name
+from bot.edge.numbers import whole
 from bot.edge.turn import Turn
 from bot.edge.views import PAGE_BUDGET, card_size, paging, text_size
 from bot.forum.needs import export
 from bot.forum.needs.overview import Figures, Overview, ReportLine, overview
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Actor, Refused
-from bot.i18n import EN, text
+from bot.i18n import text
 from cards import render
 from cards.markdown import escape_markdown as md
 
@@ -110,12 +111,6 @@ REPORTS_PER_PAGE = 25
 _MOST = {"organisations": PAGE_SIZE, "reports": REPORTS_PER_PAGE}
 
 
-def amount(lang: str, value: int) -> str:
-    """Whole kroner, grouped in thousands the way the reader writes them."""
-    grouped = f"{value:,}"
-    return grouped if lang == EN else grouped.replace(",", "\u00a0")
-
-
 @dataclass(frozen=True)
 class _Page:
     missing: tuple[int, int] = (0, 0)
@@ -165,7 +160,7 @@ def _parts(summary: Overview, lang: str) -> _Parts:
         return text(lang, key, **params)
 
     def cell(f: Figures) -> dict:
-        return {"count": str(f.count), "applied": amount(lang, f.applied), "granted": amount(lang, f.granted)}
+        return {"count": str(f.count), "applied": whole(lang, f.applied), "granted": whole(lang, f.granted)}
 
     area_names = {a.code: a.name for a in summary.areas}
 
@@ -187,8 +182,8 @@ def _parts(summary: Overview, lang: str) -> _Parts:
         "forum": md(summary.forum.name),
         "totals": [
             {"label": t("overview_reports"), "value": str(summary.total.count)},
-            {"label": t("overview_applied"), "value": t("overview_nok", amount=amount(lang, summary.total.applied))},
-            {"label": t("overview_granted"), "value": t("overview_nok", amount=amount(lang, summary.total.granted))},
+            {"label": t("overview_applied"), "value": t("overview_nok", amount=whole(lang, summary.total.applied))},
+            {"label": t("overview_granted"), "value": t("overview_nok", amount=whole(lang, summary.total.granted))},
         ],
         "nothing_sent": t("overview_nothing_sent", year=year) if summary.total.count == 0 else "",
         **_rounds(summary, lang),
@@ -239,7 +234,7 @@ def _parts(summary: Overview, lang: str) -> _Parts:
 
 def _nok(lang: str, value: int | None) -> str:
     """Whole kroner with the currency, or a dash for none."""
-    return "–" if value is None else text(lang, "overview_nok", amount=amount(lang, value))
+    return "–" if value is None else text(lang, "overview_nok", amount=whole(lang, value))
 
 
 def _rounds(summary: Overview, lang: str) -> dict:

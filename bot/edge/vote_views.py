@@ -19,7 +19,7 @@ from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.votes.service import OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT, SeatBallot, VotableReport, VoteState
 from bot.forum.votes.vote import SCORED, Escalation, Vote, VoteKind, VoteStatus
-from bot.i18n import text
+from bot.i18n import EN, text
 
 FORM_INPUTS = (
     "question", "options", "reports", "mode", "up_to", "places", "close_date", "close_time", "live", "quorum"
@@ -61,7 +61,7 @@ class VoteViews:
         return md(names.get(aad_object_id or "") or self.t("former_member"))
 
     def choices(self, vote: Vote, option_ids: Sequence[int]) -> str:
-        return ", ".join(f"«{md(vote.label(o))}»" if self.lang == "nb" else f'"{md(vote.label(o))}"' for o in option_ids) or self.t("nobody")
+        return ", ".join(f"«{md(vote.label(o))}»" if self.lang != EN else f'"{md(vote.label(o))}"' for o in option_ids) or self.t("nobody")
 
     def votes(self, vote: Vote, n: int) -> str:
         """An option's count: votes, or points in a ranked or points vote."""
