@@ -203,6 +203,18 @@ class ForumChoiceRow(Base):
     chosen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class LanguageChoiceRow(Base):
+    """The language a person chose with «språk»: it goes before their Teams
+    locale in every reply, and is the language of what is sent to them alone.
+    A person's, not a forum's, as their 1:1 chat is."""
+
+    __tablename__ = "language_choices"
+
+    aad_object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class NeedsReportNumberRow(Base):
     """The last reference number given to a needs report of a forum and
     year: sends take the next one by one atomic increment, so that a whole

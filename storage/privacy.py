@@ -4,9 +4,10 @@ People are named in three ways in the database: by their roster row
 (name, e-mail, Entra object id), by their Entra object id in the columns
 that say who did something (``created_by``, ``cast_by``, …), and by name
 and e-mail as a needs report's contact person. These queries cover all
-three within one forum; the one row that is not a forum's, the 1:1 chat,
-goes only when no forum knows the person any more. A person in several
-forums has also the forum they chose for that chat, which names one forum."""
+three within one forum; the rows that are not a forum's, the 1:1 chat and
+the language the person chose, go only when no forum knows the person any
+more. A person in several forums has also the forum they chose for that chat,
+which names one forum."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from storage.models import (
     ForumChoiceRow,
     ForumRow,
     GrantReportRow,
+    LanguageChoiceRow,
     MeetingAnswerRow,
     MeetingDeliveryRow,
     MeetingMinutesRow,
@@ -136,6 +138,12 @@ class PrivacyRepository:
             await self.session.execute(
                 select(ForumChoiceRow.aad_object_id, ForumChoiceRow.chosen_at)
                 .where(ForumChoiceRow.forum_id == forum_id, ForumChoiceRow.aad_object_id.in_(ids))
+            )
+        )
+        found["language"] = _rows(
+            await self.session.execute(
+                select(LanguageChoiceRow.language, LanguageChoiceRow.chosen_at)
+                .where(LanguageChoiceRow.aad_object_id.in_(ids))
             )
         )
         reports = (
@@ -336,7 +344,7 @@ class PrivacyRepository:
 
     async def erase(self, person: StoredPerson, marker: str, now: datetime) -> dict[str, int]:
         """Put ``marker`` where the person was named, and drop what is only
-        about them (reminders to them, their 1:1 chat, a report's contact
+        about them (reminders to them, their 1:1 chat and language choice, a report's contact
         fields naming them). Returns how many rows each kind touched."""
         forum_id, ids = person.forum_id, list(person.aad_object_ids)
         counts: dict[str, int] = {}
@@ -406,6 +414,12 @@ class PrivacyRepository:
             )
         )
         counts["chats"] = result.rowcount
+        result = await self.session.execute(
+            delete(LanguageChoiceRow).where(
+                LanguageChoiceRow.aad_object_id.in_(ids), LanguageChoiceRow.aad_object_id.not_in(still_known)
+            )
+        )
+        counts["language"] = result.rowcount
         result = await self.session.execute(
             delete(ForumChoiceRow).where(ForumChoiceRow.forum_id == forum_id, ForumChoiceRow.aad_object_id.in_(ids))
         )

@@ -12,6 +12,7 @@ from storage.budgets import BudgetRepository
 from storage.forum_choices import ForumChoiceRepository
 from storage.grant_reports import GrantReportRepository
 from storage.meetings import MeetingRepository
+from storage.languages import LanguageRepository
 from storage.privacy import PrivacyRepository
 from storage.roster_changes import RosterChangeRepository
 from storage.needs_reports import NeedsReportRepository
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.grant_reports = GrantReportRepository(self.session)
         self.announcements = AnnouncementRepository(self.session)
         self.meetings = MeetingRepository(self.session)
+        self.languages = LanguageRepository(self.session)
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -439,6 +439,8 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
         }],
         # Ragnhild is also in another region's forum, and chose this one for her chat.
         "forum_choices": [{"aad_object_id": RAGNHILD, "forum_id": FORUM_ID, "chosen_at": oslo("2026-11-02 19:41")}],
+        # Ragnhild writes nynorsk, whatever her Teams says («språk nynorsk»).
+        "language_choices": [{"aad_object_id": RAGNHILD, "language": "nn", "chosen_at": oslo("2026-03-02 09:00")}],
         "competence_area_lists": [{
             "forum_id": FORUM_ID, "year": 2026, "set_by": STINE, "set_at": oslo("2026-01-15 12:00"),
             "areas": [
@@ -742,6 +744,11 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[st
         body, _ = await forum.press(sf, "announcement.report", {"id": 1})
         report = _seen(body["value"])
         assert "Kunngjøring: Ny utlysning fra HK-dir" in report and "Ragnhild Eksempelrud\nfeilet · 4 forsøk" in report, report
+
+    if "language_choices" in tables:
+        ragnhild = forum.representative("vopro-romerike")
+        assert ragnhild.aad_object_id == RAGNHILD
+        assert "Vis kva eg kan gjere" in _seen(only_card(await forum.say(ragnhild, "hjelp")))
 
     if "app_secrets" in tables:
         # Download links and calendar addresses given out before still work.

@@ -17,6 +17,7 @@ from bot.app import UOW, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from bot.forum import privacy
 from storage.models import (
+    LanguageChoiceRow,
     AuditEntryRow,
     BallotCastRow,
     BallotRow,
@@ -53,6 +54,7 @@ async def lise_reports_and_votes(forum) -> int:
     vote = await open_vote(forum)
     body, _ = await forum.press(lise, "vote.cast", {"vote": vote, "choices": "2"}, kind="channel")
     assert body["statusCode"] == 200
+    await forum.say(lise, "språk nynorsk")  # her own language, kept by her Entra id
     return vote
 
 
@@ -87,6 +89,7 @@ async def test_the_statsforvalter_gets_everything_stored_about_a_member_as_a_fil
     assert report["created_by"] == LISE_ID and report["contact"]["contact_email"] == LISE
     assert [b["vote_id"] for b in data["ballots"]] == [vote] and data["ballots"][0]["choices"] == [2]
     assert data["chats"] and data["chats"][0]["aad_object_id"] == LISE_ID
+    assert [c["language"] for c in data["language"]] == ["nn"]
     assert data["report_revisions"] and all(r["by"] == LISE_ID for r in data["report_revisions"])
 
     # Found by e-mail and by Entra id as well; the export itself is logged.
@@ -158,6 +161,7 @@ async def test_a_member_who_left_is_erased_but_their_seats_ballot_and_report_sta
     for revision in await rows(forum, NeedsReportRevisionRow):
         assert revision.by == privacy.ERASED and "contact_name" not in revision.fields
     assert await rows(forum, PersonalConversationRow, PersonalConversationRow.aad_object_id == LISE_ID) == []
+    assert await rows(forum, LanguageChoiceRow, LanguageChoiceRow.aad_object_id == LISE_ID) == []
 
     # Nothing left to find; the log says it was done, not whom it was about.
     assert "Ingen i forumets medlemsliste" in texts(only_card(await forum.say(sf, f"personvern {LISE}")))

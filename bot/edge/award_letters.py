@@ -28,8 +28,9 @@ from bot.i18n import NB, text
 from cards import render
 from cards.markdown import escape_markdown as md
 
-# The letters go out in the forum's language: a person's own Teams
-# language is not known when they are not talking to the bot.
+# A letter goes out in the language its reader chose («språk»), else in the
+# forum's: a person's own Teams language is not known when they are not
+# talking to the bot.
 LETTER_LANG = NB
 
 
@@ -215,20 +216,21 @@ class LetterNotifier:
             grants = {
                 key: {g.organisation_id: g for g in await award.grants(uow, forums[key[0]], key[1])} for key in years
             }
-            chats = await uow.conversations.teams_users_with_chats(
-                {letter.target.removeprefix(PERSON) for letter in letters}
-            )
-        cards: dict[tuple[str, int, str], dict] = {}
+            recipients = {letter.target.removeprefix(PERSON) for letter in letters}
+            chats = await uow.conversations.teams_users_with_chats(recipients)
+            languages = await uow.languages.chosen_by(recipients)
+        cards: dict[tuple[str, int, str, str], dict] = {}
 
         async def send(letter: LetterToSend, claim: Claim) -> Delivery:
             key = (letter.forum_id, letter.year)
             grant = grants[key].get(letter.organisation_id)
             if grant is None:
                 return Delivery("failed", 0, "the organisation's reports are no longer in the allocation")
-            card_key = (*key, letter.organisation_id)
-            if card_key not in cards:
-                cards[card_key] = letter_card(forums[letter.forum_id], stored[key], grant)
             aad = letter.target.removeprefix(PERSON)
+            lang = languages.get(aad, LETTER_LANG)
+            card_key = (*key, letter.organisation_id, lang)
+            if card_key not in cards:
+                cards[card_key] = letter_card(forums[letter.forum_id], stored[key], grant, lang)
             return await send_to_person(
                 self._deliverer, self._uow, self._clock, aad, chats.get(aad), channels[letter.forum_id],
                 cards[card_key], claim,

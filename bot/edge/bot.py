@@ -153,8 +153,10 @@ class ForumBot(ActivityHandler):
         await self._remember_conversation(uow, context, team)
         if who.actor.forum is not None:
             logs.FORUM_ID.set(who.actor.forum.id)
+        # A person's own choice («språk») goes before their Teams locale.
+        lang = await uow.languages.chosen(sender.aad_object_id) or language_of(activity.locale(incoming))
         return Turn(
-            context, who, language_of(activity.locale(incoming)), uow, self._clock,
+            context, who, lang, uow, self._clock,
             downloads=self._downloads,
             calendar=self._calendar,
             deliverer=self._deliverer,

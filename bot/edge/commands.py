@@ -13,6 +13,7 @@ from bot.edge import (
     roster_edit, views, votes,
 )
 from bot.edge.forum_choice import FORUM_VERBS, show_choice
+from bot.edge.language import language
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.edge.card_actions import RunCommand, read_data
@@ -168,6 +169,7 @@ COMMANDS: tuple[Command, ...] = (
         offered_to=_statsforvalter, in_menu=False,
     ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
+    Command("sprak", "språk", ("sprak", "language", "målform"), language, in_menu=False),
     Command(
         "forum", "bytt forum", ("forum", "switch forum", "byt forum"), show_choice, offered_to=_chooses_forum,
         in_menu=False,

@@ -131,7 +131,7 @@ async def ask_to_erase(turn: Turn) -> None:
 
 async def press_erase(turn: Turn, data: dict) -> dict:
     counts = await privacy.erase(turn.uow, turn.actor, card_data(PersonRef, data).person_id, turn.clock())
-    references = sum(v for k, v in counts.items() if k not in ("report_contacts", "reminders", "chats", "forum_choices"))
+    references = sum(v for k, v in counts.items() if k not in ("report_contacts", "reminders", "chats", "forum_choices", "language"))
     return notice(
         turn.t("privacy_erased_title"),
         turn.t(

@@ -18,8 +18,9 @@ from bot.forum.wheel.events import CHANNEL, PERSON
 from bot.forum.wheel.scheduler import Claim, Delivery, DueReminder, Send
 from bot.i18n import NB, text
 
-# Reminders go out in the forum's language: the channel is shared, and a
-# person's own Teams language is not known when they are not talking to us.
+# The channel's reminders go out in the forum's language: the channel is
+# shared. A nudge to one person is in the language they chose («språk»);
+# their Teams language is not known when they are not talking to us.
 LANG = NB
 
 
@@ -46,39 +47,41 @@ _WAITING = {
 }
 
 
-def reminder_card(reminder: DueReminder, timezone: str, now: datetime, organisation: str | None = None) -> dict:
+def reminder_card(
+    reminder: DueReminder, timezone: str, now: datetime, organisation: str | None = None, lang: str = LANG
+) -> dict:
     """The channel's card, or with ``organisation`` the 1:1 nudge to one of
     its seats (only a deadline that waits for organisations plans those)."""
     event = reminder.event
-    left = time_left(event.starts_at - now, LANG)
+    left = time_left(event.starts_at - now, lang)
     personal = organisation is not None
     waiting = _WAITING.get(event.kind)
-    facts = [{"title": text(LANG, "reminder_what"), "value": text(LANG, f"event_kind_{event.kind.value}")}]
+    facts = [{"title": text(lang, "reminder_what"), "value": text(lang, f"event_kind_{event.kind.value}")}]
     if personal:
-        facts.insert(0, {"title": text(LANG, "reminder_organisation"), "value": md(organisation)})
+        facts.insert(0, {"title": text(lang, "reminder_organisation"), "value": md(organisation)})
     if event.place:
-        facts.append({"title": text(LANG, "reminder_place"), "value": md(event.place)})
+        facts.append({"title": text(lang, "reminder_place"), "value": md(event.place)})
     missing = ""
     if waiting and not personal and reminder.missing_organisations is not None:
         missing = (
-            text(LANG, waiting.missing, organisations=", ".join(md(n) for n in reminder.missing_organisations))
+            text(lang, waiting.missing, organisations=", ".join(md(n) for n in reminder.missing_organisations))
             if reminder.missing_organisations
-            else text(LANG, waiting.none_missing)
+            else text(lang, waiting.none_missing)
         )
     return render(
         "reminder",
         {
             "style": "attention" if personal else "accent",
-            "heading": text(LANG, "reminder_personal_heading" if personal else "reminder_heading", left=left),
+            "heading": text(lang, "reminder_personal_heading" if personal else "reminder_heading", left=left),
             "title": md(event.title),
-            "when": long_moment(event.starts_at, timezone, LANG),
+            "when": long_moment(event.starts_at, timezone, lang),
             "facts": facts,
-            "text": text(LANG, waiting.nudge, year=event.starts_at.year) if personal else md(event.text),
+            "text": text(lang, waiting.nudge, year=event.starts_at.year) if personal else md(event.text),
             "missing": missing,
             "actions": [
-                {"title": text(LANG, waiting.button), "command": waiting.command}
+                {"title": text(lang, waiting.button), "command": waiting.command}
                 if personal
-                else {"title": text(LANG, "reminder_wheel_button"), "command": "årshjul"}
+                else {"title": text(lang, "reminder_wheel_button"), "command": "årshjul"}
             ],
         },
     )
@@ -109,9 +112,11 @@ class ReminderNotifier:
             organisations = {
                 forum_id: await uow.wheel.organisation_names(forum_id, aads) for forum_id, aads in people.items() if aads
             }
-            chats = await uow.conversations.teams_users_with_chats({aad for aads in people.values() for aad in aads})
-        # The nudge is the same card for everyone of an organisation.
-        cards: dict[tuple[int, str], dict] = {}
+            everyone = {aad for aads in people.values() for aad in aads}
+            chats = await uow.conversations.teams_users_with_chats(everyone)
+            languages = await uow.languages.chosen_by(everyone)
+        # The nudge is the same card for everyone of an organisation who reads the same language.
+        cards: dict[tuple[int, str, str], dict] = {}
 
         async def send(reminder: DueReminder, claim: Claim) -> Delivery:
             forum_id = reminder.event.forum_id
@@ -120,10 +125,10 @@ class ReminderNotifier:
                 card = reminder_card(reminder, forum.timezone, self._clock())
                 return await sent_to_channel(self._deliverer, channel, card, claim)
             aad = reminder.target.removeprefix(PERSON)
-            organisation = organisations[forum_id][aad]
-            key = (reminder.event.id, organisation)
+            organisation, lang = organisations[forum_id][aad], languages.get(aad, LANG)
+            key = (reminder.event.id, organisation, lang)
             if key not in cards:
-                cards[key] = reminder_card(reminder, forum.timezone, self._clock(), organisation)
+                cards[key] = reminder_card(reminder, forum.timezone, self._clock(), organisation, lang)
             return await send_to_person(
                 self._deliverer, self._uow, self._clock, aad, chats.get(aad), channel, cards[key], claim
             )

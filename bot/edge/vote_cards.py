@@ -27,7 +27,8 @@ from cards.markdown import escape_markdown as md
 log = logging.getLogger(__name__)
 
 # The channel is shared, and a person's own Teams language is not known when
-# they are not talking to us: the forum's language.
+# they are not talking to us: the forum's language, unless they chose their
+# own («språk») for what is sent to them alone.
 LANG = NB
 
 
@@ -131,9 +132,15 @@ class VoteCards:
             await self._deliverer.send_card(read.channel, views.closed_notice(state))
         if vote.status is VoteStatus.AWAITING_DECISION:
             names = roster.names()
-            call = (views.t("vote_escalated_personal_title"), views.escalation(state)["text"])
+
+            def decision_form(aad: str) -> Callable[[VoteViews, list[str]], dict]:
+                def card(own: VoteViews, ids: list[str]) -> dict:
+                    call = (own.t("vote_escalated_personal_title"), own.escalation(state)["text"])
+                    return own.card(state, Viewer(aad, None, True), ids, names, call)
+                return card
+
             for aad in statsforvalter_ids(roster):
-                await self._to_person(forum, aad, lambda ids, aad=aad: views.card(state, Viewer(aad, None, True), ids, names, call))
+                await self._to_person(forum, aad, decision_form(aad))
 
     async def decided(self, forum: Forum, vote: Vote) -> None:
         read = await self.update(forum, vote.id)
@@ -143,23 +150,26 @@ class VoteCards:
     async def remind(self, forum: Forum, state: VoteState) -> None:
         """Each seat that has not voted: its representative and deputy, in 1:1,
         with the buttons to vote right there."""
-        views = VoteViews(LANG, forum, self._clock())
-        when = views.when(state.vote.closes_at)
-
-        def reminder(seat, aad: str) -> Callable[[list[str]], dict]:
-            heading = (views.t("vote_reminder_heading", seat=md(seat.organisation)), views.t("vote_reminder_text", when=when))
-            return lambda ids: views.card(state, Viewer(aad, seat.seat_id, False), ids, heading=heading)
+        def reminder(seat, aad: str) -> Callable[[VoteViews, list[str]], dict]:
+            def card(own: VoteViews, ids: list[str]) -> dict:
+                when = own.when(state.vote.closes_at)
+                heading = (own.t("vote_reminder_heading", seat=md(seat.organisation)), own.t("vote_reminder_text", when=when))
+                return own.card(state, Viewer(aad, seat.seat_id, False), ids, heading=heading)
+            return card
 
         await asyncio.gather(
             *(self._to_person(forum, aad, reminder(seat, aad)) for seat in state.seats if not seat.choices for aad in seat.contacts)
         )
 
-    async def _to_person(self, forum: Forum, aad: str, card_for: Callable[[list[str]], dict]) -> None:
-        """``card_for`` gets the Teams ids whose card refreshes (theirs, when known)."""
+    async def _to_person(self, forum: Forum, aad: str, card_for: Callable[[VoteViews, list[str]], dict]) -> None:
+        """``card_for`` gets the views in the person's own language (their
+        «språk», else the forum's) and the Teams ids whose card refreshes
+        (theirs, when known)."""
         async with self._uow() as uow:
             known = await uow.conversations.teams_user(aad)
             channel = await uow.forums.channel_reference(forum.id)
-        card = card_for([known[0]] if known else [])
+            lang = await uow.languages.chosen(aad) or LANG
+        card = card_for(VoteViews(lang, forum, self._clock()), [known[0]] if known else [])
         delivery = await send_to_person(self._deliverer, self._uow, self._clock, aad, known, channel, card)
         if delivery.status != "sent":
             log.info("vote message to %s not delivered: %s %s", aad, delivery.status, delivery.detail)

@@ -6,9 +6,9 @@ The Statsforvalter, as the forum's secretariat, answers a request for
 access with ``personvern``: a file of every row that names the person.
 When someone who has left the roster asks to be forgotten,
 ``slett personopplysninger`` erases their name, e-mail, Entra object id,
-1:1 chat, the forum they chose there, and reminders, and their name as a report's contact person;
-what they did for their seat (ballots, decisions, reports sent, wheel
-edits) stays with the seat, marked as done by an erased person.
+1:1 chat, the forum they chose there, their language choice and reminders,
+and their name as a report's contact person; what they did for their seat
+(ballots, decisions, reports sent, wheel edits) stays with the seat, marked as done by an erased person.
 
 ``RETENTION_YEARS`` keeps the contact fields and drafts of needs reports
 only so many years after the report's year; the reports themselves, and
