@@ -120,6 +120,37 @@ def test_localization_files_are_valid(package, manifest):
             ]
             for i, j in described:
                 assert f"bots[0].commandLists[{i}].commands[{j}].description" in strings, (name, i, j)
+                assert f"bots[0].commandLists[{i}].commands[{j}].title" in strings, (name, i, j)
+
+
+def _localized(package, manifest, tag: str) -> dict:
+    (name,) = [e["file"] for e in manifest["localizationInfo"]["additionalLanguages"] if e["languageTag"] == tag]
+    with zipfile.ZipFile(package) as archive:
+        return json.loads(archive.read(name))
+
+
+def test_the_command_menu_is_in_english_and_nynorsk_too(package, manifest):
+    assert manifest["localizationInfo"]["defaultLanguageTag"] == "nb-no"
+    english, nynorsk = _localized(package, manifest, "en-us"), _localized(package, manifest, "nn-no")
+    assert english["bots[0].commandLists[0].commands[0].title"] == "help"
+    assert english["bots[0].commandLists[0].commands[0].description"] == "Show what the bot can do"
+    titles = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
+    nynorsk_titles = [nynorsk[f"bots[0].commandLists[0].commands[{j}].title"] for j in range(len(titles))]
+    assert "mine behovsmeldingar" in nynorsk_titles and "ny avrøysting" in nynorsk_titles
+    assert nynorsk["bots[0].commandLists[0].commands[0].description"] == "Vis kva boten kan gjere"
+
+
+def test_each_translated_command_title_is_a_command_the_bot_knows_as_the_same(package, manifest):
+    """Teams sends the title as the message when it is picked from the menu."""
+    from bot.edge.commands import parse
+
+    for tag in ("en-us", "nn-no"):
+        strings = _localized(package, manifest, tag)
+        for i, command_list in enumerate(manifest["bots"][0]["commandLists"]):
+            for j, command in enumerate(command_list["commands"]):
+                translated = strings[f"bots[0].commandLists[{i}].commands[{j}].title"]
+                assert parse(translated) == (parse(command["title"])[0], ""), (tag, translated)
+                assert parse(translated)[0] is not None, (tag, translated)
 
 
 def test_ids_version_and_bot(manifest):

@@ -1,4 +1,4 @@
-"""The Teams app package (manifest.json, icons, English strings) for upload to Teams.
+"""The Teams app package (manifest.json, icons, English and nynorsk strings) for upload to Teams.
 
 Build it with ``python -m bot.teams_app [--out appPackage.zip] [--local]``.
 The manifest is rendered from the template ``manifest.json`` beside this file;
@@ -16,7 +16,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "manifest.json"
-ENGLISH_SOURCE = HERE / "localization.en-us.json"
 ICONS = ("color.png", "outline.png")
 DISTRIBUTION = "samarbeidsforum-bot"
 
@@ -113,42 +112,45 @@ def render_manifest(app_id: str, version: str, env: Mapping[str, str] | None = N
 def localization_files(manifest: Mapping) -> dict[str, dict]:
     """The Teams-format string files the manifest's localizationInfo names, by file name."""
     info = manifest.get("localizationInfo") or {}
-    languages = {entry["languageTag"]: entry["file"] for entry in info.get("additionalLanguages", [])}
-    files = {}
-    for tag, name in languages.items():
-        if tag != "en-us":
-            raise AppPackageError(f"No strings source for the manifest's language {tag!r}.")
-        files[name] = english_strings(manifest)
-    return files
+    return {entry["file"]: strings(manifest, entry["languageTag"]) for entry in info.get("additionalLanguages", [])}
 
 
-def english_strings(manifest: Mapping) -> dict:
+def source(tag: str) -> Path:
+    return HERE / f"localization.{tag}.json"
+
+
+def strings(manifest: Mapping, tag: str) -> dict:
+    """The strings of one language: the names and descriptions, and each
+    command's title and description. A title is what the user's Teams types
+    for them, so it must be a word the bot knows in that language (an English
+    user sees and sends «help», not «hjelp»)."""
     # Translations are keyed by the Norwegian text rather than by list index, so that
     # reordering or re-scoping commands in the template cannot shift them.
-    source = json.loads(ENGLISH_SOURCE.read_text(encoding="utf-8"))
-    by_norwegian = source.pop("commandDescriptions")
+    if not source(tag).is_file():
+        raise AppPackageError(f"No strings source for the manifest's language {tag!r} ({source(tag).name}).")
+    translated = json.loads(source(tag).read_text(encoding="utf-8"))
+    by_norwegian = {"title": translated.pop("commandTitles"), "description": translated.pop("commandDescriptions")}
     version = manifest["manifestVersion"]
-    strings = {
+    result = {
         "$schema": f"https://developer.microsoft.com/json-schemas/teams/v{version}/MicrosoftTeams.Localization.schema.json",
-        **source,
+        **translated,
     }
     missing = []
     for bot_index, bot in enumerate(manifest.get("bots", [])):
         for list_index, command_list in enumerate(bot.get("commandLists", [])):
             for command_index, command in enumerate(command_list["commands"]):
-                description = command.get("description")
-                if description is None:
-                    continue
-                if description not in by_norwegian:
-                    missing.append(description)
-                    continue
-                key = f"bots[{bot_index}].commandLists[{list_index}].commands[{command_index}].description"
-                strings[key] = by_norwegian[description]
+                for field, known in by_norwegian.items():
+                    norwegian = command.get(field)
+                    if norwegian is None:
+                        continue
+                    if norwegian not in known:
+                        missing.append(norwegian)
+                        continue
+                    key = f"bots[{bot_index}].commandLists[{list_index}].commands[{command_index}].{field}"
+                    result[key] = known[norwegian]
     if missing:
-        raise AppPackageError(
-            f"{ENGLISH_SOURCE.name} lacks English for: " + "; ".join(sorted(set(missing)))
-        )
-    return strings
+        raise AppPackageError(f"{source(tag).name} lacks a translation of: " + "; ".join(sorted(set(missing))))
+    return result
 
 
 def _write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:

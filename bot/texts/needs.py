@@ -156,7 +156,7 @@ NN = {
     "needs_missing": "Dette manglar før du kan sende: {fields}.",
     "needs_receipt_title": "Behovsmeldinga er send",
     "needs_receipt_changes_title": "Endringane er sende",
-    "needs_receipt_text": "Referanse: {reference}. Du kan sjå, endre eller trekkje ho med «mine behovsmeldinger».",
+    "needs_receipt_text": "Referanse: {reference}. Du kan sjå, endre eller trekkje ho med «mine behovsmeldingar».",
     "needs_channel_title": "Ny behovsmelding: {reference}",
     "needs_channel_changed_title": "Behovsmelding endra: {reference}",
     "needs_channel_text": "{organisation}: {title}. Søkt beløp {amount}.",
@@ -259,7 +259,7 @@ NN = {
     "areas_too_long": "Eit kompetanseområde kan vere høgst 300 teikn.",
     "areas_duplicate": "Eit kompetanseområde står to gonger i lista.",
     "areas_in_use": "Desse er valde i behovsmeldingar for året og kan ikkje fjernast: {names}.",
-    "areas_bad_year": "Skriv eit årstal mellom 2000 og 2100, til dømes «kompetanseområder 2027».",
+    "areas_bad_year": "Skriv eit årstal mellom 2000 og 2100, til dømes «kompetanseområde 2027».",
 }
 
 EN = {

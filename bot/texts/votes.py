@@ -214,7 +214,7 @@ NN = {
     "invalid_vote_places_too_many": "må vere mindre enn talet på alternativ ({options})",
     "vote_opened_title": "Avrøystinga er lagd ut",
     "vote_opened": "«{question}» er lagd ut i kanalen til forumet og stengjer {when}.",
-    "vote_opened_no_channel": "«{question}» er lagra, men kanalen til forumet er ikkje sett opp (skriv @bot oppsett i kanalen), så kortet vart ikkje lagt ut. Du finn ho under «avstemninger».",
+    "vote_opened_no_channel": "«{question}» er lagra, men kanalen til forumet er ikkje sett opp (skriv @bot oppsett i kanalen), så kortet vart ikkje lagt ut. Du finn ho under «avrøystingar».",
     # the vote card
     "vote_refresh": "Oppdater",
     "vote_badge_open": "Avrøysting",
