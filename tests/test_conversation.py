@@ -13,7 +13,7 @@ async def test_a_representative_asks_for_help_in_personal_chat(forum):
     assert "fast representant for Østfold VO-nettverk" in texts(card)
     assert buttons(card) == [
         "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Avstemninger", "Vedtak",
-        "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Rapportering", "Møter",
+        "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Rapportering", "Møter", "Språk",
     ]  # `ny avstemning` is the Statsforvalter's
 
 
@@ -21,7 +21,7 @@ async def test_an_organisation_that_sends_no_needs_reports_is_not_offered_them(f
     card = only_card(await forum.say(forum.representative("utdanningsforbundet"), "hjelp"))
     assert buttons(card) == [
         "Hjelp", "Oversikt", "Årshjul", "Avstemninger", "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling",
-        "Møter",
+        "Møter", "Språk",
     ]
 
 
@@ -33,7 +33,7 @@ async def test_the_statsforvalter_is_also_offered_setup(forum):
         "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Rapportering", "Innkalling", "Møter", "Referat",
         "Kunngjøring", "Oppsett",
         "Logg",
-        "Personvern",
+        "Personvern", "Språk",
     ]
 
 
@@ -48,14 +48,24 @@ async def test_english_teams_gets_english(forum):
     assert "Type a command or press a button" in texts(card)
     assert buttons(card) == [
         "Help", "Needs report", "My needs reports", "Overview", "Annual wheel", "Votes", "Decisions", "Members",
-        "Competence areas", "Budget", "Allocation", "Reporting back", "Meetings",
+        "Competence areas", "Budget", "Allocation", "Reporting back", "Meetings", "Language",
+    ]
+
+
+async def test_nynorsk_teams_gets_nynorsk(forum):
+    card = only_card(await forum.say(forum.representative("viken-vest"), "hjelp", locale="nn-NO"))
+    assert "Skriv ein kommando eller trykk på ein knapp" in texts(card)
+    assert "fast representant for Viken Vest" in texts(card)
+    assert buttons(card) == [
+        "Hjelp", "Behovsmelding", "Mine behovsmeldingar", "Oversikt", "Årshjul", "Avrøystingar", "Vedtak", "Medlemmer",
+        "Kompetanseområde", "Budsjett", "Tildeling", "Rapportering", "Møte", "Språk",
     ]
 
 
 async def test_someone_outside_the_roster_is_an_observer(forum):
     card = only_card(await forum.say(teams.stranger(), "hjelp"))
     assert "observatør (ikke i medlemslisten)" in texts(card)
-    assert buttons(card) == ["Hjelp"]  # the roster is for the forum's members
+    assert buttons(card) == ["Hjelp", "Språk"]  # the roster is for the forum's members
 
 
 async def test_the_roster_shows_every_organisation_and_seat(forum):

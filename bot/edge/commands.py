@@ -169,7 +169,6 @@ COMMANDS: tuple[Command, ...] = (
         offered_to=_statsforvalter, in_menu=False,
     ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
-    Command("sprak", "språk", ("sprak", "language", "målform"), language, in_menu=False),
     Command(
         "forum", "bytt forum", ("forum", "switch forum", "byt forum"), show_choice, offered_to=_chooses_forum,
         in_menu=False,
@@ -187,6 +186,7 @@ COMMANDS: tuple[Command, ...] = (
         "slett_personopplysninger", "slett personopplysninger", ("erase personal data",), privacy.ask_to_erase,
         offered_to=_statsforvalter, shown=False,
     ),
+    Command("sprak", "språk", ("sprak", "language", "målform"), language, in_menu=False),
 )
 HELP = COMMANDS[0]
 
