@@ -548,6 +548,7 @@ async def test_an_old_link_is_refused_with_410(forum):
     status, _, content = await download(forum, made_16_minutes_ago.link("oslo-viken", 2025))
     assert status == 410
     assert "Lenken er utløpt" in content.decode() and "The link has expired" in content.decode()
+    assert "Lenkja har gått ut" in content.decode()
     status, _, _ = await download(forum, made_14_minutes_ago.link("oslo-viken", 2025))
     assert status == 200
     status, _, _ = await download(forum, made_14_minutes_ago.link("no-such-forum", 2025))

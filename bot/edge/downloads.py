@@ -30,7 +30,7 @@ from bot.forum.meetings import export as meetings_export
 from bot.forum.needs import export as needs_export
 from bot.forum.spreadsheet import CONTENT_TYPE as XLSX
 from bot.forum.votes import export as decisions_export
-from bot.i18n import EN, NB, text
+from bot.i18n import LANGUAGES, text
 
 log = logging.getLogger(__name__)
 
@@ -187,15 +187,16 @@ _PRIVATE = {
 
 
 def _page(status: int, key: str) -> web.Response:
-    """A short page in Norwegian and English: a browser opened the link."""
-    nb_title, en_title = text(NB, f"{key}_title"), text(EN, f"{key}_title")
+    """A short page in bokmål, nynorsk and English: a browser opened the link."""
+    titles = " / ".join(dict.fromkeys(html.escape(text(lang, f"{key}_title")) for lang in LANGUAGES))
+    sections = "".join(
+        f'<h1 lang="{lang}">{html.escape(text(lang, f"{key}_title"))}</h1>\n<p lang="{lang}">{html.escape(text(lang, key))}</p>\n'
+        for lang in LANGUAGES
+    )
     body = (
         '<!doctype html>\n<html lang="nb">\n<head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(nb_title)} / {html.escape(en_title)}</title></head>\n<body>\n"
-        f"<h1>{html.escape(nb_title)}</h1>\n<p>{html.escape(text(NB, key))}</p>\n"
-        f'<h1 lang="en">{html.escape(en_title)}</h1>\n<p lang="en">{html.escape(text(EN, key))}</p>\n'
-        "</body>\n</html>\n"
+        f"<title>{titles}</title></head>\n<body>\n{sections}</body>\n</html>\n"
     )
     return web.Response(
         status=status,
