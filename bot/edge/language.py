@@ -21,8 +21,8 @@ async def language(turn: Turn) -> None:
         await turn.reply(views.notice(turn.t("language_title"), body))
         return
     choice = await choose_language(turn.uow, turn.actor, turn.args, turn.clock())
-    now = replace(turn, lang=teams if choice == FOLLOW_TEAMS else choice)
+    answer = replace(turn, lang=teams if choice == FOLLOW_TEAMS else choice)
     key = "language_follows_teams" if choice == FOLLOW_TEAMS else "language_chosen"
-    await now.reply(
-        views.notice(now.t("language_title"), now.t(key, language=now.t(f"language_name_{now.lang}")), "good")
+    await answer.reply(
+        views.notice(answer.t("language_title"), answer.t(key, language=answer.t(f"language_name_{answer.lang}")), "good")
     )
