@@ -171,7 +171,7 @@ NN = {
     "needs_discarded_changes": "Endringane er forkasta; den innsende behovsmeldinga står som før.",
     "needs_withdrawn": "{reference} er trekt.",
     "needs_drafts_title": "Du har påbyrja behovsmeldingar",
-    "needs_drafts_intro": "Hald fram der du slapp, eller byrja på ei ny.",
+    "needs_drafts_intro": "Hald fram der du slapp, eller byrje på ei ny.",
     "needs_continue": "Hald fram",
     "needs_start_new": "Ny behovsmelding",
     "needs_untitled": "(utan tittel)",

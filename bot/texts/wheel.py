@@ -182,7 +182,7 @@ NN = {
     "wheel_copied": "{count} hendingar er kopierte til same dato og klokkeslett i {next}, med påminningar.",
     "wheel_copied_one": "1 hending er kopiert til same dato og klokkeslett i {next}, med påminningar.",
     "wheel_copied_none": "Ingen hendingar vart kopierte.",
-    "wheel_copied_kept": "{count} vart ikkje kopierte: dei finst alt i {next}, eller tidspunktet er passert. Det som fanst i {next}, er halde på.",
+    "wheel_copied_kept": "{count} vart ikkje kopierte: dei finst alt i {next}, eller tidspunktet er passert. Det som fanst i {next}, er behalde.",
     "wheel_not_copied": "«{title}» vart ikkje kopiert: {when} {why}.",
     # the delivery report
     "wheel_report_title": "Leveringsrapport: {title}",
