@@ -1,7 +1,7 @@
 """Bokmål, nynorsk and English: the Teams locale picks the language, and
 anyone may choose their own with «språk», which then goes for every reply,
 every card they press, and what is sent to them alone (a reminder's nudge,
-an award letter). The channel stays in the forum's bokmål.
+an award letter, a meeting notice). The channel stays in the forum's bokmål.
 
 Through the bot's real /api/messages with Teams-shaped activities."""
 
@@ -16,6 +16,7 @@ from tests.card_reading import only_card, texts
 from tests.needs_helpers import message_of
 from tests.test_award_letters import decided, send_data
 from tests.test_allocation import YEAR
+from tests.test_meetings import notice_sent, personal_cards
 from tests.test_reminders import START, DAY, add_event, channel_posts, scheduler, set_up_channel
 from tests.test_reminders import Clock
 
@@ -111,3 +112,18 @@ async def test_an_award_letter_goes_in_the_language_its_reader_chose(forum):
     assert "Applied for NOK 300,000 · granted NOK 250,000" in texts(english), texts(english)
     (bokmål,) = [r.cards[0] for r in forum.connector.sent_to(teams.personal_conversation(bo))]
     assert "Tildelingsbrev 2025" in texts(bokmål) and "mandag 15. desember 2031 kl. 12:00" in texts(bokmål)
+
+
+async def test_a_meeting_notice_goes_in_the_language_its_reader_chose(forum):
+    await set_up_channel(forum)
+    lise, follo = forum.representative("ostfold-vo"), forum.representative("follo")
+    await forum.say(lise, "språk nynorsk")
+    await forum.say(follo, "hjelp")
+    await notice_sent(forum)
+
+    (to_lise,) = personal_cards(forum, lise)
+    assert "Du er kalla inn som representant for Østfold VO-nettverk (sete 1)." in texts(to_lise), texts(to_lise)
+    (to_follo,) = personal_cards(forum, follo)
+    assert "Du er kalt inn som representant for Nettverket for Follo-regionen (sete 1)." in texts(to_follo)
+    (posted,) = channel_posts(forum)
+    assert "Innkalling · " in texts(posted)

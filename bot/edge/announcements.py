@@ -27,7 +27,8 @@ from bot.i18n import NB, text
 from cards import render
 from cards.markdown import escape_markdown as md
 
-# The forum gets it in the forum's language, as the award letters.
+# The forum gets it in the forum's language, as the award letters; a person
+# in their own, where they chose one («språk»).
 ANNOUNCEMENT_LANG = NB
 
 
@@ -194,12 +195,13 @@ class AnnouncementNotifier:
             stored = {i: await uow.announcements.get(i) for i in {item.announcement_id for item in items}}
             fanout = await Fanout.read(uow, self._deliverer, self._uow, self._clock,
                                        {a.forum_id for a in stored.values() if a}, [item.target for item in items])
-        cards: dict[int, dict] = {}  # the same card for everyone
+        cards: dict[tuple[int, str], dict] = {}  # the same card for everyone who reads the same language
 
         async def send(item: AnnouncementToSend, claim: Claim) -> Delivery:
             announcement = stored[item.announcement_id]
-            if announcement.id not in cards:
-                cards[announcement.id] = announcement_card(fanout.forums[announcement.forum_id], announcement)
-            return await fanout.send(announcement.forum_id, item.target, cards[announcement.id], claim)
+            key = (announcement.id, fanout.language(item.target, ANNOUNCEMENT_LANG))
+            if key not in cards:
+                cards[key] = announcement_card(fanout.forums[announcement.forum_id], announcement, key[1])
+            return await fanout.send(announcement.forum_id, item.target, cards[key], claim)
 
         return send

@@ -22,6 +22,7 @@ class Fanout:
     forums: dict[str, Forum]
     channels: dict[str, dict | None]
     chats: dict[str, tuple[str, dict]]
+    languages: dict[str, str]  # the people's own choices («språk»)
 
     @classmethod
     async def read(cls, uow, deliverer: Deliverer, uow_factory, clock, forum_ids, targets) -> Fanout:
@@ -29,7 +30,13 @@ class Fanout:
         channels = {forum_id: await uow.forums.channel_reference(forum_id) for forum_id in forums}
         people = {t.removeprefix(PERSON) for t in targets if t.startswith(PERSON)}
         chats = await uow.conversations.teams_users_with_chats(people) if people else {}
-        return cls(deliverer, uow_factory, clock, forums, channels, chats)
+        languages = await uow.languages.chosen_by(people)
+        return cls(deliverer, uow_factory, clock, forums, channels, chats, languages)
+
+    def language(self, target: str, forum_language: str) -> str:
+        """The channel reads the forum's language; a person reads their own
+        choice, where they made one."""
+        return self.languages.get(target.removeprefix(PERSON), forum_language) if target != CHANNEL else forum_language
 
     async def send(self, forum_id: str, target: str, card: dict, claim: Claim) -> Delivery:
         channel = self.channels.get(forum_id)

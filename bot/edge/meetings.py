@@ -31,7 +31,8 @@ from bot.i18n import NB, text
 from cards import render
 from cards.markdown import escape_markdown as md
 
-# The notice goes out in the forum's language, as the award letters.
+# The notice goes out in the forum's language, as the award letters; to a
+# person in their own, where they chose one («språk»).
 NOTICE_LANG = NB
 
 
@@ -286,13 +287,14 @@ class MeetingNotifier:
         async def send(item: MeetingMessage, claim: Claim) -> Delivery:
             meeting = meetings[item.meeting_id]
             forum = fanout.forums[meeting.forum_id]
+            lang = fanout.language(item.target, NOTICE_LANG)
             if item.purpose == Purpose.MINUTES:
-                card = minutes_card(forum, meeting, minutes[meeting.id])
+                card = minutes_card(forum, meeting, minutes[meeting.id], lang)
                 return await fanout.send(meeting.forum_id, item.target, card, claim)
-            called = "" if item.target == CHANNEL else _called(rosters[forum.id], item)
+            called = "" if item.target == CHANNEL else _called(rosters[forum.id], item, lang)
             if called is None:
                 return Delivery("failed", 0, "the seat or the person has left the roster")
-            card = notice_card(forum, meeting, called=called)
+            card = notice_card(forum, meeting, lang, called=called)
             return await fanout.send(meeting.forum_id, item.target, card, claim)
 
         return send
