@@ -160,7 +160,7 @@ COMMANDS: tuple[Command, ...] = (
         "innkalling", "innkalling", ("meeting notice", "notice"), meetings.show_meetings, offered_to=_statsforvalter,
         in_menu=False,
     ),
-    Command("moter", "møter", ("moter", "meetings"), minutes.show_meetings, offered_to=_in_a_forum, in_menu=False),
+    Command("moter", "møter", ("moter", "møte", "meetings"), minutes.show_meetings, offered_to=_in_a_forum, in_menu=False),
     Command(
         "referat", "referat", ("minutes",), minutes.write_minutes, offered_to=_statsforvalter, in_menu=False,
     ),
