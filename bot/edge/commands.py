@@ -129,18 +129,22 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("hjelp", "hjelp", ("help",), show_help),
     Command("behovsmelding", "behovsmelding", ("needs report",), needs.start_needs_report, offered_to=_reports_needs),
-    Command("mine", "mine behovsmeldinger", ("mine behovsmeldingar", "my needs reports"), needs.list_needs_reports, offered_to=_reports_needs),
+    Command(
+        "mine", "mine behovsmeldinger", ("mine behovsmeldingar", "my needs reports"), needs.list_needs_reports,
+        offered_to=_reports_needs,
+    ),
     Command("oversikt", "oversikt", ("overview",), show_overview, offered_to=_in_a_forum),
     Command("arshjul", "årshjul", ("annual wheel",), show_wheel, offered_to=_in_a_forum),
     Command(
-        "ny_avstemning", "ny avstemning", ("ny avrøysting", "new vote"), votes.start_new_vote, offered_to=_statsforvalter
+        "ny_avstemning", "ny avstemning", ("ny avrøysting", "new vote"), votes.start_new_vote,
+        offered_to=_statsforvalter,
     ),
     Command("avstemninger", "avstemninger", ("avrøystingar", "votes"), votes.list_votes, offered_to=_in_a_forum),
     Command("vedtak", "vedtak", ("decisions", "decisions log"), votes.show_log, offered_to=_in_a_forum),
     Command("medlemmer", "medlemmer", ("members", "roster"), show_roster, offered_to=_in_a_forum),
     Command(
-        "kompetanseomrader", "kompetanseområder", ("kompetanseområde", "competence areas"), needs.show_competence_areas,
-        offered_to=_in_a_forum,
+        "kompetanseomrader", "kompetanseområder", ("kompetanseområde", "competence areas"),
+        needs.show_competence_areas, offered_to=_in_a_forum,
     ),
     Command(
         "budsjett", "budsjett", ("budget",), budget.show_budget, offered_to=_in_a_forum, in_menu=False,
@@ -160,7 +164,9 @@ COMMANDS: tuple[Command, ...] = (
         "innkalling", "innkalling", ("meeting notice", "notice"), meetings.show_meetings, offered_to=_statsforvalter,
         in_menu=False,
     ),
-    Command("moter", "møter", ("moter", "møte", "meetings"), minutes.show_meetings, offered_to=_in_a_forum, in_menu=False),
+    Command(
+        "moter", "møter", ("moter", "møte", "meetings"), minutes.show_meetings, offered_to=_in_a_forum, in_menu=False,
+    ),
     Command(
         "referat", "referat", ("minutes",), minutes.write_minutes, offered_to=_statsforvalter, in_menu=False,
     ),

@@ -190,7 +190,8 @@ def _page(status: int, key: str) -> web.Response:
     """A short page in bokmål, nynorsk and English: a browser opened the link."""
     titles = " / ".join(dict.fromkeys(html.escape(text(lang, f"{key}_title")) for lang in LANGUAGES))
     sections = "".join(
-        f'<h1 lang="{lang}">{html.escape(text(lang, f"{key}_title"))}</h1>\n<p lang="{lang}">{html.escape(text(lang, key))}</p>\n'
+        f'<h1 lang="{lang}">{html.escape(text(lang, f"{key}_title"))}</h1>\n'
+        f'<p lang="{lang}">{html.escape(text(lang, key))}</p>\n'
         for lang in LANGUAGES
     )
     body = (

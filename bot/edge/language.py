@@ -23,6 +23,5 @@ async def language(turn: Turn) -> None:
     choice = await choose_language(turn.uow, turn.actor, turn.args, turn.clock())
     answer = replace(turn, lang=teams if choice == FOLLOW_TEAMS else choice)
     key = "language_follows_teams" if choice == FOLLOW_TEAMS else "language_chosen"
-    await answer.reply(
-        views.notice(answer.t("language_title"), answer.t(key, language=answer.t(f"language_name_{answer.lang}")), "good")
-    )
+    body = answer.t(key, language=answer.t(f"language_name_{answer.lang}"))
+    await answer.reply(views.notice(answer.t("language_title"), body, "good"))
