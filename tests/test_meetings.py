@@ -272,3 +272,26 @@ async def test_answers_and_notices_are_in_the_privacy_export_and_erasure_unnames
         (sf,) = [p for p in await uow.privacy.people("oslo-viken")
                  if forum.statsforvalter.aad_object_id in p.aad_object_ids]
         assert [m["title"] for m in (await uow.privacy.gather(sf))["meetings_noticed"]] == ["Vårmøte i samarbeidsforumet"]
+
+
+async def test_a_notice_that_reached_nobody_goes_again_once_they_can_be_reached_and_a_sent_one_never(forum):
+    await set_up_channel(forum)
+    lise, hanne = forum.representative("ostfold-vo"), forum.representative("viken-vest")
+    await forum.say(lise, "hjelp")  # Lise has a chat with the bot; Hanne not yet
+    report, meeting = await notice_sent(forum)
+    report = await attendance(forum, meeting)
+    assert f"{hanne.name} har ikke svart (ikke nåbar)" in texts(report)
+    assert "Send på nytt til dem som ikke fikk den" in actions(report)
+
+    await forum.say(hanne, "hjelp")
+    forget_sent(forum)
+    body, _ = await forum.press(forum.statsforvalter, *actions(report)["Send på nytt til dem som ikke fikk den"])
+    assert "sendes på nytt" in texts(card_of(body))
+    await forum.settle()
+    (notice,) = personal_cards(forum, hanne)
+    assert "Du er kalt inn som representant for Viken Vest" in texts(notice)
+    assert personal_cards(forum, lise) == [] and channel_posts(forum) == []  # sent once, never again
+    async with forum.app[UOW]() as uow:
+        assert list(await uow.session.scalars(select(AuditEntryRow.action))).count("meeting.notice_resent") == 1
+    body, _ = await forum.press(lise, "meeting.resend", {"meeting": meeting})
+    assert message_of(body) == nb("statsforvalter_only")

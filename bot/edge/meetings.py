@@ -95,11 +95,7 @@ async def press_attendance(turn: Turn, data: dict) -> dict:
 
 
 async def press_send_again(turn: Turn, data: dict) -> dict:
-    if not turn.actor.is_statsforvalter:
-        raise Refused("statsforvalter_only")
-    meeting = await service.of_forum(turn.uow, turn.actor, card_data(MeetingRef, data).meeting)
-    count = await turn.uow.meetings.plan_again(meeting.id)
-    await turn.uow.commit()
+    meeting, count = await service.send_again(turn.uow, turn.actor, card_data(MeetingRef, data).meeting, turn.clock())
     if count:
         turn.afterwards.start(turn.posts.meetings.run_all(), "a meeting notice sent again")
     return await _attendance(turn, meeting, note=turn.t("meeting_sending_again", count=count) if count

@@ -33,6 +33,7 @@ class Action(StrEnum):
     ANNOUNCEMENT_RESENT = "forum.announcement_resent"
     MEETING_NOTICED = "meeting.noticed"
     MEETING_ANSWERED = "meeting.answered"
+    MEETING_RESENT = "meeting.notice_resent"
     MINUTES_APPROVED = "meeting.minutes_approved"
     WHEEL_ADDED = "wheel.added"
     WHEEL_CHANGED = "wheel.changed"

@@ -177,6 +177,7 @@ NB = {
     "minutes_docx_title": "Referater fra {forum} {year}",
     "minutes_docx_none": "Ingen referater er godkjent for {year}.",
     "audit_meeting_minutes_approved": "Referat fra møte {subject} godkjent",
+    "audit_meeting_notice_resent": "Innkalling til møte {subject} sendt på nytt",
 }
 
 NN = {
@@ -351,6 +352,7 @@ NN = {
     "minutes_docx_title": "Referat frå {forum} {year}",
     "minutes_docx_none": "Ingen referat er godkjende for {year}.",
     "audit_meeting_minutes_approved": "Referat frå møte {subject} godkjent",
+    "audit_meeting_notice_resent": "Innkalling til møte {subject} sendt på nytt",
 }
 
 EN = {
@@ -525,4 +527,5 @@ EN = {
     "minutes_docx_title": "Minutes of {forum} {year}",
     "minutes_docx_none": "No minutes are approved for {year}.",
     "audit_meeting_minutes_approved": "Minutes of meeting {subject} approved",
+    "audit_meeting_notice_resent": "Notice of meeting {subject} sent again",
 }

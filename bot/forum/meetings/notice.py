@@ -217,6 +217,21 @@ async def send_notice(uow, actor: Actor, command: SendNotice, now: datetime) -> 
     return stored
 
 
+async def send_again(uow, actor: Actor, meeting_id: int, now: datetime) -> tuple[Meeting, int]:
+    """Send once more the notices and deputies' calls that failed or found
+    nobody in a person's chat (never one sent, or that may have been).
+    Returns the meeting and how many go again."""
+    if actor.forum is None or not actor.is_statsforvalter:
+        raise Refused("statsforvalter_only")
+    meeting = await of_forum(uow, actor, meeting_id)
+    count = await uow.meetings.plan_again(meeting.id)
+    if count:
+        await audit.record(uow, meeting.forum_id, actor.aad_object_id, Action.MEETING_RESENT, meeting.id, now,
+                           messages=count)
+    await uow.commit()
+    return meeting, count
+
+
 async def of_forum(uow, actor: Actor, meeting_id: int) -> Meeting:
     """One of the actor's forum's meetings."""
     if actor.forum is None:
