@@ -280,7 +280,7 @@ async def test_a_changed_or_old_decisions_link_is_refused(forum):
         f"{payload}.{stamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}",  # signature changed
         f"{payload[:-1]}{'x' if payload[-1] != 'x' else 'y'}.{stamp}.{signature}",  # payload changed
         Downloads("another key entirely, thirty-two+ chars", "http://x").token(FORUM, 2031, DECISIONS),
-        downloads.token(FORUM, 2031, "minutes"),  # ours, but not a kind we make
+        downloads.token(FORUM, 2031, "payroll"),  # ours, but not a kind we make
     ]
     for bad in forged:
         status, headers, content = await download(forum, f"http://localhost/exports/{bad}")
