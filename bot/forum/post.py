@@ -11,6 +11,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -123,13 +124,13 @@ class Post:
         return done
 
 
+@dataclass(frozen=True)
 class Posts:
     """The process's posts, one per kind of row."""
 
-    def __init__(self, **posts: Post) -> None:
-        self._posts = posts
-        for name, post in posts.items():
-            setattr(self, name, post)
+    letters: Post
+    announcements: Post
+    meetings: Post
 
     def __iter__(self):
-        return iter(self._posts.values())
+        return iter((self.letters, self.announcements, self.meetings))
