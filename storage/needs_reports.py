@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
 
 from bot.forum.needs.competence_areas import CompetenceArea
 from bot.forum.needs.report import NeedsReport, Status
@@ -131,7 +132,17 @@ class NeedsReportRepository:
         self, report: NeedsReport, fields: dict, number: int, status: Status, by: str, at: datetime
     ) -> NeedsReport | None:
         """Make the draft the sent values and keep them as a revision; None
-        when someone changed the report in between (a second click)."""
+        when someone changed the report in between (a second click), or when
+        another report took the number at the same moment: then the
+        transaction must be rolled back before it goes on."""
+        try:
+            return await self._send(report, fields, number, status, by, at)
+        except IntegrityError:
+            return None
+
+    async def _send(
+        self, report: NeedsReport, fields: dict, number: int, status: Status, by: str, at: datetime
+    ) -> NeedsReport | None:
         sent = await self._change(
             report,
             fields=fields,

@@ -69,3 +69,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Forget this transaction's changes, to try again in a new one."""
+        await self.session.rollback()

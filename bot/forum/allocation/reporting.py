@@ -203,14 +203,14 @@ async def save(uow, actor: Actor, command: SaveGrantReport, now: datetime) -> Sa
     else:
         written = await uow.grant_reports.save_draft(current.report, stored.version, draft, actor.aad_object_id, now)
     if written is None:  # another save came between the read and the write
-        await uow.session.rollback()
+        await uow.rollback()
         return Saved(await grant(uow, actor, command.report_id), checked.errors, changed_meanwhile=True)
     first_time = sending and current.report.status is Status.GRANTED
     report = current.report
     if first_time:
         report = await uow.needs_reports.set_status(report, Status.REPORTED, actor.aad_object_id, now)
         if report is None:  # the Statsforvalter moved it at the same moment
-            await uow.session.rollback()
+            await uow.rollback()
             raise Refused("needs_status_changed_meanwhile")
     if sending:
         await audit.record(

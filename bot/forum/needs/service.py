@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 
 from bot.forum import audit
 from bot.forum.audit import Action
@@ -284,7 +283,7 @@ async def save_step(uow, actor: Actor, command: SaveStep, now: datetime) -> Step
         if saved is not None:
             await uow.commit()
             break
-        await uow.session.rollback()
+        await uow.rollback()
     else:
         raise Refused("needs_busy")
 
@@ -352,14 +351,11 @@ async def submit(uow, actor: Actor, report_id: int, version: int, now: datetime)
         first_time = report.status is Status.DRAFT
         number = await uow.needs_reports.next_number(report.forum_id, report.year) if first_time else report.number
         status = Status.SUBMITTED if first_time else report.status
-        try:
-            sent = await uow.needs_reports.send(report, values, number, status, actor.aad_object_id, now)
-            if sent is not None:
-                await uow.commit()
-                return Sent(sent, first_time)
-        except IntegrityError:
-            pass  # another report took the number at the same moment
-        await uow.session.rollback()
+        sent = await uow.needs_reports.send(report, values, number, status, actor.aad_object_id, now)
+        if sent is not None:
+            await uow.commit()
+            return Sent(sent, first_time)
+        await uow.rollback()
     raise Refused("needs_busy")
 
 

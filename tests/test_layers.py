@@ -1,0 +1,36 @@
+"""The forum's rules (bot/forum) are plain Python: they know neither the
+Teams SDK nor SQL. A reader follows them without either, and the edge or
+the database can be swapped under them."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+FORUM = Path(__file__).resolve().parent.parent / "bot" / "forum"
+NOT_IN_THE_RULES = ("botbuilder", "botframework", "microsoft_agents", "aiohttp", "sqlalchemy")
+
+
+def imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_the_forums_rules_import_no_sdk_and_no_sql():
+    found = {
+        str(path.relative_to(FORUM)): sorted(n for n in imported(path) if n.split(".")[0] in NOT_IN_THE_RULES)
+        for path in sorted(FORUM.rglob("*.py"))
+    }
+    assert len(found) > 30  # the rules were read
+    assert {file: names for file, names in found.items() if names} == {}
+
+
+def test_the_check_sees_imports_where_they_are():
+    assert "sqlalchemy.exc" in imported(FORUM.parent.parent / "storage" / "needs_reports.py")
+    assert "botbuilder.core" in imported(FORUM.parent / "edge" / "turn.py")
