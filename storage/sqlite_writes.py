@@ -15,6 +15,9 @@ The lock is taken inside SQLAlchemy's synchronous session events, which the
 asyncio extension runs in its greenlet: `await_only` waits there for the
 lock without blocking the event loop.
 
+A session has its connection before it queues for the lock: the lock's
+holder never waits for the pool, which the queued sessions may fill.
+
 A session that waits longer than `WAIT_SECONDS` goes on without the lock,
 with a warning, and meets SQLite's own locking as before: a session that
 writes while an outer one of the same task holds the lock would otherwise
@@ -49,6 +52,11 @@ def serialised_session_class() -> type[Session]:
     def take(session: Session) -> None:
         if session.info.get(_HOLDS):
             return
+        # The connection first, then the turn: a session holding the turn
+        # while it queues for the pool would wait for the sessions that hold
+        # the pool's connections and queue for the turn (a burst bigger than
+        # the pool), each for the other until the wait below runs out.
+        session.connection()
         try:
             await_only(asyncio.wait_for(SerialisedWrites.lock.acquire(), WAIT_SECONDS))
         except TimeoutError:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
@@ -56,3 +57,37 @@ async def test_a_reader_does_not_wait_for_a_writers_turn(sessions):
             )
         assert count == 0  # WAL: the reader sees what was committed before
         await writer.commit()
+
+
+async def test_writers_that_outnumber_the_pool_do_not_wait_for_each_other(tmp_path):
+    """A burst bigger than the connection pool: sessions that have read
+    hold a connection and wait for the write turn; one whose first statement
+    is a write must not take the turn and then wait for a connection, or
+    each waits for the other (until the turn's timeout, a minute)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}")
+    await upgrade(engine)
+    await engine.dispose()
+    small = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}", pool_size=1, max_overflow=0)
+    sessions = session_factory(small)
+    reading = asyncio.Event()
+
+    async def read_then_write() -> None:
+        async with UnitOfWork(sessions) as uow:
+            await uow.session.scalar(select(func.count()).select_from(HandledActivityRow))  # holds the one connection
+            reading.set()
+            await asyncio.sleep(0.05)  # meanwhile the other takes its turn to write
+            await uow.activities.take("a:chat", "read-then-write", NOW)
+            await uow.commit()
+
+    async def write_first() -> None:
+        await reading.wait()
+        async with UnitOfWork(sessions) as uow:
+            await uow.activities.take("a:chat", "write-first", NOW)
+            await uow.commit()
+
+    try:
+        await asyncio.wait_for(asyncio.gather(read_then_write(), write_first()), 10)
+        async with UnitOfWork(sessions) as uow:
+            assert await uow.session.scalar(select(func.count()).select_from(HandledActivityRow)) == 2
+    finally:
+        await small.dispose()
