@@ -13,10 +13,9 @@ this machine, everything on 127.0.0.1, in bench_ballots' way:
    (vårmøte) 30 days ahead, written to a roster file; our bot (a
    subprocess) starts on it with a fresh database and
    SCHEDULER_INTERVAL_SECONDS=0;
-2. the Statsforvalter binds the forum channel (`oppsett`); every
-   representative and deputy types `hjelp` once (32 at a time), so the bot
-   has their 1:1 chats, as for people who have the app; the Statsforvalter
-   opens the
+2. everyone has the app installed (the connector lets the bot open their
+   1:1 chats); the Statsforvalter binds the forum channel (`oppsett`, which
+   learns the team members' Teams ids), opens the
    notice's form of the spring meeting (meeting.compose, the button of
    `innkalling`) and sends it as proposed (meeting.send): the notice goes to
    the channel and to every seat's representative, each seat's reminder to
@@ -93,7 +92,6 @@ MEETING_IN_DAYS = 30  # well past the reminder's two days: every seat gets a rem
 UNFINISHED = ("planned", "claimed", "sending")  # storage.outbox: not gone yet
 NOTICES_TIMEOUT = 600.0  # for every seat's notice to go out before the burst
 CALLS_TIMEOUT = 300.0  # for the deputy calls to go out after it
-CHATS_AT_ONCE = 32  # the people saying `hjelp` before the notice, to have their chats stored
 COMING = template("meeting_answered_coming")
 
 
@@ -271,10 +269,6 @@ async def measure(
     try:
         await bot.ready(http)
         await bind_channel(http, connector, bot, roster)
-        # Every representative and deputy has the app: each has written to the bot once, so it has their chat.
-        people = [*roster.voters, *roster.deputies]
-        chats = Target(f"chats-{kind}", label_of("ours-" + kind), bot, expects_card=True)
-        await run_load(http, connector, chats, people, len(people), CHATS_AT_ONCE, record=False)
         await send_notice(http, connector, bot, roster, await database.spring_meeting())
         meeting_id = await database.the_meeting()
         run.notices_s, statuses = await database.gone(meeting_id, Purpose.NOTICE, NOTICES_TIMEOUT)
@@ -429,6 +423,7 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
     connector = TimedConnector()
     for user in roster.everyone:
         connector.members[user.id] = user.member_record()
+        connector.installed.add(user.id)
     await connector.start()
     http = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=args.seats * 2 + 16),
