@@ -141,20 +141,31 @@ async def post(http: aiohttp.ClientSession, bot: BotProcess, activity: dict) -> 
         return Answer(time.perf_counter() - started, 0, b"", f"{type(error).__name__}: {error}")
 
 
-def card_text(answer: Answer) -> str | None:
-    """The text of the invoke answer's card; None when it is not a card."""
+def card_of(answer: Answer) -> dict | None:
+    """The invoke answer's card; None when it is not a card."""
     try:
         value = json.loads(answer.body).get("value")
     except (ValueError, AttributeError):
         return None
-    return texts(value) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def card_text(answer: Answer) -> str | None:
+    """The text of the invoke answer's card; None when it is not a card."""
+    card = card_of(answer)
+    return None if card is None else texts(card)
+
+
+async def bind_channel(http: aiohttp.ClientSession, connector: TimedConnector, bot: BotProcess, roster: Roster) -> None:
+    """The Statsforvalter's `oppsett` in the forum channel."""
+    setup = await post(http, bot, teams.message(roster.statsforvalter, "oppsett", connector.url, kind="channel"))
+    if setup.status not in (200, 201):
+        raise RuntimeError(f"oppsett answered {setup.status} {setup.error}: {setup.body[:200]!r}\n{bot.log_tail()}")
 
 
 async def set_up(http: aiohttp.ClientSession, connector: ChannelConnector, bot: BotProcess, roster: Roster) -> None:
     """`oppsett` in the channel, then the form's vote.open: the card is posted."""
-    setup = await post(http, bot, teams.message(roster.statsforvalter, "oppsett", connector.url, kind="channel"))
-    if setup.status not in (200, 201):
-        raise RuntimeError(f"oppsett answered {setup.status} {setup.error}: {setup.body[:200]!r}\n{bot.log_tail()}")
+    await bind_channel(http, connector, bot, roster)
     closes = datetime.now(ZoneInfo(TIMEZONE)) + timedelta(days=3)
     form = {
         "question": "Hvilket tiltak skal prioriteres først?",

@@ -72,7 +72,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import aiohttp
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -150,20 +149,16 @@ def write_forum(path: Path, members: int, today: date) -> None:
     every organisation sending needs reports, and an annual wheel whose
     events all lie ahead: the needs deadline has not passed, and no reminder
     falls due during the run."""
-    write_roster(path, members - 1, submits_needs=members - 1)
-    roster = yaml.safe_load(path.read_text(encoding="utf-8"))
-
     def day(days: int) -> str:
         return (today + timedelta(days=days)).isoformat()
 
-    roster["wheel"] = [
+    write_roster(path, members - 1, submits_needs=members - 1, wheel=[
         {"kind": "ekstramote", "date": day(40), "time": "10:00", "title": "Ekstramøte", "place": "Teams"},
         {"kind": "frist_behovsmeldinger", "date": day(60), "time": "12:00", "title": "Frist for behovsmeldinger",
          "text": "Behovsmeldingene sendes med «behovsmelding» i Teams."},
         {"kind": "vaarmote", "date": day(100), "time": "10:00", "title": "Vårmøte", "place": "Hos Statsforvalteren"},
         {"kind": "frist_rapportering", "date": day(200), "time": "12:00", "title": "Frist for rapportering"},
-    ]
-    path.write_text(yaml.safe_dump(roster, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    ])
 
 
 # --- the connector: replies to their waiters, the vote card kept ---------------------------

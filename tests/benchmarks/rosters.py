@@ -20,10 +20,11 @@ def guid(kind: int, number: int) -> str:
     return f"00000000-0000-4000-8{kind:03d}-{number:012d}"
 
 
-def write_roster(path: Path, seats: int, submits_needs: int = 0) -> None:
+def write_roster(path: Path, seats: int, submits_needs: int = 0, wheel: list[dict] | None = None) -> None:
     """Same shape as bot/forum_example.yaml: one Statsforvalter, `seats`
     organisations of one seat each, the first `submits_needs` of them VO
-    networks that send needs reports. All people invented."""
+    networks that send needs reports, and the annual wheel's events as
+    given. All people invented."""
 
     def person(role: str, kind: int, i: int) -> dict:
         return {
@@ -52,6 +53,8 @@ def write_roster(path: Path, seats: int, submits_needs: int = 0) -> None:
             for i in range(1, seats + 1)
         ],
     }
+    if wheel:
+        roster["wheel"] = wheel
     path.write_text(yaml.safe_dump(roster, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
@@ -61,6 +64,7 @@ class Roster:
     statsforvalter: teams.User
     voters: list[teams.User]  # the representatives, seat by seat
     everyone: list[teams.User]
+    deputies: list[teams.User]  # seat by seat, as the voters
 
 
 def load_roster(path: Path) -> Roster:
@@ -72,4 +76,4 @@ def load_roster(path: Path) -> Roster:
     voters = [user(o.seats[0].representative) for o in forum.organisations]
     deputies = [user(o.seats[0].deputy) for o in forum.organisations]
     statsforvalter = user(forum.statsforvalter[0])
-    return Roster(path, statsforvalter, voters, [statsforvalter, *voters, *deputies])
+    return Roster(path, statsforvalter, voters, [statsforvalter, *voters, *deputies], deputies)
