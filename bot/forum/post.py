@@ -76,6 +76,8 @@ class Post:
         self._claim_timeout = claim_timeout  # a claim older than this belongs to a replica that stopped
         self.claimant = f"{name.replace(' ', '-')}-{uuid.uuid4().hex[:12]}"
         self._stopping = False
+        self._running = False  # a run_all is under way
+        self._again = False  # and rows came after its last claim
 
     async def run_once(self) -> int:
         """Send a batch of the rows waiting; returns how many."""
@@ -94,9 +96,22 @@ class Post:
 
     async def run_all(self) -> None:
         """Right after someone pressed send: every batch now, not a round
-        later."""
-        while await self.run_once() >= self.batch:
-            pass
+        later. A call while one runs only asks it to go round once more: a
+        burst of presses (a forum's Forfall, each calling a deputy) is one
+        run, not hundreds claiming against each other."""
+        if self._running:
+            self._again = True
+            return
+        self._running = True
+        try:
+            while True:
+                self._again = False
+                while await self.run_once() >= self.batch:
+                    pass
+                if not self._again:
+                    return
+        finally:
+            self._running = False
 
     def stop_claiming(self) -> None:
         self._stopping = True
