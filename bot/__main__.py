@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 from aiohttp import web
-
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import GRACEFUL_STOP, create_app
 from bot import logs
+from bot.app import GRACEFUL_STOP, create_app
 from bot.config import Settings
 from bot.edge.access_log import RouteAccessLogger
 from bot.forum.config_file import ForumConfigError, load_forum_config

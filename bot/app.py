@@ -14,14 +14,14 @@ from bot.edge.adapter import make_adapter
 from bot.edge.afterwards import Afterwards
 from bot.edge.announcements import AnnouncementNotifier
 from bot.edge.award_letters import LetterNotifier
-from bot.edge.meetings import MeetingNotifier
 from bot.edge.bot import ForumBot, utcnow
 from bot.edge.calendar_feed import make_calendar_feed
+from bot.edge.delivery import DEFAULT_TENANT_RATE, Deliverer
 from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.health import Health
 from bot.edge.http import MessagesEndpoint
 from bot.edge.inbound import HandledActivities
-from bot.edge.delivery import DEFAULT_TENANT_RATE, Deliverer
+from bot.edge.meetings import MeetingNotifier
 from bot.edge.metrics import Metrics
 from bot.edge.reminders import ReminderNotifier
 from bot.edge.shutdown import GracefulStop

@@ -6,8 +6,20 @@ one module per part of the bot."""
 from __future__ import annotations
 
 from bot.texts import (
-    allocation, award, core, decisions, forum_choice, meetings, needs, overview, privacy, reminders, reporting, roster,
-    votes, wheel,
+    allocation,
+    award,
+    core,
+    decisions,
+    forum_choice,
+    meetings,
+    needs,
+    overview,
+    privacy,
+    reminders,
+    reporting,
+    roster,
+    votes,
+    wheel,
 )
 
 NB, NN, EN = "nb", "nn", "en"

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.announcements import Announce, Announcement, AnnouncementDelivery, AnnouncementToSend
 from storage import outbox
-from storage.models import AnnouncementDeliveryRow as Row, AnnouncementRow
+from storage.models import AnnouncementDeliveryRow as Row
+from storage.models import AnnouncementRow
 
 
 def _announcement(row: AnnouncementRow) -> Announcement:

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.allocation.award import AwardLetter, LetterDelivery, LetterToSend
 from storage import outbox
-from storage.models import AwardLetterDeliveryRow as Row, AwardLetterRow
+from storage.models import AwardLetterDeliveryRow as Row
+from storage.models import AwardLetterRow
 
 
 class AwardLetterRepository:

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.allocation.reporting import GrantReport
 from bot.forum.needs.report import NeedsReport, Status
-from storage.models import GrantReportRow as Row, NeedsReportRow
+from storage.models import GrantReportRow as Row
+from storage.models import NeedsReportRow
 
 
 def _grant_report(row: Row) -> GrantReport:

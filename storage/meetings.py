@@ -15,7 +15,8 @@ from bot.forum.meetings.minutes import AttendanceLine, DecisionLine, Minutes
 from bot.forum.meetings.notice import Meeting, MeetingDelivery, MeetingMessage, Paper, Purpose
 from bot.forum.roster import Role
 from storage import outbox
-from storage.models import MeetingAnswerRow, MeetingDeliveryRow as Row, MeetingMinutesRow, MeetingRow
+from storage.models import MeetingAnswerRow, MeetingMinutesRow, MeetingRow
+from storage.models import MeetingDeliveryRow as Row
 
 
 def _meeting(row: MeetingRow) -> Meeting:

@@ -6,19 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
-    false,
     JSON,
     BigInteger,
-    MetaData,
     Boolean,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator

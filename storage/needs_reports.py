@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.needs.competence_areas import CompetenceArea
 from bot.forum.needs.report import NeedsReport, Status
@@ -20,7 +20,6 @@ from storage.models import (
     NeedsReportStatusRow,
     OrganisationRow,
 )
-
 
 # A report joined to the organisation it is for.
 _OF_ITS_ORGANISATION = and_(

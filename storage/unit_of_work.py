@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.allocations import AllocationRepository
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditRepository
-from storage.allocations import AllocationRepository
 from storage.award_letters import AwardLetterRepository
 from storage.budgets import BudgetRepository
 from storage.forum_choices import ForumChoiceRepository
 from storage.grant_reports import GrantReportRepository
-from storage.meetings import MeetingRepository
 from storage.languages import LanguageRepository
-from storage.privacy import PrivacyRepository
-from storage.roster_changes import RosterChangeRepository
+from storage.meetings import MeetingRepository
 from storage.needs_reports import NeedsReportRepository
-from storage.votes import VoteRepository
-from storage.wheel import WheelRepository
+from storage.privacy import PrivacyRepository
 from storage.repositories import (
     ActivityRepository,
     ConversationRepository,
@@ -26,7 +23,10 @@ from storage.repositories import (
     RosterRepository,
     RosterSync,
 )
+from storage.roster_changes import RosterChangeRepository
 from storage.secrets import SecretRepository
+from storage.votes import VoteRepository
+from storage.wheel import WheelRepository
 
 
 class UnitOfWork:

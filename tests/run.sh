@@ -2,7 +2,8 @@
 # Sets up everything the test suite needs, then runs it:
 #   a Python virtualenv with the project and its test extras, the Node test
 #   tools (official Adaptive Cards engine and parser, Agents Playground),
-#   Debian's Chromium for the end-to-end tests, and a running PostgreSQL.
+#   Debian's Chromium for the end-to-end tests, and a running PostgreSQL;
+#   then ruff (unused names, sorted imports) and the suite.
 # Arguments go to pytest, e.g. `bash tests/run.sh -k roster -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,9 @@ if command -v pg_isready >/dev/null && ! pg_isready -q; then
     fi
 fi
 pg_isready || echo "PostgreSQL is not running: its half of the suite will be skipped (or fail under CI)"
+
+say "Lint (ruff: unused names, sorted imports; pyproject.toml)"
+.venv/bin/ruff check bot storage cards tests
 
 say "Test suite"
 exec .venv/bin/python -m pytest "$@"

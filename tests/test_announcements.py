@@ -18,7 +18,8 @@ from tests import teams
 from tests.card_reading import actions, buttons, facts, inputs, only_card, texts
 from tests.needs_helpers import card_of, message_of
 from tests.test_award_letters import forget_sent
-from tests.test_reminders import channel_posts, set_up_channel as bind_channel
+from tests.test_reminders import channel_posts
+from tests.test_reminders import set_up_channel as bind_channel
 from tests.test_votes_in_teams import nb
 
 

@@ -15,7 +15,6 @@ import pytest
 
 import cards
 from cards import TemplateError, expand
-from tests.card_reading import elements
 from tests.adaptive_support import (
     MAX_CARD_BYTES,
     card_size,
@@ -27,6 +26,7 @@ from tests.adaptive_support import (
     same_json,
     schema_errors,
 )
+from tests.card_reading import elements
 
 SAMPLE_DIR = Path(__file__).parent / "templating_cases"
 SOURCES = {"cards": (cards.TEMPLATE_DIR, cards.FIXTURE_DIR), "samples": (SAMPLE_DIR, SAMPLE_DIR / "fixtures")}

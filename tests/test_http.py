@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import aiohttp
-
 from sqlalchemy import text as sql
 
 from bot.app import HEALTH, UOW, create_app

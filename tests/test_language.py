@@ -14,11 +14,10 @@ from storage.models import LanguageChoiceRow
 from tests import teams
 from tests.card_reading import only_card, texts
 from tests.needs_helpers import message_of
-from tests.test_award_letters import decided, send_data
 from tests.test_allocation import YEAR
+from tests.test_award_letters import decided, send_data
 from tests.test_meetings import notice_sent, personal_cards
-from tests.test_reminders import START, DAY, add_event, channel_posts, scheduler, set_up_channel
-from tests.test_reminders import Clock
+from tests.test_reminders import DAY, START, Clock, add_event, channel_posts, scheduler, set_up_channel
 
 
 async def choices(forum) -> dict[str, str]:

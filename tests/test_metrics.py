@@ -19,7 +19,6 @@ from tests.conftest import serve
 from tests.limited_connector import LimitedConnector
 from tests.test_votes_in_teams import open_vote, set_up_channel
 
-
 CONNECTOR = LimitedConnector  # Teams' limits on, faults on demand
 
 

@@ -19,15 +19,16 @@ from bot.edge.downloads import DOWNLOADS, MAX_AGE_SECONDS, NEEDS, SECRET_NAME, D
 from bot.edge.overview import OVERVIEW_VERBS, PAGE_SIZE, REPORTS_PER_PAGE, overview_data
 from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea
 from bot.forum.needs.export import REPORTS_SHEET, SUMMARY_SHEET
-from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.needs.overview import AreaFigures, Figures, OrganisationFigures, Overview, ReportLine, overview
 from bot.forum.needs.report import Status
-from bot.forum.roster import Forum as ForumInfo, Organisation
+from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
+from bot.forum.roster import Forum as ForumInfo
+from bot.forum.roster import Organisation
 from bot.texts import overview as overview_texts
-from storage.models import OrganisationRow
-from tests import teams
 from cards import render
 from cards.markdown import escape_markdown as md
+from storage.models import OrganisationRow
+from tests import teams
 from tests.card_reading import buttons, elements, facts, only_card, texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -17,10 +17,10 @@ from bot.app import UOW, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from bot.forum import privacy
 from storage.models import (
-    LanguageChoiceRow,
     AuditEntryRow,
     BallotCastRow,
     BallotRow,
+    LanguageChoiceRow,
     NeedsReportRevisionRow,
     NeedsReportRow,
     PersonalConversationRow,

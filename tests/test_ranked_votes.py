@@ -14,15 +14,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import UOW
+from bot.forum.roster import Refused
 from bot.forum.votes.service import check_new_vote
 from bot.forum.votes.tally import tally
 from bot.forum.votes.vote import Ballot, Option, Vote, VoteKind, VoteStatus, check_ballot
-from bot.forum.roster import Refused
 from bot.i18n import text
 from tests.card_reading import input_named, inputs, only_card, texts
 from tests.needs_helpers import card_of, message_of, settle
 from tests.test_votes_in_teams import (
-    OSLO, Clock, channel, form, keeper, open_vote, set_up_channel, stored,
+    OSLO,
+    Clock,
+    channel,
+    form,
+    keeper,
+    open_vote,
+    set_up_channel,
+    stored,
 )
 
 LESEKURS, DIGITAL, NORSK = 1, 2, 3

@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event as sql_event
 from sqlalchemy import select
-
-import pytest
 
 from bot.app import UOW
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings

@@ -13,7 +13,6 @@ from tests.card_reading import texts
 from tests.conftest import serve
 from tests.limited_connector import LimitedConnector
 
-
 CONNECTOR = LimitedConnector  # Teams' limits on, faults on demand
 
 

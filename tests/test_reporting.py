@@ -20,8 +20,8 @@ from bot.app import UOW
 from bot.edge.views import card_size
 from bot.forum.allocation.budget import Budget
 from bot.forum.needs.export import SUMMARY_SHEET
-from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.needs.report import Status
+from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.privacy import ERASED
 from bot.forum.wheel.events import EventKind
 from storage.models import AuditEntryRow, AwardLetterRow, GrantReportRow

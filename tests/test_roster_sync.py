@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
+from bot.app import UOW, create_app
 from bot.config import Settings
-from bot.app import UOW
 from storage.models import PersonRow, SeatRow
 from tests import teams
 from tests.card_reading import only_card, texts

@@ -16,7 +16,14 @@ from aiohttp import web
 from storage.database import create_engine, session_factory
 from tests.connector import LocalConnector
 from tests.test_reminders_processes import (
-    HoldingConnector, due_reminders, start_bot, statuses, stop, titles, wait_until, wait_until_serving,
+    HoldingConnector,
+    due_reminders,
+    start_bot,
+    statuses,
+    stop,
+    titles,
+    wait_until,
+    wait_until_serving,
 )
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
+from azure.core.exceptions import DeserializationError as AzureDeserializationError
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-
-from azure.core.exceptions import DeserializationError as AzureDeserializationError
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.exceptions import DeserializationError as MsrestDeserializationError
 from msrest.universal_http.requests import ClientRetryPolicy

@@ -20,13 +20,14 @@ from bot.edge.card_actions import CardData, card_data
 from bot.edge.needs_views import nok, when
 from bot.edge.turn import Turn
 from bot.edge.views import PAGE_BUDGET, card_size, paging, text_size
+from bot.edge.vote_views import VoteViews
 from bot.forum.allocation import proposal as service
 from bot.forum.allocation.budget import MAX_FRAME
 from bot.forum.allocation.proposal import Allocation, AllocationLine, SaveProposal
-from bot.forum.needs.form import Field as FormField, Invalid
+from bot.forum.needs.form import Field as FormField
+from bot.forum.needs.form import Invalid
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused
-from bot.edge.vote_views import VoteViews
 from bot.forum.votes.service import check_new_vote, open_vote
 from bot.forum.votes.vote import VoteStatus
 from bot.i18n import text

@@ -11,16 +11,16 @@ from datetime import datetime
 from pydantic import ConfigDict, Field
 
 from bot.edge.card_actions import CardData, card_data
+from bot.edge.delivery import Deliverer
 from bot.edge.moments import long_moment
 from bot.edge.needs_views import nok, when
 from bot.edge.reminders import send_to_person
-from bot.edge.delivery import Deliverer
 from bot.edge.turn import Turn
 from bot.edge.wheel_views import delivered
 from bot.forum.allocation import award
-from bot.forum.post import may_go_again, target
 from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, LetterToSend, OrganisationGrant, SendLetters
 from bot.forum.needs.service import forum_year
+from bot.forum.post import may_go_again, target
 from bot.forum.roster import Forum, Refused, Roster
 from bot.forum.wheel.events import PERSON
 from bot.forum.wheel.scheduler import Claim, Delivery

@@ -12,7 +12,8 @@ from bot.forum.allocation import budget as service
 from bot.forum.allocation.budget import MAX_FRAME, BudgetFigures, SetBudget
 from bot.forum.allocation.proposal import allocation
 from bot.forum.needs.competence_areas import CompetenceArea
-from bot.forum.needs.form import Field as FormField, Invalid
+from bot.forum.needs.form import Field as FormField
+from bot.forum.needs.form import Invalid
 from bot.forum.needs.service import competence_areas, forum_year
 from bot.forum.roster import Refused
 from cards import render

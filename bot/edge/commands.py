@@ -9,15 +9,26 @@ from dataclasses import dataclass
 from botbuilder.core.teams import TeamsInfo
 
 from bot.edge import (
-    activity, allocation, announcements, award_letters, budget, meetings, minutes, needs, privacy, reporting,
-    roster_edit, views, votes,
+    activity,
+    allocation,
+    announcements,
+    award_letters,
+    budget,
+    meetings,
+    minutes,
+    needs,
+    privacy,
+    reporting,
+    roster_edit,
+    views,
+    votes,
 )
+from bot.edge.card_actions import RunCommand, read_data
 from bot.edge.forum_choice import FORUM_VERBS, show_choice
 from bot.edge.language import language
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
-from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
-from bot.edge.card_actions import RunCommand, read_data
 from bot.edge.turn import Turn
+from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.forum.identity import Identified
 from bot.forum.roster import Refused
 from bot.forum.setup import BindChannel, bind_forum_channel

@@ -21,7 +21,16 @@ from bot.forum.links import MAX_LINK
 from bot.forum.meetings import attendance as seats
 from bot.forum.meetings import notice as service
 from bot.forum.meetings.attendance import Attends, SeatAttendance
-from bot.forum.meetings.notice import MAX_ITEM, MAX_ITEMS, MAX_PAPERS, MAX_PLACE, Meeting, MeetingMessage, Purpose, SendNotice
+from bot.forum.meetings.notice import (
+    MAX_ITEM,
+    MAX_ITEMS,
+    MAX_PAPERS,
+    MAX_PLACE,
+    Meeting,
+    MeetingMessage,
+    Purpose,
+    SendNotice,
+)
 from bot.forum.needs.service import forum_year
 from bot.forum.post import may_go_again
 from bot.forum.roster import Forum, Refused, Role, Roster

@@ -7,15 +7,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from cards import render
-from cards.markdown import escape_markdown as md
-
+from bot.edge.numbers import whole
 from bot.edge.views import invalid_text, paging
 from bot.forum.needs.form import FIELDS, STEPS, Invalid
 from bot.forum.needs.report import DECISIONS, NeedsReport, Status
 from bot.forum.needs.service import SUMMARY_STEP, StepOutcome, still_wrong, typed_errors
-from bot.edge.numbers import whole
 from bot.i18n import text
+from cards import render
+from cards.markdown import escape_markdown as md
 
 # How each kind of field is asked for on the card.
 _INPUT = {"whole": ("text", "tel"), "email": ("text", "email")}

@@ -8,15 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from cards import render
-from cards.markdown import escape_markdown as md
-
-from bot.edge.moments import long_moment, time_left
 from bot.edge.delivery import Deliverer, SendWatch
-from bot.forum.wheel.events import EventKind
-from bot.forum.wheel.events import CHANNEL, PERSON
+from bot.edge.moments import long_moment, time_left
+from bot.forum.wheel.events import CHANNEL, PERSON, EventKind
 from bot.forum.wheel.scheduler import Claim, Delivery, DueReminder, Send
 from bot.i18n import NB, text
+from cards import render
+from cards.markdown import escape_markdown as md
 
 # The channel's reminders go out in the forum's language: the channel is
 # shared. A nudge to one person is in the language they chose («språk»);

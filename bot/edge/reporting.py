@@ -15,7 +15,8 @@ from bot.edge.turn import Turn
 from bot.edge.views import invalid_text, paging
 from bot.forum.allocation import reporting as service
 from bot.forum.allocation.reporting import FIELDS, NAMES, Grant, Progress, SaveGrantReport
-from bot.forum.needs.form import Field as FormField, Invalid
+from bot.forum.needs.form import Field as FormField
+from bot.forum.needs.form import Invalid
 from bot.forum.needs.service import typed_errors
 from bot.forum.roster import Refused
 from cards import render

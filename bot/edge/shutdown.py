@@ -26,8 +26,8 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.edge.health import Health
-from bot.forum.rounds import Rounds
 from bot.forum.post import Post
+from bot.forum.rounds import Rounds
 from bot.forum.wheel.scheduler import Scheduler
 
 log = logging.getLogger(__name__)

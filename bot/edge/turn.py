@@ -9,7 +9,6 @@ from datetime import datetime
 from botbuilder.core import TurnContext
 
 from bot.edge import activity
-
 from bot.forum.identity import Identified, acting_in
 from bot.forum.roster import Actor, Forum, Refused
 from bot.i18n import text

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
-from cards import render
-from cards.markdown import escape_markdown as md
-
 from bot.forum.roster import Actor, Refused, Role, Roster
 from bot.i18n import text
-
+from cards import render
+from cards.markdown import escape_markdown as md
 
 # What a card may come to: Teams refuses cards of about 28 KB, and the
 # margin is for what a page cannot know (a note, another reader's words).

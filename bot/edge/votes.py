@@ -15,10 +15,10 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import DECISIONS
 from bot.edge.turn import Turn
-from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
 from bot.edge.views import notice
-from bot.forum.roster import Refused
+from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
 from bot.forum.allocation.decision import decided_allocations
+from bot.forum.roster import Refused
 from bot.forum.votes import service
 from bot.forum.votes.vote import VoteStatus
 from cards.markdown import escape_markdown as md

@@ -20,8 +20,7 @@ from bot.edge.views import notice
 from bot.edge.wheel_views import INPUTS, UPCOMING, Note, WheelViews
 from bot.forum.roster import Forum, Refused
 from bot.forum.wheel import service
-from bot.forum.wheel.events import WheelEvent
-from bot.forum.wheel.events import CHANNEL, PERSON
+from bot.forum.wheel.events import CHANNEL, PERSON, WheelEvent
 from bot.forum.wheel.scheduler import ROSTER
 from cards.markdown import escape_markdown as md
 

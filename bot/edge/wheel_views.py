@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cards import render
-from cards.markdown import escape_markdown as md
-
 from bot.edge.moments import long_moment, month_name
 from bot.edge.views import PAGE_BUDGET, card_size, form_errors, form_field, invalid_text, paging
 from bot.forum.needs.form import Invalid
@@ -24,6 +21,8 @@ from bot.forum.roster import Forum
 from bot.forum.wheel.events import DEFAULT_OFFSETS, MAX_OFFSETS, EventKind, WheelEvent, format_offsets
 from bot.forum.wheel.service import LAST_YEAR, LIMITS
 from bot.i18n import text
+from cards import render
+from cards.markdown import escape_markdown as md
 
 _RESERVE = 2048  # a note above the list (saved, deleted, copied)
 UPCOMING = 0  # the view of the next 12 months; any other view is a year

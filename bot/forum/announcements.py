@@ -13,8 +13,8 @@ from datetime import datetime
 from bot.forum import audit
 from bot.forum.audit import Action
 from bot.forum.links import https_link
-from bot.forum.roster import Actor, Refused, Roster
 from bot.forum.post import planned_for
+from bot.forum.roster import Actor, Refused, Roster
 from bot.forum.wheel.events import CHANNEL
 
 MAX_TITLE = 200

@@ -15,9 +15,9 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Iterator
 from datetime import date as _date
 from datetime import time as _time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -74,7 +74,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings
 from bot.edge import views
 from bot.edge.adapter import make_adapter
-from bot.edge.delivery import DeliveryResult, Deliverer
+from bot.edge.delivery import Deliverer, DeliveryResult
 from bot.edge.reminders import ReminderNotifier
 from bot.forum.config_file import load_forum_config
 from bot.forum.wheel.scheduler import Scheduler
@@ -83,9 +83,9 @@ from storage.migrate import upgrade
 from storage.models import ForumRow, ReminderRow
 from storage.unit_of_work import UnitOfWork
 from tests import teams
-from tests.benchmarks.rosters import FORUM_ID, TIMEZONE, guid, write_roster
 from tests.benchmarks.bench_messages import LOOPBACK, POSTGRES_URL, Databases
 from tests.benchmarks.procfs import memory as process_memory
+from tests.benchmarks.rosters import FORUM_ID, TIMEZONE, guid, write_roster
 from tests.limited_connector import TEAMS_CONVERSATION_WINDOWS, LimitedConnector
 
 RATIO_TARGET = 1.2

@@ -80,7 +80,6 @@ from storage.models import NeedsReportRow
 from storage.unit_of_work import UnitOfWork
 from tests import teams
 from tests.benchmarks.bench_ballots import OPTIONS, ChannelConnector, Database, set_up
-from tests.benchmarks.rosters import Roster, load_roster, write_roster
 from tests.benchmarks.bench_messages import (
     LOOPBACK,
     POSTGRES_URL,
@@ -94,6 +93,7 @@ from tests.benchmarks.bench_messages import (
     run_main,
     run_with_bots,
 )
+from tests.benchmarks.rosters import Roster, load_roster, write_roster
 from tests.card_reading import actions, input_named, inputs, texts
 from tests.needs_helpers import STEP_1, STEP_2, STEP_3
 

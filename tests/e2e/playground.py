@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-from contextlib import asynccontextmanager
 import json
 import os
 import re
@@ -27,11 +26,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.teams_app import LOCAL_APP_ID
 from bot.config import EXAMPLE_FORUM_CONFIG
+from bot.teams_app import LOCAL_APP_ID
 from bot.teams_app.playground import CONFIG_FILE_NAME, build_config, write_config
 
 REPO = Path(__file__).resolve().parents[2]

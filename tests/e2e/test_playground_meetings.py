@@ -68,13 +68,26 @@ from bot.forum.meetings.notice import MAX_ITEMS, MAX_PAPERS
 from bot.teams_app.playground import PERSONAL_CHAT_ID
 
 from .playground import (
-    ARTIFACTS, browser_page, custom_activity_template, message_from, post_custom_activity, running_stack,
+    ARTIFACTS,
+    browser_page,
+    custom_activity_template,
+    message_from,
+    post_custom_activity,
+    running_stack,
 )
 from .test_playground import _require_tools
 from .test_playground_reminder import INPUT_FOR_LABEL_JS, LOCALE, assert_clean_exchanges, t
 from .test_playground_round import (
-    COUNT_TITLED_JS, FORUM_ID, Page as RoundPage, before_moment, derived_roster, facts_shown, people_in_playground,
+    COUNT_TITLED_JS,
+    FORUM_ID,
+    before_moment,
+    derived_roster,
+    facts_shown,
+    people_in_playground,
     the_forum,
+)
+from .test_playground_round import (
+    Page as RoundPage,
 )
 from .test_playground_vote import INVOKE_URL, squeeze
 

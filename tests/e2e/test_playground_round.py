@@ -80,7 +80,8 @@ from bot.teams_app.playground import PERSONAL_CHAT_ID
 
 from .playground import ARTIFACTS, browser_page, message_from, post_custom_activity, running_stack
 from .test_playground import _require_tools
-from .test_playground_reminder import LOCALE, Page as ReminderPage, assert_clean_exchanges, input_labelled, t
+from .test_playground_reminder import LOCALE, assert_clean_exchanges, input_labelled, t
+from .test_playground_reminder import Page as ReminderPage
 from .test_playground_vote import INVOKE_URL, invoke_from, quoted, squeeze
 
 pytestmark = pytest.mark.e2e

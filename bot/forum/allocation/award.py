@@ -17,8 +17,8 @@ from bot.forum import audit
 from bot.forum.allocation.proposal import DecidedLine
 from bot.forum.audit import Action
 from bot.forum.needs.report import Status
-from bot.forum.roster import Actor, Forum, Refused
 from bot.forum.post import planned_for
+from bot.forum.roster import Actor, Forum, Refused
 from bot.forum.wheel.events import EventKind, WheelEvent
 
 MAX_CONDITIONS = 4000  # characters: a page of conditions, well inside a card

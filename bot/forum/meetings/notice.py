@@ -15,9 +15,9 @@ from bot.forum import audit
 from bot.forum.audit import Action
 from bot.forum.links import https_link
 from bot.forum.needs.report import Status
+from bot.forum.post import planned_for
 from bot.forum.roster import Actor, Forum, Refused, Roster, Seat
 from bot.forum.votes.vote import VoteStatus
-from bot.forum.post import planned_for
 from bot.forum.wheel.events import CHANNEL, EventKind, WheelEvent
 
 MEETINGS = (EventKind.SPRING_MEETING, EventKind.AUTUMN_MEETING, EventKind.EXTRA_MEETING)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-
 from bot.forum import audit
 from bot.forum.audit import Action
 from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea, from_names

@@ -15,7 +15,15 @@ from bot.forum.needs.form import Invalid
 from bot.forum.needs.report import Status as ReportStatus
 from bot.forum.roster import Actor, Forum, Refused, Roster
 from bot.forum.votes.vote import (
-    SCORED, Ballot, Escalation, Option, Vote, VoteKind, VoteStatus, check_ballot, check_choices,
+    SCORED,
+    Ballot,
+    Escalation,
+    Option,
+    Vote,
+    VoteKind,
+    VoteStatus,
+    check_ballot,
+    check_choices,
 )
 from bot.forum.wheel.service import local_time
 

@@ -4,10 +4,8 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06 03:20:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
-
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'

@@ -4,9 +4,8 @@ Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-07 11:20:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0016'
 down_revision = '0015'

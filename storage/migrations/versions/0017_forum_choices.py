@@ -4,9 +4,8 @@ Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-07 11:15:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0017'
 down_revision = '0016'

@@ -4,9 +4,8 @@ Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-07 11:35:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0018'
 down_revision = '0017'

@@ -4,9 +4,8 @@ Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-07 11:20:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0019'
 down_revision = '0018'
