@@ -12,9 +12,9 @@ from pydantic import ConfigDict, Field
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.delivery import Deliverer
+from bot.edge.fanout import Fanout
 from bot.edge.moments import long_moment
 from bot.edge.needs_views import nok, when
-from bot.edge.reminders import send_to_person
 from bot.edge.turn import Turn
 from bot.edge.wheel_views import delivered
 from bot.forum.allocation import award
@@ -22,7 +22,6 @@ from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, LetterToSend
 from bot.forum.needs.service import forum_year
 from bot.forum.post import may_go_again, target
 from bot.forum.roster import Forum, Refused, Roster
-from bot.forum.wheel.events import PERSON
 from bot.forum.wheel.scheduler import Claim, Delivery
 from bot.i18n import NB, text
 from cards import render
@@ -207,18 +206,17 @@ class LetterNotifier:
 
     async def prepare(self, letters: list[LetterToSend]):
         """Read what the batch needs once (a letter is the same card for
-        everyone of an organisation), then let the connection go."""
+        everyone of an organisation who reads the same language), then let
+        the connection go."""
         years = {(letter.forum_id, letter.year) for letter in letters}
         async with self._uow() as uow:
-            forums = {forum_id: await uow.forums.get(forum_id) for forum_id, _ in years}
-            channels = {forum_id: await uow.forums.channel_reference(forum_id) for forum_id in forums}
+            fanout = await Fanout.read(uow, self._deliverer, self._uow, self._clock,
+                                       {forum_id for forum_id, _ in years}, [letter.target for letter in letters])
             stored = {key: await uow.award_letters.get(*key) for key in years}
             grants = {
-                key: {g.organisation_id: g for g in await award.grants(uow, forums[key[0]], key[1])} for key in years
+                key: {g.organisation_id: g for g in await award.grants(uow, fanout.forums[key[0]], key[1])}
+                for key in years
             }
-            recipients = {letter.target.removeprefix(PERSON) for letter in letters}
-            chats = await uow.conversations.teams_users_with_chats(recipients)
-            languages = await uow.languages.chosen_by(recipients)
         cards: dict[tuple[str, int, str, str], dict] = {}
 
         async def send(letter: LetterToSend, claim: Claim) -> Delivery:
@@ -226,14 +224,10 @@ class LetterNotifier:
             grant = grants[key].get(letter.organisation_id)
             if grant is None:
                 return Delivery("failed", 0, "the organisation's reports are no longer in the allocation")
-            aad = letter.target.removeprefix(PERSON)
-            lang = languages.get(aad, LETTER_LANG)
+            lang = fanout.language(letter.target, LETTER_LANG)
             card_key = (*key, letter.organisation_id, lang)
             if card_key not in cards:
-                cards[card_key] = letter_card(forums[letter.forum_id], stored[key], grant, lang)
-            return await send_to_person(
-                self._deliverer, self._uow, self._clock, aad, chats.get(aad), channels[letter.forum_id],
-                cards[card_key], claim,
-            )
+                cards[card_key] = letter_card(fanout.forums[letter.forum_id], stored[key], grant, lang)
+            return await fanout.send(letter.forum_id, letter.target, cards[card_key], claim)
 
         return send
