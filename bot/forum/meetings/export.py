@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from bot.forum.meetings.attendance import Attends, SeatAttendance, attendance
 from bot.forum.meetings.minutes import AttendanceLine, DecisionLine, Minutes, attendance_lines
 from bot.forum.meetings.notice import Meeting
+from bot.forum.needs.service import local_time
 from bot.forum.roster import Forum
 from bot.forum.spreadsheet import MOMENT, in_zone, table, to_bytes
 from bot.i18n import NB, text
@@ -26,10 +27,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _same(value: str) -> str:
     return value
-
-
-def short_moment(moment: datetime | None, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M") if moment else "–"
 
 
 def attended(line: AttendanceLine, lang: str, escape: Callable[[str], str] = _same) -> str:
@@ -43,7 +40,7 @@ def attended(line: AttendanceLine, lang: str, escape: Callable[[str], str] = _sa
 
 def decided(line: DecisionLine, timezone: str, lang: str, escape: Callable[[str], str] = _same) -> str:
     """A decision, in words."""
-    at = short_moment(line.at, timezone)
+    at = local_time(line.at, timezone)
     if line.allocation_year is not None:
         return text(lang, "minutes_allocation_decided", year=line.allocation_year, when=at,
                     granted=", ".join(escape(o) for o in line.outcome) or "–")
@@ -145,7 +142,7 @@ def document(export: MeetingsExport, made_at: datetime, lang: str = NB) -> bytes
     for record in approved:
         meeting, minutes = record.meeting, record.minutes
         doc.add_heading(t("minutes_title", title=meeting.title), level=1)
-        doc.add_paragraph(f"{t('meeting_when')}: {short_moment(meeting.starts_at, timezone)}")
+        doc.add_paragraph(f"{t('meeting_when')}: {local_time(meeting.starts_at, timezone)}")
         if meeting.place:
             doc.add_paragraph(f"{t('meeting_place')}: {meeting.place}")
         doc.add_heading(t("minutes_attendance"), level=2)
@@ -159,7 +156,7 @@ def document(export: MeetingsExport, made_at: datetime, lang: str = NB) -> bytes
             doc.add_paragraph(t("minutes_no_decisions"))
         for paragraph in minutes.text.split("\n\n"):
             doc.add_paragraph(_printable(paragraph))
-        doc.add_paragraph(t("minutes_approved_footer", when=short_moment(minutes.approved_at, timezone)))
+        doc.add_paragraph(t("minutes_approved_footer", when=local_time(minutes.approved_at, timezone)))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
