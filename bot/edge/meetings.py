@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
-from bot.edge.minutes import minutes_card
+from bot.edge.minutes import MeetingRef, minutes_card
 from bot.edge.moments import long_moment
 from bot.edge.turn import Turn
 from bot.edge.wheel_views import delivered
@@ -56,11 +56,6 @@ class NoticeRequest(EventRef):
     link: str = Field(default="", max_length=MAX_LINK * 2)
     agenda: str = Field(default="", max_length=MAX_ITEMS * (MAX_ITEM + 2) * 2)
     papers: str = Field(default="", max_length=MAX_PAPERS * (MAX_ITEM + MAX_LINK + 4) * 2)
-
-
-class MeetingRef(CardData):
-    model_config = ConfigDict(strict=True)
-    meeting: int = Field(ge=1, le=2**31 - 1)
 
 
 class AnswerRequest(MeetingRef):
