@@ -184,7 +184,6 @@ async def _attendance(turn: Turn, meeting: Meeting, note: str = "") -> dict:
     t, lang = turn.t, turn.lang
     standing = await seats.attendance(turn.uow, forum, meeting)
     deliveries = await turn.uow.meetings.deliveries(meeting.id)
-    roster = await turn.uow.roster.roster(forum)
     sent = {(d.purpose, d.seat_id): d for d in deliveries}
     channel = sent.get((Purpose.NOTICE, None))
     notices = [d for d in deliveries if d.purpose == Purpose.NOTICE and d.seat_id is not None]
@@ -204,12 +203,12 @@ async def _attendance(turn: Turn, meeting: Meeting, note: str = "") -> dict:
         "title": t("meeting_attendance_title", title=md(meeting.title)),
         "note": note,
         "facts": [{"title": a, "value": b} for a, b in facts],
-        "groups": _seats(turn, roster, standing, sent),
+        "groups": _seats(turn, standing, sent),
         "actions": actions,
     })
 
 
-def _seats(turn: Turn, roster: Roster, standing: list[SeatAttendance], sent: dict) -> list[dict]:
+def _seats(turn: Turn, standing: list[SeatAttendance], sent: dict) -> list[dict]:
     groups: dict[str, dict] = {}
     for seat in standing:
         group = groups.setdefault(seat.organisation.id, {"heading": md(seat.organisation.name), "rows": []})
