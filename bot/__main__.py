@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         forums = load_forum_config(settings.forum_config)
         if not settings.authenticated:
             log.warning(UNAUTHENTICATED_WARNING)
+        log.info("Bot Framework edge: %s (BOT_SDK)", settings.bot_sdk)
         served: list[web.Application] = []
 
         async def serve() -> web.Application:

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from bot.config import Settings
-from bot.edge.adapter import make_adapter
+from bot.delivery.deliverer import DEFAULT_TENANT_RATE, Deliverer
+from bot.edge import sdk
 from bot.edge.afterwards import Afterwards
 from bot.edge.announcements import AnnouncementNotifier
 from bot.edge.award_letters import LetterNotifier
 from bot.edge.bot import ForumBot, utcnow
 from bot.edge.calendar_feed import make_calendar_feed
-from bot.edge.delivery import DEFAULT_TENANT_RATE, Deliverer
 from bot.edge.downloads import DOWNLOADS, make_downloads
 from bot.edge.health import Health
 from bot.edge.http import MessagesEndpoint
@@ -53,6 +53,7 @@ VOTE_KEEPER = web.AppKey("vote_keeper", object)
 AFTERWARDS = web.AppKey("afterwards", object)
 REPLIES = web.AppKey("replies", object)
 GRACEFUL_STOP = web.AppKey("graceful_stop", object)
+EDGE = web.AppKey("edge", object)
 
 MAX_BODY = 1024 * 1024  # Teams activities are far smaller; refuse floods early
 
@@ -93,7 +94,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
 
     downloads = await make_downloads(settings.export_signing_key, settings.base_url, uow)
     calendar = await make_calendar_feed(settings.base_url, uow)
-    adapter = make_adapter(settings)
+    edge = sdk.load(settings)
     metrics = Metrics(utcnow)
     # One deliverer for the process, so that every proactive send shares
     # the same view of Teams' rate limits; the tenant's budget is shared
@@ -102,8 +103,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     # replica takes it over; a wait behind an earlier send to the same chat
     # is not bounded, and the claim check before each send fences that.
     deliverer = Deliverer(
-        adapter,
-        settings.app_id,
+        edge.connector,
         tenant_rate=DEFAULT_TENANT_RATE / settings.replicas,
         max_call_seconds=settings.reminder_claim_timeout_seconds / 2,
         count_answer=metrics.connector_answer,
@@ -121,7 +121,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     afterwards = Afterwards()
     replies = Afterwards()  # kept apart, so that tests can wait for a turn's replies alone
     bot = ForumBot(
-        uow, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards, posts=posts,
+        uow, edge.connector, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards, posts=posts,
         afterwards=afterwards, replies=replies,
     )
     scheduler = Scheduler(
@@ -145,7 +145,7 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     stop = GracefulStop(settings.shutdown_grace_seconds, health, [scheduler, *posts], rounds, [replies, afterwards, vote_cards])
 
     app = web.Application(client_max_size=MAX_BODY)
-    messages = MessagesEndpoint(adapter, bot, HandledActivities(uow, utcnow), metrics, settings.served_tenants)
+    messages = MessagesEndpoint(edge, edge.handler(bot), HandledActivities(uow, utcnow), metrics, settings.served_tenants)
     app.router.add_post("/api/messages", messages.handle)
     app.router.add_get("/healthz", health.live)
     app.router.add_get("/readyz", health.ready)
@@ -159,6 +159,11 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app.on_shutdown.append(stop.stop_taking_work)
     app.on_cleanup.append(stop.finish)
     app.on_cleanup.append(dispose)
+
+    async def close_edge(_: web.Application) -> None:
+        await edge.close()
+
+    app.on_cleanup.append(close_edge)
     app[UOW] = uow
     app[HEALTH] = health
     app[SCHEDULER] = scheduler
@@ -168,4 +173,5 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     app[AFTERWARDS] = afterwards
     app[REPLIES] = replies
     app[GRACEFUL_STOP] = stop
+    app[EDGE] = edge
     return app

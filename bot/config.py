@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from storage.database import DEFAULT_DATABASE_URL
@@ -49,10 +49,16 @@ class Settings:
     shutdown_grace_seconds: float = 20.0
     # Bearer token for GET /metrics; empty: only clients on this host.
     metrics_token: str = ""
+    # The Bot Framework SDK at the edge (bot.edge.sdk). Settings made in code
+    # take it from the environment too, so that the test suite runs on the
+    # edge BOT_SDK names.
+    bot_sdk: str = field(default_factory=lambda: _bot_sdk(os.environ.get("BOT_SDK", "")))
 
     def __post_init__(self) -> None:
         # A start that cannot be safe or cannot work stops here, with one
         # line that names the setting, instead of failing at the first message.
+        if self.bot_sdk not in BOT_SDKS:
+            raise ValueError(f"BOT_SDK must be one of {', '.join(BOT_SDKS)}, not {self.bot_sdk!r}")
         if self.log_format not in ("text", "json"):
             raise ValueError(f"LOG_FORMAT must be text or json, not {self.log_format!r}")
         if self.app_type not in APP_TYPES:
@@ -114,10 +120,16 @@ class Settings:
             retention_years=_number(env, "RETENTION_YEARS", 0, int, 0, 100),
             shutdown_grace_seconds=_number(env, "SHUTDOWN_GRACE_SECONDS", 20, float, 0, 3600),
             metrics_token=env.get("METRICS_TOKEN", ""),
+            bot_sdk=_bot_sdk(env.get("BOT_SDK", "")),
         )
 
 
 APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+BOT_SDKS = ("botbuilder", "agents")  # the first is the default, until the move is made
+
+
+def _bot_sdk(raw: str) -> str:
+    return raw.strip().lower() or BOT_SDKS[0]
 
 
 def _app_type(raw: str) -> str:

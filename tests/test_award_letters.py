@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from bot.app import UOW
 from bot.config import Settings
-from bot.edge.adapter import make_adapter
+from bot.delivery.deliverer import Deliverer
+from bot.edge import sdk
 from bot.edge.award_letters import LetterNotifier
-from bot.edge.delivery import Deliverer
 from bot.forum.allocation.award import MAX_CONDITIONS, proposed_deadline
 from bot.forum.post import Post
 from bot.forum.wheel.events import EventKind, WheelEvent
@@ -207,7 +207,7 @@ async def test_a_letter_the_bot_stopped_in_the_middle_of_is_not_sent_twice(forum
     forget_sent(forum)
 
     clock = Clock(datetime.now(UTC))
-    notifier = LetterNotifier(Deliverer(make_adapter(Settings()), ""), post, clock)
+    notifier = LetterNotifier(Deliverer(sdk.load(Settings()).connector), post, clock)
     await Post("award letters", lambda uow: uow.award_letters, post, notifier, clock).run_all()
 
     statuses = await deliveries(forum)

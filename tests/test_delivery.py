@@ -1,4 +1,4 @@
-"""Proactive delivery (bot/edge/delivery.py) against the local connector
+"""Proactive delivery (bot/delivery) against the local connector
 over HTTP with a real CloudAdapter: pacing, retries, 1:1 chats.
 
 Waits are measured on an injected clock, never on the wall: `InstantClock`
@@ -19,8 +19,7 @@ import pytest
 
 from bot.app import VOTE_CARDS, create_app
 from bot.config import Settings
-from bot.edge.adapter import make_adapter
-from bot.edge.delivery import (
+from bot.delivery.deliverer import (
     MAX_CARD_BYTES,
     Deliverer,
     SendLimiter,
@@ -28,6 +27,7 @@ from bot.edge.delivery import (
     retry_after_seconds,
     tenant_windows,
 )
+from bot.edge import sdk
 from tests import teams
 from tests.limited_connector import LimitedConnector
 
@@ -104,13 +104,14 @@ async def teams_service():
 
 
 @pytest.fixture
-def adapter():
-    return make_adapter(Settings())
+def edge_connector():
+    """The Bot Connector client of the edge BOT_SDK names."""
+    return sdk.load(Settings()).connector
 
 
-def make_deliverer(adapter, clock=None, **options) -> Deliverer:
+def make_deliverer(edge_connector, clock=None, **options) -> Deliverer:
     return Deliverer(
-        adapter, "", clock=clock or InstantClock(), rng=random.Random(7), wall_now=lambda: WALL, **options
+        edge_connector, clock=clock or InstantClock(), rng=random.Random(7), wall_now=lambda: WALL, **options
     )
 
 
@@ -127,14 +128,15 @@ def channel(connector: LimitedConnector, conversation_id: str = teams.CHANNEL) -
 # --- sending and retrying ------------------------------------------------------
 
 
-async def test_a_card_reaches_the_channel(teams_service, adapter):
-    result = await make_deliverer(adapter).send_card(channel(teams_service), CARD)
+async def test_a_card_reaches_the_channel(teams_service, edge_connector):
+    result = await make_deliverer(edge_connector).send_card(channel(teams_service), CARD)
 
     assert (result.status, result.attempts, result.http_status) == ("sent", 1, 200)
     assert result.activity_id and result.activity_id.startswith("activity-")
     [received] = teams_service.sent_to(teams.CHANNEL)
     assert received.cards == [CARD]
-    assert received.activity["conversation"]["tenantID"] == teams.TENANT  # botbuilder's spelling
+    conversation = received.activity["conversation"]
+    assert conversation.get("tenantId", conversation.get("tenantID")) == teams.TENANT  # Teams' spelling, botbuilder's
 
 
 @pytest.mark.parametrize(
@@ -142,11 +144,11 @@ async def test_a_card_reaches_the_channel(teams_service, adapter):
     [("3", 3.0), ("0.5", 0.5), (format_datetime(WALL + timedelta(seconds=7), usegmt=True), 7.0)],
     ids=["seconds", "fraction", "http-date"],
 )
-async def test_retry_after_is_honoured(teams_service, adapter, header, wait):
+async def test_retry_after_is_honoured(teams_service, edge_connector, header, wait):
     clock = InstantClock()
     teams_service.fail_next(teams.CHANNEL, 429, retry_after=header)
 
-    result = await make_deliverer(adapter, clock).send_card(channel(teams_service), CARD)
+    result = await make_deliverer(edge_connector, clock).send_card(channel(teams_service), CARD)
 
     assert (result.status, result.attempts) == ("sent", 2)
     assert clock.sleeps == [pytest.approx(wait)]
@@ -154,11 +156,11 @@ async def test_retry_after_is_honoured(teams_service, adapter, header, wait):
 
 
 @pytest.mark.parametrize("status", [412, 429, 500, 502, 503, 504])
-async def test_transient_answers_are_retried_with_full_jitter(teams_service, adapter, status):
+async def test_transient_answers_are_retried_with_full_jitter(teams_service, edge_connector, status):
     clock = InstantClock()
     teams_service.fail_next(teams.CHANNEL, status, times=3)
 
-    result = await make_deliverer(adapter, clock).send_card(channel(teams_service), CARD)
+    result = await make_deliverer(edge_connector, clock).send_card(channel(teams_service), CARD)
 
     assert (result.status, result.attempts) == ("sent", 4)
     # Every request was ours: msrest retried none of them on its own.
@@ -169,31 +171,31 @@ async def test_transient_answers_are_retried_with_full_jitter(teams_service, ada
         assert 0 <= slept <= 1.0 * 2**n
 
 
-async def test_a_permanent_refusal_is_not_retried(teams_service, adapter):
+async def test_a_permanent_refusal_is_not_retried(teams_service, edge_connector):
     clock = InstantClock()
     teams_service.fail_next(teams.CHANNEL, 400)
 
-    result = await make_deliverer(adapter, clock).send_card(channel(teams_service), CARD)
+    result = await make_deliverer(edge_connector, clock).send_card(channel(teams_service), CARD)
 
     assert (result.status, result.attempts, result.http_status) == ("failed", 1, 400)
     assert "400" in result.error
     assert clock.sleeps == [] and teams_service.requests == 1
 
 
-async def test_attempts_are_bounded(teams_service, adapter):
+async def test_attempts_are_bounded(teams_service, edge_connector):
     teams_service.fail_next(teams.CHANNEL, 502, times=50)
 
-    result = await make_deliverer(adapter, max_attempts=6).send_card(channel(teams_service), CARD)
+    result = await make_deliverer(edge_connector, max_attempts=6).send_card(channel(teams_service), CARD)
 
     assert (result.status, result.attempts, result.http_status) == ("failed", 6, 502)
     assert teams_service.requests == 6 and not teams_service.accepted
 
 
-async def test_the_total_time_is_bounded(teams_service, adapter):
+async def test_the_total_time_is_bounded(teams_service, edge_connector):
     clock = InstantClock()
     teams_service.fail_next(teams.CHANNEL, 429, times=5, retry_after=50)
 
-    result = await make_deliverer(adapter, clock, max_total_seconds=120).send_card(channel(teams_service), CARD)
+    result = await make_deliverer(edge_connector, clock, max_total_seconds=120).send_card(channel(teams_service), CARD)
 
     # 50 s and 50 s fit in 120 s; a third 50 s would not: give up, don't sleep.
     assert (result.status, result.attempts, result.http_status) == ("failed", 3, 429)
@@ -201,31 +203,31 @@ async def test_the_total_time_is_bounded(teams_service, adapter):
     assert "budget" in result.error
 
 
-async def test_a_whole_outage_is_ridden_out(teams_service, adapter):
+async def test_a_whole_outage_is_ridden_out(teams_service, edge_connector):
     teams_service.outage(500, requests=3)
 
-    result = await make_deliverer(adapter).send_card(channel(teams_service), CARD)
+    result = await make_deliverer(edge_connector).send_card(channel(teams_service), CARD)
 
     assert (result.status, result.attempts) == ("sent", 4)
     assert teams_service.injected[500] == 3
 
 
-async def test_no_connector_at_all_is_transient_then_fails(adapter):
+async def test_no_connector_at_all_is_transient_then_fails(edge_connector):
     connector = LimitedConnector()
     await connector.start()
     reference = channel(connector)
     await connector.stop()  # nothing listens on that port now
 
-    result = await make_deliverer(adapter, max_attempts=3).send_card(reference, CARD)
+    result = await make_deliverer(edge_connector, max_attempts=3).send_card(reference, CARD)
 
     assert (result.status, result.attempts, result.http_status) == ("failed", 3, None)
     assert "no answer" in result.error
 
 
-async def test_a_card_over_80_kb_is_not_sent(teams_service, adapter):
+async def test_a_card_over_80_kb_is_not_sent(teams_service, edge_connector):
     big = {**CARD, "body": [{"type": "TextBlock", "text": "x" * MAX_CARD_BYTES}]}
 
-    result = await make_deliverer(adapter).send_card(channel(teams_service), big)
+    result = await make_deliverer(edge_connector).send_card(channel(teams_service), big)
 
     assert (result.status, result.attempts) == ("failed", 0)
     assert "KB" in result.error and teams_service.requests == 0
@@ -246,12 +248,12 @@ class Watch:
         self.heard.append("refused")
 
 
-async def test_the_caller_hears_of_every_request_and_every_refusal(teams_service, adapter):
+async def test_the_caller_hears_of_every_request_and_every_refusal(teams_service, edge_connector):
     teams_service.fail_next(teams.CHANNEL, 429, retry_after=1)
     teams_service.fail_next(teams.CHANNEL, 503)
     watch = Watch()
 
-    result = await make_deliverer(adapter).send_card(channel(teams_service), CARD, watch)
+    result = await make_deliverer(edge_connector).send_card(channel(teams_service), CARD, watch)
 
     assert (result.status, result.attempts) == ("sent", 3)
     # After each refusal Teams certainly does not have the card: a crash in
@@ -259,33 +261,33 @@ async def test_the_caller_hears_of_every_request_and_every_refusal(teams_service
     assert watch.heard == ["leaving", "refused", "leaving", "refused", "leaving"]
 
 
-async def test_a_request_without_an_answer_is_not_a_refusal(adapter):
+async def test_a_request_without_an_answer_is_not_a_refusal(edge_connector):
     connector = LimitedConnector()
     await connector.start()
     reference = channel(connector)
     await connector.stop()
     watch = Watch()
 
-    result = await make_deliverer(adapter, max_attempts=2).send_card(reference, CARD, watch)
+    result = await make_deliverer(edge_connector, max_attempts=2).send_card(reference, CARD, watch)
 
     assert (result.status, result.attempts) == ("failed", 2)
     assert watch.heard == ["leaving", "leaving"]
 
 
-async def test_a_caller_that_no_longer_owns_the_send_stops_it(teams_service, adapter):
+async def test_a_caller_that_no_longer_owns_the_send_stops_it(teams_service, edge_connector):
     watch = Watch(owned=False)
 
-    result = await make_deliverer(adapter).send_card(channel(teams_service), CARD, watch)
+    result = await make_deliverer(edge_connector).send_card(channel(teams_service), CARD, watch)
 
     assert (result.status, result.attempts) == ("failed", 0)
     assert "withdrew" in result.error and teams_service.requests == 0
 
 
-async def test_no_wait_goes_past_the_time_a_call_may_take(teams_service, adapter):
+async def test_no_wait_goes_past_the_time_a_call_may_take(teams_service, edge_connector):
     """A reminder's claim must not run out while its delivery waits: the
     app bounds every call well inside REMINDER_CLAIM_TIMEOUT_SECONDS."""
     clock = InstantClock()
-    deliverer = make_deliverer(adapter, clock, max_call_seconds=20)
+    deliverer = make_deliverer(edge_connector, clock, max_call_seconds=20)
     teams_service.fail_next(teams.CHANNEL, 429, retry_after=30)
 
     result = await deliverer.send_card(channel(teams_service), CARD)
@@ -327,8 +329,8 @@ def test_retry_after_reads_seconds_and_http_dates():
 # --- 1:1 chats ----------------------------------------------------------------------
 
 
-async def test_a_person_with_the_app_gets_a_new_chat_and_the_card(teams_service, adapter):
-    deliverer = make_deliverer(adapter)
+async def test_a_person_with_the_app_gets_a_new_chat_and_the_card(teams_service, edge_connector):
+    deliverer = make_deliverer(edge_connector)
 
     result = await deliverer.send_card_to_person(None, ANNA, teams.TENANT, teams_service.url, CARD)
 
@@ -345,45 +347,45 @@ async def test_a_person_with_the_app_gets_a_new_chat_and_the_card(teams_service,
     assert teams_service.created[ANNA] == 1
 
 
-async def test_a_person_without_the_app_is_not_reachable(teams_service, adapter):
-    result = await make_deliverer(adapter).send_card_to_person(None, BJORN, teams.TENANT, teams_service.url, CARD)
+async def test_a_person_without_the_app_is_not_reachable(teams_service, edge_connector):
+    result = await make_deliverer(edge_connector).send_card_to_person(None, BJORN, teams.TENANT, teams_service.url, CARD)
 
     assert (result.status, result.http_status, result.attempts) == ("not_reachable", 403, 1)
     assert result.reference is None and not result.reference_created
     assert teams_service.refused_creates == 1 and not teams_service.accepted
 
 
-async def test_a_person_who_removed_the_app_is_not_reachable(teams_service, adapter):
+async def test_a_person_who_removed_the_app_is_not_reachable(teams_service, edge_connector):
     stored = channel(teams_service, teams_service.open_chat(BJORN))
     teams_service.uninstall(BJORN)
 
-    result = await make_deliverer(adapter).send_card_to_person(stored, BJORN, teams.TENANT, teams_service.url, CARD)
+    result = await make_deliverer(edge_connector).send_card_to_person(stored, BJORN, teams.TENANT, teams_service.url, CARD)
 
     # the stored chat answers 403, and so does making a new one
     assert (result.status, result.http_status, result.attempts) == ("not_reachable", 403, 2)
     assert not teams_service.accepted
 
 
-async def test_a_stale_chat_id_is_replaced(teams_service, adapter):
+async def test_a_stale_chat_id_is_replaced(teams_service, edge_connector):
     stale = channel(teams_service, "a:long-gone")
 
-    result = await make_deliverer(adapter).send_card_to_person(stale, ANNA, teams.TENANT, teams_service.url, CARD)
+    result = await make_deliverer(edge_connector).send_card_to_person(stale, ANNA, teams.TENANT, teams_service.url, CARD)
 
     assert (result.status, result.attempts, result.reference_created) == ("sent", 3, True)
     assert result.reference["conversation_id"] == teams_service.open_chat(ANNA)
 
 
-async def test_without_a_chat_or_a_user_id_nobody_is_asked(teams_service, adapter):
-    result = await make_deliverer(adapter).send_card_to_person(None, None, teams.TENANT, teams_service.url, CARD)
+async def test_without_a_chat_or_a_user_id_nobody_is_asked(teams_service, edge_connector):
+    result = await make_deliverer(edge_connector).send_card_to_person(None, None, teams.TENANT, teams_service.url, CARD)
 
     assert (result.status, result.attempts) == ("not_reachable", 0)
     assert teams_service.requests == 0
 
 
-async def test_making_the_chat_is_retried_too(teams_service, adapter):
+async def test_making_the_chat_is_retried_too(teams_service, edge_connector):
     teams_service.outage(502, requests=2)
 
-    result = await make_deliverer(adapter).send_card_to_person(None, ANNA, teams.TENANT, teams_service.url, CARD)
+    result = await make_deliverer(edge_connector).send_card_to_person(None, ANNA, teams.TENANT, teams_service.url, CARD)
 
     assert (result.status, result.attempts) == ("sent", 4)
     assert teams_service.created[ANNA] == 1
@@ -587,7 +589,7 @@ async def test_the_limiter_forgets_what_is_over():
     assert limiter.tracked() == (0, 0)
 
 
-async def test_paced_sends_meet_the_limits_of_the_connector(adapter):
+async def test_paced_sends_meet_the_limits_of_the_connector(edge_connector):
     """Real time, both sides on Teams' windows scaled down tenfold: the
     connector, which enforces them, answers no 429, and the quiet
     conversation's card is not held up behind the busy one's."""
@@ -600,8 +602,7 @@ async def test_paced_sends_meet_the_limits_of_the_connector(adapter):
     await connector.start()
     try:
         deliverer = Deliverer(
-            adapter,
-            "",
+            edge_connector,
             tenant_rate=30 / scale,
             conversation_windows=tuple(Window(n, s * scale) for n, s in TEAMS),
         )
@@ -619,7 +620,7 @@ async def test_paced_sends_meet_the_limits_of_the_connector(adapter):
     assert order.index(quiet["conversation_id"]) < 8
 
 
-async def test_unpaced_sends_are_throttled_and_still_all_arrive(adapter):
+async def test_unpaced_sends_are_throttled_and_still_all_arrive(edge_connector):
     """Without our pacing the connector answers 429s; the retries, honouring
     Retry-After, still deliver every card exactly once."""
     scale = 0.1
@@ -628,7 +629,7 @@ async def test_unpaced_sends_are_throttled_and_still_all_arrive(adapter):
     )
     await connector.start()
     try:
-        deliverer = Deliverer(adapter, "", tenant_rate=10_000, conversation_windows=(Window(1000, 0.001),))
+        deliverer = Deliverer(edge_connector, tenant_rate=10_000, conversation_windows=(Window(1000, 0.001),))
         busy = channel(connector, "19:busy@thread.tacv2")
         results = await asyncio.gather(*(deliverer.send_card(busy, CARD) for _ in range(12)))
     finally:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import aiohttp
 from sqlalchemy import text as sql
 
-from bot.app import HEALTH, UOW, create_app
+from bot.app import EDGE, HEALTH, UOW, create_app
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from storage.migrate import head_revision
 from tests import teams
 from tests.conftest import admin_sql, postgres_database_url, serve
+
+
+async def test_the_bot_answers_on_the_edge_bot_sdk_names(forum):
+    """CI runs the suite once per edge; this says which one a run was on."""
+    assert forum.app[EDGE].name == (os.environ.get("BOT_SDK") or "botbuilder")
+    replies = await forum.say(forum.statsforvalter, "hjelp")
+    assert len(replies) == 1 and replies[0].method == "send" and replies[0].cards
 
 
 async def test_health_reports_the_database(forum):
@@ -108,7 +116,7 @@ async def test_with_an_app_id_a_request_without_a_valid_token_gets_401(tmp_path,
 def test_the_retry_policy_speed_up_keeps_msrests_retry_codes():
     from msrest.universal_http.requests import ClientRetryPolicy
 
-    import bot.edge.adapter  # noqa: F401  (applies the change)
+    import bot.edge.botbuilder_sdk  # noqa: F401  (applies the change)
 
     assert isinstance(ClientRetryPolicy.safe_codes, frozenset)
     policy = ClientRetryPolicy()

@@ -1,14 +1,18 @@
 """The forum's rules (bot/forum) are plain Python: they know neither the
 Teams SDK nor SQL. A reader follows them without either, and the edge or
-the database can be swapped under them."""
+the database can be swapped under them. Of the rest of the bot, only the
+two SDK packages of the edge import an SDK, so that BOT_SDK swaps it."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-FORUM = Path(__file__).resolve().parent.parent / "bot" / "forum"
-NOT_IN_THE_RULES = ("botbuilder", "botframework", "microsoft_agents", "aiohttp", "sqlalchemy")
+BOT = Path(__file__).resolve().parent.parent / "bot"
+FORUM = BOT / "forum"
+SDKS = ("botbuilder", "botframework", "msrest", "microsoft_agents")
+NOT_IN_THE_RULES = (*SDKS, "aiohttp", "sqlalchemy")
+SDK_PACKAGES = (BOT / "edge" / "botbuilder_sdk", BOT / "edge" / "agents_sdk")
 
 
 def imported(path: Path) -> set[str]:
@@ -31,6 +35,17 @@ def test_the_forums_rules_import_no_sdk_and_no_sql():
     assert {file: names for file, names in found.items() if names} == {}
 
 
+def test_only_the_edges_sdk_packages_import_an_sdk():
+    found = {
+        str(path.relative_to(BOT)): sorted(n for n in imported(path) if n.split(".")[0] in SDKS)
+        for path in sorted(BOT.rglob("*.py"))
+        if not any(package in path.parents for package in SDK_PACKAGES)
+    }
+    assert len(found) > 100  # the bot was read
+    assert {file: names for file, names in found.items() if names} == {}
+
+
 def test_the_check_sees_imports_where_they_are():
-    assert "sqlalchemy.exc" in imported(FORUM.parent.parent / "storage" / "needs_reports.py")
-    assert "botbuilder.core" in imported(FORUM.parent / "edge" / "turn.py")
+    assert "sqlalchemy.exc" in imported(BOT.parent / "storage" / "needs_reports.py")
+    assert "botbuilder.core" in imported(BOT / "edge" / "botbuilder_sdk" / "__init__.py")
+    assert "microsoft_agents.hosting.core" in imported(BOT / "edge" / "agents_sdk" / "__init__.py")

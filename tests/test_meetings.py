@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 
 from bot.app import UOW
 from bot.config import Settings
-from bot.edge.adapter import make_adapter
-from bot.edge.delivery import Deliverer
+from bot.delivery.deliverer import Deliverer
+from bot.edge import sdk
 from bot.edge.meetings import MeetingNotifier
 from bot.forum.post import Post
 from storage.models import AuditEntryRow, MeetingDeliveryRow, MeetingRow
@@ -167,7 +167,7 @@ async def test_seats_that_have_not_answered_are_reminded_two_days_before_once(fo
     uow = forum.app[UOW]
     clock = Clock(SOON - timedelta(days=3))
     post = Post("meeting messages", lambda u: u.meetings, uow,
-                MeetingNotifier(Deliverer(make_adapter(Settings()), ""), uow, clock), clock)
+                MeetingNotifier(Deliverer(sdk.load(Settings()).connector), uow, clock), clock)
     await post.run_all()
     assert forum.connector.received == []  # not yet
     clock.now = SOON - timedelta(days=2) + timedelta(minutes=1)

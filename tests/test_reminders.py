@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from bot.app import UOW
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
-from bot.edge.adapter import make_adapter
-from bot.edge.delivery import Deliverer
+from bot.delivery.deliverer import Deliverer
+from bot.edge import sdk
 from bot.edge.reminders import ReminderNotifier
 from bot.forum.wheel.scheduler import Scheduler
 from storage.models import ReminderRow
@@ -51,7 +51,7 @@ class PausedClock:
 
 def scheduler(forum, clock: Clock) -> Scheduler:
     uow = forum.app[UOW]
-    return Scheduler(uow, ReminderNotifier(Deliverer(make_adapter(Settings()), ""), uow, clock), clock)
+    return Scheduler(uow, ReminderNotifier(Deliverer(sdk.load(Settings()).connector), uow, clock), clock)
 
 
 async def add_event(forum, kind: str, starts_at: datetime, offsets: list[int], title: str = "Vårmøte") -> int:
@@ -319,7 +319,7 @@ async def test_a_replica_whose_claim_ran_out_neither_sends_nor_records(forum):
     # Replica A claims the reminder, but Teams has asked it to wait a minute
     # before its next post to the channel, and it stalls in that wait.
     paused = PausedClock()
-    stalled = Deliverer(make_adapter(Settings()), "", clock=paused)
+    stalled = Deliverer(sdk.load(Settings()).connector, clock=paused)
     stalled.limiter.hold(teams.CHANNEL, 60)
     a = Scheduler(uow, ReminderNotifier(stalled, uow, clock), clock)
     a_round = asyncio.create_task(a.run_once())

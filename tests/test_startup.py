@@ -70,13 +70,14 @@ def test_a_database_a_newer_release_migrated_stops_the_start_with_one_line(tmp_p
         assert "Traceback" not in output
 
 
-def test_a_setting_that_is_not_a_number_stops_the_start_with_one_line(tmp_path):
+def test_a_setting_that_is_not_a_number_or_not_known_stops_the_start_with_one_line(tmp_path):
     cases = (
         ({"PORT": "abc"}, "PORT must be a whole number from 0 to 65535, not 'abc'"),
         ({"PORT": "70000"}, "PORT must be a whole number from 0 to 65535, not '70000'"),
         ({"SCHEDULER_INTERVAL_SECONDS": "soon"}, "SCHEDULER_INTERVAL_SECONDS must be a number of at least 0, not 'soon'"),
         ({"REPLICAS": "0"}, "REPLICAS must be a whole number of at least 1, not '0'"),
         ({"RETENTION_YEARS": "fem"}, "RETENTION_YEARS must be a whole number from 0 to 100, not 'fem'"),
+        ({"BOT_SDK": "teams-ai"}, "BOT_SDK must be one of botbuilder, agents, not 'teams-ai'"),
     )
     for setting, reason in cases:
         process = bot_process(tmp_path, **setting)

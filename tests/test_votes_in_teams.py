@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from bot.app import UOW, VOTE_CARDS
 from bot.config import Settings
-from bot.edge.adapter import make_adapter
-from bot.edge.delivery import Deliverer
+from bot.delivery.deliverer import Deliverer
+from bot.edge import sdk
 from bot.edge.vote_cards import VoteCards
 from bot.forum.needs.report import Status as ReportStatus
 from bot.forum.votes.keeper import VoteKeeper
@@ -121,7 +121,7 @@ def personal(forum, user) -> list[dict]:
 
 def keeper(forum, clock: Clock) -> VoteKeeper:
     """The scheduler's vote rounds, with the test's clock and its own deliverer."""
-    cards = VoteCards(forum.app[UOW], Deliverer(make_adapter(Settings()), ""), clock, pause=0)
+    cards = VoteCards(forum.app[UOW], Deliverer(sdk.load(Settings()).connector), clock, pause=0)
     return VoteKeeper(forum.app[UOW], cards.closed, cards.remind, clock)
 
 

@@ -1,54 +1,53 @@
-"""Reading what Teams sends: who, where, in which language."""
+"""Reading what Teams sends: who, where, in which language. The activity
+is either SDK's model; both keep the Bot Framework schema's names."""
 
 from __future__ import annotations
 
 import re
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
-
 _MENTION = re.compile(r"<at>.*?</at>", re.DOTALL)
 
 
-def command_text(activity: Activity) -> str:
+def command_text(activity) -> str:
     """The typed text without @mentions, lower-cased and with single spaces."""
     text = _MENTION.sub(" ", activity.text or "")
     return " ".join(text.split()).lower()
 
 
-def locale(activity: Activity) -> str | None:
+def locale(activity) -> str | None:
     if activity.locale:
         return activity.locale
     for entity in activity.entities or []:
-        props = entity.additional_properties or {}
+        # botbuilder keeps an entity's other fields apart, the Agents SDK as extras
+        props = getattr(entity, "additional_properties", None) or getattr(entity, "model_extra", None) or {}
         if entity.type == "clientInfo" and props.get("locale"):
             return props["locale"]
     return None
 
 
-def channel_data(activity: Activity) -> dict:
+def channel_data(activity) -> dict:
     data = activity.channel_data
     return data if isinstance(data, dict) else {}
 
 
-def team_id(activity: Activity) -> str | None:
+def team_id(activity) -> str | None:
     return (channel_data(activity).get("team") or {}).get("id")
 
 
-def channel_id(activity: Activity) -> str | None:
+def channel_id(activity) -> str | None:
     return (channel_data(activity).get("channel") or {}).get("id")
 
 
-def tenant_id(activity: Activity) -> str | None:
+def tenant_id(activity) -> str | None:
     tenant = channel_data(activity).get("tenant") or {}
     return tenant.get("id") or (activity.conversation.tenant_id if activity.conversation else None)
 
 
-def is_personal(activity: Activity) -> bool:
+def is_personal(activity) -> bool:
     return bool(activity.conversation and activity.conversation.conversation_type == "personal")
 
 
-def reference(activity: Activity, conversation_id: str) -> dict:
+def reference(activity, conversation_id: str) -> dict:
     """What a later proactive message needs (NOTES: store our own)."""
     return {
         "service_url": activity.service_url,
@@ -59,6 +58,6 @@ def reference(activity: Activity, conversation_id: str) -> dict:
     }
 
 
-def bot_was_added(context: TurnContext) -> bool:
-    bot_id = context.activity.recipient.id
-    return any(m.id == bot_id for m in context.activity.members_added or [])
+def bot_was_added(activity) -> bool:
+    bot_id = activity.recipient.id
+    return any(m.id == bot_id for m in activity.members_added or [])

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field
 
+from bot.delivery.deliverer import Deliverer
 from bot.edge.card_actions import CardData, card_data
-from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
 from bot.edge.needs_views import when
 from bot.edge.turn import Turn

@@ -1,18 +1,19 @@
-"""The activity handler: routes each Teams activity to one function."""
+"""The forum's side of every Teams activity: a typed message, the app
+installed, a card button; each routed to one function. Free of either SDK:
+an edge's handler (bot.edge.handler) hands it the activity, and what the
+bot says goes through the `Deliverer`."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from http import HTTPStatus
-
-from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
-from botbuilder.core.teams import TeamsInfo
 
 from bot import logs
 from bot.edge import activity, commands, forum_choice, views
 from bot.edge.card_actions import read_execute
+from bot.edge.members import Directory
 from bot.edge.turn import Turn
 from bot.forum.identity import identify
 from bot.forum.roster import Refused
@@ -25,10 +26,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class ForumBot(ActivityHandler):
+class ForumBot:
     def __init__(
         self,
         uow_factory: Callable,
+        connector,  # bot.delivery.connector.Connector: reads the team's members
         *,
         downloads=None,
         calendar=None,
@@ -40,6 +42,7 @@ class ForumBot(ActivityHandler):
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow = uow_factory
+        self._connector = connector
         self._clock = clock
         self._downloads = downloads
         self._calendar = calendar
@@ -51,26 +54,26 @@ class ForumBot(ActivityHandler):
 
     # Messages: typed commands ------------------------------------------
 
-    async def on_message_activity(self, context: TurnContext) -> None:
-        async with self._uow() as uow:
-            turn = await self._turn(context, uow)
+    async def on_message(self, incoming) -> None:
+        async with self._answering(incoming) as uow:
+            turn = await self._turn(incoming, uow)
             if turn.who.must_choose:
-                typed = activity.command_text(context.activity)
+                typed = activity.command_text(incoming)
                 await turn.reply(forum_choice.choice_card(turn, then_text=typed))
                 return
-            if context.activity.value and not context.activity.text:
+            if incoming.value and not incoming.text:
                 await turn.reply(views.refusal(turn.lang, Refused("unknown_action")))
                 return
-            command, args = commands.parse(activity.command_text(context.activity))
+            command, args = commands.parse(activity.command_text(incoming))
             await commands.run(turn.with_args(args), command or commands.HELP)
 
     # Installation: the welcome card -------------------------------------
 
-    async def on_members_added_activity(self, members_added, context: TurnContext) -> None:
-        if not activity.bot_was_added(context):
+    async def on_members_added(self, incoming) -> None:
+        if not activity.bot_was_added(incoming):
             return
-        async with self._uow() as uow:
-            turn = await self._turn(context, uow)
+        async with self._answering(incoming) as uow:
+            turn = await self._turn(incoming, uow)
             forum = turn.actor.forum
             several = turn.t("role_several_forums") if turn.who.must_choose else None
             await turn.reply(
@@ -83,33 +86,24 @@ class ForumBot(ActivityHandler):
 
     # Card buttons: Action.Execute ----------------------------------------
 
-    async def on_invoke_activity(self, context: TurnContext) -> InvokeResponse:
-        if context.activity.name != "adaptiveCard/action":
-            answer = await super().on_invoke_activity(context)
-            if answer is not None and answer.status == int(HTTPStatus.NOT_IMPLEMENTED):
-                # An invoke this bot has no use for is the client's mistake,
-                # not a failure of ours.
-                return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST))
-            return answer
-        lang = language_of(activity.locale(context.activity))
+    async def on_execute(self, incoming) -> dict:
+        """The answer to an `adaptiveCard/action` invoke: what the one who
+        pressed sees, a short message or a card that takes the pressed
+        card's place."""
+        lang = language_of(activity.locale(incoming))
         try:
-            answer = await self._execute(context)
+            answer = await self._execute(incoming)
         except Exception:  # the user gets a message, never a trace
             log.exception("card action failed")
             answer = text(lang, "error")
-        # What the one who pressed sees: a short message, or a card that
-        # takes the pressed card's place (see bot.edge.http for how it is
-        # serialised).
         if isinstance(answer, dict):
-            body = {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": answer}
-        else:
-            body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": answer}
-        return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+            return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": answer}
+        return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": answer}
 
-    async def _execute(self, context: TurnContext) -> str | dict:
+    async def _execute(self, incoming) -> str | dict:
         async with self._uow() as uow:
-            turn = await self._turn(context, uow)
-            action = read_execute(context.activity.value)
+            turn = await self._turn(incoming, uow)
+            action = read_execute(incoming.value)
             verb = commands.VERBS.get(action.verb) if action else None
             try:
                 if verb is None:
@@ -129,13 +123,27 @@ class ForumBot(ActivityHandler):
 
     # Shared steps --------------------------------------------------------
 
-    async def _turn(self, context: TurnContext, uow) -> Turn:
-        incoming = context.activity
+    @asynccontextmanager
+    async def _answering(self, incoming):
+        """A unit of work for the turn; if the turn fails, the one who wrote
+        gets a short apology in their language, never a trace."""
+        try:
+            async with self._uow() as uow:
+                yield uow
+        except Exception:
+            log.exception("turn failed")
+            lang = language_of(activity.locale(incoming))
+            card = views.notice(text(lang, "error_title"), text(lang, "error"), "attention")
+            where = activity.reference(incoming, incoming.conversation.id)
+            self._replies.start(self._deliverer.send_reply(where, card), "an apology")
+
+    async def _turn(self, incoming, uow) -> Turn:
         sender = incoming.from_property
+        directory = Directory(self._connector, incoming)
 
         async def email_of_sender() -> str | None:
             try:
-                member = await TeamsInfo.get_member(context, sender.id)
+                member = await directory.member(sender.id)
             except Exception:  # no roster access: the person stays unmatched
                 log.info("member lookup failed for %s", sender.id, exc_info=True)
                 return None
@@ -150,13 +158,13 @@ class ForumBot(ActivityHandler):
             email_lookup=email_of_sender,
             personal_chat=activity.is_personal(incoming),
         )
-        await self._remember_conversation(uow, context, team)
+        await self._remember_conversation(uow, incoming, team)
         if who.actor.forum is not None:
             logs.FORUM_ID.set(who.actor.forum.id)
         # A person's own choice («språk») goes before their Teams locale.
         lang = await uow.languages.chosen(sender.aad_object_id) or language_of(activity.locale(incoming))
         return Turn(
-            context, who, lang, uow, self._clock,
+            incoming, directory, who, lang, uow, self._clock,
             downloads=self._downloads,
             calendar=self._calendar,
             deliverer=self._deliverer,
@@ -166,8 +174,7 @@ class ForumBot(ActivityHandler):
             replies=self._replies,
         )
 
-    async def _remember_conversation(self, uow, context: TurnContext, team: str | None) -> None:
-        incoming = context.activity
+    async def _remember_conversation(self, uow, incoming, team: str | None) -> None:
         sender = incoming.from_property
         changed = False
         if team:

@@ -6,8 +6,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from botbuilder.core.teams import TeamsInfo
-
 from bot.edge import (
     activity,
     allocation,
@@ -48,7 +46,7 @@ async def show_roster(turn: Turn) -> None:
 
 
 async def set_up_channel(turn: Turn) -> None:
-    incoming = turn.context.activity
+    incoming = turn.incoming
     channel = activity.channel_id(incoming)
     forum = await bind_forum_channel(
         turn.uow,
@@ -70,9 +68,9 @@ async def set_up_channel(turn: Turn) -> None:
 async def _learn_team_members(turn: Turn) -> None:
     """Remember the Teams ids of the team's members, so that personal
     reminders can reach people who have not written to the bot yet."""
-    incoming = turn.context.activity
+    incoming = turn.incoming
     try:
-        members = await _team_members(turn)
+        members = await turn.directory.team_members(MEMBERS_PAGE)
     except Exception:  # the roster is a help, not a need: setup stands without it
         log.warning("could not read the team's members", exc_info=True)
         return
@@ -87,19 +85,6 @@ async def _learn_team_members(turn: Turn) -> None:
         if member.aad_object_id and member.id:
             await turn.uow.conversations.remember_member(member.aad_object_id.lower(), member.id, place, turn.clock())
     await turn.uow.commit()
-
-
-async def _team_members(turn: Turn) -> list:
-    """Page by page: the paged call is the one Teams recommends, and the
-    only one that names each member's Entra object id as ``aadObjectId``
-    (the old call says ``objectId``, which the SDK's model drops)."""
-    members, token = [], None
-    while True:
-        page = await TeamsInfo.get_paged_team_members(turn.context, continuation_token=token, page_size=MEMBERS_PAGE)
-        members += page.members or []
-        token = page.continuation_token
-        if not token:
-            return members
 
 
 def _everyone(who: Identified) -> bool:

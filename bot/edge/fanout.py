@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.edge.delivery import Deliverer
+from bot.delivery.deliverer import Deliverer
 from bot.edge.reminders import send_to_person, sent_to_channel
 from bot.forum.roster import Forum
 from bot.forum.wheel.events import CHANNEL, PERSON

@@ -1,14 +1,14 @@
-"""`POST /api/messages`: the HTTP face of the adapter.
+"""`POST /api/messages`: the HTTP face of the edge, whichever SDK it is.
 
-We do what `CloudAdapter.process` does, with these differences: bad
+We do what the SDKs' `CloudAdapter.process` does, with these differences: bad
 requests get a 4xx instead of a 500 (it indexes the Content-Type header
 and trusts the JSON; `flaw_in` names what an activity lacks), any failure
 to authenticate is a 401 (a malformed token raises a JWT error there), an
 activity from a tenant the deployment does not serve is turned away before
 anything reads or stores it (a token from the Bot Framework is valid for
 every tenant that installed the app), an activity Teams delivers again is
-handled once, invoke bodies are serialised once (4.17.x serialises
-them twice and fails on every Action.Execute answer), and every request
+handled once, invoke bodies are serialised once (botbuilder 4.17.x
+serialises them twice and fails on every Action.Execute answer), and every request
 is counted for /metrics with its outcome and how long it took."""
 
 from __future__ import annotations
@@ -18,16 +18,12 @@ import logging
 import time
 
 from aiohttp import web
-from botbuilder.core import Bot, serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
-from msrest.exceptions import DeserializationError
-from msrest.serialization import Model
 
 from bot import logs
 from bot.edge.access_log import ACCESS_LOG_EXTRA
 from bot.edge.inbound import HandledActivities, flaw_in, tenant_of
 from bot.edge.metrics import Metrics
+from bot.edge.sdk import Edge
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +31,14 @@ log = logging.getLogger(__name__)
 class MessagesEndpoint:
     def __init__(
         self,
-        adapter: CloudAdapter,
-        bot: Bot,
+        edge: Edge,
+        handler: object,  # the edge's activity handler, wrapping bot.edge.bot.ForumBot
         handled: HandledActivities,
         metrics: Metrics,
         served_tenants: frozenset[str] = frozenset(),
     ) -> None:
-        self._adapter = adapter
-        self._bot = bot
+        self._edge = edge
+        self._handler = handler
         self._handled = handled
         self._metrics = metrics
         self._served_tenants = served_tenants  # empty: every tenant
@@ -63,19 +59,18 @@ class MessagesEndpoint:
         try:
             body = json.loads(await request.read())
             is_activity = isinstance(body, dict) and isinstance(body.get("type"), str) and body["type"]
-            activity = Activity().deserialize(body) if is_activity else None
-        # ValueError covers undecodable bytes, bad JSON and integers too long
-        # to convert; RecursionError, arrays nested thousands deep.
-        except (ValueError, RecursionError, DeserializationError):
+            activity = self._edge.read_activity(body) if is_activity else None
+        # ValueError covers undecodable bytes, bad JSON, integers too long
+        # to convert and what an SDK cannot read as an activity;
+        # RecursionError, arrays nested thousands deep.
+        except (ValueError, RecursionError):
             return _problem(400, "body is not valid JSON or not an activity"), "malformed", None
         if activity is None or (flaw := flaw_in(activity)):
             log.info("refused a malformed activity: %s", "not an activity" if activity is None else flaw)
             return _problem(400, "body is not an activity"), "malformed", None
 
         try:
-            authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
-                activity, request.headers.get("Authorization", "")
-            )
+            authenticated = await self._edge.authenticate(activity, request.headers.get("Authorization", ""))
         except Exception as error:  # missing, malformed, expired or foreign token
             log.warning("refused unauthenticated request: %s", error)
             return _problem(401, "unauthorized"), "unauthenticated", activity.type
@@ -93,18 +88,15 @@ class MessagesEndpoint:
         # a kept-alive connection serves its next request in the same task).
         tokens = (logs.ACTIVITY_ID.set(activity.id), logs.CONVERSATION_ID.set(activity.conversation.id))
         try:
-            invoke_response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
+            answer = await self._edge.process(authenticated, activity, self._handler)
         finally:
             request[ACCESS_LOG_EXTRA] = logs.current()  # for the access log's line, written after
             logs.ACTIVITY_ID.reset(tokens[0])
             logs.CONVERSATION_ID.reset(tokens[1])
             logs.FORUM_ID.set(None)
-        if invoke_response is None:
+        if answer is None:
             return web.Response(status=201), "handled", activity.type
-        body = invoke_response.body
-        if isinstance(body, Model):
-            body = serializer_helper(body)
-        return web.json_response(body, status=invoke_response.status), "handled", activity.type
+        return web.json_response(answer.body, status=answer.status), "handled", activity.type
 
 
 def _problem(status: int, detail: str) -> web.Response:

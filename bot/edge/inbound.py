@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from botbuilder.schema import Activity
-
 
 class HandledActivities:
     """The activities taken on lately, in the database, so that a repeat is
@@ -22,7 +20,7 @@ class HandledActivities:
         self._clock = clock
         self._taken = 0
 
-    async def first_time(self, activity: Activity) -> bool:
+    async def first_time(self, activity) -> bool:
         if not isinstance(activity.id, str) or not activity.id:
             return True
         now = self._clock()
@@ -35,10 +33,10 @@ class HandledActivities:
         return first
 
 
-def flaw_in(activity: Activity) -> str | None:
+def flaw_in(activity) -> str | None:
     """What the bot needs of an activity to answer it and is missing or
-    of the wrong kind; None when it has it all. msrest fills in what it can
-    read and leaves the rest None, so each part is checked here."""
+    of the wrong kind; None when it has it all. The SDKs read what they can
+    (msrest leaves the rest None), so each part is checked here."""
     for part, account in (("from", activity.from_property), ("conversation", activity.conversation), ("recipient", activity.recipient)):
         if account is None or not _text(account.id):
             return f"{part}.id missing"
@@ -83,7 +81,7 @@ def _text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def tenant_of(activity: Activity) -> str | None:
+def tenant_of(activity) -> str | None:
     """The Entra tenant an activity comes from, as Teams names it."""
     conversation = activity.conversation
     if conversation is not None and isinstance(conversation.tenant_id, str) and conversation.tenant_id:

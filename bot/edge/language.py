@@ -13,7 +13,7 @@ from bot.i18n import language_of
 async def language(turn: Turn) -> None:
     """Without an argument, the language now and how to change it; with
     one, the new choice, confirmed in the new language."""
-    teams = language_of(activity.locale(turn.context.activity))
+    teams = language_of(activity.locale(turn.incoming))
     if not turn.args:
         chosen = await turn.uow.languages.chosen(turn.actor.aad_object_id)
         key = "language_now_chosen" if chosen else "language_now_teams"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.edge.delivery import Deliverer, SendWatch
+from bot.delivery.deliverer import Deliverer, SendWatch
 from bot.edge.moments import long_moment, time_left
 from bot.forum.wheel.events import CHANNEL, PERSON, EventKind
 from bot.forum.wheel.scheduler import Claim, Delivery, DueReminder, Send

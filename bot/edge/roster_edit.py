@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from botbuilder.core.teams import TeamsInfo
 from pydantic import Field
 
 from bot.edge import activity, views
@@ -49,7 +48,7 @@ async def roster_card(turn: Turn, note: str = "") -> dict:
     (in a channel the card is everyone's)."""
     forum = turn.forum()
     roster = await turn.uow.roster.roster(forum)
-    editable = turn.actor.is_statsforvalter and activity.is_personal(turn.context.activity)
+    editable = turn.actor.is_statsforvalter and activity.is_personal(turn.incoming)
     return views.roster_card(roster, turn.lang, editable=editable, note=note)
 
 
@@ -130,9 +129,9 @@ async def _teams_member(turn: Turn, aad_object_id: str) -> tuple[str, str | None
     team = turn.forum().team_id
     try:
         if team:
-            member = await TeamsInfo.get_team_member(turn.context, team, aad)
+            member = await turn.directory.team_member(team, aad)
         else:
-            member = await TeamsInfo.get_member(turn.context, aad)
+            member = await turn.directory.member(aad)
     except Exception:  # not a member here, or no roster access
         log.info("no Teams member found for a picked person", exc_info=True)
         return "", None

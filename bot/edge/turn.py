@@ -6,9 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from botbuilder.core import TurnContext
-
 from bot.edge import activity
+from bot.edge.members import Directory
 from bot.forum.identity import Identified, acting_in
 from bot.forum.roster import Actor, Forum, Refused
 from bot.i18n import text
@@ -16,7 +15,8 @@ from bot.i18n import text
 
 @dataclass(frozen=True)
 class Turn:
-    context: TurnContext
+    incoming: object  # the activity, as the edge's SDK read it (the Bot Framework schema's names)
+    directory: Directory  # the Teams members around it
     who: Identified
     lang: str
     uow: object  # storage.unit_of_work.UnitOfWork, open for this turn
@@ -24,7 +24,7 @@ class Turn:
     args: str = ""
     downloads: object = None  # bot.edge.downloads.Downloads: signed links to files
     calendar: object = None  # bot.edge.calendar_feed.CalendarFeed: the wheel's feed address
-    deliverer: object = None  # bot.edge.delivery.Deliverer: sends within Teams' limits
+    deliverer: object = None  # bot.delivery.deliverer.Deliverer: sends within Teams' limits
     vote_cards: object = None  # bot.edge.vote_cards.VoteCards: the votes' cards in the channel
     posts: object = None  # bot.forum.post.Posts: send the award letters, announcements and meeting notices
     afterwards: object = None  # bot.edge.afterwards.Afterwards: what is sent after the answer
@@ -74,6 +74,5 @@ class Turn:
         queue of proactive sends; so a slow or refusing connector neither
         holds the request nor loses the reply, and a reminder fan-out does
         not keep people waiting for answers."""
-        incoming = self.context.activity
-        where = activity.reference(incoming, incoming.conversation.id)
+        where = activity.reference(self.incoming, self.incoming.conversation.id)
         self.replies.start(self.deliverer.send_reply(where, card), "a reply")

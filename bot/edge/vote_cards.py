@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.edge.delivery import Deliverer
+from bot.delivery.deliverer import Deliverer
 from bot.edge.reminders import send_to_person
 from bot.edge.vote_views import Viewer, VoteViews
 from bot.forum.roster import Forum, Roster

@@ -71,7 +71,7 @@ async def _personal_card(turn: Turn, vote_id: int) -> dict:
         actor.person.seat_id if actor.holds_seat and actor.person else None,
         actor.is_statsforvalter,
     )
-    incoming = turn.context.activity.from_property
+    incoming = turn.incoming.from_property
     return _views(turn).card(state, viewer, [incoming.id] if incoming and incoming.id else [], roster.names())
 
 

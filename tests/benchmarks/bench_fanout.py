@@ -29,7 +29,7 @@ completion runs from the due time (the scheduler's pass starts) to the
 last card the connector accepted; "recorded" is when the pass has written
 every result.
 
---through deliverer drives the delivery layer (bot/edge/delivery.py) alone
+--through deliverer drives the delivery layer (bot/delivery) alone
 with --concurrency sends at a time. Of the people, --new-chats have no
 stored 1:1 chat (the bot makes one and the caller stores it) and
 --not-installed do not have the app (expected: "not_reachable", not lost).
@@ -72,9 +72,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.edge import views
-from bot.edge.adapter import make_adapter
-from bot.edge.delivery import Deliverer, DeliveryResult
+from bot.delivery.deliverer import Deliverer, DeliveryResult
+from bot.edge import sdk, views
 from bot.edge.reminders import ReminderNotifier
 from bot.forum.config_file import load_forum_config
 from bot.forum.wheel.scheduler import Scheduler
@@ -281,8 +280,7 @@ async def through_deliverer(args: argparse.Namespace) -> dict:
     )
     await connector.start()
     try:
-        adapter = make_adapter(Settings())
-        deliverer = Deliverer(adapter, "", tenant_rate=args.tenant_rate)
+        deliverer = Deliverer(sdk.load(Settings()).connector, tenant_rate=args.tenant_rate)
         channel = reference(connector, teams.CHANNEL)
         people = make_people(connector, args)
         rng = random.Random(2027)
@@ -400,7 +398,7 @@ async def through_scheduler(args: argparse.Namespace, kind: str, databases: Data
         people = await bench_forum(uow, databases.directory, connector, args.people)
         # As bot/app.py makes them.
         deliverer = Deliverer(
-            make_adapter(Settings()), "", tenant_rate=args.tenant_rate,
+            sdk.load(Settings()).connector, tenant_rate=args.tenant_rate,
             max_call_seconds=CLAIM_TIMEOUT.total_seconds() / 2,
         )
         clock = lambda: datetime.now(UTC)  # noqa: E731

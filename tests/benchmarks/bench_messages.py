@@ -20,7 +20,7 @@ Measured in one run, on this machine, everything on 127.0.0.1:
    the local connector does not refuse); 0 takes the example roster;
 3. the same load on a bare botbuilder echo bot (tests/benchmarks/echo_bot.py),
    once with the SDK as shipped and once with the msrest patch our bot
-   applies (bot/edge/adapter.py), interleaved block by block with ours so
+   applies (bot/edge/botbuilder_sdk), interleaved block by block with ours so
    that drift on the machine hits all alike;
 4. CPU per message (utime+stime of the bot process) and its RSS high-water
    mark (VmHWM) after the load;

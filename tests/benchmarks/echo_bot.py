@@ -7,7 +7,7 @@ receiving an activity and answering through the Bot Connector; the
 benchmark compares our bot against it.
 
 With --msrest-patch it runs the SDK with the change our bot makes to msrest
-(bot/edge/adapter.py), so that the two can also be compared like for like.
+(bot/edge/botbuilder_sdk), so that the two can also be compared like for like.
 That imports our adapter module and what it needs, which adds to the RSS."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.echo_bot", description=__doc__.split("\n\n")[0])
     parser.add_argument("--msrest-patch", action="store_true", help="apply our bot's msrest patch first")
     if parser.parse_args(argv).msrest_patch:
-        import bot.edge.adapter  # noqa: F401  (importing it applies the patch)
+        import bot.edge.botbuilder_sdk  # noqa: F401  (importing it applies the patch)
     web.run_app(create_app(), host="127.0.0.1", port=int(os.environ.get("PORT") or 3978), print=None, access_log=None)
 
 
