@@ -1,6 +1,7 @@
 """The forum's rules (bot/forum) are plain Python: they know neither the
 Teams SDK nor SQL. A reader follows them without either, and the edge or
-the database can be swapped under them."""
+the database can be swapped under them. The cards (bot/views) are made
+the same way, and know nothing of the edge that sends them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import ast
 from pathlib import Path
 
 FORUM = Path(__file__).resolve().parent.parent / "bot" / "forum"
+VIEWS = FORUM.parent / "views"
 NOT_IN_THE_RULES = ("botbuilder", "botframework", "microsoft_agents", "aiohttp", "sqlalchemy")
 
 
@@ -31,6 +33,18 @@ def test_the_forums_rules_import_no_sdk_and_no_sql():
     assert {file: names for file, names in found.items() if names} == {}
 
 
+def test_the_cards_import_no_sdk_no_sql_and_not_the_edge():
+    found = {
+        str(path.relative_to(VIEWS)): sorted(
+            n for n in imported(path) if n.split(".")[0] in NOT_IN_THE_RULES or n.startswith("bot.edge")
+        )
+        for path in sorted(VIEWS.rglob("*.py"))
+    }
+    assert {"common.py", "needs.py", "overview.py", "votes.py", "wheel.py"} <= set(found)  # the cards were read
+    assert {file: names for file, names in found.items() if names} == {}
+
+
 def test_the_check_sees_imports_where_they_are():
     assert "sqlalchemy.exc" in imported(FORUM.parent.parent / "storage" / "needs_reports.py")
     assert "botbuilder.core" in imported(FORUM.parent / "edge" / "turn.py")
+    assert "bot.edge.card_actions" in imported(FORUM.parent / "edge" / "overview.py")

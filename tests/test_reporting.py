@@ -17,13 +17,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.app import UOW
-from bot.edge.views import card_size
 from bot.forum.allocation.budget import Budget
 from bot.forum.needs.export import SUMMARY_SHEET
 from bot.forum.needs.report import Status
 from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.privacy import ERASED
 from bot.forum.wheel.events import EventKind
+from bot.views.common import card_size
 from storage.models import AuditEntryRow, AwardLetterRow, GrantReportRow
 from tests import teams
 from tests.card_reading import actions, buttons, elements, facts, input_named, inputs, only_card, texts

@@ -16,8 +16,9 @@ from msrest.exceptions import DeserializationError as MsrestDeserializationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.config import Settings
-from bot.edge import activity, views
+from bot.edge import activity
 from bot.i18n import language_of, text
+from bot.views import common as views
 
 log = logging.getLogger(__name__)
 

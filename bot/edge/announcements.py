@@ -13,9 +13,7 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
-from bot.edge.needs_views import when
 from bot.edge.turn import Turn
-from bot.edge.wheel_views import delivered
 from bot.forum import announcements as service
 from bot.forum.announcements import MAX_TEXT, MAX_TITLE, RECENT, Announce, Announcement, AnnouncementToSend
 from bot.forum.links import MAX_LINK
@@ -24,6 +22,8 @@ from bot.forum.roster import Forum, Refused, Roster
 from bot.forum.wheel.events import CHANNEL
 from bot.forum.wheel.scheduler import Claim, Delivery
 from bot.i18n import NB, text
+from bot.views.needs import when
+from bot.views.wheel import delivered
 from cards import render
 from cards.markdown import escape_markdown as md
 

@@ -13,10 +13,7 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
-from bot.edge.moments import long_moment
-from bot.edge.needs_views import nok, when
 from bot.edge.turn import Turn
-from bot.edge.wheel_views import delivered
 from bot.forum.allocation import award
 from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, LetterToSend, OrganisationGrant, SendLetters
 from bot.forum.needs.service import forum_year
@@ -24,6 +21,9 @@ from bot.forum.post import may_go_again, target
 from bot.forum.roster import Forum, Refused, Roster
 from bot.forum.wheel.scheduler import Claim, Delivery
 from bot.i18n import NB, text
+from bot.views.moments import long_moment
+from bot.views.needs import nok, when
+from bot.views.wheel import delivered
 from cards import render
 from cards.markdown import escape_markdown as md
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from bot.edge import views
 from bot.edge.card_actions import CardData, card_data
-from bot.edge.needs_views import nok, when
 from bot.edge.turn import Turn
 from bot.forum.allocation import budget as service
 from bot.forum.allocation.budget import MAX_FRAME, BudgetFigures, SetBudget
@@ -16,6 +14,8 @@ from bot.forum.needs.form import Field as FormField
 from bot.forum.needs.form import Invalid
 from bot.forum.needs.service import competence_areas, forum_year
 from bot.forum.roster import Refused
+from bot.views import common as views
+from bot.views.needs import nok, when
 from cards import render
 
 FRAME_INPUT = "budget_frame"  # not "frame": an input's id becomes an HTML id in Teams' page

@@ -20,7 +20,6 @@ from bot.edge import (
     privacy,
     reporting,
     roster_edit,
-    views,
     votes,
 )
 from bot.edge.card_actions import RunCommand, read_data
@@ -32,6 +31,7 @@ from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.forum.identity import Identified
 from bot.forum.roster import Refused
 from bot.forum.setup import BindChannel, bind_forum_channel
+from bot.views import common as views
 
 log = logging.getLogger(__name__)
 MEMBERS_PAGE = 500  # Teams' largest page of a team's members

@@ -14,9 +14,7 @@ from bot.edge.card_actions import CardData, card_data
 from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
 from bot.edge.minutes import MeetingRef, minutes_card
-from bot.edge.moments import long_moment
 from bot.edge.turn import Turn
-from bot.edge.wheel_views import delivered
 from bot.forum.links import MAX_LINK
 from bot.forum.meetings import attendance as seats
 from bot.forum.meetings import notice as service
@@ -37,6 +35,8 @@ from bot.forum.roster import Forum, Refused, Role, Roster
 from bot.forum.wheel.events import CHANNEL, PERSON
 from bot.forum.wheel.scheduler import Claim, Delivery
 from bot.i18n import NB, text
+from bot.views.moments import long_moment
+from bot.views.wheel import delivered
 from cards import render
 from cards.markdown import escape_markdown as md
 

@@ -12,10 +12,7 @@ from pydantic import ConfigDict, Field
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MEETINGS, MINUTES
-from bot.edge.moments import long_moment
-from bot.edge.needs_views import when
 from bot.edge.turn import Turn
-from bot.edge.views import notice
 from bot.forum.meetings import minutes as service
 from bot.forum.meetings.attendance import attendance
 from bot.forum.meetings.export import attended, decided
@@ -24,6 +21,9 @@ from bot.forum.meetings.notice import Meeting
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused
 from bot.i18n import NB, text
+from bot.views.common import notice
+from bot.views.moments import long_moment
+from bot.views.needs import when
 from cards import render
 from cards.markdown import escape_markdown as md
 

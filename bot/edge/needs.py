@@ -7,15 +7,15 @@ import math
 
 from pydantic import ConfigDict, Field
 
-from bot.edge import views
 from bot.edge.card_actions import CardData, card_data
-from bot.edge.needs_views import NeedsViews, nok, status_name, when
 from bot.edge.turn import Turn
 from bot.forum.needs import service
 from bot.forum.needs.form import FIELDS, Invalid
 from bot.forum.needs.form import Field as FormField
 from bot.forum.needs.report import OPEN_FOR_CHANGE, NeedsReport, Status
 from bot.forum.roster import Refused
+from bot.views import common as views
+from bot.views.needs import NeedsViews, nok, status_name, when
 from cards import render
 
 # Reports per page of `mine behovsmeldinger`: ten of the longest titles and

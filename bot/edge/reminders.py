@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.edge.delivery import Deliverer, SendWatch
-from bot.edge.moments import long_moment, time_left
 from bot.forum.wheel.events import CHANNEL, PERSON, EventKind
 from bot.forum.wheel.scheduler import Claim, Delivery, DueReminder, Send
 from bot.i18n import NB, text
+from bot.views.moments import long_moment, time_left
 from cards import render
 from cards.markdown import escape_markdown as md
 

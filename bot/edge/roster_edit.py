@@ -10,13 +10,14 @@ from typing import Literal
 from botbuilder.core.teams import TeamsInfo
 from pydantic import Field
 
-from bot.edge import activity, views
+from bot.edge import activity
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
-from bot.edge.views import md
 from bot.forum import roster_changes
 from bot.forum.roster import Refused
 from bot.forum.roster_changes import KINDS, AddOrganisation, SetSeatPerson
+from bot.views import common as views
+from bot.views.common import md
 from cards import render
 
 log = logging.getLogger(__name__)

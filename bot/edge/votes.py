@@ -1,6 +1,6 @@
 """Priority votes in Teams: the commands `ny avstemning`, `avstemninger`
 and `vedtak`, and the buttons of their cards, one function each. The rules
-are in bot.forum.votes; the cards in bot.edge.vote_views.
+are in bot.forum.votes; the cards in bot.views.votes.
 
 Card data is written by the client: every button names a vote by id, and
 the service checks that it is this forum's and what the presser may do."""
@@ -15,12 +15,12 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import DECISIONS
 from bot.edge.turn import Turn
-from bot.edge.views import notice
-from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
 from bot.forum.allocation.decision import decided_allocations
 from bot.forum.roster import Refused
 from bot.forum.votes import service
 from bot.forum.votes.vote import VoteStatus
+from bot.views.common import notice
+from bot.views.votes import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
 from cards.markdown import escape_markdown as md
 
 

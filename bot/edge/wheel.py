@@ -1,6 +1,6 @@
 """The annual wheel (årshjul) in Teams: the `årshjul` command and the
 buttons of its cards, one function each. The rules are in
-bot.forum.wheel.service; the cards in bot.edge.wheel_views.
+bot.forum.wheel.service; the cards in bot.views.wheel.
 
 Everyone the bot places in a forum sees the wheel. Only the Statsforvalter
 adds, changes, deletes and copies events and sees the delivery report;
@@ -16,12 +16,12 @@ from pydantic import Field, field_validator
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
-from bot.edge.views import notice
-from bot.edge.wheel_views import INPUTS, UPCOMING, Note, WheelViews
 from bot.forum.roster import Forum, Refused
 from bot.forum.wheel import service
 from bot.forum.wheel.events import CHANNEL, PERSON, WheelEvent
 from bot.forum.wheel.scheduler import ROSTER
+from bot.views.common import notice
+from bot.views.wheel import INPUTS, UPCOMING, Note, WheelViews
 from cards.markdown import escape_markdown as md
 
 log = logging.getLogger(__name__)

@@ -72,12 +72,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.edge import views
 from bot.edge.adapter import make_adapter
 from bot.edge.delivery import Deliverer, DeliveryResult
 from bot.edge.reminders import ReminderNotifier
 from bot.forum.config_file import load_forum_config
 from bot.forum.wheel.scheduler import Scheduler
+from bot.views import common as views
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import ForumRow, ReminderRow
