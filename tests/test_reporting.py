@@ -244,6 +244,18 @@ async def test_only_the_organisations_seats_and_the_statsforvalter_report_on_a_g
     assert "BM-2025-002" not in texts(sf_list)  # not prioritised
 
 
+async def test_a_seat_of_an_organisation_that_sends_no_needs_reports_is_neither_offered_nor_let_into_reporting(forum):
+    """No needs reports, no grants: the help card leaves `rapportering` out,
+    and the list's page button refuses as the command does."""
+    await letters_sent(forum)
+    teacher = forum.representative("utdanningsforbundet")
+    assert "Rapportering" not in buttons(only_card(await forum.say(teacher, "hjelp")))
+    body, _ = await forum.press(teacher, "grant.list", {"page": 1})
+    assert message_of(body) == nb("grant_no_organisation")
+    body, _ = await forum.press(forum.representative("ostfold-vo"), "grant.list", {"page": 1})
+    assert "BM-2025-001" in texts(card_of(body))  # as a seat of an organisation that reports gets its list
+
+
 async def test_the_award_letter_has_a_button_to_report_back_where_money_was_granted(forum):
     ada, cecilie = forum.representative("ostfold-vo"), forum.representative("follo")
     for person in (ada, cecilie):

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum.allocation import proposal as service
 from bot.forum.allocation.budget import MAX_FRAME
 from bot.forum.allocation.proposal import Allocation, SaveProposal
@@ -52,7 +53,7 @@ class Change(PageRequest):
 async def show_allocation(turn: Turn) -> None:
     forum = turn.forum()
     year = turn.year_asked(forum_year(turn.actor, turn.clock()), "allocation_bad_year")
-    await turn.reply(await _card(turn, forum, year, 1, edit=turn.actor.is_statsforvalter))
+    await turn.reply(await _card(turn, forum, year, 1, edit=access.may_edit(turn.actor)))
 
 
 async def press_page(turn: Turn, data: dict) -> dict:
@@ -200,8 +201,8 @@ async def _card(
 ) -> dict:
     """The page, of ``allocation`` when the caller has it as it now stands."""
     allocation = allocation or await service.allocation(turn.uow, forum, year)
-    edit = edit and turn.actor.is_statsforvalter and not allocation.is_decided
-    if not edit and allocation.proposal.posted_at is None and not turn.actor.is_statsforvalter:
+    edit = edit and access.may_edit(turn.actor) and not allocation.is_decided
+    if not edit and allocation.proposal.posted_at is None and not access.may_edit(turn.actor):
         raise Refused("allocation_not_posted", year=year)
     roster = await turn.uow.roster.roster(forum)
     votes = [v for v in await turn.uow.votes.of_forum(forum.id) if v.status is not VoteStatus.OPEN] if edit else []

@@ -14,6 +14,7 @@ from bot.edge.card_actions import CardData, card_data
 from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum import announcements as service
 from bot.forum.announcements import MAX_TEXT, MAX_TITLE, RECENT, Announce, Announcement, AnnouncementToSend
 from bot.forum.links import MAX_LINK
@@ -98,7 +99,7 @@ ANNOUNCEMENT_VERBS = {
 
 async def _form(turn: Turn, typed: Announce | None = None, problem: str = "") -> dict:
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     t = turn.t
     recent = await turn.uow.announcements.recent(forum.id, RECENT)

@@ -14,6 +14,7 @@ from bot.edge.card_actions import CardData, card_data
 from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum.allocation import award
 from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, LetterToSend, OrganisationGrant, SendLetters
 from bot.forum.needs.service import forum_year
@@ -89,7 +90,7 @@ AWARD_VERBS = {"award.send": press_send, "award.report": press_report, "award.re
 async def _card(
     turn: Turn, forum: Forum, year: int, *, note: str = "", typed: dict | None = None, problems: list[str] | None = None
 ) -> dict:
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     t, lang = turn.t, turn.lang
     grants = await award.grants(turn.uow, forum, year)

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum.allocation import budget as service
 from bot.forum.allocation.budget import MAX_FRAME, BudgetFigures, SetBudget
 from bot.forum.allocation.proposal import allocation
@@ -81,7 +82,7 @@ async def _card(
     figures = await service.figures(turn.uow, forum.id, year)
     proposed = await allocation(turn.uow, forum, year)
     budget = figures.budget
-    may_edit = turn.actor.is_statsforvalter
+    may_edit = access.may_edit(turn.actor)
     errors = errors or {}
     names = (await turn.uow.roster.roster(forum)).names()
     shown = {FRAME_INPUT: str(budget.frame) if budget.is_set else "",

@@ -15,6 +15,7 @@ from bot.edge.delivery import Deliverer
 from bot.edge.fanout import Fanout
 from bot.edge.minutes import MeetingRef, minutes_card
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum.links import MAX_LINK
 from bot.forum.meetings import attendance as seats
 from bot.forum.meetings import notice as service
@@ -93,7 +94,7 @@ async def press_send(turn: Turn, data: dict) -> dict:
 
 
 async def press_attendance(turn: Turn, data: dict) -> dict:
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     return await _attendance(turn, await service.of_forum(turn.uow, turn.actor, card_data(MeetingRef, data).meeting))
 
@@ -131,7 +132,7 @@ MEETING_VERBS = {
 
 async def _meetings(turn: Turn) -> dict:
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     t = turn.t
     rows = []
@@ -154,7 +155,7 @@ async def _meetings(turn: Turn) -> dict:
 
 async def _form(turn: Turn, event_id: int, typed: SendNotice | None = None, problem: str = "") -> dict:
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     now = turn.clock()
     event = next((e for e, m in await service.upcoming(turn.uow, forum, now) if e.id == event_id and m is None), None)

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MEETINGS, MINUTES
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum.meetings import minutes as service
 from bot.forum.meetings.attendance import attendance
 from bot.forum.meetings.export import attended, decided
@@ -49,7 +50,7 @@ class ExportRequest(CardData):
 async def write_minutes(turn: Turn) -> None:
     """The draft of the latest meeting that has begun without approved minutes."""
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     now = turn.clock()
     for meeting in await turn.uow.meetings.of_forum(forum.id):
@@ -86,7 +87,7 @@ async def press_approve(turn: Turn, data: dict) -> dict:
 
 async def press_export(turn: Turn, data: dict) -> str:
     forum = turn.forum()
-    if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
+    if not access.may_export(turn.actor):
         raise Refused("meetings_export_seats_only")
     request = card_data(ExportRequest, data)
     kind = MEETINGS if request.format == "xlsx" else MINUTES
@@ -191,9 +192,9 @@ async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
         buttons = []
         if minutes and minutes.approved:
             buttons.append({"title": t("meetings_minutes_button"), "verb": "minutes.show", "data": {"meeting": meeting.id}})
-        elif turn.actor.is_statsforvalter and meeting.starts_at <= now:
+        elif access.may_edit(turn.actor) and meeting.starts_at <= now:
             buttons.append({"title": t("meetings_write_minutes"), "verb": "minutes.open", "data": {"meeting": meeting.id}})
-        if turn.actor.is_statsforvalter:
+        if access.may_edit(turn.actor):
             buttons.append({"title": t("meeting_attendance_button"), "verb": "meeting.attendance",
                             "data": {"meeting": meeting.id}})
         rows.append({
@@ -202,7 +203,6 @@ async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
                       seats=len(seats), minutes=state),
             "buttons": buttons,
         })
-    may_export = turn.actor.is_statsforvalter or turn.actor.holds_seat
     return render("meetings", {
         "title": t("meetings_of_year", forum=md(forum.name), year=year),
         "note": "" if rows else t("meetings_none_in_year", year=year),
@@ -210,5 +210,5 @@ async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
         "actions": [
             {"title": t("meetings_export_xlsx"), "verb": "meetings.export", "data": {"year": year, "format": "xlsx"}},
             {"title": t("meetings_export_docx"), "verb": "meetings.export", "data": {"year": year, "format": "docx"}},
-        ] if rows and may_export else [],
+        ] if rows and access.may_export(turn.actor) else [],
     })

@@ -16,10 +16,11 @@ from pydantic import Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MAX_YEAR, MIN_YEAR, NEEDS
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum.needs import export
 from bot.forum.needs.overview import overview
 from bot.forum.needs.service import forum_year
-from bot.forum.roster import Actor, Refused
+from bot.forum.roster import Refused
 from bot.views.overview import overview_card
 
 MAX_PAGE = 1000
@@ -30,10 +31,6 @@ class PageRequest(CardData):
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
 
 
-def may_export(actor: Actor) -> bool:
-    return actor.forum is not None and (actor.is_statsforvalter or actor.holds_seat)
-
-
 # --- the command and the buttons ----------------------------------------
 
 
@@ -42,14 +39,14 @@ async def show_overview(turn: Turn) -> None:
     forum = turn.forum()
     year = _year(turn)
     summary = await overview(turn.uow, forum, year)
-    await turn.reply(overview_card(summary, turn.lang, 1, may_export(turn.actor)))
+    await turn.reply(overview_card(summary, turn.lang, 1, access.may_export(turn.actor)))
 
 
 async def press_overview_page(turn: Turn, data: dict) -> dict:
     """Another page of the organisations; the card is replaced in place."""
     request = card_data(PageRequest, data)
     summary = await overview(turn.uow, turn.forum(), request.year)
-    return overview_card(summary, turn.lang, request.page, may_export(turn.actor))
+    return overview_card(summary, turn.lang, request.page, access.may_export(turn.actor))
 
 
 async def press_overview_export(turn: Turn, data: dict) -> dict:
@@ -57,7 +54,7 @@ async def press_overview_export(turn: Turn, data: dict) -> dict:
     15 minutes; only the one who pressed sees the new card."""
     request = card_data(PageRequest, data)
     forum = turn.forum()
-    if not may_export(turn.actor):
+    if not access.may_export(turn.actor):
         raise Refused("overview_export_members_only")
     summary = await overview(turn.uow, forum, request.year)
     until = turn.downloads.expires_at().astimezone(ZoneInfo(forum.timezone)).strftime("%H:%M")
