@@ -19,10 +19,11 @@ from bot.forum import announcements as service
 from bot.forum.announcements import MAX_TEXT, MAX_TITLE, RECENT, Announce, Announcement, AnnouncementToSend
 from bot.forum.links import MAX_LINK
 from bot.forum.post import may_go_again, target
-from bot.forum.roster import Forum, Refused, Roster
+from bot.forum.roster import Refused, Roster
 from bot.forum.wheel.events import CHANNEL
 from bot.forum.wheel.scheduler import Claim, Delivery
-from bot.i18n import NB, text
+from bot.i18n import NB
+from bot.views.messages import announcement_card
 from bot.views.needs import when
 from bot.views.wheel import delivered
 from cards import render
@@ -167,20 +168,6 @@ def _people(turn: Turn, roster: Roster, personal) -> list[dict]:
         if rows:
             groups.append({"heading": md(organisation.name), "rows": rows})
     return groups
-
-
-# --- the announcement --------------------------------------------------------------
-
-
-def announcement_card(forum: Forum, announcement: Announcement, lang: str = ANNOUNCEMENT_LANG) -> dict:
-    return render("announcement", {
-        "kicker": text(lang, "announcement_kicker", forum=md(forum.name)),
-        "title": md(announcement.title),
-        "text": md(announcement.text),
-        "footer": text(lang, "announcement_footer", when=when(announcement.sent_at, forum.timezone)),
-        "link": announcement.link,
-        "link_title": text(lang, "announcement_open_link"),
-    })
 
 
 class AnnouncementNotifier:

@@ -16,12 +16,13 @@ from bot.edge.fanout import Fanout
 from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.allocation import award
-from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, LetterToSend, OrganisationGrant, SendLetters
+from bot.forum.allocation.award import MAX_CONDITIONS, LetterToSend, SendLetters
 from bot.forum.needs.service import forum_year
 from bot.forum.post import may_go_again, target
 from bot.forum.roster import Forum, Refused, Roster
 from bot.forum.wheel.scheduler import Claim, Delivery
-from bot.i18n import NB, text
+from bot.i18n import NB
+from bot.views.messages import letter_card
 from bot.views.moments import long_moment
 from bot.views.needs import nok, when
 from bot.views.wheel import delivered
@@ -166,35 +167,6 @@ def _report(turn: Turn, grants, deliveries, roster: Roster) -> list[dict]:
             "people": rows or [{"title": turn.t("award_nobody"), "value": ""}],
         })
     return shown
-
-
-# --- the letter ------------------------------------------------------------------------
-
-
-def letter_card(forum: Forum, letter: AwardLetter, grant: OrganisationGrant, lang: str = LETTER_LANG) -> dict:
-    def t(key: str, **params: object) -> str:
-        return text(lang, key, **params)
-
-    return render("award_letter", {
-        "title": t("award_letter_title", year=letter.year),
-        "forum": md(forum.name),
-        "intro": t("award_letter_intro", organisation=md(grant.organisation), year=letter.year),
-        "lines": [
-            {
-                "heading": md(f"{line.reference} {line.title}"),
-                "money": t("award_letter_granted", applied=nok(lang, line.applied), granted=nok(lang, line.granted))
-                if line.granted else t("award_letter_not_prioritised", applied=nok(lang, line.applied)),
-            }
-            for line in grant.lines
-        ],
-        "facts": [
-            {"title": t("award_granted"), "value": nok(lang, grant.granted)},
-            {"title": t("award_deadline"), "value": long_moment(letter.deadline_at, forum.timezone, lang)},
-        ],
-        "conditions_title": t("award_letter_conditions"),
-        "conditions": md(letter.conditions),
-        "report_button": t("grant_report_button") if grant.granted else "",
-    })
 
 
 class LetterNotifier:

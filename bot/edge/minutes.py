@@ -16,13 +16,12 @@ from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.meetings import minutes as service
 from bot.forum.meetings.attendance import attendance
-from bot.forum.meetings.export import attended, decided
-from bot.forum.meetings.minutes import MAX_MINUTES, Minutes, SaveMinutes
-from bot.forum.meetings.notice import Meeting
+from bot.forum.meetings.minutes import MAX_MINUTES, SaveMinutes
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused
-from bot.i18n import NB, text
+from bot.i18n import NB
 from bot.views.common import notice
+from bot.views.messages import minutes_card, minutes_data
 from bot.views.moments import long_moment
 from bot.views.needs import when
 from cards import render
@@ -132,7 +131,7 @@ async def _form(turn: Turn, meeting_id: int, *, typed: str | None = None, note: 
     body = typed if typed is not None else minutes.text or "\n\n".join(
         f"{n}. {item}" for n, item in enumerate(meeting.agenda, 1))
     t = turn.t
-    data = _common(forum, meeting, seats, decisions, turn.lang)
+    data = minutes_data(forum, meeting, seats, decisions, turn.lang)
     data.update({
         "kicker": t("minutes_draft_kicker"),
         "note": note, "problem": problem, "text": "",
@@ -146,34 +145,6 @@ async def _form(turn: Turn, meeting_id: int, *, typed: str | None = None, note: 
         ],
     })
     return render("minutes", data)
-
-
-def minutes_card(forum: Forum, meeting: Meeting, minutes: Minutes, lang: str = MINUTES_LANG, note: str = "") -> dict:
-    """Approved minutes, as the channel and the meetings list show them."""
-    data = _common(forum, meeting, minutes.attendance or (), minutes.decisions or (), lang)
-    data.update({
-        "kicker": text(lang, "minutes_kicker", forum=md(forum.name)),
-        "note": note, "problem": "", "text": md(minutes.text), "form": [], "actions": [],
-        "footer": text(lang, "minutes_approved_footer", when=when(minutes.approved_at, forum.timezone)),
-    })
-    return render("minutes", data)
-
-
-def _common(forum: Forum, meeting: Meeting, attendance, decisions, lang: str) -> dict:
-    facts = [{"title": text(lang, "meeting_when"), "value": long_moment(meeting.starts_at, forum.timezone, lang)}]
-    if meeting.place:
-        facts.append({"title": text(lang, "meeting_place"), "value": md(meeting.place)})
-    return {
-        "title": text(lang, "minutes_title", title=md(meeting.title)),
-        "facts": facts,
-        "attendance_title": text(lang, "minutes_attendance"),
-        "attendance": [
-            {"title": text(lang, "minutes_seat", organisation=md(a.organisation), number=a.seat),
-             "value": attended(a, lang, md)} for a in attendance
-        ],
-        "decisions_title": text(lang, "minutes_decisions"),
-        "decisions": [decided(d, forum.timezone, lang, md) for d in decisions] or [text(lang, "minutes_no_decisions")],
-    }
 
 
 async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
