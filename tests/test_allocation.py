@@ -15,13 +15,13 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.app import UOW
-from bot.edge.allocation import LINES_PER_PAGE, AllocationView, _render
 from bot.forum.allocation.budget import Budget
 from bot.forum.allocation.proposal import Allocation, AllocationLine, AreaSum, Proposal
 from bot.forum.needs.report import Status
 from bot.forum.roster import Forum
 from bot.forum.votes import export as decisions_export
 from bot.forum.votes.vote import Escalation, VoteStatus
+from bot.views.allocation import LINES_PER_PAGE, AllocationView, allocation_card
 from tests import teams
 from tests.card_reading import buttons, elements, facts, input_named, inputs, only_card, texts
 from tests.needs_helpers import card_of, message_of, settle
@@ -464,7 +464,7 @@ def test_two_hundred_long_reports_page_under_teams_card_limit_each_once(edit):
     view = AllocationView(allocation, "nb", forum, edit)
     seen, page, pages = [], 1, 1
     while page <= pages:
-        card = _render(view, page, {})
+        card = allocation_card(view, page, {})
         size = len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
         assert size < TEAMS_CARD_LIMIT, (page, size)
         found = lines(card)

@@ -1,7 +1,9 @@
 """The forum's rules (bot/forum) are plain Python: they know neither the
 Teams SDK nor SQL. A reader follows them without either, and the edge or
-the database can be swapped under them. Of the rest of the bot, only the
-two SDK packages of the edge import an SDK, so that BOT_SDK swaps it."""
+the database can be swapped under them. The cards (bot/views) are made
+the same way, and know nothing of the edge that sends them. Of the rest of
+the bot, only the two SDK packages of the edge import an SDK, so that
+BOT_SDK swaps it."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 FORUM = BOT / "forum"
+VIEWS = BOT / "views"
 SDKS = ("botbuilder", "botframework", "msrest", "microsoft_agents")
 NOT_IN_THE_RULES = (*SDKS, "aiohttp", "sqlalchemy")
 SDK_PACKAGES = (BOT / "edge" / "botbuilder_sdk", BOT / "edge" / "agents_sdk")
@@ -45,7 +48,19 @@ def test_only_the_edges_sdk_packages_import_an_sdk():
     assert {file: names for file, names in found.items() if names} == {}
 
 
+def test_the_cards_import_no_sdk_no_sql_and_not_the_edge():
+    found = {
+        str(path.relative_to(VIEWS)): sorted(
+            n for n in imported(path) if n.split(".")[0] in NOT_IN_THE_RULES or n.startswith("bot.edge")
+        )
+        for path in sorted(VIEWS.rglob("*.py"))
+    }
+    assert {"common.py", "messages.py", "needs.py", "overview.py", "votes.py", "wheel.py"} <= set(found)  # the cards were read
+    assert {file: names for file, names in found.items() if names} == {}
+
+
 def test_the_check_sees_imports_where_they_are():
     assert "sqlalchemy.exc" in imported(BOT.parent / "storage" / "needs_reports.py")
     assert "botbuilder.core" in imported(BOT / "edge" / "botbuilder_sdk" / "__init__.py")
     assert "microsoft_agents.hosting.core" in imported(BOT / "edge" / "agents_sdk" / "__init__.py")
+    assert "bot.edge.card_actions" in imported(BOT / "edge" / "overview.py")

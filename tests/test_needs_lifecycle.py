@@ -149,6 +149,23 @@ async def test_the_statsforvalter_moves_a_report_to_granted_and_reported(forum):
     assert "tildelt" in texts(view) and stine.name in texts(view)
 
 
+async def test_a_prioritised_report_changes_by_decisions_only_for_the_statsforvalter_too(forum):
+    """Her card offers no edit or withdrawal once she has decided on it, and
+    a press of either made anyway is refused, as it is for the seats."""
+    ada, stine = forum.representative("ostfold-vo"), forum.statsforvalter
+    await send_new_report(forum, ada)
+    (row,) = await stored(forum, NeedsReportRow)
+    view = card_of((await forum.press(stine, "needs.view", {"report_id": row.id}))[0])
+    assert {"Endre", "Trekk"} <= set(actions(view))  # sent, not yet decided on
+    view = card_of(await press(forum, stine, view, "Sett til «prioritert»"))
+    assert "Endre" not in actions(view) and "Trekk" not in actions(view)
+    for verb in ("needs.edit", "needs.withdraw"):
+        body, _ = await forum.press(stine, verb, {"report_id": row.id})
+        assert "er prioritert og kan ikke endres nå" in message_of(body)
+    (row,) = await stored(forum, NeedsReportRow)
+    assert row.status == "prioritert"
+
+
 async def test_only_the_statsforvalter_decides_and_only_along_the_rules(forum):
     ada, stine = forum.representative("ostfold-vo"), forum.statsforvalter
     await send_new_report(forum, ada)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.edge import views
+from bot.views import common as views
 from tests.card_reading import only_card, texts
 
 SECRET = "connection to db-internal:5432 refused"

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from bot.app import UOW, create_app
 from bot.config import Settings
 from bot.edge.downloads import DOWNLOADS, MAX_AGE_SECONDS, NEEDS, SECRET_NAME, Downloads, Expired, Tampered
-from bot.edge.overview import OVERVIEW_VERBS, PAGE_SIZE, REPORTS_PER_PAGE, overview_data
+from bot.edge.overview import OVERVIEW_VERBS
 from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea
 from bot.forum.needs.export import REPORTS_SHEET, SUMMARY_SHEET
 from bot.forum.needs.overview import AreaFigures, Figures, OrganisationFigures, Overview, ReportLine, overview
@@ -25,6 +25,7 @@ from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.roster import Forum as ForumInfo
 from bot.forum.roster import Organisation
 from bot.texts import overview as overview_texts
+from bot.views.overview import PAGE_SIZE, REPORTS_PER_PAGE, overview_data
 from cards import render
 from cards.markdown import escape_markdown as md
 from storage.models import OrganisationRow

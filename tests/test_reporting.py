@@ -17,13 +17,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.app import UOW
-from bot.edge.views import card_size
 from bot.forum.allocation.budget import Budget
 from bot.forum.needs.export import SUMMARY_SHEET
 from bot.forum.needs.report import Status
 from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.privacy import ERASED
 from bot.forum.wheel.events import EventKind
+from bot.views.common import card_size
 from storage.models import AuditEntryRow, AwardLetterRow, GrantReportRow
 from tests import teams
 from tests.card_reading import actions, buttons, elements, facts, input_named, inputs, only_card, texts
@@ -242,6 +242,18 @@ async def test_only_the_organisations_seats_and_the_statsforvalter_report_on_a_g
     sf_list = only_card(await forum.say(forum.statsforvalter, "rapportering"))
     assert "BM-2025-001" in texts(sf_list) and "BM-2025-003" in texts(sf_list) and "BM-2025-005" in texts(sf_list)
     assert "BM-2025-002" not in texts(sf_list)  # not prioritised
+
+
+async def test_a_seat_of_an_organisation_that_sends_no_needs_reports_is_neither_offered_nor_let_into_reporting(forum):
+    """No needs reports, no grants: the help card leaves `rapportering` out,
+    and the list's page button refuses as the command does."""
+    await letters_sent(forum)
+    teacher = forum.representative("utdanningsforbundet")
+    assert "Rapportering" not in buttons(only_card(await forum.say(teacher, "hjelp")))
+    body, _ = await forum.press(teacher, "grant.list", {"page": 1})
+    assert message_of(body) == nb("grant_no_organisation")
+    body, _ = await forum.press(forum.representative("ostfold-vo"), "grant.list", {"page": 1})
+    assert "BM-2025-001" in texts(card_of(body))  # as a seat of an organisation that reports gets its list
 
 
 async def test_the_award_letter_has_a_button_to_report_back_where_money_was_granted(forum):

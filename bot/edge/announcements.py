@@ -13,17 +13,19 @@ from pydantic import ConfigDict, Field
 from bot.delivery.deliverer import Deliverer
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.fanout import Fanout
-from bot.edge.needs_views import when
 from bot.edge.turn import Turn
-from bot.edge.wheel_views import delivered
+from bot.forum import access
 from bot.forum import announcements as service
 from bot.forum.announcements import MAX_TEXT, MAX_TITLE, RECENT, Announce, Announcement, AnnouncementToSend
 from bot.forum.links import MAX_LINK
 from bot.forum.post import may_go_again, target
-from bot.forum.roster import Forum, Refused, Roster
+from bot.forum.roster import Refused, Roster
 from bot.forum.wheel.events import CHANNEL
 from bot.forum.wheel.scheduler import Claim, Delivery
-from bot.i18n import NB, text
+from bot.i18n import NB
+from bot.views.messages import announcement_card
+from bot.views.needs import when
+from bot.views.wheel import delivered
 from cards import render
 from cards.markdown import escape_markdown as md
 
@@ -98,7 +100,7 @@ ANNOUNCEMENT_VERBS = {
 
 async def _form(turn: Turn, typed: Announce | None = None, problem: str = "") -> dict:
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     t = turn.t
     recent = await turn.uow.announcements.recent(forum.id, RECENT)
@@ -166,20 +168,6 @@ def _people(turn: Turn, roster: Roster, personal) -> list[dict]:
         if rows:
             groups.append({"heading": md(organisation.name), "rows": rows})
     return groups
-
-
-# --- the announcement --------------------------------------------------------------
-
-
-def announcement_card(forum: Forum, announcement: Announcement, lang: str = ANNOUNCEMENT_LANG) -> dict:
-    return render("announcement", {
-        "kicker": text(lang, "announcement_kicker", forum=md(forum.name)),
-        "title": md(announcement.title),
-        "text": md(announcement.text),
-        "footer": text(lang, "announcement_footer", when=when(announcement.sent_at, forum.timezone)),
-        "link": announcement.link,
-        "link_title": text(lang, "announcement_open_link"),
-    })
 
 
 class AnnouncementNotifier:

@@ -13,17 +13,19 @@ from pydantic import ConfigDict, Field
 from bot.delivery.deliverer import Deliverer
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.fanout import Fanout
-from bot.edge.moments import long_moment
-from bot.edge.needs_views import nok, when
 from bot.edge.turn import Turn
-from bot.edge.wheel_views import delivered
+from bot.forum import access
 from bot.forum.allocation import award
-from bot.forum.allocation.award import MAX_CONDITIONS, AwardLetter, LetterToSend, OrganisationGrant, SendLetters
+from bot.forum.allocation.award import MAX_CONDITIONS, LetterToSend, SendLetters
 from bot.forum.needs.service import forum_year
 from bot.forum.post import may_go_again, target
 from bot.forum.roster import Forum, Refused, Roster
 from bot.forum.wheel.scheduler import Claim, Delivery
-from bot.i18n import NB, text
+from bot.i18n import NB
+from bot.views.messages import letter_card
+from bot.views.moments import long_moment
+from bot.views.needs import nok, when
+from bot.views.wheel import delivered
 from cards import render
 from cards.markdown import escape_markdown as md
 
@@ -89,7 +91,7 @@ AWARD_VERBS = {"award.send": press_send, "award.report": press_report, "award.re
 async def _card(
     turn: Turn, forum: Forum, year: int, *, note: str = "", typed: dict | None = None, problems: list[str] | None = None
 ) -> dict:
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     t, lang = turn.t, turn.lang
     grants = await award.grants(turn.uow, forum, year)
@@ -165,35 +167,6 @@ def _report(turn: Turn, grants, deliveries, roster: Roster) -> list[dict]:
             "people": rows or [{"title": turn.t("award_nobody"), "value": ""}],
         })
     return shown
-
-
-# --- the letter ------------------------------------------------------------------------
-
-
-def letter_card(forum: Forum, letter: AwardLetter, grant: OrganisationGrant, lang: str = LETTER_LANG) -> dict:
-    def t(key: str, **params: object) -> str:
-        return text(lang, key, **params)
-
-    return render("award_letter", {
-        "title": t("award_letter_title", year=letter.year),
-        "forum": md(forum.name),
-        "intro": t("award_letter_intro", organisation=md(grant.organisation), year=letter.year),
-        "lines": [
-            {
-                "heading": md(f"{line.reference} {line.title}"),
-                "money": t("award_letter_granted", applied=nok(lang, line.applied), granted=nok(lang, line.granted))
-                if line.granted else t("award_letter_not_prioritised", applied=nok(lang, line.applied)),
-            }
-            for line in grant.lines
-        ],
-        "facts": [
-            {"title": t("award_granted"), "value": nok(lang, grant.granted)},
-            {"title": t("award_deadline"), "value": long_moment(letter.deadline_at, forum.timezone, lang)},
-        ],
-        "conditions_title": t("award_letter_conditions"),
-        "conditions": md(letter.conditions),
-        "report_button": t("grant_report_button") if grant.granted else "",
-    })
 
 
 class LetterNotifier:

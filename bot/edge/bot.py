@@ -11,13 +11,14 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from bot import logs
-from bot.edge import activity, commands, forum_choice, views
+from bot.edge import activity, commands, forum_choice
 from bot.edge.card_actions import read_execute
 from bot.edge.members import Directory
 from bot.edge.turn import Turn
 from bot.forum.identity import identify
 from bot.forum.roster import Refused
 from bot.i18n import language_of, text
+from bot.views import common as views
 
 log = logging.getLogger(__name__)
 

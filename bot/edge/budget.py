@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from bot.edge import views
 from bot.edge.card_actions import CardData, card_data
-from bot.edge.needs_views import nok, when
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum.allocation import budget as service
 from bot.forum.allocation.budget import MAX_FRAME, BudgetFigures, SetBudget
 from bot.forum.allocation.proposal import allocation
@@ -16,6 +15,8 @@ from bot.forum.needs.form import Field as FormField
 from bot.forum.needs.form import Invalid
 from bot.forum.needs.service import competence_areas, forum_year
 from bot.forum.roster import Refused
+from bot.views import common as views
+from bot.views.needs import nok, when
 from cards import render
 
 FRAME_INPUT = "budget_frame"  # not "frame": an input's id becomes an HTML id in Teams' page
@@ -81,7 +82,7 @@ async def _card(
     figures = await service.figures(turn.uow, forum.id, year)
     proposed = await allocation(turn.uow, forum, year)
     budget = figures.budget
-    may_edit = turn.actor.is_statsforvalter
+    may_edit = access.may_edit(turn.actor)
     errors = errors or {}
     names = (await turn.uow.roster.roster(forum)).names()
     shown = {FRAME_INPUT: str(budget.frame) if budget.is_set else "",

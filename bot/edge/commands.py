@@ -18,7 +18,6 @@ from bot.edge import (
     privacy,
     reporting,
     roster_edit,
-    views,
     votes,
 )
 from bot.edge.card_actions import RunCommand, read_data
@@ -27,9 +26,11 @@ from bot.edge.language import language
 from bot.edge.overview import OVERVIEW_VERBS, show_overview
 from bot.edge.turn import Turn
 from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
+from bot.forum import access
 from bot.forum.identity import Identified
-from bot.forum.roster import Refused
+from bot.forum.roster import Actor, Refused
 from bot.forum.setup import BindChannel, bind_forum_channel
+from bot.views import common as views
 
 log = logging.getLogger(__name__)
 MEMBERS_PAGE = 500  # Teams' largest page of a team's members
@@ -91,17 +92,9 @@ def _everyone(who: Identified) -> bool:
     return True
 
 
-def _statsforvalter(who: Identified) -> bool:
-    return who.actor.is_statsforvalter
-
-
-def _in_a_forum(who: Identified) -> bool:
-    return who.actor.forum is not None
-
-
-def _reports_needs(who: Identified) -> bool:
-    actor, organisation = who.actor, who.actor.organisation
-    return actor.is_statsforvalter or bool(actor.holds_seat and organisation and organisation.submits_needs)
+def _by(rule: Callable[[Actor], bool]) -> Callable[[Identified], bool]:
+    """A command offered by the rule its service refuses by (bot.forum.access)."""
+    return lambda who: rule(who.actor)
 
 
 def _chooses_forum(who: Identified) -> bool:
@@ -124,69 +117,69 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("hjelp", "hjelp", ("help",), show_help),
-    Command("behovsmelding", "behovsmelding", ("needs report",), needs.start_needs_report, offered_to=_reports_needs),
+    Command("behovsmelding", "behovsmelding", ("needs report",), needs.start_needs_report, offered_to=_by(access.may_report_needs)),
     Command(
         "mine", "mine behovsmeldinger", ("mine behovsmeldingar", "my needs reports"), needs.list_needs_reports,
-        offered_to=_reports_needs,
+        offered_to=_by(access.may_report_needs),
     ),
-    Command("oversikt", "oversikt", ("overview",), show_overview, offered_to=_in_a_forum),
-    Command("arshjul", "årshjul", ("annual wheel",), show_wheel, offered_to=_in_a_forum),
+    Command("oversikt", "oversikt", ("overview",), show_overview, offered_to=_by(access.in_forum)),
+    Command("arshjul", "årshjul", ("annual wheel",), show_wheel, offered_to=_by(access.in_forum)),
     Command(
         "ny_avstemning", "ny avstemning", ("ny avrøysting", "new vote"), votes.start_new_vote,
-        offered_to=_statsforvalter,
+        offered_to=_by(access.may_decide),
     ),
-    Command("avstemninger", "avstemninger", ("avrøystingar", "votes"), votes.list_votes, offered_to=_in_a_forum),
-    Command("vedtak", "vedtak", ("decisions", "decisions log"), votes.show_log, offered_to=_in_a_forum),
-    Command("medlemmer", "medlemmer", ("members", "roster"), show_roster, offered_to=_in_a_forum),
+    Command("avstemninger", "avstemninger", ("avrøystingar", "votes"), votes.list_votes, offered_to=_by(access.in_forum)),
+    Command("vedtak", "vedtak", ("decisions", "decisions log"), votes.show_log, offered_to=_by(access.in_forum)),
+    Command("medlemmer", "medlemmer", ("members", "roster"), show_roster, offered_to=_by(access.in_forum)),
     Command(
         "kompetanseomrader", "kompetanseområder", ("kompetanseområde", "competence areas"),
-        needs.show_competence_areas, offered_to=_in_a_forum,
+        needs.show_competence_areas, offered_to=_by(access.in_forum),
     ),
     Command(
-        "budsjett", "budsjett", ("budget",), budget.show_budget, offered_to=_in_a_forum, in_menu=False,
+        "budsjett", "budsjett", ("budget",), budget.show_budget, offered_to=_by(access.in_forum), in_menu=False,
     ),
     Command(
-        "tildeling", "tildeling", ("allocation",), allocation.show_allocation, offered_to=_in_a_forum, in_menu=False,
+        "tildeling", "tildeling", ("allocation",), allocation.show_allocation, offered_to=_by(access.in_forum), in_menu=False,
     ),
     Command(
         "tildelingsbrev", "tildelingsbrev", ("award letters",), award_letters.show_letters,
-        offered_to=_statsforvalter, in_menu=False,
+        offered_to=_by(access.may_edit), in_menu=False,
     ),
     Command(
         "rapportering", "rapportering", ("report back", "reporting"), reporting.show_grants,
-        offered_to=_reports_needs, in_menu=False,
+        offered_to=_by(access.may_report_back), in_menu=False,
     ),
     Command(
-        "innkalling", "innkalling", ("meeting notice", "notice"), meetings.show_meetings, offered_to=_statsforvalter,
+        "innkalling", "innkalling", ("meeting notice", "notice"), meetings.show_meetings, offered_to=_by(access.may_edit),
         in_menu=False,
     ),
     Command(
-        "moter", "møter", ("moter", "møte", "meetings"), minutes.show_meetings, offered_to=_in_a_forum, in_menu=False,
+        "moter", "møter", ("moter", "møte", "meetings"), minutes.show_meetings, offered_to=_by(access.in_forum), in_menu=False,
     ),
     Command(
-        "referat", "referat", ("minutes",), minutes.write_minutes, offered_to=_statsforvalter, in_menu=False,
+        "referat", "referat", ("minutes",), minutes.write_minutes, offered_to=_by(access.may_edit), in_menu=False,
     ),
     Command(
         "kunngjoring", "kunngjøring", ("kunngjoring", "announcement"), announcements.show_form,
-        offered_to=_statsforvalter, in_menu=False,
+        offered_to=_by(access.may_edit), in_menu=False,
     ),
-    Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_statsforvalter),
+    Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_by(access.runs_forum)),
     Command(
         "forum", "bytt forum", ("forum", "switch forum", "byt forum"), show_choice, offered_to=_chooses_forum,
         in_menu=False,
     ),
     Command(
         "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
-        offered_to=_statsforvalter, shown=False,
+        offered_to=_by(access.may_edit), shown=False,
     ),
-    Command("logg", "logg", ("log", "audit log"), privacy.show_log, offered_to=_statsforvalter, in_menu=False),
+    Command("logg", "logg", ("log", "audit log"), privacy.show_log, offered_to=_by(access.may_handle_personal_data), in_menu=False),
     Command(
         "personvern", "personvern", ("privacy", "personal data"), privacy.export_personal_data,
-        offered_to=_statsforvalter, in_menu=False,
+        offered_to=_by(access.may_handle_personal_data), in_menu=False,
     ),
     Command(
         "slett_personopplysninger", "slett personopplysninger", ("erase personal data",), privacy.ask_to_erase,
-        offered_to=_statsforvalter, shown=False,
+        offered_to=_by(access.may_handle_personal_data), shown=False,
     ),
     Command("sprak", "språk", ("sprak", "language", "målform"), language, in_menu=False),
 )

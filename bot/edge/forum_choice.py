@@ -11,9 +11,9 @@ from pydantic import Field
 from bot import logs
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
-from bot.edge.views import PAGE_BUDGET, card_size, md, notice, role_text
 from bot.forum.identity import acting_in, choose_forum
 from bot.forum.roster import Refused
+from bot.views.common import PAGE_BUDGET, card_size, md, notice, role_text
 from cards import render
 
 VERB = "forum.choose"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.edge import activity, views
+from bot.edge import activity
 from bot.edge.turn import Turn
 from bot.forum.language import FOLLOW_TEAMS, choose_language
 from bot.i18n import language_of
+from bot.views import common as views
 
 
 async def language(turn: Turn) -> None:

@@ -13,10 +13,9 @@ from pydantic import ConfigDict, Field
 from bot.delivery.deliverer import Deliverer
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.fanout import Fanout
-from bot.edge.minutes import MeetingRef, minutes_card
-from bot.edge.moments import long_moment
+from bot.edge.minutes import MeetingRef
 from bot.edge.turn import Turn
-from bot.edge.wheel_views import delivered
+from bot.forum import access
 from bot.forum.links import MAX_LINK
 from bot.forum.meetings import attendance as seats
 from bot.forum.meetings import notice as service
@@ -33,10 +32,13 @@ from bot.forum.meetings.notice import (
 )
 from bot.forum.needs.service import forum_year
 from bot.forum.post import may_go_again
-from bot.forum.roster import Forum, Refused, Role, Roster
+from bot.forum.roster import Refused, Role, Roster
 from bot.forum.wheel.events import CHANNEL, PERSON
 from bot.forum.wheel.scheduler import Claim, Delivery
 from bot.i18n import NB, text
+from bot.views.messages import minutes_card, notice_card
+from bot.views.moments import long_moment
+from bot.views.wheel import delivered
 from cards import render
 from cards.markdown import escape_markdown as md
 
@@ -93,7 +95,7 @@ async def press_send(turn: Turn, data: dict) -> dict:
 
 
 async def press_attendance(turn: Turn, data: dict) -> dict:
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     return await _attendance(turn, await service.of_forum(turn.uow, turn.actor, card_data(MeetingRef, data).meeting))
 
@@ -131,7 +133,7 @@ MEETING_VERBS = {
 
 async def _meetings(turn: Turn) -> dict:
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     t = turn.t
     rows = []
@@ -154,7 +156,7 @@ async def _meetings(turn: Turn) -> dict:
 
 async def _form(turn: Turn, event_id: int, typed: SendNotice | None = None, problem: str = "") -> dict:
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     now = turn.clock()
     event = next((e for e, m in await service.upcoming(turn.uow, forum, now) if e.id == event_id and m is None), None)
@@ -234,37 +236,6 @@ def _standing(turn: Turn, seat: SeatAttendance, sent: dict) -> str:
         shown = t("meeting_seat_deputy_called", name=md(deputy.name))
         return shown + (f" ({delivered(turn.lang, call.status, call.attempts)})" if call else "")
     return t("meeting_seat_absent")
-
-
-# --- the notice ----------------------------------------------------------------------
-
-
-def notice_card(forum: Forum, meeting: Meeting, lang: str = NOTICE_LANG, *, note: str = "", called: str = "") -> dict:
-    """The notice as the channel and each seat see it; ``called`` says to
-    whom it is addressed and why, ``note`` what the reader answered."""
-    def t(key: str, **params: object) -> str:
-        return text(lang, key, **params)
-
-    facts = [{"title": t("meeting_when"), "value": long_moment(meeting.starts_at, forum.timezone, lang)}]
-    if meeting.place:
-        facts.append({"title": t("meeting_place"), "value": md(meeting.place)})
-    return render("meeting_notice", {
-        "kicker": t("meeting_notice_kicker", forum=md(forum.name)),
-        "title": t("meeting_notice_title", title=md(meeting.title)),
-        "called": called,
-        "note": note,
-        "facts": facts,
-        "agenda_title": t("meeting_agenda"),
-        "agenda": [f"{number}. {md(item)}" for number, item in enumerate(meeting.agenda, 1)],
-        "papers_title": t("meeting_papers") if meeting.papers else "",
-        "papers": [{"title": p.title[:100], "url": p.url} for p in meeting.papers],
-        "link": meeting.link,
-        "join": t("meeting_join"),
-        "coming": t("meeting_coming_button"),
-        "absent": t("meeting_absent_button"),
-        "meeting": meeting.id,
-        "answer_hint": t("meeting_answer_hint"),
-    })
 
 
 class MeetingNotifier:

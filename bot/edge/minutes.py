@@ -12,18 +12,18 @@ from pydantic import ConfigDict, Field
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import MEETINGS, MINUTES
-from bot.edge.moments import long_moment
-from bot.edge.needs_views import when
 from bot.edge.turn import Turn
-from bot.edge.views import notice
+from bot.forum import access
 from bot.forum.meetings import minutes as service
 from bot.forum.meetings.attendance import attendance
-from bot.forum.meetings.export import attended, decided
-from bot.forum.meetings.minutes import MAX_MINUTES, Minutes, SaveMinutes
-from bot.forum.meetings.notice import Meeting
+from bot.forum.meetings.minutes import MAX_MINUTES, SaveMinutes
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused
-from bot.i18n import NB, text
+from bot.i18n import NB
+from bot.views.common import notice
+from bot.views.messages import minutes_card, minutes_data
+from bot.views.moments import long_moment
+from bot.views.needs import when
 from cards import render
 from cards.markdown import escape_markdown as md
 
@@ -49,7 +49,7 @@ class ExportRequest(CardData):
 async def write_minutes(turn: Turn) -> None:
     """The draft of the latest meeting that has begun without approved minutes."""
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     now = turn.clock()
     for meeting in await turn.uow.meetings.of_forum(forum.id):
@@ -86,7 +86,7 @@ async def press_approve(turn: Turn, data: dict) -> dict:
 
 async def press_export(turn: Turn, data: dict) -> str:
     forum = turn.forum()
-    if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
+    if not access.may_export(turn.actor):
         raise Refused("meetings_export_seats_only")
     request = card_data(ExportRequest, data)
     kind = MEETINGS if request.format == "xlsx" else MINUTES
@@ -131,7 +131,7 @@ async def _form(turn: Turn, meeting_id: int, *, typed: str | None = None, note: 
     body = typed if typed is not None else minutes.text or "\n\n".join(
         f"{n}. {item}" for n, item in enumerate(meeting.agenda, 1))
     t = turn.t
-    data = _common(forum, meeting, seats, decisions, turn.lang)
+    data = minutes_data(forum, meeting, seats, decisions, turn.lang)
     data.update({
         "kicker": t("minutes_draft_kicker"),
         "note": note, "problem": problem, "text": "",
@@ -145,34 +145,6 @@ async def _form(turn: Turn, meeting_id: int, *, typed: str | None = None, note: 
         ],
     })
     return render("minutes", data)
-
-
-def minutes_card(forum: Forum, meeting: Meeting, minutes: Minutes, lang: str = MINUTES_LANG, note: str = "") -> dict:
-    """Approved minutes, as the channel and the meetings list show them."""
-    data = _common(forum, meeting, minutes.attendance or (), minutes.decisions or (), lang)
-    data.update({
-        "kicker": text(lang, "minutes_kicker", forum=md(forum.name)),
-        "note": note, "problem": "", "text": md(minutes.text), "form": [], "actions": [],
-        "footer": text(lang, "minutes_approved_footer", when=when(minutes.approved_at, forum.timezone)),
-    })
-    return render("minutes", data)
-
-
-def _common(forum: Forum, meeting: Meeting, attendance, decisions, lang: str) -> dict:
-    facts = [{"title": text(lang, "meeting_when"), "value": long_moment(meeting.starts_at, forum.timezone, lang)}]
-    if meeting.place:
-        facts.append({"title": text(lang, "meeting_place"), "value": md(meeting.place)})
-    return {
-        "title": text(lang, "minutes_title", title=md(meeting.title)),
-        "facts": facts,
-        "attendance_title": text(lang, "minutes_attendance"),
-        "attendance": [
-            {"title": text(lang, "minutes_seat", organisation=md(a.organisation), number=a.seat),
-             "value": attended(a, lang, md)} for a in attendance
-        ],
-        "decisions_title": text(lang, "minutes_decisions"),
-        "decisions": [decided(d, forum.timezone, lang, md) for d in decisions] or [text(lang, "minutes_no_decisions")],
-    }
 
 
 async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
@@ -191,9 +163,9 @@ async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
         buttons = []
         if minutes and minutes.approved:
             buttons.append({"title": t("meetings_minutes_button"), "verb": "minutes.show", "data": {"meeting": meeting.id}})
-        elif turn.actor.is_statsforvalter and meeting.starts_at <= now:
+        elif access.may_edit(turn.actor) and meeting.starts_at <= now:
             buttons.append({"title": t("meetings_write_minutes"), "verb": "minutes.open", "data": {"meeting": meeting.id}})
-        if turn.actor.is_statsforvalter:
+        if access.may_edit(turn.actor):
             buttons.append({"title": t("meeting_attendance_button"), "verb": "meeting.attendance",
                             "data": {"meeting": meeting.id}})
         rows.append({
@@ -202,7 +174,6 @@ async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
                       seats=len(seats), minutes=state),
             "buttons": buttons,
         })
-    may_export = turn.actor.is_statsforvalter or turn.actor.holds_seat
     return render("meetings", {
         "title": t("meetings_of_year", forum=md(forum.name), year=year),
         "note": "" if rows else t("meetings_none_in_year", year=year),
@@ -210,5 +181,5 @@ async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
         "actions": [
             {"title": t("meetings_export_xlsx"), "verb": "meetings.export", "data": {"year": year, "format": "xlsx"}},
             {"title": t("meetings_export_docx"), "verb": "meetings.export", "data": {"year": year, "format": "docx"}},
-        ] if rows and may_export else [],
+        ] if rows and access.may_export(turn.actor) else [],
     })

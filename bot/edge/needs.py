@@ -7,15 +7,16 @@ import math
 
 from pydantic import ConfigDict, Field
 
-from bot.edge import views
 from bot.edge.card_actions import CardData, card_data
-from bot.edge.needs_views import NeedsViews, nok, status_name, when
 from bot.edge.turn import Turn
+from bot.forum import access
 from bot.forum.needs import service
 from bot.forum.needs.form import FIELDS, Invalid
 from bot.forum.needs.form import Field as FormField
 from bot.forum.needs.report import OPEN_FOR_CHANGE, NeedsReport, Status
 from bot.forum.roster import Refused
+from bot.views import common as views
+from bot.views.needs import NeedsViews, nok, status_name, when
 from cards import render
 
 # Reports per page of `mine behovsmeldinger`: ten of the longest titles and
@@ -119,12 +120,8 @@ async def _list_card(turn: Turn, page: int) -> dict:
 
 async def _open_for_change(turn: Turn, report: NeedsReport) -> bool:
     """Whether this person may still edit or withdraw the sent report."""
-    if report.status not in OPEN_FOR_CHANGE:
-        return False
-    if turn.actor.is_statsforvalter or report.reopened:
-        return True
     deadline = await service.deadline_of(turn.uow, turn.actor, report.year)
-    return deadline is None or turn.clock() <= deadline
+    return access.may_change_report(turn.actor, report, deadline, turn.clock())
 
 
 # --- the form's buttons -----------------------------------------------------
@@ -240,14 +237,14 @@ async def _report_card(turn: Turn, report: NeedsReport, note: str = "") -> dict:
     ]
     actor = turn.actor
     actions = []
-    if service.speaks_for(actor, report) and await _open_for_change(turn, report):
+    if await _open_for_change(turn, report):
         actions = [
             {"title": turn.t("needs_edit"), "verb": "needs.edit", "data": {"report_id": report.id}},
             {"title": turn.t("needs_withdraw"), "verb": "needs.withdraw", "data": {"report_id": report.id}},
         ]
     deadline = await service.deadline_of(turn.uow, actor, report.year)
     if (
-        actor.is_statsforvalter
+        access.may_decide(actor)
         and report.status in OPEN_FOR_CHANGE
         and not report.reopened
         and deadline is not None
@@ -259,7 +256,7 @@ async def _report_card(turn: Turn, report: NeedsReport, note: str = "") -> dict:
         v.organisations.get(report.organisation_id, report.organisation_id),
         note=note,
         history=history,
-        decide=actor.is_statsforvalter,
+        decide=access.may_decide(actor),
         actions=actions,
     )
 
@@ -327,7 +324,7 @@ async def press_save_areas(turn: Turn, data: dict) -> dict:
 async def _areas_card(turn: Turn, year: int, note: str = "") -> dict:
     stored = await turn.uow.needs_reports.competence_areas(turn.actor.forum.id, year)
     areas = stored or await service.competence_areas(turn.uow, turn.actor.forum.id, year)
-    may_edit = turn.actor.is_statsforvalter
+    may_edit = access.may_edit(turn.actor)
     return render(
         "competence_areas",
         {

@@ -10,12 +10,12 @@ from pydantic import Field
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import AUDIT, MAX_YEAR, MIN_YEAR, PERSONAL
-from bot.edge.moments import long_moment
 from bot.edge.turn import Turn
-from bot.edge.views import notice, paging
-from bot.forum import privacy
+from bot.forum import access, privacy
 from bot.forum.audit_export import detail, what, who
 from bot.forum.roster import Forum, Refused
+from bot.views.common import notice, paging
+from bot.views.moments import long_moment
 from cards import render
 from cards.markdown import escape_markdown as md
 
@@ -38,7 +38,7 @@ class PersonRef(CardData):
 
 def _statsforvalter(turn: Turn) -> Forum:
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_handle_personal_data(turn.actor):
         raise Refused("statsforvalter_only")
     return forum
 

@@ -5,84 +5,18 @@ notifier it hands each batch of due reminders to."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery.deliverer import Deliverer, SendWatch
-from bot.edge.moments import long_moment, time_left
-from bot.forum.wheel.events import CHANNEL, PERSON, EventKind
+from bot.forum.wheel.events import CHANNEL, PERSON
 from bot.forum.wheel.scheduler import Claim, Delivery, DueReminder, Send
-from bot.i18n import NB, text
-from cards import render
-from cards.markdown import escape_markdown as md
+from bot.i18n import NB
+from bot.views.messages import reminder_card
 
 # The channel's reminders go out in the forum's language: the channel is
 # shared. A nudge to one person is in the language they chose («språk»);
 # their Teams language is not known when they are not talking to us.
 LANG = NB
-
-
-@dataclass(frozen=True)
-class _Waiting:
-    """The texts of a deadline that waits for organisations, and the
-    command a nudge's button runs."""
-
-    missing: str
-    none_missing: str
-    nudge: str
-    button: str
-    command: str
-
-
-_WAITING = {
-    EventKind.NEEDS_DEADLINE: _Waiting(
-        "reminder_missing", "reminder_all_sent", "reminder_nudge_text", "reminder_needs_button", "behovsmelding"
-    ),
-    EventKind.REPORTING_DEADLINE: _Waiting(
-        "reminder_unreported", "reminder_all_reported", "reminder_reporting_nudge_text", "reminder_reporting_button",
-        "rapportering",
-    ),
-}
-
-
-def reminder_card(
-    reminder: DueReminder, timezone: str, now: datetime, organisation: str | None = None, lang: str = LANG
-) -> dict:
-    """The channel's card, or with ``organisation`` the 1:1 nudge to one of
-    its seats (only a deadline that waits for organisations plans those)."""
-    event = reminder.event
-    left = time_left(event.starts_at - now, lang)
-    personal = organisation is not None
-    waiting = _WAITING.get(event.kind)
-    facts = [{"title": text(lang, "reminder_what"), "value": text(lang, f"event_kind_{event.kind.value}")}]
-    if personal:
-        facts.insert(0, {"title": text(lang, "reminder_organisation"), "value": md(organisation)})
-    if event.place:
-        facts.append({"title": text(lang, "reminder_place"), "value": md(event.place)})
-    missing = ""
-    if waiting and not personal and reminder.missing_organisations is not None:
-        missing = (
-            text(lang, waiting.missing, organisations=", ".join(md(n) for n in reminder.missing_organisations))
-            if reminder.missing_organisations
-            else text(lang, waiting.none_missing)
-        )
-    return render(
-        "reminder",
-        {
-            "style": "attention" if personal else "accent",
-            "heading": text(lang, "reminder_personal_heading" if personal else "reminder_heading", left=left),
-            "title": md(event.title),
-            "when": long_moment(event.starts_at, timezone, lang),
-            "facts": facts,
-            "text": text(lang, waiting.nudge, year=event.starts_at.year) if personal else md(event.text),
-            "missing": missing,
-            "actions": [
-                {"title": text(lang, waiting.button), "command": waiting.command}
-                if personal
-                else {"title": text(lang, "reminder_wheel_button"), "command": "årshjul"}
-            ],
-        },
-    )
 
 
 class ReminderNotifier:
@@ -120,13 +54,13 @@ class ReminderNotifier:
             forum_id = reminder.event.forum_id
             forum, channel = forums[forum_id], channels[forum_id]
             if reminder.target == CHANNEL:
-                card = reminder_card(reminder, forum.timezone, self._clock())
+                card = reminder_card(reminder, forum.timezone, self._clock(), LANG)
                 return await sent_to_channel(self._deliverer, channel, card, claim)
             aad = reminder.target.removeprefix(PERSON)
             organisation, lang = organisations[forum_id][aad], languages.get(aad, LANG)
             key = (reminder.event.id, organisation, lang)
             if key not in cards:
-                cards[key] = reminder_card(reminder, forum.timezone, self._clock(), organisation, lang)
+                cards[key] = reminder_card(reminder, forum.timezone, self._clock(), lang, organisation)
             return await send_to_person(
                 self._deliverer, self._uow, self._clock, aad, chats.get(aad), channel, cards[key], claim
             )

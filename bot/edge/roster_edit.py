@@ -9,13 +9,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.edge import activity, views
+from bot.edge import activity
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
-from bot.edge.views import md
-from bot.forum import roster_changes
+from bot.forum import access, roster_changes
 from bot.forum.roster import Refused
 from bot.forum.roster_changes import KINDS, AddOrganisation, SetSeatPerson
+from bot.views import common as views
+from bot.views.common import md
 from cards import render
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,13 @@ async def roster_card(turn: Turn, note: str = "") -> dict:
     (in a channel the card is everyone's)."""
     forum = turn.forum()
     roster = await turn.uow.roster.roster(forum)
-    editable = turn.actor.is_statsforvalter and activity.is_personal(turn.incoming)
+    editable = access.may_edit(turn.actor) and activity.is_personal(turn.incoming)
     return views.roster_card(roster, turn.lang, editable=editable, note=note)
 
 
 def _statsforvalter(turn: Turn) -> None:
     turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
 
 

@@ -17,11 +17,11 @@ from datetime import datetime
 
 from bot.delivery.deliverer import Deliverer
 from bot.edge.reminders import send_to_person
-from bot.edge.vote_views import Viewer, VoteViews
 from bot.forum.roster import Forum, Roster
 from bot.forum.votes.service import VoteState, vote_state
 from bot.forum.votes.vote import Vote, VoteStatus
 from bot.i18n import NB
+from bot.views.votes import Viewer, VoteViews
 from cards.markdown import escape_markdown as md
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Priority votes in Teams: the commands `ny avstemning`, `avstemninger`
 and `vedtak`, and the buttons of their cards, one function each. The rules
-are in bot.forum.votes; the cards in bot.edge.vote_views.
+are in bot.forum.votes; the cards in bot.views.votes.
 
 Card data is written by the client: every button names a vote by id, and
 the service checks that it is this forum's and what the presser may do."""
@@ -15,12 +15,13 @@ from pydantic import ConfigDict, Field
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.downloads import DECISIONS
 from bot.edge.turn import Turn
-from bot.edge.views import notice
-from bot.edge.vote_views import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
+from bot.forum import access
 from bot.forum.allocation.decision import decided_allocations
 from bot.forum.roster import Refused
 from bot.forum.votes import service
 from bot.forum.votes.vote import VoteStatus
+from bot.views.common import notice
+from bot.views.votes import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
 from cards.markdown import escape_markdown as md
 
 
@@ -68,8 +69,8 @@ async def _personal_card(turn: Turn, vote_id: int) -> dict:
     state = await service.vote_state(turn.uow, forum, vote_id, roster)
     viewer = Viewer(
         actor.aad_object_id,
-        actor.person.seat_id if actor.holds_seat and actor.person else None,
-        actor.is_statsforvalter,
+        actor.person.seat_id if access.may_cast_ballot(actor) else None,
+        access.may_decide(actor),
     )
     incoming = turn.incoming.from_property
     return _views(turn).card(state, viewer, [incoming.id] if incoming and incoming.id else [], roster.names())
@@ -165,7 +166,7 @@ async def list_votes(turn: Turn) -> None:
     shown = [v for v in votes if v.status is not VoteStatus.DECIDED or (v.decided_at and (now - v.decided_at).days < 90)]
     roster = await turn.uow.roster.roster(turn.forum())
     states = await _states(turn, roster, shown[:LOG_LIMIT])
-    await turn.reply(_views(turn).votes_list(states, turn.actor.is_statsforvalter))
+    await turn.reply(_views(turn).votes_list(states, access.may_decide(turn.actor)))
 
 
 async def show_log(turn: Turn) -> None:
@@ -176,7 +177,7 @@ async def show_log(turn: Turn) -> None:
     card = _views(turn).log(
         await _states(turn, roster, shown),
         roster.names(),
-        years if turn.actor.is_statsforvalter or turn.actor.holds_seat else [],
+        years if access.may_export(turn.actor) else [],
         max(0, len(closed) - LOG_LIMIT),
         await decided_allocations(turn.uow, turn.forum().id, shown),
     )
@@ -185,7 +186,7 @@ async def show_log(turn: Turn) -> None:
 
 async def press_export(turn: Turn, data: dict) -> str:
     forum = turn.forum()
-    if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
+    if not access.may_export(turn.actor):
         raise Refused("vote_no_seat")
     year = card_data(ExportRequest, data).year
     return turn.t("log_export_ready", year=year, link=turn.downloads.link(forum.id, year, DECISIONS, turn.actor.aad_object_id or ""))

@@ -1,6 +1,6 @@
 """The annual wheel (årshjul) in Teams: the `årshjul` command and the
 buttons of its cards, one function each. The rules are in
-bot.forum.wheel.service; the cards in bot.edge.wheel_views.
+bot.forum.wheel.service; the cards in bot.views.wheel.
 
 Everyone the bot places in a forum sees the wheel. Only the Statsforvalter
 adds, changes, deletes and copies events and sees the delivery report;
@@ -16,12 +16,13 @@ from pydantic import Field, field_validator
 
 from bot.edge.card_actions import CardData, card_data
 from bot.edge.turn import Turn
-from bot.edge.views import notice
-from bot.edge.wheel_views import INPUTS, UPCOMING, Note, WheelViews
+from bot.forum import access
 from bot.forum.roster import Forum, Refused
 from bot.forum.wheel import service
 from bot.forum.wheel.events import CHANNEL, PERSON, WheelEvent
 from bot.forum.wheel.scheduler import ROSTER
+from bot.views.common import notice
+from bot.views.wheel import INPUTS, UPCOMING, Note, WheelViews
 from cards.markdown import escape_markdown as md
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,16 @@ class Copy(ViewRef):
 
 def _statsforvalter(turn: Turn) -> Forum:
     forum = turn.forum()
-    if not turn.actor.is_statsforvalter:
+    if not access.may_edit(turn.actor):
         raise Refused("statsforvalter_only")
     return forum
 
 
 def _views(turn: Turn) -> WheelViews:
     actor = turn.actor
-    member = actor.is_statsforvalter or actor.holds_seat
-    return WheelViews(turn.lang, turn.forum(), actor.is_statsforvalter, turn.clock(), may_subscribe=member)
+    return WheelViews(
+        turn.lang, turn.forum(), access.may_edit(actor), turn.clock(), may_subscribe=access.may_subscribe_calendar(actor)
+    )
 
 
 async def press_calendar(turn: Turn, data: dict) -> dict:
@@ -84,11 +86,11 @@ async def press_calendar(turn: Turn, data: dict) -> dict:
     wheel's places and texts to whoever holds it."""
     forum = turn.forum()
     request = card_data(PageRequest, data)
-    if not (turn.actor.is_statsforvalter or turn.actor.holds_seat):
+    if not access.may_subscribe_calendar(turn.actor):
         raise Refused("wheel_calendar_members_only")
     link = turn.calendar.link(forum.id, await turn.uow.forums.calendar_generation(forum.id))
     lines = (turn.t("wheel_calendar_how"), link)
-    if turn.actor.is_statsforvalter:
+    if access.may_edit(turn.actor):
         lines += (turn.t("wheel_calendar_renew_how"),)
     note = Note(turn.t("wheel_calendar_title"), lines)
     return await _wheel_card(turn, request.view, request.page, note)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.links import https_link
 from bot.forum.post import planned_for
@@ -90,7 +90,7 @@ async def announce(uow, actor: Actor, command: Announce, now: datetime) -> tuple
     """Store the announcement and plan its deliveries; the post sends them.
     Returns it and whether it is new: a press Teams repeated, or a second
     press of the same card, gives the one already stored and plans nothing."""
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     forum = actor.forum
     command = checked(command)
@@ -124,7 +124,7 @@ async def send_again(uow, actor: Actor, announcement_id: int, now: datetime) -> 
 
 async def shown(uow, actor: Actor, announcement_id: int) -> Announcement:
     """One of the forum's announcements, for its delivery report."""
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     announcement = await uow.announcements.get(announcement_id)
     if announcement is None or announcement.forum_id != actor.forum.id:

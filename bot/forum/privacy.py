@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.roster import Actor, Forum, Refused
 from storage.privacy import StoredPerson
@@ -33,7 +33,7 @@ MAX_QUERY = 320
 def _statsforvalter(actor: Actor) -> Forum:
     if actor.forum is None:
         raise Refused("not_in_roster")
-    if not actor.is_statsforvalter:
+    if not access.may_handle_personal_data(actor):
         raise Refused("statsforvalter_only")
     return actor.forum
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.roster import Actor, Forum, Refused, Roster
 
@@ -189,7 +189,7 @@ class AddOrganisation:
 def _forum(actor: Actor) -> Forum:
     if actor.forum is None:
         raise Refused("not_in_roster")
-    if not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     return actor.forum
 

@@ -30,10 +30,10 @@ from sqlalchemy import insert
 
 from bot.app import UOW, create_app
 from bot.config import Settings
-from bot.edge.allocation import AllocationView, _render
 from bot.forum.allocation import proposal as service
 from bot.forum.allocation.budget import Budget
 from bot.forum.needs.report import Status
+from bot.views.allocation import AllocationView, allocation_card
 from storage.models import NeedsReportRow
 from tests.benchmarks.bench_overview import FORUM, on_databases, report_rows, roster_file, timed
 
@@ -68,7 +68,7 @@ async def editor_card(app) -> int:
         forum = await uow.forums.get(FORUM)
         allocation = await service.allocation(uow, forum, YEAR)
         names = (await uow.roster.roster(forum)).names()
-    return _size(_render(AllocationView(allocation, "nb", forum, True, votes=[]), 1, names))
+    return _size(allocation_card(AllocationView(allocation, "nb", forum, True, votes=[]), 1, names))
 
 
 async def page_sizes(app, edit: bool) -> list[int]:
@@ -78,7 +78,7 @@ async def page_sizes(app, edit: bool) -> list[int]:
     view = AllocationView(allocation, "nb", forum, edit, votes=[])
     sizes, page = [], 1
     while True:
-        card = _render(view, page, {})
+        card = allocation_card(view, page, {})
         sizes.append(_size(card))
         if "Neste side" not in json.dumps(card, ensure_ascii=False):
             return sizes

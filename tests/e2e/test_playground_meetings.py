@@ -249,8 +249,8 @@ def seat_row(blocks: list[str], organisation: str) -> str | None:
 
 
 async def test_a_meeting_from_notice_to_minutes(stack, roster):
-    from bot.edge.moments import long_moment
     from bot.i18n import NB
+    from bot.views.moments import long_moment
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for stale in ARTIFACTS.glob(f"{SHOT_PREFIX}*.png"):

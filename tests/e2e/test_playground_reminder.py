@@ -235,8 +235,8 @@ async def assert_clean_exchanges(ui: Page, stack) -> None:
 
 
 async def test_an_event_in_the_wheel_reminds_the_channel(stack):
-    from bot.edge.moments import long_moment, time_left
     from bot.i18n import NB, text
+    from bot.views.moments import long_moment, time_left
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for stale in ARTIFACTS.glob(f"{SHOT_PREFIX}*.png"):

@@ -75,8 +75,8 @@ import pytest
 import yaml
 
 from bot.config import EXAMPLE_FORUM_CONFIG
-from bot.edge.needs_views import nok
 from bot.teams_app.playground import PERSONAL_CHAT_ID
+from bot.views.needs import nok
 
 from .playground import ARTIFACTS, browser_page, message_from, post_custom_activity, running_stack
 from .test_playground import _require_tools
@@ -367,8 +367,8 @@ def facts_shown(blocks: list[str], title: str) -> str | None:
 
 
 async def test_a_whole_allocation_round(stack, roster):
-    from bot.edge.moments import long_moment
     from bot.i18n import NB
+    from bot.views.moments import long_moment
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for stale in ARTIFACTS.glob(f"{SHOT_PREFIX}*.png"):

@@ -200,8 +200,8 @@ class Page(reminder.Page):
 
 
 async def test_a_tie_is_decided_by_the_statsforvalter(stack):
-    from bot.edge.moments import long_moment
     from bot.i18n import NB
+    from bot.views.moments import long_moment
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for stale in ARTIFACTS.glob(f"{SHOT_PREFIX}*.png"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.allocation.proposal import DecidedLine
 from bot.forum.audit import Action
 from bot.forum.needs.report import Status
@@ -119,7 +119,7 @@ async def send(uow, actor: Actor, command: SendLetters, now: datetime) -> AwardL
     stored, before the decision, when they were sent already, with
     conditions too long, or with a deadline that is not one of the wheel's
     reporting deadlines still to come."""
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     forum = actor.forum
     conditions = command.conditions.strip()
@@ -155,7 +155,7 @@ async def send_again(uow, actor: Actor, year: int, now: datetime) -> int:
     """Send once more the year's letters that failed or reached nobody
     (someone installed the app or wrote to the bot since); never one that
     was sent or may have been. Returns how many go again."""
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     if await uow.award_letters.get(actor.forum.id, year) is None:
         raise Refused("award_not_sent", year=year)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.needs.overview import SENT
 from bot.forum.needs.report import Status
@@ -72,7 +72,7 @@ async def set_budget(uow, actor: Actor, command: SetBudget, area_codes: set[str]
     """Store the year's budget. Refused, and nothing stored, when the
     amounts set aside pass the frame, name an area the year does not have,
     or when someone saved the budget since the form was shown."""
-    if not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     if not 2000 <= command.year <= 2100 or not 0 <= command.frame <= MAX_FRAME:
         raise Refused("bad_card_data")

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.allocation.budget import Budget, budget_of
 from bot.forum.audit import Action
 from bot.forum.needs.report import Status
@@ -122,7 +122,7 @@ class SaveProposal:
 
 
 def _statsforvalter_forum(actor: Actor) -> Forum:
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     return actor.forum
 

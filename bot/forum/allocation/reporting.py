@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.needs.form import MAX_NOK, Field, Invalid
 from bot.forum.needs.report import TYPED, Drafted, NeedsReport, Status
-from bot.forum.needs.service import NotYetSent, local_time, not_yet_sent, refuse_forged, speaks_for, typed_now
+from bot.forum.needs.service import NotYetSent, local_time, not_yet_sent, refuse_forged, typed_now
 from bot.forum.roster import Actor, Refused
 
 FIELDS: tuple[Field, ...] = (
@@ -77,9 +77,9 @@ class Grant:
     def open_to(self, actor: Actor, now: datetime) -> bool:
         """Whether this person may still change what is reported: the
         report's own seats until the deadline, the Statsforvalter always."""
-        if not speaks_for(actor, self.report):
+        if not access.speaks_for(actor, self.report):
             return False
-        return actor.is_statsforvalter or self.deadline is None or now <= self.deadline
+        return access.runs_forum(actor) or self.deadline is None or now <= self.deadline
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,9 @@ async def grants(uow, actor: Actor) -> list[Grant]:
     forum = actor.forum
     if forum is None:
         raise Refused("not_in_roster")
-    if not (actor.is_statsforvalter or (actor.holds_seat and actor.organisation)):
+    if not access.may_report_back(actor):
         raise Refused("grant_no_organisation")
-    organisation = None if actor.is_statsforvalter else actor.organisation.id
+    organisation = None if access.runs_forum(actor) else actor.organisation.id
     return await _with_reports(uow, forum.id, await uow.needs_reports.granted(forum.id, organisation))
 
 
@@ -146,7 +146,7 @@ async def grant(uow, actor: Actor, report_id: int) -> Grant:
     report = await uow.needs_reports.get(actor.forum.id, report_id) if actor.forum else None
     if report is None or report.status not in REPORTED_ON:
         raise Refused("grant_unknown")
-    if not speaks_for(actor, report):
+    if not access.speaks_for(actor, report):
         raise Refused("grant_not_yours")
     roster = await uow.roster.roster(actor.forum)
     name = next((o.name for o in roster.organisations if o.id == report.organisation_id), report.organisation_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.meetings.notice import Meeting, MeetingDelivery, Purpose, of_forum
 from bot.forum.post import planned_for
@@ -87,7 +87,7 @@ async def answer(uow, actor: Actor, meeting_id: int, coming: bool, now: datetime
     holds no seat in the meeting's forum, and once the meeting has begun."""
     meeting = await of_forum(uow, actor, meeting_id)
     person = actor.person
-    if not actor.holds_seat or person is None or person.seat_id is None:
+    if not access.may_answer_notice(actor):
         raise Refused("meeting_seats_only")
     if now >= meeting.starts_at:
         raise Refused("meeting_begun")

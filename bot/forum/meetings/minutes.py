@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.meetings.attendance import Attends, SeatAttendance, attendance
 from bot.forum.meetings.notice import Meeting, MeetingDelivery, Purpose, of_forum
@@ -91,7 +91,7 @@ async def decisions_since(uow, forum, meeting: Meeting) -> tuple[DecisionLine, .
 
 
 async def _begun(uow, actor: Actor, meeting_id: int, now: datetime) -> Meeting:
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     meeting = await of_forum(uow, actor, meeting_id)
     if now < meeting.starts_at:

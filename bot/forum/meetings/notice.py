@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.links import https_link
 from bot.forum.needs.report import Status
@@ -189,7 +189,7 @@ async def send_notice(uow, actor: Actor, command: SendNotice, now: datetime) -> 
     """Store the notice and plan its messages; the post sends them. Refused,
     and nothing stored, for an event that is not one of the forum's meetings
     to come, one already called, or what is typed breaking a rule."""
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     forum = actor.forum
     event = await uow.wheel.get(forum.id, command.event_id)
@@ -221,7 +221,7 @@ async def send_again(uow, actor: Actor, meeting_id: int, now: datetime) -> tuple
     """Send once more the notices and deputies' calls that failed or found
     nobody in a person's chat (never one sent, or that may have been).
     Returns the meeting and how many go again."""
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     meeting = await of_forum(uow, actor, meeting_id)
     count = await uow.meetings.plan_again(meeting.id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea, from_names
 from bot.forum.needs.form import (
@@ -57,7 +57,7 @@ async def submitting_organisations(uow, actor: Actor) -> list[Organisation]:
 
 def reporting_for(actor: Actor, roster: Roster) -> list[Organisation]:
     """The roster's organisations this person may report needs for."""
-    if actor.is_statsforvalter:
+    if access.runs_forum(actor):
         return [o for o in roster.organisations if o.submits_needs]
     return [
         o for o in roster.organisations
@@ -86,7 +86,7 @@ async def seed_competence_areas(uow, forum_id: str, years: dict[int, tuple[str, 
 
 
 async def set_competence_areas(uow, actor: Actor, year: int, names: list[str], now: datetime) -> tuple[CompetenceArea, ...]:
-    if not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     if not 2000 <= year <= 2100:
         raise Refused("areas_bad_year")
@@ -118,14 +118,6 @@ async def _replace_areas(
     return areas
 
 
-def speaks_for(actor: Actor, report: NeedsReport) -> bool:
-    """The Statsforvalter, and the representative and deputy of the report's
-    own organisation (by their seat, found by Entra object id)."""
-    if actor.is_statsforvalter:
-        return True
-    return actor.holds_seat and actor.organisation is not None and actor.organisation.id == report.organisation_id
-
-
 async def view(uow, actor: Actor, report_id: int) -> NeedsReport:
     """A sent report, whole. The seats read each other's reports, as they
     prioritise them (and get them all in the Excel export); it names a
@@ -134,7 +126,7 @@ async def view(uow, actor: Actor, report_id: int) -> NeedsReport:
     report = await uow.needs_reports.get(actor.forum.id, report_id) if actor.forum else None
     if report is None or report.status is Status.DRAFT:
         raise Refused("needs_unknown_report")
-    if not (actor.is_statsforvalter or actor.holds_seat):
+    if not access.may_read_report(actor):
         raise Refused("needs_view_not_allowed")
     return report
 
@@ -143,16 +135,12 @@ async def _editable(uow, actor: Actor, report_id: int, now: datetime) -> NeedsRe
     report = await uow.needs_reports.get(actor.forum.id, report_id) if actor.forum else None
     if report is None:
         raise Refused("needs_unknown_report")
-    if not speaks_for(actor, report):
+    if not access.speaks_for(actor, report):
         raise Refused("needs_not_yours")
-    if report.status is Status.WITHDRAWN:
-        raise Refused("needs_closed", status=report.status.value)
-    if actor.is_statsforvalter:
-        return report
     if report.status is not Status.DRAFT and report.status not in OPEN_FOR_CHANGE:
         raise Refused("needs_closed", status=report.status.value)
     deadline = await deadline_of(uow, actor, report.year)
-    if deadline is not None and now > deadline and not report.reopened:
+    if not access.may_change_report(actor, report, deadline, now):
         raise Refused("needs_deadline_passed", deadline=local_time(deadline, actor.forum.timezone))
     return report
 
@@ -169,7 +157,7 @@ def local_time(moment: datetime, timezone: str) -> str:
 async def reopen(uow, actor: Actor, report_id: int, now: datetime) -> NeedsReport:
     """After the deadline, let the organisation change a report again
     (until it is sent anew)."""
-    if not actor.is_statsforvalter:
+    if not access.may_decide(actor):
         raise Refused("statsforvalter_only")
     report = await _editable(uow, actor, report_id, now)
     reopened = await uow.needs_reports.reopen(report, actor.aad_object_id, now)
@@ -383,7 +371,7 @@ async def withdraw(uow, actor: Actor, report_id: int, now: datetime) -> NeedsRep
 async def decide(
     uow, actor: Actor, report_id: int, to: Status, now: datetime, granted_amount: int | None = None
 ) -> NeedsReport:
-    if not actor.is_statsforvalter:
+    if not access.may_decide(actor):
         raise Refused("statsforvalter_only")
     report = await uow.needs_reports.get(actor.forum.id, report_id)
     if report is None:

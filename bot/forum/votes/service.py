@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.allocation.decision import YES, carry
 from bot.forum.audit import Action
 from bot.forum.needs.form import Invalid
@@ -40,7 +40,7 @@ VOTABLE_REPORTS = (ReportStatus.SUBMITTED, ReportStatus.PRIORITISED, ReportStatu
 
 def statsforvalter_forum(actor: Actor) -> Forum:
     """The forum of a Statsforvalter; refused for anyone else."""
-    if actor.forum is None or not actor.is_statsforvalter:
+    if not access.may_decide(actor):
         raise Refused("vote_statsforvalter_only")
     return actor.forum
 
@@ -314,7 +314,7 @@ async def cast_ballot(
     ballot replaces the seat's earlier one. ``raw_choices``: the options
     picked in a plain vote; ``raw_marks``: option id -> place or points as
     typed in a ranked or points vote."""
-    if actor.forum is None or not actor.holds_seat or actor.person.seat_id is None:
+    if not access.may_cast_ballot(actor):
         raise Refused("vote_no_seat")
     if isinstance(vote_id, bool) or not isinstance(vote_id, int):
         raise Refused("vote_unknown")

@@ -70,7 +70,7 @@ ONLY_EMAIL = "known to the roster only by e-mail: reachable once they have writt
 class Claim:
     """This replica's hold on one row that carries a message out (a
     reminder, an award letter). The deliverer calls it around every
-    request that carries the message (bot.edge.delivery.SendWatch)."""
+    request that carries the message (bot.delivery.deliverer.SendWatch)."""
 
     def __init__(self, mark: Callable[[int, str], Awaitable[bool]], row_id: int) -> None:
         self._mark = mark

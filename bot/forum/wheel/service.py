@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.forum import audit
+from bot.forum import access, audit
 from bot.forum.audit import Action
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Actor, Refused
@@ -143,7 +143,7 @@ def _stored(values: dict) -> dict:
 def _statsforvalter(actor: Actor) -> None:
     if actor.forum is None:
         raise Refused("not_in_roster")
-    if not actor.is_statsforvalter:
+    if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
 
 

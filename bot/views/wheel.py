@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.edge.moments import long_moment, month_name
-from bot.edge.views import PAGE_BUDGET, card_size, form_errors, form_field, invalid_text, paging
 from bot.forum.needs.form import Invalid
 from bot.forum.roster import Forum
 from bot.forum.wheel.events import DEFAULT_OFFSETS, MAX_OFFSETS, EventKind, WheelEvent, format_offsets
 from bot.forum.wheel.service import LAST_YEAR, LIMITS
 from bot.i18n import text
+from bot.views.common import PAGE_BUDGET, card_size, form_errors, form_field, invalid_text, paging
+from bot.views.moments import long_moment, month_name
 from cards import render
 from cards.markdown import escape_markdown as md
 

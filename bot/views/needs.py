@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.edge.numbers import whole
-from bot.edge.views import invalid_text, paging
 from bot.forum.needs.form import FIELDS, STEPS, Invalid
 from bot.forum.needs.report import DECISIONS, NeedsReport, Status
 from bot.forum.needs.service import SUMMARY_STEP, StepOutcome, still_wrong, typed_errors
 from bot.i18n import text
+from bot.views.common import invalid_text, paging
+from bot.views.numbers import whole
 from cards import render
 from cards.markdown import escape_markdown as md
 

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.edge.moments import long_moment
-from bot.edge.needs_views import nok
-from bot.edge.views import form_errors, form_field, invalid_text
 from bot.forum.needs.form import Invalid
 from bot.forum.privacy import ERASED
 from bot.forum.roster import Forum
 from bot.forum.votes.service import OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT, SeatBallot, VotableReport, VoteState
 from bot.forum.votes.vote import SCORED, Escalation, Vote, VoteKind, VoteStatus
 from bot.i18n import EN, text
+from bot.views.common import form_errors, form_field, invalid_text
+from bot.views.moments import long_moment
+from bot.views.needs import nok
 from cards import render
 from cards.markdown import escape_markdown as md
 
