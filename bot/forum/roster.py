@@ -95,6 +95,14 @@ class Roster:
                 seats.append((seat.id, name, tuple(p.aad_object_id for p in seat.people if p.aad_object_id)))
         return tuple(seats)
 
+    def voting_seat(self, seat_id: int | None) -> tuple[int, str, tuple[str, ...]] | None:
+        """That seat as in ``voting_seats``; None when it is none of them."""
+        return self._voting_seat_by_id.get(seat_id)
+
+    @cached_property
+    def _voting_seat_by_id(self) -> dict[int, tuple[int, str, tuple[str, ...]]]:
+        return {seat[0]: seat for seat in self.voting_seats}
+
 
 @dataclass(frozen=True)
 class Membership:
