@@ -109,8 +109,12 @@ class MeetingRepository:
             .values(status="skipped", detail="the seat has answered", finished_at=at)
         )
 
-    async def answers(self, meeting_id: int) -> list[Answer]:
-        rows = await self.session.scalars(select(MeetingAnswerRow).where(MeetingAnswerRow.meeting_id == meeting_id))
+    async def answers(self, meeting_id: int, seat_id: int | None = None) -> list[Answer]:
+        """The meeting's answers; only that seat's, given one."""
+        condition = MeetingAnswerRow.meeting_id == meeting_id
+        if seat_id is not None:
+            condition &= MeetingAnswerRow.seat_id == seat_id
+        rows = await self.session.scalars(select(MeetingAnswerRow).where(condition))
         return [Answer(r.seat_id, Role(r.role), r.coming, r.answered_by, r.answered_at) for r in rows]
 
     async def minutes(self, meeting_id: int) -> Minutes | None:

@@ -11,14 +11,42 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forum.votes.tally import Place, Result
 from bot.forum.votes.vote import Ballot, Escalation, Option, Vote, VoteKind, VoteStatus
-from storage.models import BallotCastRow, BallotRow, VoteRow
+from storage.models import BallotCastRow, BallotRow, SeatRow, VoteRow
+
+# A ballot's choices and points are JSON lists, index by index; a mark is
+# one choice with its place and, in a points vote, its points. Ballots of
+# seats no longer on the roster are not counted.
+_MARKS_SQLITE = text(
+    """
+    SELECT c.key, c.value, p.value, count(*)
+    FROM ballots AS b
+    JOIN seats AS s ON s.id = b.seat_id AND s.active
+    JOIN json_each(b.choices) AS c
+    LEFT JOIN json_each(CASE json_type(b.points) WHEN 'array' THEN b.points END) AS p ON p.key = c.key
+    WHERE b.vote_id = :vote_id
+    GROUP BY c.key, c.value, p.value
+    """
+)
+_MARKS_POSTGRESQL = text(
+    """
+    SELECT c.place - 1, c.value, p.value, count(*)
+    FROM ballots AS b
+    JOIN seats AS s ON s.id = b.seat_id AND s.active
+    CROSS JOIN LATERAL json_array_elements_text(b.choices) WITH ORDINALITY AS c(value, place)
+    LEFT JOIN LATERAL json_array_elements_text(
+        CASE json_typeof(b.points) WHEN 'array' THEN b.points END
+    ) WITH ORDINALITY AS p(value, place) ON p.place = c.place
+    WHERE b.vote_id = :vote_id
+    GROUP BY c.place, c.value, p.value
+    """
+)
 
 
 def _result_json(result: Result) -> dict:
@@ -157,6 +185,29 @@ class VoteRepository:
                 )
             )
         )
+
+    async def ballot(self, vote_id: int, seat_id: int):
+        """The seat's current ballot (seat_id, choices, points, cast_by, cast_at), or None."""
+        return (
+            await self.session.execute(
+                select(BallotRow.seat_id, BallotRow.choices, BallotRow.points, BallotRow.cast_by, BallotRow.cast_at).where(
+                    BallotRow.vote_id == vote_id, BallotRow.seat_id == seat_id
+                )
+            )
+        ).first()
+
+    async def marks(self, vote_id: int) -> tuple[int, dict[tuple[int, int, int | None], int]]:
+        """How many seats on the roster have a ballot, and how many of
+        those ballots put each option at each place (0: first) with what
+        points: (place, option, points) -> ballots. Counted by the
+        database, so that a press does not read every seat's ballot."""
+        seated = (BallotRow.vote_id == vote_id) & SeatRow.active.is_(True)
+        cast = await self.session.scalar(
+            select(func.count()).select_from(BallotRow).join(SeatRow, SeatRow.id == BallotRow.seat_id).where(seated)
+        )
+        statement = _MARKS_POSTGRESQL if self.session.bind.dialect.name == "postgresql" else _MARKS_SQLITE
+        rows = await self.session.execute(statement, {"vote_id": vote_id})
+        return cast or 0, {(int(place), int(option), None if points is None else int(points)): n for place, option, points, n in rows}
 
     async def casts(self, vote_id: int) -> list[BallotCastRow]:
         """Every ballot cast, replaced ones included, in order."""

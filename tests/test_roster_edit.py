@@ -15,8 +15,10 @@ from bot.forum import privacy
 from storage.models import AuditEntryRow, OrganisationRow, PersonRow, RosterChangeRow
 from tests import teams
 from tests.card_reading import actions, buttons, elements, input_named, only_card, texts
+from tests.conftest import running_forum
 from tests.needs_helpers import card_of, message_of
 from tests.test_privacy import fetch, link_in
+from tests.test_votes_in_teams import form as vote_form
 
 SIRI = "11111111-1111-4111-8111-111111111111"
 RITA = "22222222-2222-4222-8222-222222222222"
@@ -303,3 +305,41 @@ async def test_who_made_a_change_is_erased_with_the_rest_of_them(forum, database
     # What she set stands: Nora is still Follo's deputy after another start.
     await restart(database_url, forum_config)
     assert "Vara: Nora Nyberg" in " ".join(seat_lines(only_card(await forum.say(per, "medlemmer"))))
+
+
+async def test_a_change_from_teams_on_one_replica_is_what_the_next_press_on_another_meets(
+    forum, database_url, forum_config
+):
+    sf = siri(forum)
+    await forum.say(sf, "oppsett", kind="channel")
+    body, _ = await forum.press(sf, "vote.open", vote_form())
+    assert "er lagt ut" in texts(body["value"])
+    async with forum.app[UOW]() as uow:
+        (vote,) = await uow.votes.of_forum("testforum")
+    rita, dag = user(forum, "Rita Rep", RITA, "rita@follo.example.org"), user(forum, "Dag Vara", DAG, "dag@follo.example.org")
+    nora = user(forum, "Nora Nyberg", NORA, "nora@follo.example.org")
+    berit = user(forum, "Berit Bergen", BERIT, "berit@bergen.example.org")
+
+    async with running_forum(database_url, forum.connector, forum_config) as other:
+
+        async def pressed(replica, who, verb: str, **data) -> str:
+            body, _ = await replica.press(who, verb, {"vote": vote.id, **data}, kind="channel")
+            return texts(body["value"]) if isinstance(body.get("value"), dict) else message_of(body)
+
+        # The other replica has read the roster before the change.
+        assert "0 av 2 seter har stemt" in await pressed(other, rita, "vote.refresh")
+        assert "Du stemte «Lesekurs» for Nettverket for Follo-regionen" in await pressed(other, dag, "vote.cast", choices="1")
+
+        # Siri, on this replica, makes Nora Follo's deputy and retires Bergen VO.
+        card = await pick(forum, sf, only_card(await forum.say(sf, "medlemmer")), "follo", "deputy", NORA)
+        ask = card_of((await forum.press(sf, *actions(card)["Avvikle Bergen VO"]))[0])
+        assert "Bergen VO er avviklet" in texts(card_of((await forum.press(sf, *actions(ask)["Avvikle"]))[0]))
+
+        # The other replica's next presses meet the roster as changed.
+        assert "Bare representanten eller varaen" in await pressed(other, dag, "vote.cast", choices="2")
+        assert "Bare representanten eller varaen" in await pressed(other, berit, "vote.cast", choices="2")
+        shown = await pressed(other, nora, "vote.cast", choices="3")
+        assert "Du stemte «Norsk på arbeidsplassen» for Nettverket for Follo-regionen" in shown
+        assert "1 av 1 seter har stemt" in shown
+        # And so do this replica's.
+        assert "1 av 1 seter har stemt" in await pressed(forum, rita, "vote.refresh")

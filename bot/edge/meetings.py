@@ -112,7 +112,7 @@ async def press_answer(turn: Turn, data: dict) -> dict:
     request = card_data(AnswerRequest, data)
     meeting = await turn.uow.meetings.get(request.meeting)
     actor = turn.actor_in(meeting.forum_id) if meeting else turn.actor
-    answered = await seats.answer(turn.uow, actor, request.meeting, request.coming, turn.clock())
+    answered = await seats.answer(turn.uow, actor, meeting, request.coming, turn.clock())
     note = turn.t("meeting_answered_coming") if request.coming else turn.t("meeting_answered_absent")
     if answered.deputy_called:
         note += " " + turn.t("meeting_deputy_called", deputy=md(answered.seat.seat.deputy.name))

@@ -19,7 +19,7 @@ from bot.forum import access
 from bot.forum.allocation.decision import decided_allocations
 from bot.forum.roster import Refused
 from bot.forum.votes import service
-from bot.forum.votes.vote import VoteStatus
+from bot.forum.votes.vote import Vote, VoteStatus
 from bot.views.common import notice
 from bot.views.votes import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
 from cards.markdown import escape_markdown as md
@@ -61,17 +61,19 @@ def _year(turn: Turn, moment: datetime) -> int:
     return moment.astimezone(ZoneInfo(turn.forum().timezone)).year
 
 
-async def _personal_card(turn: Turn, vote_id: int) -> dict:
-    """The vote card as the one who pressed should see it."""
+async def _personal_card(turn: Turn, vote: Vote | int) -> dict:
+    """The vote card as the one who pressed should see it (``vote``: as
+    read for the press, or its id)."""
     forum = turn.forum()
     actor = turn.actor
     roster = await turn.uow.roster.roster(forum)
-    state = await service.vote_state(turn.uow, forum, vote_id, roster)
     viewer = Viewer(
         actor.aad_object_id,
         actor.person.seat_id if access.may_cast_ballot(actor) else None,
         access.may_decide(actor),
     )
+    vote = vote if isinstance(vote, Vote) else await service.vote_of(turn.uow, forum, vote)
+    state = await service.standing(turn.uow, vote, roster, viewer.seat_id, VoteViews.shows_count(vote, viewer))
     incoming = turn.incoming.from_property
     return _views(turn).card(state, viewer, [incoming.id] if incoming and incoming.id else [], roster.names())
 
@@ -119,9 +121,9 @@ async def press_cancel(turn: Turn, data: dict) -> dict:
 
 async def press_cast(turn: Turn, data: dict) -> dict:
     vote_id = _vote_id(data)
-    await service.cast_ballot(turn.uow, turn.actor, vote_id, data.get("choices"), turn.clock(), _marks(data))
+    cast = await service.cast_ballot(turn.uow, turn.actor, vote_id, data.get("choices"), turn.clock(), _marks(data))
     turn.vote_cards.changed(turn.forum(), vote_id)
-    return await _personal_card(turn, vote_id)
+    return await _personal_card(turn, cast.vote)
 
 
 async def press_refresh(turn: Turn, data: dict) -> dict:

@@ -95,6 +95,22 @@ class Roster:
                 seats.append((seat.id, name, tuple(p.aad_object_id for p in seat.people if p.aad_object_id)))
         return tuple(seats)
 
+    def seat(self, seat_id: int | None) -> tuple[Organisation, Seat] | None:
+        """That seat with its organisation; None when it is not on the roster."""
+        return self._seat_by_id.get(seat_id)
+
+    @cached_property
+    def _seat_by_id(self) -> dict[int, tuple[Organisation, Seat]]:
+        return {s.id: (o, s) for o in self.organisations for s in o.seats}
+
+    def voting_seat(self, seat_id: int | None) -> tuple[int, str, tuple[str, ...]] | None:
+        """That seat as in ``voting_seats``; None when it is none of them."""
+        return self._voting_seat_by_id.get(seat_id)
+
+    @cached_property
+    def _voting_seat_by_id(self) -> dict[int, tuple[int, str, tuple[str, ...]]]:
+        return {seat[0]: seat for seat in self.voting_seats}
+
 
 @dataclass(frozen=True)
 class Membership:

@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 from bot.forum.needs.form import Invalid
 from bot.forum.privacy import ERASED
 from bot.forum.roster import Forum
-from bot.forum.votes.service import OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT, SeatBallot, VotableReport, VoteState
+from bot.forum.votes.service import (
+    OPTION_LIMIT,
+    QUESTION_LIMIT,
+    REASON_LIMIT,
+    SeatBallot,
+    Standing,
+    VotableReport,
+    VoteState,
+)
 from bot.forum.votes.vote import SCORED, Escalation, Vote, VoteKind, VoteStatus
 from bot.i18n import EN, text
 from bot.views.common import form_errors, form_field, invalid_text
@@ -152,7 +160,7 @@ class VoteViews:
             parts.append(self.t("vote_quorum_line", percent=vote.quorum_percent))
         return " · ".join(parts)
 
-    def _rows(self, state: VoteState) -> list[dict]:
+    def _rows(self, state: VoteState | Standing) -> list[dict]:
         vote = state.vote
         result = state.result()
         chosen = set(vote.chosen)
@@ -170,7 +178,7 @@ class VoteViews:
                 )
         return rows
 
-    def _status(self, state: VoteState, names: Mapping[str, str]) -> dict:
+    def _status(self, state: VoteState | Standing, names: Mapping[str, str]) -> dict:
         vote = state.vote
         none = {"title": "", "text": "", "style": "default"}
         if vote.status is VoteStatus.OPEN:
@@ -208,7 +216,7 @@ class VoteViews:
         )
         return {"title": self.t("vote_status_quorum_title"), "text": why}
 
-    def _mine(self, state: VoteState, seat: SeatBallot | None, viewer: Viewer, names: Mapping[str, str]) -> str:
+    def _mine(self, state: VoteState | Standing, seat: SeatBallot | None, viewer: Viewer, names: Mapping[str, str]) -> str:
         if seat is None:
             return ""
         vote = state.vote
@@ -229,9 +237,14 @@ class VoteViews:
             line += " " + self.t("vote_mine_change")
         return line
 
+    @staticmethod
+    def shows_count(vote: Vote, viewer: Viewer | None) -> bool:
+        """The count is on the card: after the close, in a live vote, and to the Statsforvalter."""
+        return vote.status is not VoteStatus.OPEN or vote.live or bool(viewer and viewer.statsforvalter)
+
     def card(
         self,
-        state: VoteState,
+        state: VoteState | Standing,
         viewer: Viewer | None = None,
         refresh_ids: Sequence[str] = (),
         names: Mapping[str, str] | None = None,
@@ -245,7 +258,7 @@ class VoteViews:
         is_open = vote.is_open(self.now)
         ref = {"vote": vote.id}
         seat = state.seat(viewer.seat_id) if viewer else None
-        show_rows = vote.status is not VoteStatus.OPEN or vote.live or bool(viewer and viewer.statsforvalter)
+        show_rows = self.shows_count(vote, viewer)
         voting = is_open and (viewer is None or seat is not None)
         data = {
             "refresh": {"title": self.t("vote_refresh"), "vote": vote.id, "user_ids": list(refresh_ids)[:60]},
@@ -256,7 +269,7 @@ class VoteViews:
             },
             "question": md(vote.question),
             "meta": self._meta(vote),
-            "participation": self.t("vote_participation", voted=state.voted, seats=len(state.seats)),
+            "participation": self.t("vote_participation", voted=state.voted, seats=state.seat_count),
             "rows_title": self.t("vote_rows_final" if vote.status is not VoteStatus.OPEN else "vote_rows_live"),
             "rows": self._rows(state) if show_rows else [],
             "status": self._status(state, names),
@@ -336,7 +349,7 @@ class VoteViews:
         return render(
             "confirm",
             {
-                "question": self.t("vote_close_confirm", question=md(vote.question), voted=state.voted, seats=len(state.seats)),
+                "question": self.t("vote_close_confirm", question=md(vote.question), voted=state.voted, seats=state.seat_count),
                 "yes": {"title": self.t("vote_close_yes"), "verb": "vote.close.confirmed", "data": ref},
                 "no": {"title": self.t("vote_close_no"), "verb": "vote.refresh", "data": ref},
             },
@@ -372,7 +385,7 @@ class VoteViews:
     def state_line(self, state: VoteState) -> str:
         vote = state.vote
         if vote.status is VoteStatus.OPEN:
-            return self.t("vote_state_open", when=self.when(vote.closes_at), voted=state.voted, seats=len(state.seats))
+            return self.t("vote_state_open", when=self.when(vote.closes_at), voted=state.voted, seats=state.seat_count)
         if vote.status is VoteStatus.AWAITING_DECISION:
             return self.t("vote_state_awaiting_decision")
         return self.t("vote_state_decided", when=self.when(vote.decided_at or vote.closed_at), chosen=self.choices(vote, vote.chosen))

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from bot.forum import access, audit
 from bot.forum.audit import Action
-from bot.forum.meetings.notice import Meeting, MeetingDelivery, Purpose, of_forum
+from bot.forum.meetings.notice import Meeting, MeetingDelivery, Purpose, of_actors_forum
 from bot.forum.post import planned_for
 from bot.forum.roster import Actor, Organisation, Person, Refused, Role, Roster, Seat
 
@@ -82,17 +82,18 @@ async def attendance(uow, forum, meeting: Meeting) -> list[SeatAttendance]:
     return attendance_of(await uow.roster.roster(forum), await uow.meetings.answers(meeting.id))
 
 
-async def answer(uow, actor: Actor, meeting_id: int, coming: bool, now: datetime) -> Answered:
-    """Record the actor's answer for their seat. Refused for anyone who
-    holds no seat in the meeting's forum, and once the meeting has begun."""
-    meeting = await of_forum(uow, actor, meeting_id)
+async def answer(uow, actor: Actor, meeting: Meeting | None, coming: bool, now: datetime) -> Answered:
+    """Record the actor's answer for their seat (``meeting`` as read for
+    the press). Refused for anyone who holds no seat in the meeting's
+    forum, and once the meeting has begun."""
+    meeting = of_actors_forum(actor, meeting)
     person = actor.person
     if not access.may_answer_notice(actor):
         raise Refused("meeting_seats_only")
     if now >= meeting.starts_at:
         raise Refused("meeting_begun")
     roster = await uow.roster.roster(actor.forum)
-    seat = next((s for o in roster.organisations for s in o.seats if s.id == person.seat_id), None)
+    organisation, seat = roster.seat(person.seat_id) or (None, None)
     if seat is None:
         raise Refused("meeting_seats_only")
     await uow.meetings.answer(meeting.id, Answer(seat.id, person.role, coming, person.aad_object_id or "", now))
@@ -108,5 +109,8 @@ async def answer(uow, actor: Actor, meeting_id: int, coming: bool, now: datetime
         seat=seat.number, role=person.role.value, coming=coming, deputy_called=called,
     )
     await uow.commit()
-    [standing] = [s for s in await attendance(uow, actor.forum, meeting) if s.seat.id == seat.id]
+    # The seat's own answers only: what the presser's card says does not
+    # need every seat's, and a crowd answering at once would read them all.
+    given = {a.role: a for a in await uow.meetings.answers(meeting.id, seat.id)}
+    standing = SeatAttendance(organisation, seat, given.get(Role.REPRESENTATIVE), given.get(Role.DEPUTY))
     return Answered(meeting, standing, called)

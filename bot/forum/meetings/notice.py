@@ -236,7 +236,13 @@ async def of_forum(uow, actor: Actor, meeting_id: int) -> Meeting:
     """One of the actor's forum's meetings."""
     if actor.forum is None:
         raise Refused("not_in_roster")
-    meeting = await uow.meetings.get(meeting_id)
+    return of_actors_forum(actor, await uow.meetings.get(meeting_id))
+
+
+def of_actors_forum(actor: Actor, meeting: Meeting | None) -> Meeting:
+    """The meeting as read, when it is one of the actor's forum's."""
+    if actor.forum is None:
+        raise Refused("not_in_roster")
     if meeting is None or meeting.forum_id != actor.forum.id:
         raise Refused("meeting_not_found")
     return meeting

@@ -14,6 +14,7 @@ from bot.forum.audit import Action
 from bot.forum.needs.form import Invalid
 from bot.forum.needs.report import Status as ReportStatus
 from bot.forum.roster import Actor, Forum, Refused, Roster
+from bot.forum.votes.tally import Result
 from bot.forum.votes.vote import (
     SCORED,
     Ballot,
@@ -267,6 +268,10 @@ class VoteState:
     def voted(self) -> int:
         return sum(1 for s in self.seats if s.choices)
 
+    @property
+    def seat_count(self) -> int:
+        return len(self.seats)
+
     def result(self):
         if self.vote.result:
             return self.vote.result
@@ -276,7 +281,7 @@ class VoteState:
         return next((s for s in self.seats if s.seat_id == seat_id), None)
 
 
-async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None = None) -> VoteState:
+async def vote_of(uow, forum: Forum, vote_id: object) -> Vote:
     """The vote of this forum with that id; a vote of another forum, or an
     id that is not one, is refused (card data is the client's)."""
     if isinstance(vote_id, bool) or not isinstance(vote_id, int):
@@ -284,6 +289,12 @@ async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None =
     vote = await uow.votes.get(forum.id, vote_id)
     if vote is None:
         raise Refused("vote_unknown")
+    return vote
+
+
+async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None = None) -> VoteState:
+    """The vote of this forum with that id and every seat's ballot."""
+    vote = await vote_of(uow, forum, vote_id)
     roster = roster or await uow.roster.roster(forum)
     ballots = {b.seat_id: b for b in await uow.votes.ballots(vote.id)}
     seats = []
@@ -300,10 +311,49 @@ async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None =
 
 
 @dataclass(frozen=True)
+class Standing:
+    """A vote as one person's card shows it: how many seats voted, the
+    count so far and their seat's ballot. Read on every press, so without
+    every seat's ballot: what it costs does not grow with the roster."""
+
+    vote: Vote
+    seat_count: int
+    voted: int
+    counted: Result | None  # None: the card does not show the count
+    own: SeatBallot | None  # the viewer's seat, when they have one
+
+    def result(self) -> Result | None:
+        return self.vote.result or self.counted
+
+    def seat(self, seat_id: int | None) -> SeatBallot | None:
+        return self.own if self.own is not None and self.own.seat_id == seat_id else None
+
+
+async def standing(uow, vote: Vote, roster: Roster, seat_id: int | None, with_count: bool) -> Standing:
+    """The vote for one seat's view; the count only ``with_count`` and
+    while the vote has no result of its own."""
+    voted, marks = await uow.votes.marks(vote.id)
+    own = None
+    seat = roster.voting_seat(seat_id)
+    if seat is not None:
+        ballot = await uow.votes.ballot(vote.id, seat_id)
+        own = (
+            SeatBallot(*seat, tuple(ballot.choices), tuple(ballot.points or ()), ballot.cast_by, ballot.cast_at)
+            if ballot
+            else SeatBallot(*seat)
+        )
+    seats = len(roster.voting_seats)
+    counted = vote.count_marks(marks, voted, seats) if with_count and vote.result is None else None
+    return Standing(vote, seats, voted, counted, own)
+
+
+@dataclass(frozen=True)
 class Cast:
     vote_id: int
     choices: tuple[int, ...]
     seat: str  # the organisation whose seat the ballot counts for
+    # The vote as read for the ballot: a ballot changes nothing the card shows of it.
+    vote: Vote | None = field(default=None, compare=False)
 
 
 async def cast_ballot(
@@ -316,11 +366,7 @@ async def cast_ballot(
     typed in a ranked or points vote."""
     if not access.may_cast_ballot(actor):
         raise Refused("vote_no_seat")
-    if isinstance(vote_id, bool) or not isinstance(vote_id, int):
-        raise Refused("vote_unknown")
-    vote = await uow.votes.get(actor.forum.id, vote_id)
-    if vote is None:
-        raise Refused("vote_unknown")
+    vote = await vote_of(uow, actor.forum, vote_id)
     if vote.status is VoteStatus.DECIDED:
         raise Refused("vote_decided")
     if not vote.is_open(now):
@@ -329,7 +375,7 @@ async def cast_ballot(
     if not await uow.votes.cast(vote.id, actor.person.seat_id, ballot, actor.aad_object_id, now):
         raise Refused("vote_closed")  # closed while this ballot was on its way
     await uow.commit()
-    return Cast(vote.id, ballot.choices, actor.organisation.name if actor.organisation else "")
+    return Cast(vote.id, ballot.choices, actor.organisation.name if actor.organisation else "", vote)
 
 
 # --- closing and deciding --------------------------------------------------------

@@ -8,7 +8,7 @@ points it gives it."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -89,7 +89,20 @@ def points_tally(
         for option, points in ballot:
             if option in counts and points > 0:
                 counts[option] += points
+    return ranked(options, counts, cast, seats=seats, winners=winners, quorum=quorum)
 
+
+def ranked(
+    options: Sequence[int],
+    counts: Mapping[int, int],
+    cast: int,
+    *,
+    seats: int,
+    winners: int = 1,
+    quorum: Fraction | None = None,
+) -> Result:
+    """The result of ``cast`` ballots that gave the options these votes
+    or points in all. Ties and quorum as in ``tally``."""
     by_votes: dict[int, list[int]] = {}
     for option in options:  # within a place, the vote's own order
         by_votes.setdefault(counts[option], []).append(option)

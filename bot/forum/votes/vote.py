@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
+from itertools import zip_longest
 
 from bot.forum.roster import Refused
-from bot.forum.votes.tally import Result, points_tally, tally
+from bot.forum.votes.tally import Result, ranked
 
 
 class VoteStatus(StrEnum):
@@ -86,16 +88,36 @@ class Vote:
         return Fraction(self.quorum_percent, 100) if self.quorum_percent else None
 
     def count(self, ballots: Iterable[Ballot], seats: int) -> Result:
-        """The result of the seats' ballots. In a ranked vote first place
-        gets N points, second N-1 and so on (Borda, for up to N places)."""
+        """The result of the seats' ballots."""
+        ballots = list(ballots)
+        marks = Counter(
+            (place, option, points)
+            for b in ballots
+            for place, (option, points) in enumerate(zip_longest(b.choices, b.points[: len(b.choices)]))
+        )
+        return self.count_marks(marks, len(ballots), seats)
+
+    def count_marks(self, marks: Mapping[tuple[int, int, int | None], int], cast: int, seats: int) -> Result:
+        """The result of ``cast`` ballots, from how many of them put each
+        option at each place (0: first) with what points (points vote):
+        (place, option, points) -> ballots. So the count needs no seat's
+        ballot of its own, only how often each mark was made."""
         options = [o.id for o in self.options]
-        rules = {"seats": seats, "winners": self.winners, "quorum": self.quorum}
+        counts = dict.fromkeys(options, 0)
+        for (place, option, points), ballots in marks.items():
+            if option in counts:
+                counts[option] += self._worth(place, points) * ballots
+        return ranked(options, counts, cast, seats=seats, winners=self.winners, quorum=self.quorum)
+
+    def _worth(self, place: int, points: int | None) -> int:
+        """What an option at this place of a ballot gets: one vote; in a
+        ranked vote N points for first place, N-1 for second and so on
+        (Borda, for up to N places); in a points vote the points given."""
         if self.kind is VoteKind.RANKING:
-            places = range(self.max_choices, 0, -1)
-            return points_tally(options, (zip(b.choices, places) for b in ballots), **rules)
+            return max(self.max_choices - place, 0)
         if self.kind is VoteKind.POINTS:
-            return points_tally(options, (zip(b.choices, b.points) for b in ballots), **rules)
-        return tally(options, (b.choices for b in ballots), **rules)
+            return max(points or 0, 0)
+        return 1
 
     def decision_options(self) -> tuple[tuple[int, ...], int]:
         """What the Statsforvalter chooses among, and how many to choose:
