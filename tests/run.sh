@@ -3,7 +3,9 @@
 #   a Python virtualenv with the project and its test extras, the Node test
 #   tools (official Adaptive Cards engine and parser, Agents Playground),
 #   Debian's Chromium for the end-to-end tests, and a running PostgreSQL;
-#   then ruff (unused names, sorted imports) and the suite.
+#   then ruff (unused names, sorted imports) and the suite, once on each
+#   Bot Framework edge (BOT_SDK=botbuilder, then BOT_SDK=agents); with
+#   BOT_SDK set, on that edge alone.
 # Arguments go to pytest, e.g. `bash tests/run.sh -k roster -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,5 +49,13 @@ pg_isready || echo "PostgreSQL is not running: its half of the suite will be ski
 say "Lint (ruff: unused names, sorted imports; pyproject.toml)"
 .venv/bin/ruff check bot storage cards tests
 
-say "Test suite"
-exec .venv/bin/python -m pytest "$@"
+if [ -n "${BOT_SDK:-}" ]; then
+    say "Test suite (BOT_SDK=$BOT_SDK)"
+    exec .venv/bin/python -m pytest "$@"
+fi
+failed=0
+for sdk in botbuilder agents; do
+    say "Test suite on the $sdk edge (BOT_SDK=$sdk)"
+    BOT_SDK=$sdk .venv/bin/python -m pytest "$@" || failed=1
+done
+exit "$failed"
