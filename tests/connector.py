@@ -108,10 +108,14 @@ class LocalConnector:
     async def _paged_members(self, request: web.Request) -> web.Response:
         size = int(request.query.get("pageSize") or 200)
         start = int(request.query.get("continuationToken") or 0)
-        everyone = list(self.members.values())
+        everyone = self.team_members(request.match_info["cid"])
         page = everyone[start : start + size]
         more = start + size < len(everyone)
         return web.json_response({"members": page, "continuationToken": str(start + size) if more else None})
+
+    def team_members(self, team_id: str) -> list[dict]:
+        """Who the team's paged member list names: everyone in the directory."""
+        return list(self.members.values())
 
     def sent_to(self, conversation_id: str) -> list[Received]:
         return [r for r in self.received if r.conversation_id == conversation_id]

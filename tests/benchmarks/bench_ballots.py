@@ -48,7 +48,6 @@ import asyncio
 import contextlib
 import json
 import re
-import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -74,6 +73,7 @@ from tests.benchmarks.bench_messages import (
     Target,
     TimedConnector,
     child_env,
+    footer,
     header,
     label_of,
     loadavg,
@@ -166,6 +166,12 @@ async def bind_channel(http: aiohttp.ClientSession, connector: TimedConnector, b
 async def set_up(http: aiohttp.ClientSession, connector: ChannelConnector, bot: BotProcess, roster: Roster) -> None:
     """`oppsett` in the channel, then the form's vote.open: the card is posted."""
     await bind_channel(http, connector, bot, roster)
+    await open_vote(http, connector, bot, roster.statsforvalter)
+
+
+async def open_vote(http: aiohttp.ClientSession, connector: TimedConnector, bot: BotProcess, statsforvalter: teams.User) -> None:
+    """The Statsforvalter's vote.open with the form, in their personal chat:
+    a live one-choice vote of OPTIONS, its card posted in the forum channel."""
     closes = datetime.now(ZoneInfo(TIMEZONE)) + timedelta(days=3)
     form = {
         "question": "Hvilket tiltak skal prioriteres først?",
@@ -175,7 +181,7 @@ async def set_up(http: aiohttp.ClientSession, connector: ChannelConnector, bot: 
         "close_time": "12:00",
         "live": "true",
     }
-    opened = await post(http, bot, teams.execute(roster.statsforvalter, "vote.open", form, connector.url))
+    opened = await post(http, bot, teams.execute(statsforvalter, "vote.open", form, connector.url))
     said = card_text(opened) or ""
     if opened.status != 200 or "er lagt ut i forumets kanal" not in said:
         raise RuntimeError(f"vote.open answered {opened.status}: {said or opened.body[:300]!r}\n{bot.log_tail()}")
@@ -202,21 +208,21 @@ class Database:
         self.engine = create_engine(url)
         self.sessions = session_factory(self.engine)
 
-    async def the_vote(self) -> int:
+    async def the_vote(self, forum_id: str = FORUM_ID) -> int:
         async with UnitOfWork(self.sessions) as uow:
-            votes = await uow.votes.of_forum(FORUM_ID)
+            votes = await uow.votes.of_forum(forum_id)
         if len(votes) != 1:
             raise RuntimeError(f"expected the one vote opened, found {len(votes)}")
         return votes[0].id
 
-    async def counted(self, vote_id: int) -> dict:
+    async def counted(self, vote_id: int, forum_id: str = FORUM_ID) -> dict:
         async with UnitOfWork(self.sessions) as uow:
 
             async def rows(model) -> int:
                 return await uow.session.scalar(select(func.count()).select_from(model).where(model.vote_id == vote_id))
 
             ballots, casts = await rows(BallotRow), await rows(BallotCastRow)
-            forum = await uow.forums.get(FORUM_ID)
+            forum = await uow.forums.get(forum_id)
             state = await vote_state(uow, forum, vote_id)
         result = state.result()
         per_option = {o: p.votes for p in result.places for o in p.options}
@@ -564,13 +570,7 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
     result["runs"] = table
     result["loadavg_after"] = loadavg()
     print_table(runs, table, args.ballots)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    result["benchmark_process_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
-    print()
-    print(
-        f"load avg  {result['loadavg_after']} after the run; this process (client + connector) used "
-        f"{result['benchmark_process_cpu_s']} s CPU in all"
-    )
+    footer(result)
     result["all_counted"] = all(run.counted for run in runs)
     print(f"Overall: {'every ballot counted' if result['all_counted'] else 'BALLOTS NOT COUNTED'}")
     return result

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -76,6 +75,7 @@ from tests.benchmarks.bench_messages import (
     Target,
     TimedConnector,
     child_env,
+    footer,
     header,
     label_of,
     loadavg,
@@ -448,13 +448,7 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
     result["runs"] = table
     result["loadavg_after"] = loadavg()
     print_table(runs, table, args.seats)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    result["benchmark_process_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
-    print()
-    print(
-        f"load avg  {result['loadavg_after']} after the run; this process (client + connector) used "
-        f"{result['benchmark_process_cpu_s']} s CPU in all"
-    )
+    footer(result)
     result["all_stored"] = all(run.all_stored for run in runs)
     print(f"Overall: {'every answer answered and stored' if result['all_stored'] else 'ANSWERS NOT ANSWERED OR STORED'}")
     return result

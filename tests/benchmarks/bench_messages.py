@@ -140,8 +140,9 @@ class BotProcess:
             log.close()
         RUNNING.add(self)
 
-    async def ready(self, http: aiohttp.ClientSession) -> float:
-        """Launch and wait for GET /healthz 200; seconds from launch to ready."""
+    async def ready(self, http: aiohttp.ClientSession, probe: str = "healthz") -> float:
+        """Launch and wait for GET /<probe> 200 (/healthz: it listens;
+        /readyz: its database answers too); seconds from launch to ready."""
         started = time.perf_counter()
         self.launch()
         deadline = started + READY_TIMEOUT
@@ -149,7 +150,7 @@ class BotProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode} before it was ready:\n{self.log_tail()}")
             try:
-                async with http.get(f"{self.url}healthz", timeout=aiohttp.ClientTimeout(total=2)) as response:
+                async with http.get(f"{self.url}{probe}", timeout=aiohttp.ClientTimeout(total=2)) as response:
                     if response.status == 200:
                         return time.perf_counter() - started
             except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -307,6 +308,7 @@ class Target:
     label: str
     bot: BotProcess
     expects_card: bool
+    texts: tuple[str, ...] = ("hjelp",)  # typed in turn, request by request
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
     cpu: float = 0.0
@@ -318,8 +320,10 @@ class Target:
 _request_ids = itertools.count(1)
 
 
-async def one_request(http: aiohttp.ClientSession, connector: TimedConnector, target: Target, user: teams.User) -> float:
-    activity = teams.message(user, "hjelp", connector.url)
+async def one_request(
+    http: aiohttp.ClientSession, connector: TimedConnector, target: Target, user: teams.User, text: str = "hjelp"
+) -> float:
+    activity = teams.message(user, text, connector.url)
     activity["id"] = f"bench-{next(_request_ids)}"
     waiter = connector.expect(activity)
     started = time.perf_counter()
@@ -337,7 +341,7 @@ async def one_request(http: aiohttp.ClientSession, connector: TimedConnector, ta
     if target.expects_card:
         if not reply.cards:
             raise RuntimeError(f"reply without an Adaptive Card: {json.dumps(reply.activity)[:200]}")
-    elif reply.activity.get("text") != "hjelp":
+    elif reply.activity.get("text") != text:
         raise RuntimeError(f"echo answered {reply.activity.get('text')!r}")
     return arrived - started
 
@@ -359,7 +363,8 @@ async def run_load(
     async def worker() -> None:
         for i in turns:
             try:
-                latency = await one_request(http, connector, target, users[i % len(users)])
+                text = target.texts[i % len(target.texts)]
+                latency = await one_request(http, connector, target, users[i % len(users)], text)
             except Exception as error:
                 if record:
                     target.errors += 1
@@ -514,6 +519,17 @@ async def header(title: str, settings: dict) -> dict:
     return result
 
 
+def footer(result: dict) -> None:
+    """The machine's load after the run and this process's CPU: the end of a result."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["benchmark_process_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
+    print()
+    print(
+        f"load avg  {result['loadavg_after']} after the run; this process (client + connector) used "
+        f"{result['benchmark_process_cpu_s']} s CPU in all"
+    )
+
+
 async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, directory: Path) -> dict:
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     settings = {
@@ -661,13 +677,7 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
             f"  (target < 150 MB = {RSS_TARGET_BYTES / 2**20:.1f} MiB)   {'PASS' if ok else 'MISS'}"
         )
     result["checks"] = checks
-    client_cpu = resource.getrusage(resource.RUSAGE_SELF)
-    result["benchmark_process_cpu_s"] = round(client_cpu.ru_utime + client_cpu.ru_stime, 2)
-    print()
-    print(
-        f"load avg  {result['loadavg_after']} after the run; this process (client + connector) used "
-        f"{result['benchmark_process_cpu_s']} s CPU in all"
-    )
+    footer(result)
     return result
 
 
