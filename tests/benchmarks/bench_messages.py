@@ -436,7 +436,7 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for package in ("botbuilder-core", "botbuilder-integration-aiohttp", "aiohttp", "SQLAlchemy", "aiosqlite", "asyncpg"):
+    for package in ("botbuilder-core", "microsoft-agents-hosting-core", "aiohttp", "SQLAlchemy", "aiosqlite", "asyncpg"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -685,7 +685,7 @@ def label_of(key: str) -> str:
     return {
         "ours-sqlite": "ours (SQLite)",
         "ours-postgresql": "ours (PostgreSQL)",
-        "echo": "echo (botbuilder)",
+        "echo": f"echo ({os.environ.get('BOT_SDK') or 'botbuilder'})",
         "echo-patched": "echo (msrest patch)",
     }[key]
 

@@ -1,4 +1,5 @@
-"""The baseline: a bare botbuilder echo bot, as the SDK's samples build it.
+"""The baseline: a bare echo bot, as the SDK's samples build it, on the
+SDK that BOT_SDK names (botbuilder unless set, or the Agents SDK).
 
 `python -m tests.benchmarks.echo_bot` serves POST /api/messages and
 GET /healthz on $PORT (127.0.0.1 only). It has no database, no cards and no
@@ -6,9 +7,10 @@ logging per request, so whatever it costs is the SDK's own price for
 receiving an activity and answering through the Bot Connector; the
 benchmark compares our bot against it.
 
-With --msrest-patch it runs the SDK with the change our bot makes to msrest
-(bot/edge/botbuilder_sdk), so that the two can also be compared like for like.
-That imports our adapter module and what it needs, which adds to the RSS."""
+With --msrest-patch (botbuilder only) it runs the SDK with the change our
+bot makes to msrest (bot/edge/botbuilder_sdk), so that the two can also be
+compared like for like. That imports our edge module and what it needs,
+which adds to the RSS."""
 
 from __future__ import annotations
 
@@ -17,16 +19,16 @@ import os
 from types import SimpleNamespace
 
 from aiohttp import web
-from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
 
-class EchoBot(ActivityHandler):
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(MessageFactory.text(turn_context.activity.text or ""))
+def botbuilder_messages():
+    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
+    class EchoBot(ActivityHandler):
+        async def on_message_activity(self, turn_context: TurnContext) -> None:
+            await turn_context.send_activity(MessageFactory.text(turn_context.activity.text or ""))
 
-def create_app() -> web.Application:
     # An empty app id means anonymous (local) requests; botbuilder accepts
     # that only with the multi-tenant app type and raises otherwise.
     config = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
@@ -35,6 +37,34 @@ def create_app() -> web.Application:
 
     async def messages(request: web.Request) -> web.Response:
         return await adapter.process(request, bot)
+
+    return messages
+
+
+def agents_messages():
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+    from microsoft_agents.hosting.aiohttp import CloudAdapter
+    from microsoft_agents.hosting.core import ActivityHandler, AgentAuthConfiguration, MessageFactory, TurnContext
+
+    class EchoBot(ActivityHandler):
+        async def on_message_activity(self, turn_context: TurnContext) -> None:
+            await turn_context.send_activity(MessageFactory.text(turn_context.activity.text or ""))
+
+    # Requests come without a token (no JWT middleware), so the turn is
+    # anonymous and the connection is never asked for one.
+    connections = MsalConnectionManager({"SERVICE_CONNECTION": AgentAuthConfiguration(anonymous_allowed=True)})
+    adapter = CloudAdapter(connection_manager=connections)
+    bot = EchoBot()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, bot)
+
+    return messages
+
+
+def create_app() -> web.Application:
+    agents = (os.environ.get("BOT_SDK") or "botbuilder").strip().lower() == "agents"
+    messages = agents_messages() if agents else botbuilder_messages()
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

@@ -62,6 +62,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import random
 import re
 import resource
@@ -551,7 +552,7 @@ async def measure(
 # --- figures -----------------------------------------------------------------------------------
 
 
-LABELS = {"sqlite": "ours (SQLite)", "postgresql": "ours (PostgreSQL)", "echo": "echo (botbuilder)"}
+LABELS = {"sqlite": "ours (SQLite)", "postgresql": "ours (PostgreSQL)", "echo": f"echo ({os.environ.get('BOT_SDK') or 'botbuilder'})"}
 
 
 def latency_figures(latencies: list[float]) -> dict:
