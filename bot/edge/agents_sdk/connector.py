@@ -23,6 +23,7 @@ from microsoft_agents.hosting.core.connector.client import ConnectorClient
 from pydantic import ValidationError
 
 from bot.delivery.connector import Answer, shorten
+from bot.edge.bot_connector import BotConnector
 from bot.edge.members import TeamsMember
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ BOT_FRAMEWORK = "https://api.botframework.com"
 SCOPES = [f"{BOT_FRAMEWORK}/.default"]
 
 
-class AgentsConnector:
+class AgentsConnector(BotConnector):
     def __init__(self, app_id: str, tokens: AccessTokenProviderBase | None, request_timeout: float = 30.0) -> None:
         self.app_id = app_id
         self._tokens = tokens  # None: anonymous (local use)
@@ -54,42 +55,20 @@ class AgentsConnector:
             client.client.headers["Authorization"] = f"Bearer {token}"
         return client
 
-    async def post(self, reference: dict, card: dict) -> Answer:
-        try:
-            client = await self.client(reference["service_url"])
-            response = await client.conversations.send_to_conversation(
-                reference["conversation_id"], _message(reference, card)
-            )
-        except Exception as error:
-            return _answer_for(error)
-        return Answer(True, value=response.id if response else None)
+    def message(self, reference: dict, card: dict):
+        return _message(reference, card)
 
-    async def update(self, reference: dict, activity_id: str, card: dict) -> Answer:
-        try:
-            client = await self.client(reference["service_url"])
-            message = _message(reference, card)
-            message.id = activity_id
-            await client.conversations.update_activity(reference["conversation_id"], activity_id, message)
-        except Exception as error:
-            return _answer_for(error)
-        return Answer(True, value=activity_id)
+    def answer_for(self, error: Exception) -> Answer:
+        return _answer_for(error)
 
-    async def create_personal_chat(self, user_id: str, tenant_id: str, service_url: str, bot_id: str | None) -> Answer:
-        try:
-            client = await self.client(service_url)
-            parameters = ConversationParameters(
-                is_group=False,
-                members=[ChannelAccount(id=user_id)],
-                tenant_id=tenant_id,
-                channel_data={"tenant": {"id": tenant_id}},
-                **({"bot": ChannelAccount(id=bot_id)} if bot_id else {}),
-            )
-            response = await client.conversations.create_conversation(parameters)
-        except Exception as error:
-            return _answer_for(error)
-        if response is None or not response.id:
-            return Answer(False, error="Teams answered without a conversation id")
-        return Answer(True, value=response.id, service_url=response.service_url)
+    def personal_chat(self, user_id: str, tenant_id: str, bot_id: str | None) -> ConversationParameters:
+        return ConversationParameters(
+            is_group=False,
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=tenant_id,
+            channel_data={"tenant": {"id": tenant_id}},
+            **({"bot": ChannelAccount(id=bot_id)} if bot_id else {}),
+        )
 
     async def member(self, service_url: str, conversation_id: str, user_id: str) -> TeamsMember:
         client = await self.client(service_url)
@@ -152,3 +131,4 @@ def _answer_for(error: Exception) -> Answer:
         return Answer(False, error=shorten(f"no answer from the Bot Connector: {error!r}"), transient=True)
     log.exception("unexpected failure of a proactive send", exc_info=error)
     return Answer(False, error=shorten(f"{type(error).__name__}: {error}"))
+

@@ -19,6 +19,7 @@ from botframework.connector.auth import AuthenticationConstants, BotFrameworkAut
 from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
 
 from bot.delivery.connector import Answer, shorten
+from bot.edge.bot_connector import BotConnector
 from bot.edge.members import TeamsMember
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 CONNECTOR_FAILURES = (HttpOperationError, ClientRequestError, DeserializationError, AzureDeserializationError)
 
 
-class BotbuilderConnector:
+class BotbuilderConnector(BotConnector):
     def __init__(self, authentication: BotFrameworkAuthentication, app_id: str, request_timeout: float = 30.0) -> None:
         self.app_id = app_id
         self._authentication = authentication
@@ -47,42 +48,20 @@ class BotbuilderConnector:
             self._clients[service_url] = client
         return client
 
-    async def post(self, reference: dict, card: dict) -> Answer:
-        try:
-            client = await self.client(reference["service_url"])
-            response = await client.conversations.send_to_conversation(
-                reference["conversation_id"], _message(reference, card)
-            )
-        except Exception as error:
-            return _answer_for(error)
-        return Answer(True, value=response.id if response else None)
+    def message(self, reference: dict, card: dict):
+        return _message(reference, card)
 
-    async def update(self, reference: dict, activity_id: str, card: dict) -> Answer:
-        try:
-            client = await self.client(reference["service_url"])
-            message = _message(reference, card)
-            message.id = activity_id
-            await client.conversations.update_activity(reference["conversation_id"], activity_id, message)
-        except Exception as error:
-            return _answer_for(error)
-        return Answer(True, value=activity_id)
+    def answer_for(self, error: Exception) -> Answer:
+        return _answer_for(error)
 
-    async def create_personal_chat(self, user_id: str, tenant_id: str, service_url: str, bot_id: str | None) -> Answer:
-        try:
-            client = await self.client(service_url)
-            parameters = ConversationParameters(
-                is_group=False,
-                bot=ChannelAccount(id=bot_id) if bot_id else None,
-                members=[ChannelAccount(id=user_id)],
-                tenant_id=tenant_id,
-                channel_data={"tenant": {"id": tenant_id}},
-            )
-            response = await client.conversations.create_conversation(parameters)
-        except Exception as error:
-            return _answer_for(error)
-        if response is None or not response.id:
-            return Answer(False, error="Teams answered without a conversation id")
-        return Answer(True, value=response.id, service_url=response.service_url)
+    def personal_chat(self, user_id: str, tenant_id: str, bot_id: str | None) -> ConversationParameters:
+        return ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=bot_id) if bot_id else None,
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=tenant_id,
+            channel_data={"tenant": {"id": tenant_id}},
+        )
 
     async def member(self, service_url: str, conversation_id: str, user_id: str) -> TeamsMember:
         client = await self.client(service_url)
@@ -164,3 +143,4 @@ def _answer_for(error: Exception) -> Answer:
         return Answer(False, error=shorten(f"the Bot Connector's answer could not be read: {error}"))
     log.exception("unexpected failure of a proactive send", exc_info=error)
     return Answer(False, error=shorten(f"{type(error).__name__}: {error}"))
+
