@@ -1,5 +1,5 @@
 """Are 200 ballots cast at the same moment all counted, and how long does
-each voter wait, next to a bare botbuilder echo bot under the same burst?
+each voter wait, next to a bare echo bot on the same SDK (BOT_SDK) under the same burst?
 
     .venv/bin/python -m tests.benchmarks.bench_ballots [--sqlite] [--postgres]
         [--ballots 200] [--timeout 600] [--json PATH]

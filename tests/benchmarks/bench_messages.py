@@ -1,4 +1,4 @@
-"""How fast does the bot start and answer, next to a bare botbuilder echo bot?
+"""How fast does the bot start and answer, next to a bare echo bot on the same SDK (BOT_SDK)?
 
     .venv/bin/python -m tests.benchmarks.bench_messages [--requests 1000]
         [--concurrency 8] [--seats 100] [--database sqlite|postgresql|both]
@@ -18,7 +18,7 @@ Measured in one run, on this machine, everything on 127.0.0.1:
    25 people, 150 messages a second would be 6 a second per chat, which no
    person types and Teams would refuse (the echo bot does not pace, and
    the local connector does not refuse); 0 takes the example roster;
-3. the same load on a bare botbuilder echo bot (tests/benchmarks/echo_bot.py),
+3. the same load on a bare echo bot on the same SDK (BOT_SDK) (tests/benchmarks/echo_bot.py),
    once with the SDK as shipped and once with the msrest patch our bot
    applies (bot/edge/botbuilder_sdk), interleaved block by block with ours so
    that drift on the machine hits all alike;

@@ -1,5 +1,5 @@
 """Does the bot hold up when a whole forum uses it for minutes, next to a
-bare botbuilder echo bot under the same load?
+bare echo bot on the same SDK (BOT_SDK) under the same load?
 
     .venv/bin/python -m tests.benchmarks.load [--members 50] [--minutes 2]
         [--database sqlite|postgresql|both] [--think 1-3] [--seed 1]
