@@ -9,6 +9,7 @@ like the engine, which takes the first key that matches.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -153,8 +154,15 @@ def js_truthy(v: Any) -> bool:
 
 
 def js_parse_int(v: Any) -> int | None:
-    m = re.match(r"\s*([+-]?\d+)", js_string(v))
+    text = v if isinstance(v, str) else js_string(v)
+    # Most of what is asked is a property name: no number can start there.
+    if not text or not (text[0].isdecimal() or text[0] in "+-" or text[0].isspace()):
+        return None
+    m = _LEADING_INT.match(text)
     return int(m.group(1)) if m else None
+
+
+_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
 
 def utf16_len(s: str) -> int:
@@ -211,13 +219,22 @@ def access_index(instance: Any, index: int) -> Any:
     return instance[index]
 
 
-def get_path(scope: Any, path: str) -> Any:
-    """SimpleObjectMemory.getValue: split the path text and walk it; failures are undefined."""
-    value = UNDEFINED
+@functools.lru_cache(maxsize=4096)
+def _path_parts(path: str) -> tuple[tuple[str, int | None], ...]:
+    """A path's parts, unquoted, each with the index it reads as: the paths
+    are mostly the templates' own, so each is split once."""
+    parts = []
     for part in (p for p in re.split(r"[.\[\]]+", path) if p):
         if len(part) >= 2 and part[0] == part[-1] and part[0] in "'\"":
             part = part[1:-1]
-        index = js_parse_int(part)
+        parts.append((part, js_parse_int(part)))
+    return tuple(parts)
+
+
+def get_path(scope: Any, path: str) -> Any:
+    """SimpleObjectMemory.getValue: split the path text and walk it; failures are undefined."""
+    value = UNDEFINED
+    for part, index in _path_parts(path):
         try:
             if index is not None and isinstance(scope, list):
                 value = access_index(scope, index)

@@ -15,6 +15,7 @@ which adds to the RSS."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from types import SimpleNamespace
 
@@ -51,7 +52,9 @@ def agents_messages():
             await turn_context.send_activity(MessageFactory.text(turn_context.activity.text or ""))
 
     # Requests come without a token (no JWT middleware), so the turn is
-    # anonymous and the connection is never asked for one.
+    # anonymous and the connection is never asked for one. Anonymous, the
+    # SDK warns on every turn that it has no app id; a deployment has one.
+    logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(logging.ERROR)
     connections = MsalConnectionManager({"SERVICE_CONNECTION": AgentAuthConfiguration(anonymous_allowed=True)})
     adapter = CloudAdapter(connection_manager=connections)
     bot = EchoBot()
