@@ -1,12 +1,16 @@
-"""What the `Deliverer` needs of a Bot Framework SDK: three requests to the
-Bot Connector, each answered as an `Answer`. An edge (bot.edge.botbuilder,
-bot.edge.agents) implements it; the pace, the retries and the report stay
-the same whichever SDK makes the request."""
+"""What the bot needs of a Bot Framework SDK's connector client: the
+`Deliverer`'s three requests to the Bot Connector, each answered as an
+`Answer`, and the member reads of bot.edge.members. An edge
+(bot.edge.botbuilder_sdk, bot.edge.agents_sdk) implements it; the pace, the
+retries and the report stay the same whichever SDK makes the request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.edge.members import TeamsMember
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ class Connector(Protocol):
     async def update(self, reference: dict, activity_id: str, card: dict) -> Answer: ...
 
     async def create_personal_chat(self, user_id: str, tenant_id: str, service_url: str, bot_id: str | None) -> Answer: ...
+
+    async def member(self, service_url: str, conversation_id: str, user_id: str) -> TeamsMember: ...
+
+    async def members_page(
+        self, service_url: str, team_id: str, continuation_token: str | None, page_size: int
+    ) -> tuple[list[TeamsMember], str | None]: ...
 
     async def close(self) -> None: ...
 

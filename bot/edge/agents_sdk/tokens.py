@@ -47,6 +47,7 @@ class ChannelTokens:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._keys: dict[str, _Key] = {}
         self._read_at = -float("inf")
+        self._reads = 0  # attempts, failed ones too
         self._reading = asyncio.Lock()
 
     async def identity(self, activity, authorization: str) -> ClaimsIdentity:
@@ -80,12 +81,14 @@ class ChannelTokens:
         now = time.monotonic()
         stale = now - self._read_at > KEYS_KEPT_SECONDS
         if stale or (key_id not in self._keys and now - self._read_at > REREAD_AT_MOST_EVERY):
+            reads = self._reads
             async with self._reading:
-                if self._read_at < now:  # nobody read them while we waited
+                if self._reads == reads:  # nobody tried while we waited, not even in vain
                     await self._read_keys()
         return self._keys.get(key_id)
 
     async def _read_keys(self) -> None:
+        self._reads += 1
         try:
             async with aiohttp.ClientSession(timeout=self._timeout) as http:
                 async with http.get(self._metadata_url) as response:
