@@ -16,8 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import logs
 from bot.app import GRACEFUL_STOP, create_app
 from bot.config import Settings
-from bot.edge.access_log import RouteAccessLogger
 from bot.forum.config_file import ForumConfigError, load_forum_config
+from bot.web.access_log import RouteAccessLogger
 from storage.backup import BackupFailed, back_up_sqlite
 from storage.database import create_engine
 from storage.migrate import DatabaseTooNew, upgrade
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             print=None,
             access_log_class=RouteAccessLogger,
             # The requests in progress are answered within the same grace
-            # as the sends (bot/edge/shutdown.py), which counts from the signal.
+            # as the sends (bot/web/shutdown.py), which counts from the signal.
             shutdown_timeout=settings.shutdown_grace_seconds,
         )
         if served and served[0][GRACEFUL_STOP].abandoned_sends:

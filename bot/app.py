@@ -12,20 +12,6 @@ from aiohttp import web
 from bot.config import Settings
 from bot.delivery.deliverer import DEFAULT_TENANT_RATE, Deliverer
 from bot.edge import sdk
-from bot.edge.afterwards import Afterwards
-from bot.edge.announcements import AnnouncementNotifier
-from bot.edge.award_letters import LetterNotifier
-from bot.edge.bot import ForumBot, utcnow
-from bot.edge.calendar_feed import make_calendar_feed
-from bot.edge.downloads import DOWNLOADS, make_downloads
-from bot.edge.health import Health
-from bot.edge.http import MessagesEndpoint
-from bot.edge.inbound import HandledActivities
-from bot.edge.meetings import MeetingNotifier
-from bot.edge.metrics import Metrics
-from bot.edge.reminders import ReminderNotifier
-from bot.edge.shutdown import GracefulStop
-from bot.edge.vote_cards import VoteCards
 from bot.forum.config_file import load_forum_config
 from bot.forum.needs.service import seed_competence_areas
 from bot.forum.post import Post, Posts
@@ -35,6 +21,20 @@ from bot.forum.setup import sync_roster
 from bot.forum.votes.keeper import VoteKeeper
 from bot.forum.wheel.scheduler import Scheduler
 from bot.forum.wheel.service import seed_example as seed_example_wheel
+from bot.handlers.afterwards import Afterwards
+from bot.handlers.announcements import AnnouncementNotifier
+from bot.handlers.award_letters import LetterNotifier
+from bot.handlers.bot import ForumBot, utcnow
+from bot.handlers.meetings import MeetingNotifier
+from bot.handlers.reminders import ReminderNotifier
+from bot.handlers.vote_cards import VoteCards
+from bot.web.calendar_feed import make_calendar_feed
+from bot.web.downloads import DOWNLOADS, make_downloads
+from bot.web.health import Health
+from bot.web.http import MessagesEndpoint
+from bot.web.inbound import HandledActivities
+from bot.web.metrics import Metrics
+from bot.web.shutdown import GracefulStop
 from storage.database import create_engine, session_factory, startup_lock
 from storage.migrate import upgrade
 from storage.repositories import RosterCache

@@ -125,7 +125,7 @@ class Settings:
 
 
 APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
-BOT_SDKS = ("botbuilder", "agents")  # the first is the default, until the move is made
+BOT_SDKS = ("agents", "botbuilder")  # the first is the default: the supported SDK
 
 
 def _bot_sdk(raw: str) -> str:

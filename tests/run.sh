@@ -4,7 +4,7 @@
 #   tools (official Adaptive Cards engine and parser, Agents Playground),
 #   Debian's Chromium for the end-to-end tests, and a running PostgreSQL;
 #   then ruff (unused names, sorted imports) and the suite, once on each
-#   Bot Framework edge (BOT_SDK=botbuilder, then BOT_SDK=agents); with
+#   Bot Framework edge (BOT_SDK=agents, then BOT_SDK=botbuilder); with
 #   BOT_SDK set, on that edge alone.
 # Arguments go to pytest, e.g. `bash tests/run.sh -k roster -x`.
 set -euo pipefail
@@ -54,7 +54,7 @@ if [ -n "${BOT_SDK:-}" ]; then
     exec .venv/bin/python -m pytest "$@"
 fi
 failed=0
-for sdk in botbuilder agents; do
+for sdk in agents botbuilder; do
     say "Test suite on the $sdk edge (BOT_SDK=$sdk)"
     BOT_SDK=$sdk .venv/bin/python -m pytest "$@" || failed=1
 done

@@ -21,7 +21,7 @@ MANIFEST_SCHEMA = SCHEMAS / "MicrosoftTeams.schema.json"
 LOCALIZATION_SCHEMA = SCHEMAS / "MicrosoftTeams.Localization.schema.json"
 
 # Every command the Teams command menu offers: exactly the bot's
-# (bot.edge.commands.COMMANDS).
+# (bot.handlers.commands.COMMANDS).
 MANIFEST_COMMANDS = (
     "hjelp",
     "behovsmelding",
@@ -142,7 +142,7 @@ def test_the_command_menu_is_in_english_and_nynorsk_too(package, manifest):
 
 def test_each_translated_command_title_is_a_command_the_bot_knows_as_the_same(package, manifest):
     """Teams sends the title as the message when it is picked from the menu."""
-    from bot.edge.commands import parse
+    from bot.handlers.commands import parse
 
     for tag in ("en-us", "nn-no"):
         strings = _localized(package, manifest, tag)
@@ -193,12 +193,12 @@ def test_every_scope_has_a_command_list_of_known_commands(manifest):
 
 
 def test_the_manifest_offers_exactly_the_commands_the_bot_knows(manifest):
-    from bot.edge.commands import COMMANDS
+    from bot.handlers.commands import COMMANDS
 
     offered = {c["title"] for commands in _command_lists(manifest).values() for c in commands}
     typed = {command.typed for command in COMMANDS if command.shown and command.in_menu}
     assert typed - offered == set(), "add to bot/teams_app/manifest.json"
-    assert offered - typed == set(), "offered in Teams but unknown to the bot (bot.edge.commands.COMMANDS)"
+    assert offered - typed == set(), "offered in Teams but unknown to the bot (bot.handlers.commands.COMMANDS)"
 
 
 def test_missing_app_id_is_refused(tmp_path):

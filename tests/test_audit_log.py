@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.app import DOWNLOADS, UOW, create_app
 from bot.config import Settings
-from bot.edge.downloads import NEEDS
 from bot.forum.needs import service as needs
 from bot.forum.needs.report import Status
+from bot.web.downloads import NEEDS
 from storage.models import AuditEntryRow, NeedsReportRow
 from tests.card_reading import actions, buttons, only_card, texts
 from tests.needs_helpers import card_of, fill_in, message_of, press

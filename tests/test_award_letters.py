@@ -17,10 +17,10 @@ from bot.app import UOW
 from bot.config import Settings
 from bot.delivery.deliverer import Deliverer
 from bot.edge import sdk
-from bot.edge.award_letters import LetterNotifier
 from bot.forum.allocation.award import MAX_CONDITIONS, proposed_deadline
 from bot.forum.post import Post
 from bot.forum.wheel.events import EventKind, WheelEvent
+from bot.handlers.award_letters import LetterNotifier
 from storage.models import AuditEntryRow, AwardLetterDeliveryRow
 from tests import teams
 from tests.card_reading import buttons, facts, inputs, only_card, texts

@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 from openpyxl import load_workbook
 
 from bot.app import UOW
-from bot.edge.downloads import DECISIONS, DOWNLOADS, MAX_AGE_SECONDS, SECRET_NAME, Downloads
 from bot.forum.votes import export as decisions_export
 from bot.forum.votes.export import ALLOCATION_SHEET, BALLOTS_SHEET, LOG_SHEET, VOTES_SHEET
 from bot.forum.votes.service import cast_ballot, close_vote, decide
 from bot.texts import decisions as decisions_texts
+from bot.web.downloads import DECISIONS, DOWNLOADS, MAX_AGE_SECONDS, SECRET_NAME, Downloads
 from tests.vote_helpers import actor_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.app import UOW
-from bot.edge.commands import COMMANDS, VERBS
+from bot.handlers.commands import COMMANDS, VERBS
 from storage.models import BallotRow, NeedsReportRow, SeatRow, VoteRow
 from tests import teams
 from tests.test_votes_in_teams import form

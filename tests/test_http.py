@@ -17,7 +17,7 @@ from tests.conftest import admin_sql, postgres_database_url, serve
 
 async def test_the_bot_answers_on_the_edge_bot_sdk_names(forum):
     """CI runs the suite once per edge; this says which one a run was on."""
-    assert forum.app[EDGE].name == (os.environ.get("BOT_SDK") or "botbuilder")
+    assert forum.app[EDGE].name == (os.environ.get("BOT_SDK") or "agents")
     replies = await forum.say(forum.statsforvalter, "hjelp")
     assert len(replies) == 1 and replies[0].method == "send" and replies[0].cards
 

@@ -17,8 +17,8 @@ from bot.app import UOW
 from bot.config import Settings
 from bot.delivery.deliverer import Deliverer
 from bot.edge import sdk
-from bot.edge.meetings import MeetingNotifier
 from bot.forum.post import Post
+from bot.handlers.meetings import MeetingNotifier
 from storage.models import AuditEntryRow, MeetingDeliveryRow, MeetingRow
 from tests import teams
 from tests.card_reading import actions, elements, facts, inputs, only_card, texts

@@ -15,8 +15,6 @@ from sqlalchemy import update
 
 from bot.app import UOW, create_app
 from bot.config import Settings
-from bot.edge.downloads import DOWNLOADS, MAX_AGE_SECONDS, NEEDS, SECRET_NAME, Downloads, Expired, Tampered
-from bot.edge.overview import OVERVIEW_VERBS
 from bot.forum.needs.competence_areas import MANDATE_2023, CompetenceArea
 from bot.forum.needs.export import REPORTS_SHEET, SUMMARY_SHEET
 from bot.forum.needs.overview import AreaFigures, Figures, OrganisationFigures, Overview, ReportLine, overview
@@ -24,8 +22,10 @@ from bot.forum.needs.report import Status
 from bot.forum.needs.round_sheets import ALLOCATION_SHEET, REPORTING_SHEET
 from bot.forum.roster import Forum as ForumInfo
 from bot.forum.roster import Organisation
+from bot.handlers.overview import OVERVIEW_VERBS
 from bot.texts import overview as overview_texts
 from bot.views.overview import PAGE_SIZE, REPORTS_PER_PAGE, overview_data
+from bot.web.downloads import DOWNLOADS, MAX_AGE_SECONDS, NEEDS, SECRET_NAME, Downloads, Expired, Tampered
 from cards import render
 from cards.markdown import escape_markdown as md
 from storage.models import OrganisationRow
@@ -452,10 +452,10 @@ async def test_a_member_downloads_the_year_as_an_xlsx_file(forum, caplog):
     url = action(card, "Last ned behovsmeldinger-2025.xlsx")["url"]
     assert url.startswith("http://localhost:3978/exports/")
 
-    caplog.set_level("INFO", logger="bot.edge.downloads")
+    caplog.set_level("INFO", logger="bot.web.downloads")
     status, headers, content = await download(forum, url)
     assert status == 200
-    (used,) = [r.getMessage() for r in caplog.records if r.name == "bot.edge.downloads"]
+    (used,) = [r.getMessage() for r in caplog.records if r.name == "bot.web.downloads"]
     assert used.endswith(f"by a link made for {representative.aad_object_id}"), used
     assert headers["Content-Type"] == XLSX
     assert headers["Content-Disposition"] == 'attachment; filename="behovsmeldinger-2025.xlsx"'

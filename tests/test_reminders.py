@@ -14,8 +14,8 @@ from bot.app import UOW
 from bot.config import EXAMPLE_FORUM_CONFIG, Settings
 from bot.delivery.deliverer import Deliverer
 from bot.edge import sdk
-from bot.edge.reminders import ReminderNotifier
 from bot.forum.wheel.scheduler import Scheduler
+from bot.handlers.reminders import ReminderNotifier
 from storage.models import ReminderRow
 from tests import teams
 from tests.card_reading import texts

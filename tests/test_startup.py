@@ -77,7 +77,7 @@ def test_a_setting_that_is_not_a_number_or_not_known_stops_the_start_with_one_li
         ({"SCHEDULER_INTERVAL_SECONDS": "soon"}, "SCHEDULER_INTERVAL_SECONDS must be a number of at least 0, not 'soon'"),
         ({"REPLICAS": "0"}, "REPLICAS must be a whole number of at least 1, not '0'"),
         ({"RETENTION_YEARS": "fem"}, "RETENTION_YEARS must be a whole number from 0 to 100, not 'fem'"),
-        ({"BOT_SDK": "teams-ai"}, "BOT_SDK must be one of botbuilder, agents, not 'teams-ai'"),
+        ({"BOT_SDK": "teams-ai"}, "BOT_SDK must be one of agents, botbuilder, not 'teams-ai'"),
     )
     for setting, reason in cases:
         process = bot_process(tmp_path, **setting)

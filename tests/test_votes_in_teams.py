@@ -21,10 +21,10 @@ from bot.app import UOW, VOTE_CARDS
 from bot.config import Settings
 from bot.delivery.deliverer import Deliverer
 from bot.edge import sdk
-from bot.edge.vote_cards import VoteCards
 from bot.forum.needs.report import Status as ReportStatus
 from bot.forum.votes.keeper import VoteKeeper
 from bot.forum.votes.vote import Option, VoteStatus
+from bot.handlers.vote_cards import VoteCards
 from bot.i18n import text
 from storage.models import BallotCastRow, BallotRow
 from tests import teams
@@ -468,7 +468,7 @@ FORGED = [
 async def test_a_forged_ballot_is_refused_logged_and_not_recorded(forum, caplog, forge, code, params):
     await set_up_channel(forum)
     vote = await open_vote(forum)
-    caplog.set_level(logging.WARNING, logger="bot.edge.bot")
+    caplog.set_level(logging.WARNING, logger="bot.handlers.bot")
     caplog.clear()
 
     data = forge(vote)
@@ -503,7 +503,7 @@ async def test_another_forums_vote_cannot_be_touched_from_this_forum(forum, capl
             datetime.now(UTC),
         )
         await uow.commit()
-    caplog.set_level(logging.WARNING, logger="bot.edge.bot")
+    caplog.set_level(logging.WARNING, logger="bot.handlers.bot")
 
     ref = {"vote": theirs.id}
     body = await cast(forum, forum.representative("ostfold-vo"), theirs.id, "1")

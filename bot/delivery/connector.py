@@ -1,6 +1,6 @@
 """What the bot needs of a Bot Framework SDK's connector client: the
 `Deliverer`'s three requests to the Bot Connector, each answered as an
-`Answer`, and the member reads of bot.edge.members. An edge
+`Answer`, and the member reads of bot.handlers.members. An edge
 (bot.edge.botbuilder_sdk, bot.edge.agents_sdk) implements it; the pace, the
 retries and the report stay the same whichever SDK makes the request."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.edge.members import TeamsMember
+    from bot.handlers.members import TeamsMember
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from http import HTTPStatus
 class ForumActivities:
     def __init__(self, bot) -> None:
         super().__init__()
-        self.bot = bot  # bot.edge.bot.ForumBot
+        self.bot = bot  # bot.handlers.bot.ForumBot
 
     def invoke_response(self, status: int, body: object = None):
         raise NotImplementedError  # the SDK's InvokeResponse

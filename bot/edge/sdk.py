@@ -33,7 +33,7 @@ class Edge(Protocol):
         expired, or not the Bot Framework's for this bot and service URL."""
 
     def handler(self, bot) -> object:
-        """The SDK's activity handler around a bot.edge.bot.ForumBot."""
+        """The SDK's activity handler around a bot.handlers.bot.ForumBot."""
 
     async def process(self, identity, activity, handler) -> InvokeAnswer | None:
         """Run the turn; an invoke's answer, None for other activities."""

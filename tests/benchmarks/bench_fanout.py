@@ -74,9 +74,9 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings
 from bot.delivery.deliverer import Deliverer, DeliveryResult
 from bot.edge import sdk
-from bot.edge.reminders import ReminderNotifier
 from bot.forum.config_file import load_forum_config
 from bot.forum.wheel.scheduler import Scheduler
+from bot.handlers.reminders import ReminderNotifier
 from bot.views import common as views
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade

@@ -260,7 +260,7 @@ class TimedConnector(LocalConnector):
 
     A reply sent within the turn is posted to …/activities/{replyToId}, the
     id of the request it answers (the echo bot). Our bot sends its replies
-    after the turn, through its deliverer (bot/edge/turn.py), as proactive
+    after the turn, through its deliverer (bot/handlers/turn.py), as proactive
     messages: their replyToId is botbuilder's continuation activity, no
     request of ours. Such a reply goes to the oldest request still waiting
     in its conversation, as the deliverer sends to a conversation one at a

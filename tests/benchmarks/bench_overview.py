@@ -48,13 +48,13 @@ from sqlalchemy.engine import make_url
 
 from bot.app import UOW, create_app
 from bot.config import Settings
-from bot.edge.downloads import DOWNLOADS
 from bot.forum.needs import export
 from bot.forum.needs.competence_areas import MANDATE_2023
 from bot.forum.needs.form import EDUCATIONS, TARGET_GROUPS
 from bot.forum.needs.overview import SENT, overview
 from bot.forum.needs.report import Status
 from bot.views.overview import overview_card
+from bot.web.downloads import DOWNLOADS
 from storage.models import NeedsReportRow
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -27,7 +27,7 @@ from bot.edge.sdk import InvokeAnswer
 
 log = logging.getLogger(__name__)
 # The SDK logs a traceback for every activity its model refuses; such a
-# request is a client's mistake, answered 400 by bot.edge.http.
+# request is a client's mistake, answered 400 by bot.web.http.
 logging.getLogger("microsoft_agents.activity.activity").setLevel(logging.CRITICAL)
 
 
@@ -118,6 +118,6 @@ def _without_nulls(value):
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
-    # The bot answers its own failures (bot.edge.bot); what reaches here
+    # The bot answers its own failures (bot.handlers.bot); what reaches here
     # failed in the SDK around it.
     log.error("turn failed in the Agents SDK", exc_info=error)

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from bot.delivery.connector import Answer, shorten
 from bot.edge.bot_connector import BotConnector
-from bot.edge.members import TeamsMember
+from bot.handlers.members import TeamsMember
 
 log = logging.getLogger(__name__)
 

@@ -77,7 +77,7 @@ class Edge:
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
-    # The bot answers its own failures (bot.edge.bot); what reaches here
+    # The bot answers its own failures (bot.handlers.bot); what reaches here
     # failed in the SDK around it.
     if isinstance(error, CONNECTOR_FAILURES):
         conversation = context.activity.conversation

@@ -9,10 +9,10 @@ from dataclasses import replace
 from pydantic import Field
 
 from bot import logs
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.turn import Turn
 from bot.forum.identity import acting_in, choose_forum
 from bot.forum.roster import Refused
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views.common import PAGE_BUDGET, card_size, md, notice, role_text
 from cards import render
 
@@ -78,7 +78,7 @@ async def show_choice(turn: Turn) -> None:
 async def press_choose(turn: Turn, data: dict) -> str | dict:
     """Remember the forum, then do what they had asked for (or show help)."""
     # The commands' table names this module; it is read when a button is pressed.
-    from bot.edge import commands
+    from bot.handlers import commands
 
     request = card_data(Choice, data)
     chosen = replace(turn, who=await choose_forum(turn.uow, turn.who, request.forum, turn.clock()))

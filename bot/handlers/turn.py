@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.edge import activity
-from bot.edge.members import Directory
 from bot.forum.identity import Identified, acting_in
 from bot.forum.roster import Actor, Forum, Refused
+from bot.handlers import activity
+from bot.handlers.members import Directory
 from bot.i18n import text
 
 
@@ -22,13 +22,13 @@ class Turn:
     uow: object  # storage.unit_of_work.UnitOfWork, open for this turn
     clock: Callable[[], datetime]
     args: str = ""
-    downloads: object = None  # bot.edge.downloads.Downloads: signed links to files
-    calendar: object = None  # bot.edge.calendar_feed.CalendarFeed: the wheel's feed address
+    downloads: object = None  # bot.web.downloads.Downloads: signed links to files
+    calendar: object = None  # bot.web.calendar_feed.CalendarFeed: the wheel's feed address
     deliverer: object = None  # bot.delivery.deliverer.Deliverer: sends within Teams' limits
-    vote_cards: object = None  # bot.edge.vote_cards.VoteCards: the votes' cards in the channel
+    vote_cards: object = None  # bot.handlers.vote_cards.VoteCards: the votes' cards in the channel
     posts: object = None  # bot.forum.post.Posts: send the award letters, announcements and meeting notices
-    afterwards: object = None  # bot.edge.afterwards.Afterwards: what is sent after the answer
-    replies: object = None  # bot.edge.afterwards.Afterwards: the replies, sent after the answer
+    afterwards: object = None  # bot.handlers.afterwards.Afterwards: what is sent after the answer
+    replies: object = None  # bot.handlers.afterwards.Afterwards: the replies, sent after the answer
 
     @property
     def actor(self) -> Actor:

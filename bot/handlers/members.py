@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.edge import activity
+from bot.handlers import activity
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,6 @@ from datetime import datetime
 from pydantic import ConfigDict, Field
 
 from bot.delivery.deliverer import Deliverer
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.fanout import Fanout
-from bot.edge.minutes import MeetingRef
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.links import MAX_LINK
 from bot.forum.meetings import attendance as seats
@@ -35,6 +31,10 @@ from bot.forum.post import may_go_again
 from bot.forum.roster import Refused, Role, Roster
 from bot.forum.wheel.events import CHANNEL, PERSON
 from bot.forum.wheel.scheduler import Claim, Delivery
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.fanout import Fanout
+from bot.handlers.minutes import MeetingRef
+from bot.handlers.turn import Turn
 from bot.i18n import NB, text
 from bot.views.messages import minutes_card, notice_card
 from bot.views.moments import long_moment

@@ -11,9 +11,6 @@ from datetime import datetime
 from pydantic import ConfigDict, Field
 
 from bot.delivery.deliverer import Deliverer
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.fanout import Fanout
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.allocation import award
 from bot.forum.allocation.award import MAX_CONDITIONS, LetterToSend, SendLetters
@@ -21,6 +18,9 @@ from bot.forum.needs.service import forum_year
 from bot.forum.post import may_go_again, target
 from bot.forum.roster import Forum, Refused, Roster
 from bot.forum.wheel.scheduler import Claim, Delivery
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.fanout import Fanout
+from bot.handlers.turn import Turn
 from bot.i18n import NB
 from bot.views.messages import letter_card
 from bot.views.moments import long_moment

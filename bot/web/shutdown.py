@@ -25,10 +25,10 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.edge.health import Health
 from bot.forum.post import Post
 from bot.forum.rounds import Rounds
 from bot.forum.wheel.scheduler import Scheduler
+from bot.web.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ CANCEL_SECONDS = 5.0
 
 
 class Sender(Protocol):
-    """Work sent after the answer (bot.edge.afterwards, bot.edge.vote_cards)."""
+    """Work sent after the answer (bot.handlers.afterwards, bot.handlers.vote_cards)."""
 
     async def settle(self) -> None: ...
 

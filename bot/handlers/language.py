@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.edge import activity
-from bot.edge.turn import Turn
 from bot.forum.language import FOLLOW_TEAMS, choose_language
+from bot.handlers import activity
+from bot.handlers.turn import Turn
 from bot.i18n import language_of
 from bot.views import common as views
 

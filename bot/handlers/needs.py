@@ -7,14 +7,14 @@ import math
 
 from pydantic import ConfigDict, Field
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.needs import service
 from bot.forum.needs.form import FIELDS, Invalid
 from bot.forum.needs.form import Field as FormField
 from bot.forum.needs.report import OPEN_FOR_CHANGE, NeedsReport, Status
 from bot.forum.roster import Refused
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views import common as views
 from bot.views.needs import NeedsViews, nok, status_name, when
 from cards import render

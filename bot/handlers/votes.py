@@ -12,16 +12,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.downloads import DECISIONS
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.allocation.decision import decided_allocations
 from bot.forum.roster import Refused
 from bot.forum.votes import service
 from bot.forum.votes.vote import Vote, VoteStatus
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views.common import notice
 from bot.views.votes import FORM_INPUTS, LOG_LIMIT, MARK_INPUT, Viewer, VoteViews
+from bot.web.downloads import DECISIONS
 from cards.markdown import escape_markdown as md
 
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery.deliverer import Deliverer
-from bot.edge.reminders import send_to_person, sent_to_channel
 from bot.forum.roster import Forum
 from bot.forum.wheel.events import CHANNEL, PERSON
 from bot.forum.wheel.scheduler import Claim, Delivery
+from bot.handlers.reminders import send_to_person, sent_to_channel
 
 
 @dataclass

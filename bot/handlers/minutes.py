@@ -10,20 +10,20 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.downloads import MEETINGS, MINUTES
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.meetings import minutes as service
 from bot.forum.meetings.attendance import attendance
 from bot.forum.meetings.minutes import MAX_MINUTES, SaveMinutes
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.i18n import NB
 from bot.views.common import notice
 from bot.views.messages import minutes_card, minutes_data
 from bot.views.moments import long_moment
 from bot.views.needs import when
+from bot.web.downloads import MEETINGS, MINUTES
 from cards import render
 from cards.markdown import escape_markdown as md
 

@@ -6,7 +6,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.edge import (
+from bot.forum import access
+from bot.forum.identity import Identified
+from bot.forum.roster import Actor, Refused
+from bot.forum.setup import BindChannel, bind_forum_channel
+from bot.handlers import (
     activity,
     allocation,
     announcements,
@@ -20,16 +24,12 @@ from bot.edge import (
     roster_edit,
     votes,
 )
-from bot.edge.card_actions import RunCommand, read_data
-from bot.edge.forum_choice import FORUM_VERBS, show_choice
-from bot.edge.language import language
-from bot.edge.overview import OVERVIEW_VERBS, show_overview
-from bot.edge.turn import Turn
-from bot.edge.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
-from bot.forum import access
-from bot.forum.identity import Identified
-from bot.forum.roster import Actor, Refused
-from bot.forum.setup import BindChannel, bind_forum_channel
+from bot.handlers.card_actions import RunCommand, read_data
+from bot.handlers.forum_choice import FORUM_VERBS, show_choice
+from bot.handlers.language import language
+from bot.handlers.overview import OVERVIEW_VERBS, show_overview
+from bot.handlers.turn import Turn
+from bot.handlers.wheel import WHEEL_VERBS, new_calendar_link, show_wheel
 from bot.views import common as views
 
 log = logging.getLogger(__name__)

@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.downloads import MAX_YEAR, MIN_YEAR, NEEDS
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.needs import export
 from bot.forum.needs.overview import overview
 from bot.forum.needs.service import forum_year
 from bot.forum.roster import Refused
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views.overview import overview_card
+from bot.web.downloads import MAX_YEAR, MIN_YEAR, NEEDS
 
 MAX_PAGE = 1000
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.allocation import proposal as service
 from bot.forum.allocation.budget import MAX_FRAME
@@ -23,6 +21,8 @@ from bot.forum.needs.service import forum_year
 from bot.forum.roster import Forum, Refused
 from bot.forum.votes.service import check_new_vote, open_vote
 from bot.forum.votes.vote import VoteStatus
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.i18n import text
 from bot.views import common as views
 from bot.views.allocation import AMOUNT, PRIORITY, AllocationView, allocation_card

@@ -8,14 +8,14 @@ import math
 
 from pydantic import ConfigDict, Field
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.turn import Turn
 from bot.forum.allocation import reporting as service
 from bot.forum.allocation.reporting import FIELDS, NAMES, Grant, Progress, SaveGrantReport
 from bot.forum.needs.form import Field as FormField
 from bot.forum.needs.form import Invalid
 from bot.forum.needs.service import typed_errors
 from bot.forum.roster import Refused
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views.common import invalid_text, paging
 from bot.views.moments import long_moment
 from bot.views.needs import nok, when

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery.deliverer import Deliverer
-from bot.edge.reminders import send_to_person
 from bot.forum.roster import Forum, Roster
 from bot.forum.votes.service import VoteState, vote_state
 from bot.forum.votes.vote import Vote, VoteStatus
+from bot.handlers.reminders import send_to_person
 from bot.i18n import NB
 from bot.views.votes import Viewer, VoteViews
 from cards.markdown import escape_markdown as md

@@ -11,9 +11,6 @@ from datetime import datetime
 from pydantic import ConfigDict, Field
 
 from bot.delivery.deliverer import Deliverer
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.fanout import Fanout
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum import announcements as service
 from bot.forum.announcements import MAX_TEXT, MAX_TITLE, RECENT, Announce, Announcement, AnnouncementToSend
@@ -22,6 +19,9 @@ from bot.forum.post import may_go_again, target
 from bot.forum.roster import Refused, Roster
 from bot.forum.wheel.events import CHANNEL
 from bot.forum.wheel.scheduler import Claim, Delivery
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.fanout import Fanout
+from bot.handlers.turn import Turn
 from bot.i18n import NB
 from bot.views.messages import announcement_card
 from bot.views.needs import when

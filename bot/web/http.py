@@ -20,10 +20,10 @@ import time
 from aiohttp import web
 
 from bot import logs
-from bot.edge.access_log import ACCESS_LOG_EXTRA
-from bot.edge.inbound import HandledActivities, flaw_in, tenant_of
-from bot.edge.metrics import Metrics
 from bot.edge.sdk import Edge
+from bot.web.access_log import ACCESS_LOG_EXTRA
+from bot.web.inbound import HandledActivities, flaw_in, tenant_of
+from bot.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class MessagesEndpoint:
     def __init__(
         self,
         edge: Edge,
-        handler: object,  # the edge's activity handler, wrapping bot.edge.bot.ForumBot
+        handler: object,  # the edge's activity handler, wrapping bot.handlers.bot.ForumBot
         handled: HandledActivities,
         metrics: Metrics,
         served_tenants: frozenset[str] = frozenset(),

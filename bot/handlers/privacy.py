@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.downloads import AUDIT, MAX_YEAR, MIN_YEAR, PERSONAL
-from bot.edge.turn import Turn
 from bot.forum import access, privacy
 from bot.forum.audit_export import detail, what, who
 from bot.forum.roster import Forum, Refused
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views.common import notice, paging
 from bot.views.moments import long_moment
+from bot.web.downloads import AUDIT, MAX_YEAR, MIN_YEAR, PERSONAL
 from cards import render
 from cards.markdown import escape_markdown as md
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.allocation import budget as service
 from bot.forum.allocation.budget import MAX_FRAME, BudgetFigures, SetBudget
@@ -15,6 +13,8 @@ from bot.forum.needs.form import Field as FormField
 from bot.forum.needs.form import Invalid
 from bot.forum.needs.service import competence_areas, forum_year
 from bot.forum.roster import Refused
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views import common as views
 from bot.views.needs import nok, when
 from cards import render

@@ -11,12 +11,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from bot import logs
-from bot.edge import activity, commands, forum_choice
-from bot.edge.card_actions import read_execute
-from bot.edge.members import Directory
-from bot.edge.turn import Turn
 from bot.forum.identity import identify
 from bot.forum.roster import Refused
+from bot.handlers import activity, commands, forum_choice
+from bot.handlers.card_actions import read_execute
+from bot.handlers.members import Directory
+from bot.handlers.turn import Turn
 from bot.i18n import language_of, text
 from bot.views import common as views
 

@@ -9,12 +9,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.edge import activity
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.turn import Turn
 from bot.forum import access, roster_changes
 from bot.forum.roster import Refused
 from bot.forum.roster_changes import KINDS, AddOrganisation, SetSeatPerson
+from bot.handlers import activity
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views import common as views
 from bot.views.common import md
 from cards import render

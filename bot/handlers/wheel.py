@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from bot.edge.card_actions import CardData, card_data
-from bot.edge.turn import Turn
 from bot.forum import access
 from bot.forum.roster import Forum, Refused
 from bot.forum.wheel import service
 from bot.forum.wheel.events import CHANNEL, PERSON, WheelEvent
 from bot.forum.wheel.scheduler import ROSTER
+from bot.handlers.card_actions import CardData, card_data
+from bot.handlers.turn import Turn
 from bot.views.common import notice
 from bot.views.wheel import INPUTS, UPCOMING, Note, WheelViews
 from cards.markdown import escape_markdown as md
