@@ -111,18 +111,43 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     vote_cards = VoteCards(uow, deliverer, utcnow)
     claim_timeout = timedelta(seconds=settings.reminder_claim_timeout_seconds)
     posts = Posts(
-        letters=Post("award letters", lambda u: u.award_letters, uow, LetterNotifier(deliverer, uow, utcnow), utcnow,
-                     claim_timeout=claim_timeout),
-        announcements=Post("announcements", lambda u: u.announcements, uow, AnnouncementNotifier(deliverer, uow, utcnow),
-                           utcnow, claim_timeout=claim_timeout),
-        meetings=Post("meeting messages", lambda u: u.meetings, uow, MeetingNotifier(deliverer, uow, utcnow), utcnow,
-                      claim_timeout=claim_timeout),
+        letters=Post(
+            "award letters",
+            lambda u: u.award_letters,
+            uow,
+            LetterNotifier(deliverer, uow, utcnow),
+            utcnow,
+            claim_timeout=claim_timeout,
+        ),
+        announcements=Post(
+            "announcements",
+            lambda u: u.announcements,
+            uow,
+            AnnouncementNotifier(deliverer, uow, utcnow),
+            utcnow,
+            claim_timeout=claim_timeout,
+        ),
+        meetings=Post(
+            "meeting messages",
+            lambda u: u.meetings,
+            uow,
+            MeetingNotifier(deliverer, uow, utcnow),
+            utcnow,
+            claim_timeout=claim_timeout,
+        ),
     )
     afterwards = Afterwards()
     replies = Afterwards()  # kept apart, so that tests can wait for a turn's replies alone
     bot = ForumBot(
-        uow, edge.connector, downloads=downloads, calendar=calendar, deliverer=deliverer, vote_cards=vote_cards, posts=posts,
-        afterwards=afterwards, replies=replies,
+        uow,
+        edge.connector,
+        downloads=downloads,
+        calendar=calendar,
+        deliverer=deliverer,
+        vote_cards=vote_cards,
+        posts=posts,
+        afterwards=afterwards,
+        replies=replies,
     )
     scheduler = Scheduler(
         uow,
@@ -142,10 +167,14 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     # SCHEDULER_INTERVAL_SECONDS=0 turns the rounds off (the tests drive them).
     rounds = Rounds(jobs, settings.scheduler_interval_seconds) if settings.scheduler_interval_seconds > 0 else None
     health = Health(engine)
-    stop = GracefulStop(settings.shutdown_grace_seconds, health, [scheduler, *posts], rounds, [replies, afterwards, vote_cards])
+    stop = GracefulStop(
+        settings.shutdown_grace_seconds, health, [scheduler, *posts], rounds, [replies, afterwards, vote_cards]
+    )
 
     app = web.Application(client_max_size=MAX_BODY)
-    messages = MessagesEndpoint(edge, edge.handler(bot), HandledActivities(uow, utcnow), metrics, settings.served_tenants)
+    messages = MessagesEndpoint(
+        edge, edge.handler(bot), HandledActivities(uow, utcnow), metrics, settings.served_tenants
+    )
     app.router.add_post("/api/messages", messages.handle)
     app.router.add_get("/healthz", health.live)
     app.router.add_get("/readyz", health.ready)

@@ -29,8 +29,20 @@ LOCALES = {NB: "nb_NO", NN: "nn_NO", EN: "en_GB"}
 
 TEXTS: dict[str, dict[str, str]] = {NB: {}, NN: {}, EN: {}}
 for _module in (
-    core, decisions, needs, overview, privacy, reminders, votes, wheel, allocation, award, reporting, meetings,
-    forum_choice, roster,
+    core,
+    decisions,
+    needs,
+    overview,
+    privacy,
+    reminders,
+    votes,
+    wheel,
+    allocation,
+    award,
+    reporting,
+    meetings,
+    forum_choice,
+    roster,
 ):
     TEXTS[NB].update(_module.NB)
     TEXTS[NN].update(_module.NN)

@@ -58,9 +58,21 @@ _TOKEN_RE = re.compile(
 # equality binds tighter than '<', and '&' sits between them).
 _BINARY_LEVELS = (("??",), ("||",), ("&&",), ("<", "<=", ">", ">="), ("&",), ("==", "!="), ("+", "-"), ("*", "/", "%"))
 _OPERATOR_FUNCTIONS = {
-    "??": "coalesce", "||": "or", "&&": "and", "<": "less", "<=": "lessOrEquals", ">": "greater",
-    ">=": "greaterOrEquals", "&": "concat", "==": "equals", "!=": "notEquals", "+": "add", "-": "sub",
-    "*": "mul", "/": "div", "%": "mod",
+    "??": "coalesce",
+    "||": "or",
+    "&&": "and",
+    "<": "less",
+    "<=": "lessOrEquals",
+    ">": "greater",
+    ">=": "greaterOrEquals",
+    "&": "concat",
+    "==": "equals",
+    "!=": "notEquals",
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "/": "div",
+    "%": "mod",
 }
 _KEYWORDS = {"true": True, "false": False, "null": None, "undefined": UNDEFINED}
 

@@ -104,6 +104,7 @@ def _compare(op):
         if (is_number(a) and is_number(b)) or (isinstance(a, str) and isinstance(b, str)):
             return op(a, b)
         raise EvalError(f"{js_string(a)} and {js_string(b)} must be comparable")
+
     return compare
 
 
@@ -211,6 +212,7 @@ def _fold_numbers(op):
         for item in rest:
             result = normalise_number(op(result, item))
         return result
+
     return fold
 
 
@@ -253,6 +255,7 @@ def _case_function(name, convert):
         if value is UNDEFINED:
             return ""
         raise EvalError(f"{name}() needs a string")
+
     return transform
 
 

@@ -131,6 +131,7 @@ class _Scope:
 
 # --------------------------------------------------------------------------- templates
 
+
 @dataclass(frozen=True)
 class _Interpolation:
     """A template string holding at least one ``${...}``."""

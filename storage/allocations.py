@@ -21,9 +21,18 @@ class AllocationRepository:
         if row is None:
             return None
         return Proposal(
-            row.forum_id, row.year, tuple(ProposalLine(int(r), int(a)) for r, a in row.lines), row.version,
-            row.from_vote_id, row.updated_by, row.updated_at, row.posted_by, row.posted_at,
-            tuple(DecidedLine(**line) for line in row.decided_lines or ()), row.decided_at, row.decided_vote_id,
+            row.forum_id,
+            row.year,
+            tuple(ProposalLine(int(r), int(a)) for r, a in row.lines),
+            row.version,
+            row.from_vote_id,
+            row.updated_by,
+            row.updated_at,
+            row.posted_by,
+            row.posted_at,
+            tuple(DecidedLine(**line) for line in row.decided_lines or ()),
+            row.decided_at,
+            row.decided_vote_id,
         )
 
     async def put(self, proposal: Proposal, expected_version: int) -> bool:

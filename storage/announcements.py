@@ -53,22 +53,41 @@ class AnnouncementRepository:
         insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         announcement_id = await self.session.scalar(
             insert(AnnouncementRow)
-            .values(forum_id=forum_id, key=command.key, title=command.title, text=command.text, link=command.link,
-                    to_people=command.to_people, sent_by=by, sent_at=at)
+            .values(
+                forum_id=forum_id,
+                key=command.key,
+                title=command.title,
+                text=command.text,
+                link=command.link,
+                to_people=command.to_people,
+                sent_by=by,
+                sent_at=at,
+            )
             .on_conflict_do_nothing()
             .returning(AnnouncementRow.id)
         )
         if announcement_id is None:
             return None
         await self.session.execute(
-            insert(Row).values([
-                {"announcement_id": announcement_id, "target": d.target, "status": d.status, "attempts": 0,
-                 "detail": d.detail, "finished_at": None if d.status == "planned" else at}
-                for d in deliveries
-            ]).on_conflict_do_nothing()
+            insert(Row)
+            .values(
+                [
+                    {
+                        "announcement_id": announcement_id,
+                        "target": d.target,
+                        "status": d.status,
+                        "attempts": 0,
+                        "detail": d.detail,
+                        "finished_at": None if d.status == "planned" else at,
+                    }
+                    for d in deliveries
+                ]
+            )
+            .on_conflict_do_nothing()
         )
-        return Announcement(announcement_id, forum_id, command.title, command.text, command.link, command.to_people,
-                            by, at)
+        return Announcement(
+            announcement_id, forum_id, command.title, command.text, command.link, command.to_people, by, at
+        )
 
     async def deliveries(self, announcement_id: int) -> list[AnnouncementDelivery]:
         rows = await self.session.scalars(select(Row).where(Row.announcement_id == announcement_id).order_by(Row.id))
@@ -81,7 +100,12 @@ class AnnouncementRepository:
         return [AnnouncementToSend(c.id, c.announcement_id, c.target) for c in sorted(claimed)]
 
     async def mark(
-        self, row_id: int, status: str, at: datetime, attempts: int = 0, detail: str | None = None,
+        self,
+        row_id: int,
+        status: str,
+        at: datetime,
+        attempts: int = 0,
+        detail: str | None = None,
         claimant: str | None = None,
     ) -> bool:
         return await outbox.mark(self.session, Row, row_id, status, at, attempts, detail, claimant)

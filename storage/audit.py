@@ -22,8 +22,12 @@ class AuditRepository:
     async def add(self, entry: AuditEntry) -> None:
         self.session.add(
             AuditEntryRow(
-                forum_id=entry.forum_id, at=entry.at, actor=entry.actor, action=entry.action.value,
-                subject=entry.subject, detail=entry.detail,
+                forum_id=entry.forum_id,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action.value,
+                subject=entry.subject,
+                detail=entry.detail,
             )
         )
 

@@ -29,34 +29,49 @@ class AwardLetterRepository:
 
     async def years_reporting_by(self, forum_id: str, event_id: int) -> list[int]:
         """The years whose letters named this reporting deadline."""
-        return list(await self.session.scalars(
-            select(AwardLetterRow.year)
-            .where(AwardLetterRow.forum_id == forum_id, AwardLetterRow.deadline_event_id == event_id)
-            .order_by(AwardLetterRow.year)
-        ))
+        return list(
+            await self.session.scalars(
+                select(AwardLetterRow.year)
+                .where(AwardLetterRow.forum_id == forum_id, AwardLetterRow.deadline_event_id == event_id)
+                .order_by(AwardLetterRow.year)
+            )
+        )
 
     async def add(self, letter: AwardLetter, deliveries: list[LetterDelivery]) -> bool:
         """The letters and their deliveries; False, and nothing stored, when
         the year's letters exist already."""
         insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         values = {
-            "forum_id": letter.forum_id, "year": letter.year, "conditions": letter.conditions,
-            "deadline_event_id": letter.deadline_event_id, "deadline_at": letter.deadline_at,
-            "sent_by": letter.sent_by, "sent_at": letter.sent_at,
+            "forum_id": letter.forum_id,
+            "year": letter.year,
+            "conditions": letter.conditions,
+            "deadline_event_id": letter.deadline_event_id,
+            "deadline_at": letter.deadline_at,
+            "sent_by": letter.sent_by,
+            "sent_at": letter.sent_at,
         }
         added = await self.session.execute(insert(AwardLetterRow).values(**values).on_conflict_do_nothing())
         if added.rowcount != 1:
             return False
         if deliveries:
             await self.session.execute(
-                insert(Row).values([
-                    {
-                        "forum_id": letter.forum_id, "year": letter.year, "organisation_id": d.organisation_id,
-                        "target": d.target, "status": d.status, "attempts": 0, "detail": d.detail,
-                        "finished_at": None if d.status == "planned" else letter.sent_at,
-                    }
-                    for d in deliveries
-                ]).on_conflict_do_nothing()
+                insert(Row)
+                .values(
+                    [
+                        {
+                            "forum_id": letter.forum_id,
+                            "year": letter.year,
+                            "organisation_id": d.organisation_id,
+                            "target": d.target,
+                            "status": d.status,
+                            "attempts": 0,
+                            "detail": d.detail,
+                            "finished_at": None if d.status == "planned" else letter.sent_at,
+                        }
+                        for d in deliveries
+                    ]
+                )
+                .on_conflict_do_nothing()
             )
         return True
 
@@ -71,13 +86,22 @@ class AwardLetterRepository:
 
     async def claim(self, claimant: str, now: datetime, limit: int) -> list[LetterToSend]:
         claimed = await outbox.claim(
-            self.session, Row, claimant, now, limit,
+            self.session,
+            Row,
+            claimant,
+            now,
+            limit,
             returning=(Row.forum_id, Row.year, Row.organisation_id, Row.target),
         )
         return [LetterToSend(c.id, c.forum_id, c.year, c.organisation_id, c.target) for c in sorted(claimed)]
 
     async def mark(
-        self, row_id: int, status: str, at: datetime, attempts: int = 0, detail: str | None = None,
+        self,
+        row_id: int,
+        status: str,
+        at: datetime,
+        attempts: int = 0,
+        detail: str | None = None,
         claimant: str | None = None,
     ) -> bool:
         return await outbox.mark(self.session, Row, row_id, status, at, attempts, detail, claimant)

@@ -18,8 +18,13 @@ class BudgetRepository:
         if row is None:
             return None
         return Budget(
-            row.forum_id, row.year, row.frame, {code: int(a) for code, a in row.reserved.items()},
-            row.version, row.updated_by, row.updated_at,
+            row.forum_id,
+            row.year,
+            row.frame,
+            {code: int(a) for code, a in row.reserved.items()},
+            row.version,
+            row.updated_by,
+            row.updated_at,
         )
 
     async def put(self, budget: Budget, expected_version: int) -> bool:

@@ -17,8 +17,14 @@ from storage.models import NeedsReportRow
 
 def _grant_report(row: Row) -> GrantReport:
     return GrantReport(
-        row.report_id, dict(row.fields or {}), dict(row.draft) if row.draft is not None else None, row.version,
-        row.updated_by, row.updated_at, row.sent_by, row.sent_at,
+        row.report_id,
+        dict(row.fields or {}),
+        dict(row.draft) if row.draft is not None else None,
+        row.version,
+        row.updated_by,
+        row.updated_at,
+        row.sent_by,
+        row.sent_at,
     )
 
 
@@ -43,13 +49,17 @@ class GrantReportRepository:
         reported = report.status == Status.REPORTED.value
         rows = await self.session.execute(
             select(
-                report.year, func.count(report.id), func.count(case((reported, 1))),
+                report.year,
+                func.count(report.id),
+                func.count(case((reported, 1))),
                 func.coalesce(func.sum(case((reported, Row.money_used))), 0),
                 func.coalesce(func.sum(case((reported, Row.unused))), 0),
             )
             .outerjoin(Row, Row.report_id == report.id)
             .where(
-                report.forum_id == forum_id, report.year.in_(years), report.granted_amount > 0,
+                report.forum_id == forum_id,
+                report.year.in_(years),
+                report.granted_amount > 0,
                 report.status.in_([Status.GRANTED.value, Status.REPORTED.value]),
             )
             .group_by(report.year)
@@ -62,13 +72,19 @@ class GrantReportRepository:
         """Store work in progress; None when someone saved since ``version``."""
         return await self._write(report, version, by, at, draft=draft)
 
-    async def send(
-        self, report: NeedsReport, version: int, fields: dict, by: str, at: datetime
-    ) -> GrantReport | None:
+    async def send(self, report: NeedsReport, version: int, fields: dict, by: str, at: datetime) -> GrantReport | None:
         """Make ``fields`` the sent values; None when someone saved since ``version``."""
         return await self._write(
-            report, version, by, at, fields=fields, draft=None, money_used=fields["money_used"],
-            unused=fields["unused"], sent_by=by, sent_at=at,
+            report,
+            version,
+            by,
+            at,
+            fields=fields,
+            draft=None,
+            money_used=fields["money_used"],
+            unused=fields["unused"],
+            sent_by=by,
+            sent_at=at,
         )
 
     async def _write(self, report: NeedsReport, version: int, by: str, at: datetime, **values) -> GrantReport | None:
@@ -78,10 +94,16 @@ class GrantReportRepository:
         if version == 0:
             insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
             result = await self.session.execute(
-                insert(Row).values(
-                    report_id=report.id, forum_id=report.forum_id, version=1, created_by=by, created_at=at,
+                insert(Row)
+                .values(
+                    report_id=report.id,
+                    forum_id=report.forum_id,
+                    version=1,
+                    created_by=by,
+                    created_at=at,
                     **{"fields": {}, **values},
-                ).on_conflict_do_nothing()
+                )
+                .on_conflict_do_nothing()
             )
         else:
             result = await self.session.execute(

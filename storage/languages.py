@@ -30,8 +30,9 @@ class LanguageRepository:
         if not asked:
             return {}
         rows = await self.session.execute(
-            select(LanguageChoiceRow.aad_object_id, LanguageChoiceRow.language)
-            .where(LanguageChoiceRow.aad_object_id.in_(sorted(asked)))
+            select(LanguageChoiceRow.aad_object_id, LanguageChoiceRow.language).where(
+                LanguageChoiceRow.aad_object_id.in_(sorted(asked))
+            )
         )
         return {asked[aad]: language for aad, language in rows}
 

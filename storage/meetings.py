@@ -21,8 +21,17 @@ from storage.models import MeetingDeliveryRow as Row
 
 def _meeting(row: MeetingRow) -> Meeting:
     return Meeting(
-        row.id, row.forum_id, row.event_id, row.title, row.starts_at, row.place, row.link, tuple(row.agenda),
-        tuple(Paper(p["title"], p["url"]) for p in row.papers), row.noticed_by, row.noticed_at,
+        row.id,
+        row.forum_id,
+        row.event_id,
+        row.title,
+        row.starts_at,
+        row.place,
+        row.link,
+        tuple(row.agenda),
+        tuple(Paper(p["title"], p["url"]) for p in row.papers),
+        row.noticed_by,
+        row.noticed_at,
     )
 
 
@@ -49,10 +58,16 @@ class MeetingRepository:
         meeting_id = await self.session.scalar(
             self._insert()(MeetingRow)
             .values(
-                forum_id=meeting.forum_id, event_id=meeting.event_id, title=meeting.title, starts_at=meeting.starts_at,
-                place=meeting.place, link=meeting.link, agenda=list(meeting.agenda),
+                forum_id=meeting.forum_id,
+                event_id=meeting.event_id,
+                title=meeting.title,
+                starts_at=meeting.starts_at,
+                place=meeting.place,
+                link=meeting.link,
+                agenda=list(meeting.agenda),
                 papers=[{"title": p.title, "url": p.url} for p in meeting.papers],
-                noticed_by=meeting.noticed_by, noticed_at=meeting.noticed_at,
+                noticed_by=meeting.noticed_by,
+                noticed_at=meeting.noticed_at,
             )
             .on_conflict_do_nothing()
             .returning(MeetingRow.id)
@@ -60,7 +75,8 @@ class MeetingRepository:
         if meeting_id is None:
             return None
         await self.session.execute(
-            self._insert()(Row).values([self._values(meeting_id, d, meeting.noticed_at) for d in deliveries])
+            self._insert()(Row)
+            .values([self._values(meeting_id, d, meeting.noticed_at) for d in deliveries])
             .on_conflict_do_nothing()
         )
         return replace(meeting, id=meeting_id)
@@ -68,8 +84,14 @@ class MeetingRepository:
     @staticmethod
     def _values(meeting_id: int, d: MeetingDelivery, at: datetime) -> dict:
         return {
-            "meeting_id": meeting_id, "purpose": d.purpose, "seat_id": d.seat_id, "target": d.target,
-            "due_at": d.due_at, "status": d.status, "attempts": 0, "detail": d.detail,
+            "meeting_id": meeting_id,
+            "purpose": d.purpose,
+            "seat_id": d.seat_id,
+            "target": d.target,
+            "due_at": d.due_at,
+            "status": d.status,
+            "attempts": 0,
+            "detail": d.detail,
             "finished_at": None if d.status == "planned" else at,
         }
 
@@ -89,8 +111,12 @@ class MeetingRepository:
 
     async def answer(self, meeting_id: int, answer: Answer) -> None:
         values = {
-            "meeting_id": meeting_id, "seat_id": answer.seat_id, "role": answer.role.value, "coming": answer.coming,
-            "answered_by": answer.answered_by, "answered_at": answer.answered_at,
+            "meeting_id": meeting_id,
+            "seat_id": answer.seat_id,
+            "role": answer.role.value,
+            "coming": answer.coming,
+            "answered_by": answer.answered_by,
+            "answered_at": answer.answered_at,
         }
         insert = self._insert()(MeetingAnswerRow).values(**values)
         await self.session.execute(
@@ -104,8 +130,12 @@ class MeetingRepository:
         """The seat has answered: its reminder, not sent yet, is not needed."""
         await self.session.execute(
             update(Row)
-            .where(Row.meeting_id == meeting_id, Row.seat_id == seat_id, Row.purpose == Purpose.REMINDER,
-                   Row.status == "planned")
+            .where(
+                Row.meeting_id == meeting_id,
+                Row.seat_id == seat_id,
+                Row.purpose == Purpose.REMINDER,
+                Row.status == "planned",
+            )
             .values(status="skipped", detail="the seat has answered", finished_at=at)
         )
 
@@ -121,41 +151,77 @@ class MeetingRepository:
         row = await self.session.get(MeetingMinutesRow, meeting_id)
         if row is None:
             return None
-        attendance = None if row.attendance is None else tuple(
-            AttendanceLine(a["organisation"], a["seat"], Attends(a["attends"]), a["name"]) for a in row.attendance
+        attendance = (
+            None
+            if row.attendance is None
+            else tuple(
+                AttendanceLine(a["organisation"], a["seat"], Attends(a["attends"]), a["name"]) for a in row.attendance
+            )
         )
-        decisions = None if row.decisions is None else tuple(
-            DecisionLine(d["question"], tuple(d["outcome"]), datetime.fromisoformat(d["at"]), d.get("allocation_year"))
-            for d in row.decisions
+        decisions = (
+            None
+            if row.decisions is None
+            else tuple(
+                DecisionLine(
+                    d["question"], tuple(d["outcome"]), datetime.fromisoformat(d["at"]), d.get("allocation_year")
+                )
+                for d in row.decisions
+            )
         )
-        return Minutes(row.meeting_id, row.text, row.version, attendance, decisions, row.saved_by, row.saved_at,
-                       row.approved_by, row.approved_at)
+        return Minutes(
+            row.meeting_id,
+            row.text,
+            row.version,
+            attendance,
+            decisions,
+            row.saved_by,
+            row.saved_at,
+            row.approved_by,
+            row.approved_at,
+        )
 
     async def put_minutes(self, minutes: Minutes, expected_version: int) -> bool:
         """Write the minutes over ``expected_version`` (0: none yet); False,
         and nothing written, when another save came first."""
         values = {
-            "text": minutes.text, "version": minutes.version, "saved_by": minutes.saved_by, "saved_at": minutes.saved_at,
-            "approved_by": minutes.approved_by, "approved_at": minutes.approved_at,
-            "attendance": None if minutes.attendance is None else [
+            "text": minutes.text,
+            "version": minutes.version,
+            "saved_by": minutes.saved_by,
+            "saved_at": minutes.saved_at,
+            "approved_by": minutes.approved_by,
+            "approved_at": minutes.approved_at,
+            "attendance": None
+            if minutes.attendance is None
+            else [
                 {"organisation": a.organisation, "seat": a.seat, "attends": a.attends.value, "name": a.name}
                 for a in minutes.attendance
             ],
-            "decisions": None if minutes.decisions is None else [
-                {"question": d.question, "outcome": list(d.outcome), "at": d.at.isoformat(),
-                 "allocation_year": d.allocation_year}
+            "decisions": None
+            if minutes.decisions is None
+            else [
+                {
+                    "question": d.question,
+                    "outcome": list(d.outcome),
+                    "at": d.at.isoformat(),
+                    "allocation_year": d.allocation_year,
+                }
                 for d in minutes.decisions
             ],
         }
         if expected_version == 0:
             result = await self.session.execute(
-                self._insert()(MeetingMinutesRow).values(meeting_id=minutes.meeting_id, **values).on_conflict_do_nothing()
+                self._insert()(MeetingMinutesRow)
+                .values(meeting_id=minutes.meeting_id, **values)
+                .on_conflict_do_nothing()
             )
         else:
             result = await self.session.execute(
                 update(MeetingMinutesRow)
-                .where(MeetingMinutesRow.meeting_id == minutes.meeting_id, MeetingMinutesRow.version == expected_version,
-                       MeetingMinutesRow.approved_at.is_(None))
+                .where(
+                    MeetingMinutesRow.meeting_id == minutes.meeting_id,
+                    MeetingMinutesRow.version == expected_version,
+                    MeetingMinutesRow.approved_at.is_(None),
+                )
                 .values(**values)
             )
         return result.rowcount == 1
@@ -165,14 +231,23 @@ class MeetingRepository:
         come (an answer skips its seat's reminder: ``skip_reminder``)."""
         to_come = exists().where(MeetingRow.id == Row.meeting_id, MeetingRow.starts_at > now)
         claimed = await outbox.claim(
-            self.session, Row, claimant, now, limit,
+            self.session,
+            Row,
+            claimant,
+            now,
+            limit,
             where=(Row.due_at <= now, or_(Row.purpose != Purpose.REMINDER, to_come)),
             returning=(Row.meeting_id, Row.purpose, Row.seat_id, Row.target),
         )
         return [MeetingMessage(c.id, c.meeting_id, c.purpose, c.seat_id, c.target) for c in sorted(claimed)]
 
     async def mark(
-        self, row_id: int, status: str, at: datetime, attempts: int = 0, detail: str | None = None,
+        self,
+        row_id: int,
+        status: str,
+        at: datetime,
+        attempts: int = 0,
+        detail: str | None = None,
         claimant: str | None = None,
     ) -> bool:
         return await outbox.mark(self.session, Row, row_id, status, at, attempts, detail, claimant)

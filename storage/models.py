@@ -81,9 +81,7 @@ class ForumRow(Base):
 class OrganisationRow(Base):
     __tablename__ = "organisations"
 
-    forum_id: Mapped[str] = mapped_column(
-        ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True
-    )
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
@@ -231,9 +229,7 @@ class NeedsReportRow(Base):
     __tablename__ = "needs_reports"
     __table_args__ = (
         UniqueConstraint("forum_id", "year", "number"),
-        ForeignKeyConstraint(
-            ["forum_id", "organisation_id"], ["organisations.forum_id", "organisations.id"]
-        ),
+        ForeignKeyConstraint(["forum_id", "organisation_id"], ["organisations.forum_id", "organisations.id"]),
         Index("ix_needs_reports_forum_year", "forum_id", "year"),
     )
 

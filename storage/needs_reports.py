@@ -179,8 +179,12 @@ class NeedsReportRepository:
         if changed is not None:
             self.session.add(
                 NeedsReportStatusRow(
-                    report_id=report.id, from_status=report.status.value, to_status=status.value,
-                    granted_amount=granted_amount, by=by, at=at,
+                    report_id=report.id,
+                    from_status=report.status.value,
+                    to_status=status.value,
+                    granted_amount=granted_amount,
+                    by=by,
+                    at=at,
                 )
             )
             await self.session.flush()

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 UNCERTAIN = "the bot stopped while Teams had not answered; not sent again"
 
 
-async def claim(session: AsyncSession, row, claimant: str, now: datetime, limit: int, *, where=(), order=(), returning=()):
+async def claim(
+    session: AsyncSession, row, claimant: str, now: datetime, limit: int, *, where=(), order=(), returning=()
+):
     """Take up to ``limit`` planned rows (also matching ``where``) for this
     replica, returning ``returning`` of each. On PostgreSQL rows another
     replica is taking are skipped, not waited for."""
@@ -45,8 +47,14 @@ async def claim(session: AsyncSession, row, claimant: str, now: datetime, limit:
 
 
 async def mark(
-    session: AsyncSession, row, row_id: int, status: str, at: datetime, attempts: int = 0,
-    detail: str | None = None, claimant: str | None = None,
+    session: AsyncSession,
+    row,
+    row_id: int,
+    status: str,
+    at: datetime,
+    attempts: int = 0,
+    detail: str | None = None,
+    claimant: str | None = None,
 ) -> bool:
     """Record a row's state; False when nothing was changed. With
     ``claimant`` only while that replica still holds the claim: one whose
@@ -93,5 +101,7 @@ async def _give_back(session: AsyncSession, row, whose) -> tuple[int, int]:
     back = await session.execute(
         update(row).where(row.status == "claimed", whose).values(status="planned", claimed_by=None, claimed_at=None)
     )
-    unsure = await session.execute(update(row).where(row.status == "sending", whose).values(status="uncertain", detail=UNCERTAIN))
+    unsure = await session.execute(
+        update(row).where(row.status == "sending", whose).values(status="uncertain", detail=UNCERTAIN)
+    )
     return back.rowcount, unsure.rowcount

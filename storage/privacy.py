@@ -111,8 +111,16 @@ class PrivacyRepository:
         )
         return [
             StoredPerson(
-                p.id, p.forum_id, p.name, p.email, p.role, organisation, number, p.active,
-                tuple(dict.fromkeys(i for i in (p.aad_object_id, p.former_aad_object_id) if i)), p.erased_at,
+                p.id,
+                p.forum_id,
+                p.name,
+                p.email,
+                p.role,
+                organisation,
+                number,
+                p.active,
+                tuple(dict.fromkeys(i for i in (p.aad_object_id, p.former_aad_object_id) if i)),
+                p.erased_at,
             )
             for p, organisation, number in rows
         ]
@@ -125,8 +133,11 @@ class PrivacyRepository:
         found: dict[str, list[dict]] = {}
         found["chats"] = _rows(
             await self.session.execute(
-                select(PersonalConversationRow.aad_object_id, PersonalConversationRow.user_id, PersonalConversationRow.updated_at)
-                .where(PersonalConversationRow.aad_object_id.in_(ids))
+                select(
+                    PersonalConversationRow.aad_object_id,
+                    PersonalConversationRow.user_id,
+                    PersonalConversationRow.updated_at,
+                ).where(PersonalConversationRow.aad_object_id.in_(ids))
             )
         )
         found["roster_changes"] = [
@@ -136,40 +147,59 @@ class PrivacyRepository:
         ]
         found["forum_choice"] = _rows(
             await self.session.execute(
-                select(ForumChoiceRow.aad_object_id, ForumChoiceRow.chosen_at)
-                .where(ForumChoiceRow.forum_id == forum_id, ForumChoiceRow.aad_object_id.in_(ids))
+                select(ForumChoiceRow.aad_object_id, ForumChoiceRow.chosen_at).where(
+                    ForumChoiceRow.forum_id == forum_id, ForumChoiceRow.aad_object_id.in_(ids)
+                )
             )
         )
         found["language"] = _rows(
             await self.session.execute(
-                select(LanguageChoiceRow.language, LanguageChoiceRow.chosen_at)
-                .where(LanguageChoiceRow.aad_object_id.in_(ids))
+                select(LanguageChoiceRow.language, LanguageChoiceRow.chosen_at).where(
+                    LanguageChoiceRow.aad_object_id.in_(ids)
+                )
             )
         )
         reports = (
-            await self.session.execute(
-                select(NeedsReportRow).where(NeedsReportRow.forum_id == forum_id).order_by(NeedsReportRow.id)
+            (
+                await self.session.execute(
+                    select(NeedsReportRow).where(NeedsReportRow.forum_id == forum_id).order_by(NeedsReportRow.id)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         found["needs_reports"] = [
             {
-                "id": r.id, "year": r.year, "number": r.number, "organisation": r.organisation_id,
-                "status": r.status, "title": r.title, "created_by": r.created_by, "created_at": r.created_at,
-                "updated_by": r.updated_by, "updated_at": r.updated_at,
+                "id": r.id,
+                "year": r.year,
+                "number": r.number,
+                "organisation": r.organisation_id,
+                "status": r.status,
+                "title": r.title,
+                "created_by": r.created_by,
+                "created_at": r.created_at,
+                "updated_by": r.updated_by,
+                "updated_at": r.updated_at,
                 "contact": {k: r.fields.get(k) for k in CONTACT_FIELDS} if is_contact(r.fields, person) else None,
-                "draft_contact": {k: (r.draft or {}).get(k) for k in CONTACT_FIELDS} if is_contact(r.draft, person) else None,
+                "draft_contact": {k: (r.draft or {}).get(k) for k in CONTACT_FIELDS}
+                if is_contact(r.draft, person)
+                else None,
             }
             for r in reports
             if r.created_by in ids or r.updated_by in ids or is_contact(r.fields, person) or is_contact(r.draft, person)
         ]
         in_forum = select(NeedsReportRow.id).where(NeedsReportRow.forum_id == forum_id)
         revisions = await self.session.execute(
-            select(NeedsReportRevisionRow).where(NeedsReportRevisionRow.report_id.in_(in_forum))
+            select(NeedsReportRevisionRow)
+            .where(NeedsReportRevisionRow.report_id.in_(in_forum))
             .order_by(NeedsReportRevisionRow.id)
         )
         found["report_revisions"] = [
             {
-                "report_id": v.report_id, "revision": v.revision, "by": v.by, "at": v.at,
+                "report_id": v.report_id,
+                "revision": v.revision,
+                "by": v.by,
+                "at": v.at,
                 "contact": {k: v.fields.get(k) for k in CONTACT_FIELDS} if is_contact(v.fields, person) else None,
             }
             for v in revisions.scalars()
@@ -178,8 +208,11 @@ class PrivacyRepository:
         found["report_status_changes"] = _rows(
             await self.session.execute(
                 select(
-                    NeedsReportStatusRow.report_id, NeedsReportStatusRow.from_status, NeedsReportStatusRow.to_status,
-                    NeedsReportStatusRow.granted_amount, NeedsReportStatusRow.at,
+                    NeedsReportStatusRow.report_id,
+                    NeedsReportStatusRow.from_status,
+                    NeedsReportStatusRow.to_status,
+                    NeedsReportStatusRow.granted_amount,
+                    NeedsReportStatusRow.at,
                 )
                 .where(NeedsReportStatusRow.report_id.in_(in_forum), NeedsReportStatusRow.by.in_(ids))
                 .order_by(NeedsReportStatusRow.id)
@@ -188,8 +221,14 @@ class PrivacyRepository:
         votes = select(VoteRow.id).where(VoteRow.forum_id == forum_id)
         found["ballots"] = _rows(
             await self.session.execute(
-                select(VoteRow.id.label("vote_id"), VoteRow.question, BallotCastRow.seat_id, BallotCastRow.choices,
-                       BallotCastRow.points, BallotCastRow.cast_at)
+                select(
+                    VoteRow.id.label("vote_id"),
+                    VoteRow.question,
+                    BallotCastRow.seat_id,
+                    BallotCastRow.choices,
+                    BallotCastRow.points,
+                    BallotCastRow.cast_at,
+                )
                 .join(VoteRow, VoteRow.id == BallotCastRow.vote_id)
                 .where(BallotCastRow.vote_id.in_(votes), BallotCastRow.cast_by.in_(ids))
                 .order_by(BallotCastRow.id)
@@ -197,16 +236,22 @@ class PrivacyRepository:
         )
         found["votes"] = [
             {
-                "vote_id": v.id, "question": v.question,
-                "opened": v.created_by in ids, "closed": v.closed_by in ids, "decided": v.decided_by in ids,
-                "reason": v.reason if v.decided_by in ids else None, "created_at": v.created_at,
+                "vote_id": v.id,
+                "question": v.question,
+                "opened": v.created_by in ids,
+                "closed": v.closed_by in ids,
+                "decided": v.decided_by in ids,
+                "reason": v.reason if v.decided_by in ids else None,
+                "created_at": v.created_at,
             }
             for v in (
                 await self.session.execute(
-                    select(VoteRow).where(
+                    select(VoteRow)
+                    .where(
                         VoteRow.forum_id == forum_id,
                         or_(VoteRow.created_by.in_(ids), VoteRow.closed_by.in_(ids), VoteRow.decided_by.in_(ids)),
-                    ).order_by(VoteRow.id)
+                    )
+                    .order_by(VoteRow.id)
                 )
             ).scalars()
         ]
@@ -219,20 +264,23 @@ class PrivacyRepository:
         )
         found["competence_areas"] = _rows(
             await self.session.execute(
-                select(CompetenceAreaListRow.year, CompetenceAreaListRow.set_at)
-                .where(CompetenceAreaListRow.forum_id == forum_id, CompetenceAreaListRow.set_by.in_(ids))
+                select(CompetenceAreaListRow.year, CompetenceAreaListRow.set_at).where(
+                    CompetenceAreaListRow.forum_id == forum_id, CompetenceAreaListRow.set_by.in_(ids)
+                )
             )
         )
         found["budgets"] = _rows(
             await self.session.execute(
-                select(BudgetRow.year, BudgetRow.updated_at)
-                .where(BudgetRow.forum_id == forum_id, BudgetRow.updated_by.in_(ids))
+                select(BudgetRow.year, BudgetRow.updated_at).where(
+                    BudgetRow.forum_id == forum_id, BudgetRow.updated_by.in_(ids)
+                )
             )
         )
         found["allocation_proposals"] = _rows(
             await self.session.execute(
-                select(AllocationProposalRow.year, AllocationProposalRow.updated_at, AllocationProposalRow.posted_at)
-                .where(
+                select(
+                    AllocationProposalRow.year, AllocationProposalRow.updated_at, AllocationProposalRow.posted_at
+                ).where(
                     AllocationProposalRow.forum_id == forum_id,
                     or_(AllocationProposalRow.updated_by.in_(ids), AllocationProposalRow.posted_by.in_(ids)),
                 )
@@ -240,29 +288,42 @@ class PrivacyRepository:
         )
         found["award_letters"] = _rows(
             await self.session.execute(
-                select(AwardLetterRow.year, AwardLetterRow.sent_at)
-                .where(AwardLetterRow.forum_id == forum_id, AwardLetterRow.sent_by.in_(ids))
+                select(AwardLetterRow.year, AwardLetterRow.sent_at).where(
+                    AwardLetterRow.forum_id == forum_id, AwardLetterRow.sent_by.in_(ids)
+                )
             )
         )
         found["grant_reports"] = [
             {
-                "report_id": g.report_id, "created": g.created_by in ids, "updated": g.updated_by in ids,
-                "sent": g.sent_by in ids, "updated_at": g.updated_at, "sent_at": g.sent_at,
+                "report_id": g.report_id,
+                "created": g.created_by in ids,
+                "updated": g.updated_by in ids,
+                "sent": g.sent_by in ids,
+                "updated_at": g.updated_at,
+                "sent_at": g.sent_at,
             }
             for g in (
                 await self.session.execute(
-                    select(GrantReportRow).where(
+                    select(GrantReportRow)
+                    .where(
                         GrantReportRow.forum_id == forum_id,
-                        or_(GrantReportRow.created_by.in_(ids), GrantReportRow.updated_by.in_(ids),
-                            GrantReportRow.sent_by.in_(ids)),
-                    ).order_by(GrantReportRow.report_id)
+                        or_(
+                            GrantReportRow.created_by.in_(ids),
+                            GrantReportRow.updated_by.in_(ids),
+                            GrantReportRow.sent_by.in_(ids),
+                        ),
+                    )
+                    .order_by(GrantReportRow.report_id)
                 )
             ).scalars()
         ]
         found["award_letters_received"] = _rows(
             await self.session.execute(
-                select(AwardLetterDeliveryRow.year, AwardLetterDeliveryRow.status, AwardLetterDeliveryRow.finished_at)
-                .where(AwardLetterDeliveryRow.forum_id == forum_id, AwardLetterDeliveryRow.target.in_(_targets(person)))
+                select(
+                    AwardLetterDeliveryRow.year, AwardLetterDeliveryRow.status, AwardLetterDeliveryRow.finished_at
+                ).where(
+                    AwardLetterDeliveryRow.forum_id == forum_id, AwardLetterDeliveryRow.target.in_(_targets(person))
+                )
             )
         )
         found["announcements"] = _rows(
@@ -291,15 +352,22 @@ class PrivacyRepository:
             await self.session.execute(
                 select(MeetingRow.title, MeetingMinutesRow.saved_at, MeetingMinutesRow.approved_at)
                 .join(MeetingRow, MeetingRow.id == MeetingMinutesRow.meeting_id)
-                .where(MeetingRow.forum_id == forum_id,
-                       or_(MeetingMinutesRow.saved_by.in_(ids), MeetingMinutesRow.approved_by.in_(ids)))
+                .where(
+                    MeetingRow.forum_id == forum_id,
+                    or_(MeetingMinutesRow.saved_by.in_(ids), MeetingMinutesRow.approved_by.in_(ids)),
+                )
                 .order_by(MeetingRow.id)
             )
         )
         found["meeting_answers"] = _rows(
             await self.session.execute(
-                select(MeetingRow.title, MeetingRow.starts_at, MeetingAnswerRow.role, MeetingAnswerRow.coming,
-                       MeetingAnswerRow.answered_at)
+                select(
+                    MeetingRow.title,
+                    MeetingRow.starts_at,
+                    MeetingAnswerRow.role,
+                    MeetingAnswerRow.coming,
+                    MeetingAnswerRow.answered_at,
+                )
                 .join(MeetingRow, MeetingRow.id == MeetingAnswerRow.meeting_id)
                 .where(MeetingRow.forum_id == forum_id, MeetingAnswerRow.answered_by.in_(ids))
                 .order_by(MeetingRow.id)
@@ -307,8 +375,12 @@ class PrivacyRepository:
         )
         found["meeting_messages_received"] = _rows(
             await self.session.execute(
-                select(MeetingRow.title, MeetingDeliveryRow.purpose, MeetingDeliveryRow.status,
-                       MeetingDeliveryRow.finished_at)
+                select(
+                    MeetingRow.title,
+                    MeetingDeliveryRow.purpose,
+                    MeetingDeliveryRow.status,
+                    MeetingDeliveryRow.finished_at,
+                )
                 .join(MeetingRow, MeetingRow.id == MeetingDeliveryRow.meeting_id)
                 .where(MeetingRow.forum_id == forum_id, MeetingDeliveryRow.target.in_(_targets(person)))
                 .order_by(MeetingDeliveryRow.id)
@@ -316,8 +388,9 @@ class PrivacyRepository:
         )
         found["channel_setup"] = _rows(
             await self.session.execute(
-                select(ForumRow.team_id, ForumRow.channel_id, ForumRow.bound_at)
-                .where(ForumRow.id == forum_id, ForumRow.bound_by.in_(ids))
+                select(ForumRow.team_id, ForumRow.channel_id, ForumRow.bound_at).where(
+                    ForumRow.id == forum_id, ForumRow.bound_by.in_(ids)
+                )
             )
         )
         found["reminders"] = _rows(
@@ -354,20 +427,43 @@ class PrivacyRepository:
         for name, table, column, scope in (
             ("report_created_by", NeedsReportRow, NeedsReportRow.created_by, NeedsReportRow.forum_id == forum_id),
             ("report_updated_by", NeedsReportRow, NeedsReportRow.updated_by, NeedsReportRow.forum_id == forum_id),
-            ("report_revisions", NeedsReportRevisionRow, NeedsReportRevisionRow.by, NeedsReportRevisionRow.report_id.in_(reports)),
-            ("report_status_changes", NeedsReportStatusRow, NeedsReportStatusRow.by, NeedsReportStatusRow.report_id.in_(reports)),
+            (
+                "report_revisions",
+                NeedsReportRevisionRow,
+                NeedsReportRevisionRow.by,
+                NeedsReportRevisionRow.report_id.in_(reports),
+            ),
+            (
+                "report_status_changes",
+                NeedsReportStatusRow,
+                NeedsReportStatusRow.by,
+                NeedsReportStatusRow.report_id.in_(reports),
+            ),
             ("ballots", BallotRow, BallotRow.cast_by, BallotRow.vote_id.in_(votes)),
             ("ballot_log", BallotCastRow, BallotCastRow.cast_by, BallotCastRow.vote_id.in_(votes)),
             ("votes_opened", VoteRow, VoteRow.created_by, VoteRow.forum_id == forum_id),
             ("votes_closed", VoteRow, VoteRow.closed_by, VoteRow.forum_id == forum_id),
             ("votes_decided", VoteRow, VoteRow.decided_by, VoteRow.forum_id == forum_id),
             ("wheel_events", WheelEventRow, WheelEventRow.updated_by, WheelEventRow.forum_id == forum_id),
-            ("competence_areas", CompetenceAreaListRow, CompetenceAreaListRow.set_by, CompetenceAreaListRow.forum_id == forum_id),
+            (
+                "competence_areas",
+                CompetenceAreaListRow,
+                CompetenceAreaListRow.set_by,
+                CompetenceAreaListRow.forum_id == forum_id,
+            ),
             ("budgets", BudgetRow, BudgetRow.updated_by, BudgetRow.forum_id == forum_id),
-            ("allocation_saved_by", AllocationProposalRow, AllocationProposalRow.updated_by,
-             AllocationProposalRow.forum_id == forum_id),
-            ("allocation_posted_by", AllocationProposalRow, AllocationProposalRow.posted_by,
-             AllocationProposalRow.forum_id == forum_id),
+            (
+                "allocation_saved_by",
+                AllocationProposalRow,
+                AllocationProposalRow.updated_by,
+                AllocationProposalRow.forum_id == forum_id,
+            ),
+            (
+                "allocation_posted_by",
+                AllocationProposalRow,
+                AllocationProposalRow.posted_by,
+                AllocationProposalRow.forum_id == forum_id,
+            ),
             ("award_letters_sent_by", AwardLetterRow, AwardLetterRow.sent_by, AwardLetterRow.forum_id == forum_id),
             *(
                 (f"grant_reports_{column.key}", GrantReportRow, column, GrantReportRow.forum_id == forum_id)
@@ -375,15 +471,31 @@ class PrivacyRepository:
             ),
             ("announcements_sent_by", AnnouncementRow, AnnouncementRow.sent_by, AnnouncementRow.forum_id == forum_id),
             ("meetings_noticed_by", MeetingRow, MeetingRow.noticed_by, MeetingRow.forum_id == forum_id),
-            ("minutes_saved_by", MeetingMinutesRow, MeetingMinutesRow.saved_by, MeetingMinutesRow.meeting_id.in_(meetings)),
-            ("minutes_approved_by", MeetingMinutesRow, MeetingMinutesRow.approved_by,
-             MeetingMinutesRow.meeting_id.in_(meetings)),
-            ("meeting_answers", MeetingAnswerRow, MeetingAnswerRow.answered_by, MeetingAnswerRow.meeting_id.in_(meetings)),
+            (
+                "minutes_saved_by",
+                MeetingMinutesRow,
+                MeetingMinutesRow.saved_by,
+                MeetingMinutesRow.meeting_id.in_(meetings),
+            ),
+            (
+                "minutes_approved_by",
+                MeetingMinutesRow,
+                MeetingMinutesRow.approved_by,
+                MeetingMinutesRow.meeting_id.in_(meetings),
+            ),
+            (
+                "meeting_answers",
+                MeetingAnswerRow,
+                MeetingAnswerRow.answered_by,
+                MeetingAnswerRow.meeting_id.in_(meetings),
+            ),
             ("channel_setup", ForumRow, ForumRow.bound_by, ForumRow.id == forum_id),
             ("audit_log", AuditEntryRow, AuditEntryRow.actor, AuditEntryRow.forum_id == forum_id),
         ):
             if ids:
-                result = await self.session.execute(update(table).where(scope, column.in_(ids)).values({column.key: marker}))
+                result = await self.session.execute(
+                    update(table).where(scope, column.in_(ids)).values({column.key: marker})
+                )
                 counts[name] = result.rowcount
         counts["report_contacts"] = await self._drop_contact(person)
         events = select(WheelEventRow.id).where(WheelEventRow.forum_id == forum_id)
@@ -402,7 +514,11 @@ class PrivacyRepository:
         counts["award_letters_received"] = result.rowcount
         announcements = select(AnnouncementRow.id).where(AnnouncementRow.forum_id == forum_id)
         for name, table, scope in (
-            ("announcements_received", AnnouncementDeliveryRow, AnnouncementDeliveryRow.announcement_id.in_(announcements)),
+            (
+                "announcements_received",
+                AnnouncementDeliveryRow,
+                AnnouncementDeliveryRow.announcement_id.in_(announcements),
+            ),
             ("meeting_messages_received", MeetingDeliveryRow, MeetingDeliveryRow.meeting_id.in_(meetings)),
         ):
             result = await self.session.execute(delete(table).where(scope, table.target.in_(_targets(person))))
@@ -410,7 +526,8 @@ class PrivacyRepository:
         still_known = select(PersonRow.aad_object_id).where(PersonRow.id != person.id, PersonRow.aad_object_id.in_(ids))
         result = await self.session.execute(
             delete(PersonalConversationRow).where(
-                PersonalConversationRow.aad_object_id.in_(ids), PersonalConversationRow.aad_object_id.not_in(still_known)
+                PersonalConversationRow.aad_object_id.in_(ids),
+                PersonalConversationRow.aad_object_id.not_in(still_known),
             )
         )
         counts["chats"] = result.rowcount
@@ -433,7 +550,9 @@ class PrivacyRepository:
         await self.session.execute(
             update(PersonRow)
             .where(PersonRow.id == person.id)
-            .values(name=marker, email=f"slettet-{person.id}", aad_object_id=None, former_aad_object_id=None, erased_at=now)
+            .values(
+                name=marker, email=f"slettet-{person.id}", aad_object_id=None, former_aad_object_id=None, erased_at=now
+            )
         )
         await self.session.execute(
             update(ForumRow).where(ForumRow.id == forum_id).values(roster_version=ForumRow.roster_version + 1)

@@ -130,9 +130,7 @@ class RosterRepository:
             .order_by(ForumRow.id)
         )
         return [
-            Membership(
-                _forum(f), _person(p), Organisation(o.id, o.name, o.kind, o.submits_needs) if o else None
-            )
+            Membership(_forum(f), _person(p), Organisation(o.id, o.name, o.kind, o.submits_needs) if o else None)
             for f, p, o in rows
         ]
 
@@ -171,15 +169,18 @@ class RosterRepository:
             _person(p)
             for p in await self.session.execute(
                 select(
-                    PersonRow.id, PersonRow.name, PersonRow.email, PersonRow.aad_object_id, PersonRow.role, PersonRow.seat_id
+                    PersonRow.id,
+                    PersonRow.name,
+                    PersonRow.email,
+                    PersonRow.aad_object_id,
+                    PersonRow.role,
+                    PersonRow.seat_id,
                 )
                 .where(PersonRow.forum_id == forum.id, PersonRow.active.is_(True))
                 .order_by(PersonRow.id)
             )
         ]
-        on_seat: dict[tuple[int, Role], Person] = {
-            (p.seat_id, p.role): p for p in people if p.seat_id is not None
-        }
+        on_seat: dict[tuple[int, Role], Person] = {(p.seat_id, p.role): p for p in people if p.seat_id is not None}
         seats_of: dict[str, list[Seat]] = defaultdict(list)
         for s in seats:
             seats_of[s.organisation_id].append(
@@ -195,8 +196,7 @@ class RosterRepository:
             forum=forum,
             statsforvalter=tuple(p for p in people if p.role is Role.STATSFORVALTER),
             organisations=tuple(
-                Organisation(o.id, o.name, o.kind, o.submits_needs, tuple(seats_of[o.id]))
-                for o in orgs
+                Organisation(o.id, o.name, o.kind, o.submits_needs, tuple(seats_of[o.id])) for o in orgs
             ),
         )
 
@@ -246,9 +246,7 @@ class ConversationRepository:
         if await self.session.get(PersonalConversationRow, aad_object_id) is None:
             await self._upsert(aad_object_id, user_id, reference, at, replace=False)
 
-    async def remember_personal(
-        self, aad_object_id: str, user_id: str, reference: dict, at: datetime
-    ) -> bool:
+    async def remember_personal(self, aad_object_id: str, user_id: str, reference: dict, at: datetime) -> bool:
         """Store the 1:1 chat's reference; returns whether anything changed.
         Most messages change nothing, and skipping the write keeps SQLite's
         single writer free for work that matters."""
@@ -336,8 +334,7 @@ class RosterSync:
                     wanted[seat.deputy.email.lower()] = (seat.deputy, Role.DEPUTY, seat_id)
 
         existing = {
-            p.email: p
-            for p in await self.session.scalars(select(PersonRow).where(PersonRow.forum_id == forum.id))
+            p.email: p for p in await self.session.scalars(select(PersonRow).where(PersonRow.forum_id == forum.id))
         }
         # Free the Entra ids first: a swap of two people's ids must not trip
         # the unique constraint half-way.
@@ -371,9 +368,7 @@ class RosterSync:
     async def _organisations_and_seats(self, forum) -> dict[tuple[str, int], int]:
         orgs = {
             o.id: o
-            for o in await self.session.scalars(
-                select(OrganisationRow).where(OrganisationRow.forum_id == forum.id)
-            )
+            for o in await self.session.scalars(select(OrganisationRow).where(OrganisationRow.forum_id == forum.id))
         }
         for o in orgs.values():
             o.active = False

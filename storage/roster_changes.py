@@ -24,7 +24,8 @@ class RosterChangeRepository:
     async def forget_seats(self, forum_id: str, organisation_id: str) -> None:
         await self.session.execute(
             delete(RosterChangeRow).where(
-                RosterChangeRow.forum_id == forum_id, RosterChangeRow.place.startswith(f"seat:{organisation_id}:", autoescape=True)
+                RosterChangeRow.forum_id == forum_id,
+                RosterChangeRow.place.startswith(f"seat:{organisation_id}:", autoescape=True),
             )
         )
 

@@ -113,7 +113,9 @@ class VoteRepository:
             {"id": o.id, "label": o.label, "report_id": o.report_id} if isinstance(o, Option) else o
             for o in values["options"]
         ]
-        row = VoteRow(forum_id=forum_id, status=VoteStatus.OPEN.value, created_by=by, created_at=at, revision=0, **values)
+        row = VoteRow(
+            forum_id=forum_id, status=VoteStatus.OPEN.value, created_by=by, created_at=at, revision=0, **values
+        )
         self.session.add(row)
         await self.session.flush()
         return _vote(row)
@@ -125,7 +127,10 @@ class VoteRepository:
     async def of_forum(self, forum_id: str, limit: int = 100) -> list[Vote]:
         """The forum's votes, newest first."""
         rows = await self.session.scalars(
-            select(VoteRow).where(VoteRow.forum_id == forum_id).order_by(VoteRow.created_at.desc(), VoteRow.id.desc()).limit(limit)
+            select(VoteRow)
+            .where(VoteRow.forum_id == forum_id)
+            .order_by(VoteRow.created_at.desc(), VoteRow.id.desc())
+            .limit(limit)
         )
         return [_vote(row) for row in rows]
 
@@ -165,9 +170,7 @@ class VoteRepository:
         if not await self._take(vote_id, VoteRow.status == VoteStatus.OPEN.value, VoteRow.closes_at > at):
             return False
         insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
-        values = {
-            "choices": list(ballot.choices), "points": list(ballot.points) or None, "cast_by": by, "cast_at": at
-        }
+        values = {"choices": list(ballot.choices), "points": list(ballot.points) or None, "cast_by": by, "cast_at": at}
         statement = insert(BallotRow).values(vote_id=vote_id, seat_id=seat_id, **values)
         await self.session.execute(
             statement.on_conflict_do_update(index_elements=[BallotRow.vote_id, BallotRow.seat_id], set_=values)
@@ -180,9 +183,9 @@ class VoteRepository:
         """Each seat's current ballot: seat_id, choices, points, cast_by, cast_at."""
         return list(
             await self.session.execute(
-                select(BallotRow.seat_id, BallotRow.choices, BallotRow.points, BallotRow.cast_by, BallotRow.cast_at).where(
-                    BallotRow.vote_id == vote_id
-                )
+                select(
+                    BallotRow.seat_id, BallotRow.choices, BallotRow.points, BallotRow.cast_by, BallotRow.cast_at
+                ).where(BallotRow.vote_id == vote_id)
             )
         )
 
@@ -190,9 +193,9 @@ class VoteRepository:
         """The seat's current ballot (seat_id, choices, points, cast_by, cast_at), or None."""
         return (
             await self.session.execute(
-                select(BallotRow.seat_id, BallotRow.choices, BallotRow.points, BallotRow.cast_by, BallotRow.cast_at).where(
-                    BallotRow.vote_id == vote_id, BallotRow.seat_id == seat_id
-                )
+                select(
+                    BallotRow.seat_id, BallotRow.choices, BallotRow.points, BallotRow.cast_by, BallotRow.cast_at
+                ).where(BallotRow.vote_id == vote_id, BallotRow.seat_id == seat_id)
             )
         ).first()
 
@@ -207,7 +210,9 @@ class VoteRepository:
         )
         statement = _MARKS_POSTGRESQL if self.session.bind.dialect.name == "postgresql" else _MARKS_SQLITE
         rows = await self.session.execute(statement, {"vote_id": vote_id})
-        return cast or 0, {(int(place), int(option), None if points is None else int(points)): n for place, option, points, n in rows}
+        return cast or 0, {
+            (int(place), int(option), None if points is None else int(points)): n for place, option, points, n in rows
+        }
 
     async def casts(self, vote_id: int) -> list[BallotCastRow]:
         """Every ballot cast, replaced ones included, in order."""
@@ -222,8 +227,14 @@ class VoteRepository:
         return await self._take(vote_id, VoteRow.status == VoteStatus.OPEN.value)
 
     async def close(
-        self, vote_id: int, result: Result, status: VoteStatus, escalation: Escalation | None,
-        chosen: tuple[int, ...], by: str | None, at: datetime,
+        self,
+        vote_id: int,
+        result: Result,
+        status: VoteStatus,
+        escalation: Escalation | None,
+        chosen: tuple[int, ...],
+        by: str | None,
+        at: datetime,
     ) -> None:
         values = {
             "status": status.value,
@@ -250,9 +261,7 @@ class VoteRepository:
         )
 
     async def set_card(self, vote_id: int, activity_id: str) -> None:
-        await self.session.execute(
-            update(VoteRow).where(VoteRow.id == vote_id).values(card_activity_id=activity_id)
-        )
+        await self.session.execute(update(VoteRow).where(VoteRow.id == vote_id).values(card_activity_id=activity_id))
 
     async def due_to_close(self, now: datetime, limit: int = 20) -> list[tuple[str, int]]:
         rows = await self.session.execute(

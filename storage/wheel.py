@@ -64,9 +64,7 @@ class WheelRepository:
 
     async def change(self, event: WheelEvent, values: dict, by: str | None, at: datetime) -> WheelEvent:
         await self.session.execute(
-            update(WheelEventRow)
-            .where(WheelEventRow.id == event.id)
-            .values(updated_by=by, updated_at=at, **values)
+            update(WheelEventRow).where(WheelEventRow.id == event.id).values(updated_by=by, updated_at=at, **values)
         )
         return await self.get(event.forum_id, event.id)
 
@@ -132,8 +130,12 @@ class WheelRepository:
             if offset not in current:
                 self.session.add(
                     ReminderRow(
-                        event_id=event.id, event_starts_at=event.starts_at, offset_minutes=offset, target=CHANNEL,
-                        due_at=due, status="planned" if due > now else "skipped",
+                        event_id=event.id,
+                        event_starts_at=event.starts_at,
+                        offset_minutes=offset,
+                        target=CHANNEL,
+                        due_at=due,
+                        status="planned" if due > now else "skipped",
                     )
                 )
         await self.session.flush()
@@ -153,9 +155,15 @@ class WheelRepository:
         not_reachable = not_reachable or {}
         rows = [
             {
-                "event_id": event_id, "event_starts_at": starts_at, "offset_minutes": offset, "target": target,
-                "due_at": due, "status": "not_reachable" if target in not_reachable else "planned", "attempts": 0,
-                "detail": not_reachable.get(target), "finished_at": due if target in not_reachable else None,
+                "event_id": event_id,
+                "event_starts_at": starts_at,
+                "offset_minutes": offset,
+                "target": target,
+                "due_at": due,
+                "status": "not_reachable" if target in not_reachable else "planned",
+                "attempts": 0,
+                "detail": not_reachable.get(target),
+                "finished_at": due if target in not_reachable else None,
             }
             for target in dict.fromkeys([*targets, *not_reachable])
         ]
@@ -177,7 +185,8 @@ class WheelRepository:
                     .join(SeatRow, SeatRow.id == PersonRow.seat_id)
                     .join(
                         OrganisationRow,
-                        (OrganisationRow.forum_id == SeatRow.forum_id) & (OrganisationRow.id == SeatRow.organisation_id),
+                        (OrganisationRow.forum_id == SeatRow.forum_id)
+                        & (OrganisationRow.id == SeatRow.organisation_id),
                     )
                     .where(
                         PersonRow.forum_id == forum_id,
@@ -196,10 +205,20 @@ class WheelRepository:
         target, due, the event time it is for, the event as it is now);
         each goes to exactly one replica (see storage.outbox)."""
         claimed = await outbox.claim(
-            self.session, ReminderRow, claimant, now, limit,
-            where=(ReminderRow.due_at <= now,), order=(ReminderRow.due_at,),
-            returning=(ReminderRow.offset_minutes, ReminderRow.target, ReminderRow.due_at,
-                       ReminderRow.event_starts_at, ReminderRow.event_id),
+            self.session,
+            ReminderRow,
+            claimant,
+            now,
+            limit,
+            where=(ReminderRow.due_at <= now,),
+            order=(ReminderRow.due_at,),
+            returning=(
+                ReminderRow.offset_minutes,
+                ReminderRow.target,
+                ReminderRow.due_at,
+                ReminderRow.event_starts_at,
+                ReminderRow.event_id,
+            ),
         )
         if not claimed:
             return []
@@ -216,7 +235,12 @@ class WheelRepository:
         ]
 
     async def mark(
-        self, reminder_id: int, status: str, at: datetime, attempts: int = 0, detail: str | None = None,
+        self,
+        reminder_id: int,
+        status: str,
+        at: datetime,
+        attempts: int = 0,
+        detail: str | None = None,
         claimant: str | None = None,
     ) -> bool:
         return await outbox.mark(self.session, ReminderRow, reminder_id, status, at, attempts, detail, claimant)

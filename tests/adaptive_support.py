@@ -26,6 +26,7 @@ MAX_CARD_VERSION = (1, 5)
 
 # --------------------------------------------------------------------------- node
 
+
 def node_unavailable_reason() -> str | None:
     if shutil.which("node") is None:
         return "node is not installed (needed for the official Adaptive Cards packages)"
@@ -50,13 +51,21 @@ def _run_node(script: str, entries: list[dict]) -> list[dict]:
     env = {**os.environ, "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8", "TZ": "UTC"}
     payload = "\n".join(json.dumps(e, ensure_ascii=False) for e in entries)
     proc = subprocess.run(
-        ["node", str(NODE_DIR / script)], input=payload, capture_output=True, text=True, cwd=NODE_DIR, env=env, timeout=300
+        ["node", str(NODE_DIR / script)],
+        input=payload,
+        capture_output=True,
+        text=True,
+        cwd=NODE_DIR,
+        env=env,
+        timeout=300,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"node {script} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     lines = proc.stdout.splitlines()
     if len(lines) != len(entries):
-        raise RuntimeError(f"node {script} answered {len(lines)} lines for {len(entries)} entries:\n{proc.stderr[-4000:]}")
+        raise RuntimeError(
+            f"node {script} answered {len(lines)} lines for {len(entries)} entries:\n{proc.stderr[-4000:]}"
+        )
     return [json.loads(line) for line in lines]
 
 
@@ -88,6 +97,7 @@ def same_json(a: Any, b: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- schema
+
 
 def _type_dispatching_any_of(validator, any_of, instance, schema):
     """anyOf that picks the alternative by the element's "type".
@@ -167,6 +177,7 @@ def schema_errors(card: dict) -> list[str]:
 
 # --------------------------------------------------------------------------- design rules
 
+
 def _walk(node: Any, path: str = "card"):
     if isinstance(node, dict):
         yield path, node
@@ -206,7 +217,9 @@ def leftover_expressions(card: dict) -> list[str]:
             if isinstance(value, str) and "${" in value:
                 found.append(f"{path}.{key}: {value!r}")
             elif isinstance(value, list):
-                found.extend(f"{path}.{key}[{i}]: {v!r}" for i, v in enumerate(value) if isinstance(v, str) and "${" in v)
+                found.extend(
+                    f"{path}.{key}[{i}]: {v!r}" for i, v in enumerate(value) if isinstance(v, str) and "${" in v
+                )
     return found
 
 

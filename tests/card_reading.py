@@ -34,9 +34,7 @@ def buttons(card: dict) -> list[str]:
 
 def actions(card: dict) -> dict[str, tuple[str, dict]]:
     """Every Action.Execute on the card: title -> (verb, data)."""
-    return {
-        e["title"]: (e["verb"], e.get("data") or {}) for e in elements(card) if e.get("type") == "Action.Execute"
-    }
+    return {e["title"]: (e["verb"], e.get("data") or {}) for e in elements(card) if e.get("type") == "Action.Execute"}
 
 
 def inputs(card: dict) -> dict[str, str]:

@@ -73,9 +73,7 @@ class LocalConnector:
 
     async def _send(self, request: web.Request) -> web.Response:
         activity = await request.json()
-        await self._record(
-            Received("send", request.match_info["cid"], activity, request.match_info.get("aid"))
-        )
+        await self._record(Received("send", request.match_info["cid"], activity, request.match_info.get("aid")))
         return web.json_response({"id": f"activity-{next(self._ids)}"})
 
     async def _update(self, request: web.Request) -> web.Response:
@@ -101,9 +99,12 @@ class LocalConnector:
     async def _members(self, request: web.Request) -> web.Response:
         # The old, unpaged call names the Entra object id "objectId" (as
         # Teams' REST reference and the Agents Playground give it).
-        return web.json_response([
-            {("objectId" if k == "aadObjectId" else k): v for k, v in member.items()} for member in self.members.values()
-        ])
+        return web.json_response(
+            [
+                {("objectId" if k == "aadObjectId" else k): v for k, v in member.items()}
+                for member in self.members.values()
+            ]
+        )
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         size = int(request.query.get("pageSize") or 200)

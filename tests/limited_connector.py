@@ -88,7 +88,9 @@ class LimitedConnector(LocalConnector):
 
     # --- what a test arranges ---------------------------------------------------
 
-    def fail_next(self, conversation_id: str, status: int, times: int = 1, retry_after: float | str | None = None) -> None:
+    def fail_next(
+        self, conversation_id: str, status: int, times: int = 1, retry_after: float | str | None = None
+    ) -> None:
         """The next `times` sends to the conversation answer `status`
         (with this Retry-After: seconds, or a string sent as it is)."""
         self._faults.setdefault(conversation_id, deque()).extend([(status, retry_after)] * times)

@@ -3,7 +3,7 @@
 #   a Python virtualenv with the project and its test extras, the Node test
 #   tools (official Adaptive Cards engine and parser, Agents Playground),
 #   Debian's Chromium for the end-to-end tests, and a running PostgreSQL;
-#   then ruff (unused names, sorted imports) and the suite, once on each
+#   then ruff (unused names, sorted imports, format) and the suite, once on each
 #   Bot Framework edge (BOT_SDK=agents, then BOT_SDK=botbuilder); with
 #   BOT_SDK set, on that edge alone.
 # Arguments go to pytest, e.g. `bash tests/run.sh -k roster -x`.
@@ -46,8 +46,9 @@ if command -v pg_isready >/dev/null && ! pg_isready -q; then
 fi
 pg_isready || echo "PostgreSQL is not running: its half of the suite will be skipped (or fail under CI)"
 
-say "Lint (ruff: unused names, sorted imports; pyproject.toml)"
+say "Lint (ruff: unused names, sorted imports, format; pyproject.toml)"
 .venv/bin/ruff check bot storage cards tests
+.venv/bin/ruff format --check bot storage cards tests
 
 if [ -n "${BOT_SDK:-}" ]; then
     say "Test suite (BOT_SDK=$BOT_SDK)"

@@ -53,34 +53,64 @@ def _roster() -> dict[str, list[dict]]:
     organisations, seats, people = [], [], []
 
     def person(config, role: str, seat_id: int | None) -> None:
-        people.append({
-            "id": len(people) + 1, "forum_id": FORUM_ID, "name": config.name, "email": config.email.lower(),
-            "aad_object_id": config.aad_object_id and config.aad_object_id.lower(), "role": role,
-            "seat_id": seat_id, "active": True, "former_aad_object_id": None, "erased_at": None,
-        })
+        people.append(
+            {
+                "id": len(people) + 1,
+                "forum_id": FORUM_ID,
+                "name": config.name,
+                "email": config.email.lower(),
+                "aad_object_id": config.aad_object_id and config.aad_object_id.lower(),
+                "role": role,
+                "seat_id": seat_id,
+                "active": True,
+                "former_aad_object_id": None,
+                "erased_at": None,
+            }
+        )
 
     for config in CONFIG.statsforvalter:
         person(config, "statsforvalter", None)
     for position, organisation in enumerate(CONFIG.organisations):
-        organisations.append({
-            "forum_id": FORUM_ID, "id": organisation.id, "name": organisation.name, "kind": organisation.kind,
-            "submits_needs": organisation.submits_needs, "position": position, "active": True,
-        })
-        for number, seat in enumerate(organisation.seats, start=1):
-            seats.append({
-                "id": len(seats) + 1, "forum_id": FORUM_ID, "organisation_id": organisation.id, "number": number,
+        organisations.append(
+            {
+                "forum_id": FORUM_ID,
+                "id": organisation.id,
+                "name": organisation.name,
+                "kind": organisation.kind,
+                "submits_needs": organisation.submits_needs,
+                "position": position,
                 "active": True,
-            })
+            }
+        )
+        for number, seat in enumerate(organisation.seats, start=1):
+            seats.append(
+                {
+                    "id": len(seats) + 1,
+                    "forum_id": FORUM_ID,
+                    "organisation_id": organisation.id,
+                    "number": number,
+                    "active": True,
+                }
+            )
             person(seat.representative, "representative", seats[-1]["id"])
             if seat.deputy is not None:
                 person(seat.deputy, "deputy", seats[-1]["id"])
     # A deputy who left the roster: her Entra id is freed, her past is kept.
     follo = next(s["id"] for s in seats if s["organisation_id"] == "follo")
-    people.append({
-        "id": len(people) + 1, "forum_id": FORUM_ID, "name": "Kari Tidligere",
-        "email": "kari.tidligere@follo.example.org", "aad_object_id": None, "role": "deputy", "seat_id": follo,
-        "active": False, "former_aad_object_id": "00000000-0000-4000-8000-000000000999", "erased_at": None,
-    })
+    people.append(
+        {
+            "id": len(people) + 1,
+            "forum_id": FORUM_ID,
+            "name": "Kari Tidligere",
+            "email": "kari.tidligere@follo.example.org",
+            "aad_object_id": None,
+            "role": "deputy",
+            "seat_id": follo,
+            "active": False,
+            "former_aad_object_id": "00000000-0000-4000-8000-000000000999",
+            "erased_at": None,
+        }
+    )
     return {"organisations": organisations, "seats": seats, "people": people}
 
 
@@ -133,49 +163,152 @@ def measure(organisation_id: str, title: str, areas: list[str], applied: int, ye
     }
 
 
-VURDERING = measure("ostfold-vo", "Vurdering for læring i modulstrukturert opplæring",
-                    ["modulstruktur", "vurdering-for-laering"], 300_000, 2026)
+VURDERING = measure(
+    "ostfold-vo",
+    "Vurdering for læring i modulstrukturert opplæring",
+    ["modulstruktur", "vurdering-for-laering"],
+    300_000,
+    2026,
+)
 LEDERE = measure("follo", "Ledere i skolebasert utvikling", ["ledere"], 180_000, 2026, participants=35)
 LEDERE_FIRST = {**LEDERE, "amount_applied": 150_000, "own_contribution": 15_000}
 DIGITAL = measure("viken-vest", "Digital kompetanse i grunnskolen for voksne", ["laeringsmiljo"], 90_000, 2026)
 LESING = measure("follo", "Lesing for voksne innvandrere", ["laereplaner-norsk"], 200_000, 2025)
 
 
-def report(id: int, organisation_id: str, year: int, number: int | None, status: str, fields: dict, *,
-           version: int, created: str, by: str, updated: str, updated_by: str, sent: str | None,
-           granted: int | None = None, draft: dict | None = None, reopened: bool = False) -> dict:
+def report(
+    id: int,
+    organisation_id: str,
+    year: int,
+    number: int | None,
+    status: str,
+    fields: dict,
+    *,
+    version: int,
+    created: str,
+    by: str,
+    updated: str,
+    updated_by: str,
+    sent: str | None,
+    granted: int | None = None,
+    draft: dict | None = None,
+    reopened: bool = False,
+) -> dict:
     return {
-        "id": id, "forum_id": FORUM_ID, "organisation_id": organisation_id, "year": year, "number": number,
-        "status": status, "fields": fields, "draft": draft, "version": version, "title": fields.get("title", ""),
-        "competence_areas": fields.get("competence_areas", []), "amount_applied": fields.get("amount_applied"),
-        "granted_amount": granted, "created_by": by, "created_at": oslo(created), "updated_by": updated_by,
-        "updated_at": oslo(updated), "submitted_at": oslo(sent) if sent else None, "reopened": reopened,
+        "id": id,
+        "forum_id": FORUM_ID,
+        "organisation_id": organisation_id,
+        "year": year,
+        "number": number,
+        "status": status,
+        "fields": fields,
+        "draft": draft,
+        "version": version,
+        "title": fields.get("title", ""),
+        "competence_areas": fields.get("competence_areas", []),
+        "amount_applied": fields.get("amount_applied"),
+        "granted_amount": granted,
+        "created_by": by,
+        "created_at": oslo(created),
+        "updated_by": updated_by,
+        "updated_at": oslo(updated),
+        "submitted_at": oslo(sent) if sent else None,
+        "reopened": reopened,
     }
 
 
 def _needs_reports() -> dict[str, list[dict]]:
     reports = [
-        report(1, "ostfold-vo", 2026, 1, "tildelt", VURDERING, granted=250_000, version=6, by=LISE,
-               created="2026-03-20 09:15", sent="2026-04-02 14:30", updated="2026-06-20 10:00", updated_by=STINE),
+        report(
+            1,
+            "ostfold-vo",
+            2026,
+            1,
+            "tildelt",
+            VURDERING,
+            granted=250_000,
+            version=6,
+            by=LISE,
+            created="2026-03-20 09:15",
+            sent="2026-04-02 14:30",
+            updated="2026-06-20 10:00",
+            updated_by=STINE,
+        ),
         # Sent, edited once, reopened by the Statsforvalter after the
         # deadline, and being edited again: one value in the draft is wrong.
-        report(2, "follo", 2026, 2, "innsendt", LEDERE, version=9, by=MARTE, reopened=True,
-               created="2026-04-08 13:00", sent="2026-04-10 15:45", updated="2026-05-20 08:30", updated_by=MARTE,
-               draft={"participants": 40, "typed": {"amount_applied": {"text": "ca. 200 000", "code": "whole_number",
-                                                                       "params": {}}}}),
-        report(3, "viken-vest", 2026, 3, "trukket", DIGITAL, version=4, by=HANNE,
-               created="2026-04-15 10:00", sent="2026-04-16 11:00", updated="2026-04-20 09:00", updated_by=HANNE),
+        report(
+            2,
+            "follo",
+            2026,
+            2,
+            "innsendt",
+            LEDERE,
+            version=9,
+            by=MARTE,
+            reopened=True,
+            created="2026-04-08 13:00",
+            sent="2026-04-10 15:45",
+            updated="2026-05-20 08:30",
+            updated_by=MARTE,
+            draft={
+                "participants": 40,
+                "typed": {"amount_applied": {"text": "ca. 200 000", "code": "whole_number", "params": {}}},
+            },
+        ),
+        report(
+            3,
+            "viken-vest",
+            2026,
+            3,
+            "trukket",
+            DIGITAL,
+            version=4,
+            by=HANNE,
+            created="2026-04-15 10:00",
+            sent="2026-04-16 11:00",
+            updated="2026-04-20 09:00",
+            updated_by=HANNE,
+        ),
         # The year's earlier reports are gone (erased after the retention
         # period); the next number still comes after this one.
-        report(4, "follo", 2025, 7, "rapportert", LESING, granted=150_000, version=7, by=MARTE,
-               created="2025-03-01 12:00", sent="2025-03-03 12:00", updated="2026-02-01 12:00", updated_by=STINE),
+        report(
+            4,
+            "follo",
+            2025,
+            7,
+            "rapportert",
+            LESING,
+            granted=150_000,
+            version=7,
+            by=MARTE,
+            created="2025-03-01 12:00",
+            sent="2025-03-03 12:00",
+            updated="2026-02-01 12:00",
+            updated_by=STINE,
+        ),
         # Next year's report, begun and left half-way.
-        report(5, "vopro-romerike", 2027, None, "utkast", {}, version=3, by=RAGNHILD,
-               created="2026-11-02 19:40", sent=None, updated="2026-11-02 19:52", updated_by=RAGNHILD,
-               draft={"organisation_id": "vopro-romerike", "title": "Norsk på arbeidsplassen",
-                      "education": ["norskopplaering"], "competence_areas": ["fag-og-sprak"],
-                      "target_groups": ["laerere"],
-                      "typed": {"participants": {"text": "åtti", "code": "whole_number", "params": {}}}}),
+        report(
+            5,
+            "vopro-romerike",
+            2027,
+            None,
+            "utkast",
+            {},
+            version=3,
+            by=RAGNHILD,
+            created="2026-11-02 19:40",
+            sent=None,
+            updated="2026-11-02 19:52",
+            updated_by=RAGNHILD,
+            draft={
+                "organisation_id": "vopro-romerike",
+                "title": "Norsk på arbeidsplassen",
+                "education": ["norskopplaering"],
+                "competence_areas": ["fag-og-sprak"],
+                "target_groups": ["laerere"],
+                "typed": {"participants": {"text": "åtti", "code": "whole_number", "params": {}}},
+            },
+        ),
     ]
     revisions = [
         {"id": 1, "report_id": 1, "revision": 1, "fields": VURDERING, "by": LISE, "at": oslo("2026-04-02 14:30")},
@@ -221,9 +354,18 @@ WHEEL = [
 
 def _wheel() -> dict[str, list[dict]]:
     events = [
-        {"id": id, "forum_id": FORUM_ID, "kind": kind, "starts_at": oslo(start), "title": title,
-         "place": "Hos Statsforvalteren i Oslo", "text": "Sakliste kommer i kanalen.", "offsets": offsets,
-         "updated_by": STINE, "updated_at": oslo("2026-01-12 09:00")}
+        {
+            "id": id,
+            "forum_id": FORUM_ID,
+            "kind": kind,
+            "starts_at": oslo(start),
+            "title": title,
+            "place": "Hos Statsforvalteren i Oslo",
+            "text": "Sakliste kommer i kanalen.",
+            "offsets": offsets,
+            "updated_by": STINE,
+            "updated_at": oslo("2026-01-12 09:00"),
+        }
         for id, kind, start, title, offsets in WHEEL
     ]
     starts = {e["id"]: e["starts_at"] for e in events}
@@ -233,9 +375,16 @@ def _wheel() -> dict[str, list[dict]]:
         due = (starts[event].astimezone(OSLO) - timedelta(days=days)).astimezone(UTC)
         tried = attempts > 0
         return {
-            "event_id": event, "event_starts_at": starts[event], "offset_minutes": days * DAY, "target": target,
-            "due_at": due, "status": status, "claimed_by": "replica-1" if tried else None,
-            "claimed_at": due if tried else None, "attempts": attempts, "detail": detail,
+            "event_id": event,
+            "event_starts_at": starts[event],
+            "offset_minutes": days * DAY,
+            "target": target,
+            "due_at": due,
+            "status": status,
+            "claimed_by": "replica-1" if tried else None,
+            "claimed_at": due if tried else None,
+            "attempts": attempts,
+            "detail": detail,
             "finished_at": None if status in ("planned", "uncertain") else due + timedelta(seconds=2),
         }
 
@@ -266,47 +415,119 @@ def _meetings_and_announcements() -> dict[str, list[dict]]:
     noticed = oslo("2026-10-01 09:00")
 
     def outbox(id: int, status: str, at: datetime, attempts: int = 1) -> dict:
-        return {"id": id, "status": status, "claimed_by": "replica-1", "claimed_at": at, "attempts": attempts,
-                "detail": None, "finished_at": at}
+        return {
+            "id": id,
+            "status": status,
+            "claimed_by": "replica-1",
+            "claimed_at": at,
+            "attempts": attempts,
+            "detail": None,
+            "finished_at": at,
+        }
 
     return {
-        "meetings": [{
-            "id": 1, "forum_id": FORUM_ID, "event_id": 2, "title": "Høstmøte i samarbeidsforumet",
-            "starts_at": oslo("2026-10-21 10:00"), "place": "Hos Statsforvalteren i Oslo",
-            "link": "https://teams.microsoft.com/l/meetup-join/hostmote", "agenda": ["Godkjenning av innkalling og saksliste",
-                                                                                      "Tildeling 2026", "Eventuelt"],
-            "papers": [{"title": "Budsjett 2026", "url": "https://example.org/budsjett-2026.pdf"}],
-            "noticed_by": STINE, "noticed_at": noticed,
-        }],
+        "meetings": [
+            {
+                "id": 1,
+                "forum_id": FORUM_ID,
+                "event_id": 2,
+                "title": "Høstmøte i samarbeidsforumet",
+                "starts_at": oslo("2026-10-21 10:00"),
+                "place": "Hos Statsforvalteren i Oslo",
+                "link": "https://teams.microsoft.com/l/meetup-join/hostmote",
+                "agenda": ["Godkjenning av innkalling og saksliste", "Tildeling 2026", "Eventuelt"],
+                "papers": [{"title": "Budsjett 2026", "url": "https://example.org/budsjett-2026.pdf"}],
+                "noticed_by": STINE,
+                "noticed_at": noticed,
+            }
+        ],
         "meeting_answers": [
-            {"meeting_id": 1, "seat_id": seat("ostfold-vo"), "role": "representative", "coming": False,
-             "answered_by": LISE, "answered_at": oslo("2026-10-02 08:00")},
-            {"meeting_id": 1, "seat_id": seat("ostfold-vo"), "role": "deputy", "coming": True,
-             "answered_by": ARNE, "answered_at": oslo("2026-10-02 12:00")},
+            {
+                "meeting_id": 1,
+                "seat_id": seat("ostfold-vo"),
+                "role": "representative",
+                "coming": False,
+                "answered_by": LISE,
+                "answered_at": oslo("2026-10-02 08:00"),
+            },
+            {
+                "meeting_id": 1,
+                "seat_id": seat("ostfold-vo"),
+                "role": "deputy",
+                "coming": True,
+                "answered_by": ARNE,
+                "answered_at": oslo("2026-10-02 12:00"),
+            },
         ],
-        "meeting_minutes": [{
-            "meeting_id": 1, "text": "1. Godkjent.\n\n2. Tildelingen for 2026 ble lagt fram.", "version": 2,
-            "attendance": [{"organisation": "Østfold VO-nettverk", "seat": 1, "attends": "deputy", "name": "Arne Oppdiktetsen"}],
-            "decisions": [{"question": QUESTION_DECIDED, "outcome": ["Vurdering i moduler"], "at": "2026-10-21T08:30:00+00:00",
-                           "allocation_year": None}],
-            "saved_by": STINE, "saved_at": oslo("2026-10-22 09:00"), "approved_by": STINE,
-            "approved_at": oslo("2026-10-22 09:00"),
-        }],
+        "meeting_minutes": [
+            {
+                "meeting_id": 1,
+                "text": "1. Godkjent.\n\n2. Tildelingen for 2026 ble lagt fram.",
+                "version": 2,
+                "attendance": [
+                    {"organisation": "Østfold VO-nettverk", "seat": 1, "attends": "deputy", "name": "Arne Oppdiktetsen"}
+                ],
+                "decisions": [
+                    {
+                        "question": QUESTION_DECIDED,
+                        "outcome": ["Vurdering i moduler"],
+                        "at": "2026-10-21T08:30:00+00:00",
+                        "allocation_year": None,
+                    }
+                ],
+                "saved_by": STINE,
+                "saved_at": oslo("2026-10-22 09:00"),
+                "approved_by": STINE,
+                "approved_at": oslo("2026-10-22 09:00"),
+            }
+        ],
         "meeting_deliveries": [
-            {**outbox(1, "sent", noticed), "meeting_id": 1, "purpose": "notice", "seat_id": None, "target": "channel",
-             "due_at": noticed},
-            {**outbox(2, "sent", noticed), "meeting_id": 1, "purpose": "notice", "seat_id": seat("ostfold-vo"),
-             "target": f"person:{LISE}", "due_at": noticed},
-            {**outbox(3, "sent", oslo("2026-10-02 08:00")), "meeting_id": 1, "purpose": "deputy_call",
-             "seat_id": seat("ostfold-vo"), "target": f"person:{ARNE}", "due_at": oslo("2026-10-02 08:00")},
-            {**outbox(4, "sent", oslo("2026-10-19 10:00")), "meeting_id": 1, "purpose": "reminder",
-             "seat_id": seat("viken-vest"), "target": f"person:{HANNE}", "due_at": oslo("2026-10-19 10:00")},
+            {
+                **outbox(1, "sent", noticed),
+                "meeting_id": 1,
+                "purpose": "notice",
+                "seat_id": None,
+                "target": "channel",
+                "due_at": noticed,
+            },
+            {
+                **outbox(2, "sent", noticed),
+                "meeting_id": 1,
+                "purpose": "notice",
+                "seat_id": seat("ostfold-vo"),
+                "target": f"person:{LISE}",
+                "due_at": noticed,
+            },
+            {
+                **outbox(3, "sent", oslo("2026-10-02 08:00")),
+                "meeting_id": 1,
+                "purpose": "deputy_call",
+                "seat_id": seat("ostfold-vo"),
+                "target": f"person:{ARNE}",
+                "due_at": oslo("2026-10-02 08:00"),
+            },
+            {
+                **outbox(4, "sent", oslo("2026-10-19 10:00")),
+                "meeting_id": 1,
+                "purpose": "reminder",
+                "seat_id": seat("viken-vest"),
+                "target": f"person:{HANNE}",
+                "due_at": oslo("2026-10-19 10:00"),
+            },
         ],
-        "announcements": [{
-            "id": 1, "forum_id": FORUM_ID, "key": "5e0c" * 8, "title": "Ny utlysning fra HK-dir",
-            "text": "Søknadsfristen er 1. april.", "link": "https://example.org/utlysning", "to_people": True,
-            "sent_by": STINE, "sent_at": oslo("2026-03-02 10:15"),
-        }],
+        "announcements": [
+            {
+                "id": 1,
+                "forum_id": FORUM_ID,
+                "key": "5e0c" * 8,
+                "title": "Ny utlysning fra HK-dir",
+                "text": "Søknadsfristen er 1. april.",
+                "link": "https://example.org/utlysning",
+                "to_people": True,
+                "sent_by": STINE,
+                "sent_at": oslo("2026-03-02 10:15"),
+            }
+        ],
         "announcement_deliveries": [
             {**outbox(1, "sent", oslo("2026-03-02 10:15")), "announcement_id": 1, "target": "channel"},
             {**outbox(2, "failed", oslo("2026-03-02 10:15"), 4), "announcement_id": 1, "target": f"person:{RAGNHILD}"},
@@ -322,51 +543,117 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
     open_closes = now.replace(microsecond=0) + timedelta(days=30)
     votes = [
         {
-            "id": 1, "forum_id": FORUM_ID, "question": QUESTION_DECIDED,
+            "id": 1,
+            "forum_id": FORUM_ID,
+            "question": QUESTION_DECIDED,
             "options": [
                 {"id": 1, "label": "Vurdering for læring i modulstrukturert opplæring", "report_id": 1},
                 {"id": 2, "label": "Ledere i skolebasert utvikling", "report_id": 2},
                 {"id": 3, "label": "Digital kompetanse", "report_id": None},
             ],
-            "kind": "one", "max_choices": 1, "points": None, "places": None, "allocation_year": None,
-            "closes_at": closes, "live": True, "quorum_percent": 40, "status": "decided",
-            "created_by": STINE, "created_at": oslo("2026-05-20 09:00"), "revision": 9,
-            "remind_at": closes - timedelta(days=1), "reminded_at": closes - timedelta(days=1),
-            "card_activity_id": "1:vote-card-1", "closed_at": closes, "closed_by": None,
-            "result": {"places": [[1, [1, 2], 2], [3, [3], 1]], "ballots": 5, "seats": 12, "winners": 1,
-                       "tie": [1, 2], "quorum_missed": False},
-            "escalation": "tie", "chosen": [1], "decided_by": STINE, "decided_at": oslo("2026-06-06 10:00"),
+            "kind": "one",
+            "max_choices": 1,
+            "points": None,
+            "places": None,
+            "allocation_year": None,
+            "closes_at": closes,
+            "live": True,
+            "quorum_percent": 40,
+            "status": "decided",
+            "created_by": STINE,
+            "created_at": oslo("2026-05-20 09:00"),
+            "revision": 9,
+            "remind_at": closes - timedelta(days=1),
+            "reminded_at": closes - timedelta(days=1),
+            "card_activity_id": "1:vote-card-1",
+            "closed_at": closes,
+            "closed_by": None,
+            "result": {
+                "places": [[1, [1, 2], 2], [3, [3], 1]],
+                "ballots": 5,
+                "seats": 12,
+                "winners": 1,
+                "tie": [1, 2],
+                "quorum_missed": False,
+            },
+            "escalation": "tie",
+            "chosen": [1],
+            "decided_by": STINE,
+            "decided_at": oslo("2026-06-06 10:00"),
             "reason": DECISION_REASON,
         },
         {
-            "id": 2, "forum_id": FORUM_ID, "question": QUESTION_OPEN,
+            "id": 2,
+            "forum_id": FORUM_ID,
+            "question": QUESTION_OPEN,
             "options": [
                 {"id": 1, "label": "Lesekurs", "report_id": None},
                 {"id": 2, "label": "Digital kompetanse", "report_id": None},
                 {"id": 3, "label": "Norsk på arbeidsplassen", "report_id": None},
             ],
-            "kind": "up_to", "max_choices": 2, "points": None, "places": None, "allocation_year": None,
-            "closes_at": open_closes, "live": False, "quorum_percent": None, "status": "open",
-            "created_by": STINE, "created_at": now.replace(microsecond=0) - timedelta(days=2), "revision": 2,
-            "remind_at": open_closes - timedelta(days=1), "reminded_at": None, "card_activity_id": "1:vote-card-2",
-            "closed_at": None, "closed_by": None, "result": None, "escalation": None, "chosen": None,
-            "decided_by": None, "decided_at": None, "reason": None,
+            "kind": "up_to",
+            "max_choices": 2,
+            "points": None,
+            "places": None,
+            "allocation_year": None,
+            "closes_at": open_closes,
+            "live": False,
+            "quorum_percent": None,
+            "status": "open",
+            "created_by": STINE,
+            "created_at": now.replace(microsecond=0) - timedelta(days=2),
+            "revision": 2,
+            "remind_at": open_closes - timedelta(days=1),
+            "reminded_at": None,
+            "card_activity_id": "1:vote-card-2",
+            "closed_at": None,
+            "closed_by": None,
+            "result": None,
+            "escalation": None,
+            "chosen": None,
+            "decided_by": None,
+            "decided_at": None,
+            "reason": None,
         },
         {
-            "id": 3, "forum_id": FORUM_ID, "question": QUESTION_POINTS,
+            "id": 3,
+            "forum_id": FORUM_ID,
+            "question": QUESTION_POINTS,
             "options": [
                 {"id": 1, "label": "Lesekurs", "report_id": None},
                 {"id": 2, "label": "Digital kompetanse", "report_id": None},
                 {"id": 3, "label": "Norsk på arbeidsplassen", "report_id": None},
             ],
-            "kind": "points", "max_choices": 3, "points": 100, "places": 1, "allocation_year": None,
-            "closes_at": closes, "live": False, "quorum_percent": None, "status": "decided",
-            "created_by": STINE, "created_at": oslo("2026-05-20 09:30"), "revision": 3,
-            "remind_at": closes - timedelta(days=1), "reminded_at": closes - timedelta(days=1),
-            "card_activity_id": "1:vote-card-3", "closed_at": closes, "closed_by": None,
-            "result": {"places": [[1, [3], 130], [2, [1], 60], [3, [2], 10]], "ballots": 2, "seats": 12,
-                       "winners": 1, "tie": [], "quorum_missed": False},
-            "escalation": None, "chosen": [3], "decided_by": None, "decided_at": closes, "reason": None,
+            "kind": "points",
+            "max_choices": 3,
+            "points": 100,
+            "places": 1,
+            "allocation_year": None,
+            "closes_at": closes,
+            "live": False,
+            "quorum_percent": None,
+            "status": "decided",
+            "created_by": STINE,
+            "created_at": oslo("2026-05-20 09:30"),
+            "revision": 3,
+            "remind_at": closes - timedelta(days=1),
+            "reminded_at": closes - timedelta(days=1),
+            "card_activity_id": "1:vote-card-3",
+            "closed_at": closes,
+            "closed_by": None,
+            "result": {
+                "places": [[1, [3], 130], [2, [1], 60], [3, [2], 10]],
+                "ballots": 2,
+                "seats": 12,
+                "winners": 1,
+                "tie": [],
+                "quorum_missed": False,
+            },
+            "escalation": None,
+            "chosen": [3],
+            "decided_by": None,
+            "decided_at": closes,
+            "reason": None,
         },
     ]
     opened = votes[1]["created_at"]
@@ -384,8 +671,15 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
         (3, seat("viken-vest"), [3, 1, 2], HANNE, oslo("2026-05-21 11:30"), [60, 30, 10]),
     ]
     cast_rows = [
-        {"id": id, "vote_id": vote, "seat_id": seat_id, "choices": choices, "points": points[0] if points else None,
-         "cast_by": by, "cast_at": at}
+        {
+            "id": id,
+            "vote_id": vote,
+            "seat_id": seat_id,
+            "choices": choices,
+            "points": points[0] if points else None,
+            "cast_by": by,
+            "cast_at": at,
+        }
         for id, (vote, seat_id, choices, by, at, *points) in enumerate(casts, start=1)
     ]
     latest = {(c["vote_id"], c["seat_id"]): c for c in cast_rows}
@@ -397,16 +691,27 @@ def _votes(now: datetime) -> dict[str, list[dict]]:
 
 
 SECRETS = [
-    {"name": "export-signing-key", "value": "dT3k-Wq0c8Jm0Zp9x7QHfYb2LrN5sVgA1eKoU4iCwM6yRjX_hPnBzEtGvS",
-     "created_at": oslo("2026-01-10 08:00")},
-    {"name": "calendar-feed-key", "value": "Q8m2Zr_Kc5Wn7Yb0Tx4Pj6Lf1Hd9Sv3Ga-EoUiNkRwMyCqXhVtBzJsDlFe",
-     "created_at": oslo("2026-01-12 09:01")},
+    {
+        "name": "export-signing-key",
+        "value": "dT3k-Wq0c8Jm0Zp9x7QHfYb2LrN5sVgA1eKoU4iCwM6yRjX_hPnBzEtGvS",
+        "created_at": oslo("2026-01-10 08:00"),
+    },
+    {
+        "name": "calendar-feed-key",
+        "value": "Q8m2Zr_Kc5Wn7Yb0Tx4Pj6Lf1Hd9Sv3Ga-EoUiNkRwMyCqXhVtBzJsDlFe",
+        "created_at": oslo("2026-01-12 09:01"),
+    },
 ]
 
 
 def _conversation(chat: str | None, service_url: str) -> dict:
-    return {"service_url": service_url, "channel_id": "msteams", "tenant_id": TENANT, "conversation_id": chat,
-            "bot_id": BOT}
+    return {
+        "service_url": service_url,
+        "channel_id": "msteams",
+        "tenant_id": TENANT,
+        "conversation_id": chat,
+        "bot_id": BOT,
+    }
 
 
 def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[dict]]:
@@ -415,84 +720,188 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
     local connector); the open vote closes 30 days after ``now``."""
     now = now or datetime.now(UTC)
     return {
-        "forums": [{
-            "id": FORUM_ID, "name": CONFIG.name, "timezone": CONFIG.timezone,
-            "team_id": TEAM, "channel_id": CHANNEL,
-            "channel_reference": _conversation(CHANNEL, service_url), "bound_by": STINE,
-            "bound_at": oslo("2026-01-12 08:55"), "roster_version": 7, "calendar_generation": 1,
-        }],
+        "forums": [
+            {
+                "id": FORUM_ID,
+                "name": CONFIG.name,
+                "timezone": CONFIG.timezone,
+                "team_id": TEAM,
+                "channel_id": CHANNEL,
+                "channel_reference": _conversation(CHANNEL, service_url),
+                "bound_by": STINE,
+                "bound_at": oslo("2026-01-12 08:55"),
+                "roster_version": 7,
+                "calendar_generation": 1,
+            }
+        ],
         **ROSTER,
         "personal_conversations": [
-            {"aad_object_id": STINE, "user_id": "29:1stine", "reference": _conversation("a:1stine-chat", service_url),
-             "updated_at": oslo("2026-06-06 10:00")},
-            {"aad_object_id": RAGNHILD, "user_id": "29:1ragnhild",
-             "reference": _conversation("a:1ragnhild-chat", service_url), "updated_at": oslo("2026-11-02 19:40")},
+            {
+                "aad_object_id": STINE,
+                "user_id": "29:1stine",
+                "reference": _conversation("a:1stine-chat", service_url),
+                "updated_at": oslo("2026-06-06 10:00"),
+            },
+            {
+                "aad_object_id": RAGNHILD,
+                "user_id": "29:1ragnhild",
+                "reference": _conversation("a:1ragnhild-chat", service_url),
+                "updated_at": oslo("2026-11-02 19:40"),
+            },
             # Known from the team's member list only: no chat yet.
-            {"aad_object_id": MARTE, "user_id": "29:1marte", "reference": _conversation(None, service_url),
-             "updated_at": oslo("2026-01-12 08:55")},
+            {
+                "aad_object_id": MARTE,
+                "user_id": "29:1marte",
+                "reference": _conversation(None, service_url),
+                "updated_at": oslo("2026-01-12 08:55"),
+            },
         ],
         # Kjetil was picked in Teams as Follo's deputy when Kari left (the file says so too now).
-        "roster_changes": [{
-            "forum_id": FORUM_ID, "place": "seat:follo:1:deputy", "set_by": STINE, "set_at": oslo("2026-03-02 10:00"),
-            "value": {"aad_object_id": aad("Kjetil Prøvelien"), "name": "Kjetil Prøvelien",
-                      "email": "kjetil.provelien@follo.example.org"},
-        }],
+        "roster_changes": [
+            {
+                "forum_id": FORUM_ID,
+                "place": "seat:follo:1:deputy",
+                "set_by": STINE,
+                "set_at": oslo("2026-03-02 10:00"),
+                "value": {
+                    "aad_object_id": aad("Kjetil Prøvelien"),
+                    "name": "Kjetil Prøvelien",
+                    "email": "kjetil.provelien@follo.example.org",
+                },
+            }
+        ],
         # Ragnhild is also in another region's forum, and chose this one for her chat.
         "forum_choices": [{"aad_object_id": RAGNHILD, "forum_id": FORUM_ID, "chosen_at": oslo("2026-11-02 19:41")}],
         # Ragnhild writes nynorsk, whatever her Teams says («språk nynorsk»).
         "language_choices": [{"aad_object_id": RAGNHILD, "language": "nn", "chosen_at": oslo("2026-03-02 09:00")}],
-        "competence_area_lists": [{
-            "forum_id": FORUM_ID, "year": 2026, "set_by": STINE, "set_at": oslo("2026-01-15 12:00"),
-            "areas": [
-                {"code": "laereplaner-norsk", "name": "Videre implementering av reviderte læreplaner i norsk og "
-                                                      "samfunnskunnskap for voksne innvandrere"},
-                {"code": "modulstruktur", "name": "Fullføringsreformen: modulstrukturert opplæring"},
-                {"code": "vurdering-for-laering", "name": "Fullføringsreformen: vurdering for læring i et "
-                                                          "modulstrukturert opplæringsløp"},
-                {"code": "ledere", "name": "Kompetanseheving for ledere i skolebasert utviklingsarbeid"},
-                {"code": "laeringsmiljo", "name": "Godt læringsmiljø"},
-            ],
-        }],
+        "competence_area_lists": [
+            {
+                "forum_id": FORUM_ID,
+                "year": 2026,
+                "set_by": STINE,
+                "set_at": oslo("2026-01-15 12:00"),
+                "areas": [
+                    {
+                        "code": "laereplaner-norsk",
+                        "name": "Videre implementering av reviderte læreplaner i norsk og "
+                        "samfunnskunnskap for voksne innvandrere",
+                    },
+                    {"code": "modulstruktur", "name": "Fullføringsreformen: modulstrukturert opplæring"},
+                    {
+                        "code": "vurdering-for-laering",
+                        "name": "Fullføringsreformen: vurdering for læring i et modulstrukturert opplæringsløp",
+                    },
+                    {"code": "ledere", "name": "Kompetanseheving for ledere i skolebasert utviklingsarbeid"},
+                    {"code": "laeringsmiljo", "name": "Godt læringsmiljø"},
+                ],
+            }
+        ],
         **_needs_reports(),
         # The year's frame from the allocation letter, changed once, with an area set aside.
-        "budgets": [{
-            "forum_id": FORUM_ID, "year": 2026, "frame": 1_500_000, "reserved": {"modulstruktur": 400_000},
-            "version": 2, "updated_by": STINE, "updated_at": oslo("2026-02-03 09:30"),
-        }],
+        "budgets": [
+            {
+                "forum_id": FORUM_ID,
+                "year": 2026,
+                "frame": 1_500_000,
+                "reserved": {"modulstruktur": 400_000},
+                "version": 2,
+                "updated_by": STINE,
+                "updated_at": oslo("2026-02-03 09:30"),
+            }
+        ],
         # The proposal put before the forum: Follo's report partly granted; the
         # withdrawn report it once listed is left out when it is read.
-        "allocation_proposals": [{
-            "forum_id": FORUM_ID, "year": 2026, "lines": [[2, 150_000], [3, 0]], "version": 3, "from_vote_id": 1,
-            "updated_by": STINE, "updated_at": oslo("2026-06-08 09:00"),
-            "posted_by": STINE, "posted_at": oslo("2026-06-08 09:05"),
-            "decided_lines": None, "decided_at": None, "decided_vote_id": None,
-        }, {
-            # Last year's, decided (before the forum voted on allocations), and its letters sent.
-            "forum_id": FORUM_ID, "year": 2025, "lines": [[4, 150_000]], "version": 4, "from_vote_id": None,
-            "updated_by": STINE, "updated_at": oslo("2025-10-20 15:00"),
-            "posted_by": STINE, "posted_at": oslo("2025-10-20 15:05"),
-            "decided_lines": [{"report_id": 4, "reference": "BM-2025-007", "organisation": "Nettverket for Follo-regionen",
-                               "title": LESING["title"], "applied": 200_000, "granted": 150_000}],
-            "decided_at": oslo("2025-10-21 12:00"), "decided_vote_id": None,
-        }],
-        "award_letters": [{
-            "forum_id": FORUM_ID, "year": 2025, "conditions": "Midlene brukes innen utgangen av 2026.",
-            "deadline_event_id": None, "deadline_at": oslo("2026-12-15 12:00"),
-            "sent_by": STINE, "sent_at": oslo("2025-10-22 09:00"),
-        }],
-        "award_letter_deliveries": [{
-            "id": 1, "forum_id": FORUM_ID, "year": 2025, "organisation_id": "follo", "target": f"person:{MARTE}",
-            "status": "sent", "claimed_by": "letters-1", "claimed_at": oslo("2025-10-22 09:00"), "attempts": 1,
-            "detail": None, "finished_at": oslo("2025-10-22 09:00"),
-        }],
+        "allocation_proposals": [
+            {
+                "forum_id": FORUM_ID,
+                "year": 2026,
+                "lines": [[2, 150_000], [3, 0]],
+                "version": 3,
+                "from_vote_id": 1,
+                "updated_by": STINE,
+                "updated_at": oslo("2026-06-08 09:00"),
+                "posted_by": STINE,
+                "posted_at": oslo("2026-06-08 09:05"),
+                "decided_lines": None,
+                "decided_at": None,
+                "decided_vote_id": None,
+            },
+            {
+                # Last year's, decided (before the forum voted on allocations), and its letters sent.
+                "forum_id": FORUM_ID,
+                "year": 2025,
+                "lines": [[4, 150_000]],
+                "version": 4,
+                "from_vote_id": None,
+                "updated_by": STINE,
+                "updated_at": oslo("2025-10-20 15:00"),
+                "posted_by": STINE,
+                "posted_at": oslo("2025-10-20 15:05"),
+                "decided_lines": [
+                    {
+                        "report_id": 4,
+                        "reference": "BM-2025-007",
+                        "organisation": "Nettverket for Follo-regionen",
+                        "title": LESING["title"],
+                        "applied": 200_000,
+                        "granted": 150_000,
+                    }
+                ],
+                "decided_at": oslo("2025-10-21 12:00"),
+                "decided_vote_id": None,
+            },
+        ],
+        "award_letters": [
+            {
+                "forum_id": FORUM_ID,
+                "year": 2025,
+                "conditions": "Midlene brukes innen utgangen av 2026.",
+                "deadline_event_id": None,
+                "deadline_at": oslo("2026-12-15 12:00"),
+                "sent_by": STINE,
+                "sent_at": oslo("2025-10-22 09:00"),
+            }
+        ],
+        "award_letter_deliveries": [
+            {
+                "id": 1,
+                "forum_id": FORUM_ID,
+                "year": 2025,
+                "organisation_id": "follo",
+                "target": f"person:{MARTE}",
+                "status": "sent",
+                "claimed_by": "letters-1",
+                "claimed_at": oslo("2025-10-22 09:00"),
+                "attempts": 1,
+                "detail": None,
+                "finished_at": oslo("2025-10-22 09:00"),
+            }
+        ],
         # Follo's report back on its 2025 grant, sent before the deadline.
-        "grant_reports": [{
-            "report_id": 4, "forum_id": FORUM_ID, "version": 3, "draft": None,
-            "fields": {"done": "Tre kurs i lesing for voksne.", "participants": 31, "partner_part": "Universitetet i Sørøst-Norge underviste.",
-                       "money_used": 140_000, "unused": 10_000, "experience": "Deltakerne leser mer på egen hånd."},
-            "money_used": 140_000, "unused": 10_000, "created_by": MARTE, "created_at": oslo("2026-01-20 10:00"),
-            "updated_by": MARTE, "updated_at": oslo("2026-02-01 12:00"), "sent_by": MARTE, "sent_at": oslo("2026-02-01 12:00"),
-        }],
+        "grant_reports": [
+            {
+                "report_id": 4,
+                "forum_id": FORUM_ID,
+                "version": 3,
+                "draft": None,
+                "fields": {
+                    "done": "Tre kurs i lesing for voksne.",
+                    "participants": 31,
+                    "partner_part": "Universitetet i Sørøst-Norge underviste.",
+                    "money_used": 140_000,
+                    "unused": 10_000,
+                    "experience": "Deltakerne leser mer på egen hånd.",
+                },
+                "money_used": 140_000,
+                "unused": 10_000,
+                "created_by": MARTE,
+                "created_at": oslo("2026-01-20 10:00"),
+                "updated_by": MARTE,
+                "updated_at": oslo("2026-02-01 12:00"),
+                "sent_by": MARTE,
+                "sent_at": oslo("2026-02-01 12:00"),
+            }
+        ],
         "app_secrets": SECRETS,
         **_wheel(),
         **_meetings_and_announcements(),
@@ -503,12 +912,33 @@ def forum_rows(service_url: str, now: datetime | None = None) -> dict[str, list[
             {"conversation_id": CHANNEL, "activity_id": "1733459087654", "at": now - timedelta(minutes=2)},
         ],
         "audit_log": [
-            {"id": 1, "forum_id": FORUM_ID, "at": oslo("2026-01-12 08:55"), "actor": STINE,
-             "action": "forum.channel_bound", "subject": CHANNEL, "detail": {"team": TEAM}},
-            {"id": 2, "forum_id": FORUM_ID, "at": oslo("2026-06-06 10:00"), "actor": STINE, "action": "vote.decided",
-             "subject": f"1: {QUESTION_DECIDED}", "detail": {"chosen": [1]}},
-            {"id": 3, "forum_id": FORUM_ID, "at": oslo("2026-06-20 10:00"), "actor": STINE, "action": "needs.status",
-             "subject": "BM-2026-001", "detail": {"from": "prioritert", "to": "tildelt", "granted_amount": 250_000}},
+            {
+                "id": 1,
+                "forum_id": FORUM_ID,
+                "at": oslo("2026-01-12 08:55"),
+                "actor": STINE,
+                "action": "forum.channel_bound",
+                "subject": CHANNEL,
+                "detail": {"team": TEAM},
+            },
+            {
+                "id": 2,
+                "forum_id": FORUM_ID,
+                "at": oslo("2026-06-06 10:00"),
+                "actor": STINE,
+                "action": "vote.decided",
+                "subject": f"1: {QUESTION_DECIDED}",
+                "detail": {"chosen": [1]},
+            },
+            {
+                "id": 3,
+                "forum_id": FORUM_ID,
+                "at": oslo("2026-06-20 10:00"),
+                "actor": STINE,
+                "action": "needs.status",
+                "subject": "BM-2026-001",
+                "detail": {"from": "prioritert", "to": "tildelt", "granted_amount": 250_000},
+            },
         ],
     }
 
@@ -520,7 +950,6 @@ def earlier_revisions() -> list[str]:
     """Every revision before head, oldest first: the schemas of earlier releases."""
     scripts = ScriptDirectory.from_config(alembic_config())
     return [s.revision for s in reversed(list(scripts.walk_revisions())) if s.revision != scripts.get_current_head()]
-
 
 
 # By the migration that brought the column: the test asks for an entry for
@@ -628,9 +1057,9 @@ async def write(engine: AsyncEngine, rows: dict[str, list[dict]]) -> dict[str, s
             for name in schema.keys() & rows.keys():
                 model = Base.metadata.tables[name]
                 if "id" in model.c and isinstance(model.c.id.type, Integer):
-                    await connection.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT MAX(id) FROM {name}))"
-                    ))
+                    await connection.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT MAX(id) FROM {name}))")
+                    )
     return schema
 
 
@@ -723,7 +1152,10 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[st
     if "grant_reports" in tables:
         follo = forum.representative("follo")
         listing = only_card(await forum.say(follo, "rapportering"))
-        assert f"BM-2025-007 {LESING['title']} (Nettverket for Follo-regionen)\nTildelt 150 000 kr · sendt 01.02.2026 12:00" in _seen(listing), _seen(listing)
+        assert (
+            f"BM-2025-007 {LESING['title']} (Nettverket for Follo-regionen)\nTildelt 150 000 kr · sendt 01.02.2026 12:00"
+            in _seen(listing)
+        ), _seen(listing)
         (report_id,) = [e["data"]["report_id"] for e in elements(listing) if e.get("verb") == "grant.open"]
         body, _ = await forum.press(follo, "grant.open", {"report_id": report_id})
         assert "Ubrukt beløp (kr)\n10 000 kr" in _seen(body["value"]), body
@@ -743,7 +1175,9 @@ async def the_bot_shows_it_and_goes_on(forum, tables: Mapping[str, Collection[st
     if "announcements" in tables:
         body, _ = await forum.press(sf, "announcement.report", {"id": 1})
         report = _seen(body["value"])
-        assert "Kunngjøring: Ny utlysning fra HK-dir" in report and "Ragnhild Eksempelrud\nfeilet · 4 forsøk" in report, report
+        assert (
+            "Kunngjøring: Ny utlysning fra HK-dir" in report and "Ragnhild Eksempelrud\nfeilet · 4 forsøk" in report
+        ), report
 
     if "language_choices" in tables:
         ragnhild = forum.representative("vopro-romerike")

@@ -108,7 +108,9 @@ def installed(user: User, service_url: str, *, kind: str = "personal", locale: s
     return activity
 
 
-def execute(user: User, verb: str, data: dict, service_url: str, *, kind: str = "personal", locale: str = "nb-NO", **place) -> dict:
+def execute(
+    user: User, verb: str, data: dict, service_url: str, *, kind: str = "personal", locale: str = "nb-NO", **place
+) -> dict:
     """An Action.Execute press, as the invoke `adaptiveCard/action`."""
     conversation, channel_data = where(kind, user, **place)
     activity = _base(user, service_url, locale, conversation, channel_data)

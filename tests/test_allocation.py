@@ -63,7 +63,8 @@ def lines(card: dict) -> list[tuple[str, str, str]]:
 
 def _column_sets(card: dict) -> list[dict]:
     return [
-        e for e in elements(card)
+        e
+        for e in elements(card)
         if e.get("type") == "ColumnSet" and len(e["columns"]) == 2 and e["columns"][0].get("width") == "64px"
     ]
 
@@ -90,11 +91,21 @@ async def test_the_proposal_starts_with_every_open_report_by_reference_at_the_am
 
     assert card["body"][0]["text"] == "Tildeling 2025: forslag"
     assert lines(card) == [
-        ("1", "BM-2025-001 Vurdering i moduler",
-         f"Søkt {kr(300_000)} kr · foreslått {kr(300_000)} kr · sum så langt {kr(300_000)} kr"),
-        ("2", "BM-2025-002 Ledere i utvikling",
-         f"Søkt {kr(200_000)} kr · foreslått {kr(200_000)} kr · sum så langt {kr(500_000)} kr"),
-        ("3", "BM-2025-003 Lesing", f"Søkt {kr(50_000)} kr · foreslått {kr(50_000)} kr · sum så langt {kr(550_000)} kr"),
+        (
+            "1",
+            "BM-2025-001 Vurdering i moduler",
+            f"Søkt {kr(300_000)} kr · foreslått {kr(300_000)} kr · sum så langt {kr(300_000)} kr",
+        ),
+        (
+            "2",
+            "BM-2025-002 Ledere i utvikling",
+            f"Søkt {kr(200_000)} kr · foreslått {kr(200_000)} kr · sum så langt {kr(500_000)} kr",
+        ),
+        (
+            "3",
+            "BM-2025-003 Lesing",
+            f"Søkt {kr(50_000)} kr · foreslått {kr(50_000)} kr · sum så langt {kr(550_000)} kr",
+        ),
     ]  # the withdrawn and the granted report are not in it
     assert facts(card) == {
         "Ramme": f"{kr(500_000)} kr",
@@ -116,18 +127,27 @@ async def test_saving_a_page_reorders_by_number_and_takes_partial_grants(forum):
     card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
     first, second, third = (ids[f"BM-2025-00{n}"] for n in (1, 2, 3))
 
-    body, _ = await forum.press(sf, "allocation.save", save_data(
-        card, **{f"priority_{third}": "1", f"amount_{first}": "250 000", f"amount_{second}": "200000"},
-    ))
+    body, _ = await forum.press(
+        sf,
+        "allocation.save",
+        save_data(
+            card,
+            **{f"priority_{third}": "1", f"amount_{first}": "250 000", f"amount_{second}": "200000"},
+        ),
+    )
     saved = card_of(body)
     assert "Forslaget er lagret." in texts(saved)
     assert [(n, heading.split()[0]) for n, heading, _ in lines(saved)] == [
-        ("1", "BM-2025-003"), ("2", "BM-2025-001"), ("3", "BM-2025-002"),
+        ("1", "BM-2025-003"),
+        ("2", "BM-2025-001"),
+        ("3", "BM-2025-002"),
     ]  # a report moved to number 1 goes before the one that was there
     assert facts(saved)["Foreslått"] == f"{kr(500_000)} kr" and facts(saved)["Igjen av rammen"] == "0 kr"
     proposal = await stored_proposal(forum)
     assert [(line.report_id, line.amount) for line in proposal.lines] == [
-        (third, 50_000), (first, 250_000), (second, 200_000)
+        (third, 50_000),
+        (first, 250_000),
+        (second, 200_000),
     ]
     assert proposal.version == 1 and proposal.updated_by == sf.aad_object_id
 
@@ -152,10 +172,19 @@ async def test_a_wrong_page_is_refused_with_everything_typed_kept_and_nothing_sa
     sf = forum.statsforvalter
     card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
     first = ids["BM-2025-001"]
-    body, _ = await forum.press(sf, "allocation.save", save_data(card, **{
-        f"amount_{ids['BM-2025-002']}": "200 000", f"amount_{ids['BM-2025-003']}": "50000",
-        f"amount_{first}": "250000", **{f"{name}_{first}": value for name, value in typed.items()},
-    }))
+    body, _ = await forum.press(
+        sf,
+        "allocation.save",
+        save_data(
+            card,
+            **{
+                f"amount_{ids['BM-2025-002']}": "200 000",
+                f"amount_{ids['BM-2025-003']}": "50000",
+                f"amount_{first}": "250000",
+                **{f"{name}_{first}": value for name, value in typed.items()},
+            },
+        ),
+    )
     shown = card_of(body)
     assert "Forslaget er ikke lagret. Rett opp:" in texts(shown)
     assert any(problem in t for t in texts(shown).splitlines()), texts(shown)
@@ -204,15 +233,29 @@ async def test_the_order_is_taken_from_a_closed_ranked_vote_over_the_reports(for
     sf = forum.statsforvalter
     by_id = {v: k for k, v in ids.items()}
     async with forum.app[UOW]() as uow:
-        vote = await uow.votes.add("oslo-viken", {
-            "question": "Prioriter 2025", "kind": "ranking", "max_choices": 3, "places": 2,
-            "options": [{"id": n, "label": by_id[r], "report_id": r}
-                        for n, r in enumerate((ids["BM-2025-001"], ids["BM-2025-002"], ids["BM-2025-003"]), start=1)],
-            "closes_at": datetime(2099, 1, 1, tzinfo=UTC), "live": True, "quorum_percent": None,
-            "remind_at": datetime(2098, 12, 31, tzinfo=UTC),
-        }, sf.aad_object_id, datetime.now(UTC))
+        vote = await uow.votes.add(
+            "oslo-viken",
+            {
+                "question": "Prioriter 2025",
+                "kind": "ranking",
+                "max_choices": 3,
+                "places": 2,
+                "options": [
+                    {"id": n, "label": by_id[r], "report_id": r}
+                    for n, r in enumerate((ids["BM-2025-001"], ids["BM-2025-002"], ids["BM-2025-003"]), start=1)
+                ],
+                "closes_at": datetime(2099, 1, 1, tzinfo=UTC),
+                "live": True,
+                "quorum_percent": None,
+                "remind_at": datetime(2098, 12, 31, tzinfo=UTC),
+            },
+            sf.aad_object_id,
+            datetime.now(UTC),
+        )
         await uow.commit()
-    await forum.press(forum.representative("ostfold-vo"), "vote.cast", {"vote": vote.id, "option_3": "1", "option_2": "2"})
+    await forum.press(
+        forum.representative("ostfold-vo"), "vote.cast", {"vote": vote.id, "option_3": "1", "option_2": "2"}
+    )
     await forum.press(forum.representative("follo"), "vote.cast", {"vote": vote.id, "option_2": "1"})
 
     card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
@@ -267,9 +310,11 @@ async def put_forward(forum, amounts: dict[str, str]) -> tuple[dict[str, int], i
     await set_up_channel(forum)
     sf = forum.statsforvalter
     card = only_card(await forum.say(sf, f"tildeling {YEAR}"))
-    body, _ = await forum.press(sf, "allocation.save", save_data(
-        card, **{f"amount_{ids[reference]}": amount for reference, amount in amounts.items()}
-    ))
+    body, _ = await forum.press(
+        sf,
+        "allocation.save",
+        save_data(card, **{f"amount_{ids[reference]}": amount for reference, amount in amounts.items()}),
+    )
     body, _ = await forum.press(sf, "allocation.post", post_data(card_of(body)))
     assert "med en avstemning om å godkjenne det som stenger" in texts(card_of(body)), texts(card_of(body))
     await settle(forum)
@@ -347,7 +392,9 @@ async def test_a_yes_carries_the_proposal_and_every_report_changes_status_at_onc
     assert changes[-2:] == [("innsendt", "prioritert"), ("prioritert", "tildelt")]
     proposal = await stored_proposal(forum)
     assert [(line.reference, line.granted) for line in proposal.decided] == [
-        ("BM-2025-001", 250_000), ("BM-2025-002", 0), ("BM-2025-003", 50_000)
+        ("BM-2025-001", 250_000),
+        ("BM-2025-002", 0),
+        ("BM-2025-003", 50_000),
     ] and proposal.decided_vote == vote
 
     sf = forum.statsforvalter
@@ -386,7 +433,9 @@ async def test_a_no_leaves_it_to_the_statsforvalter_who_decides_with_a_reason(fo
     assert (await statuses(forum))["BM-2025-001"] == (Status.SUBMITTED, None)
 
     sf = forum.statsforvalter
-    body, _ = await forum.press(sf, "vote.decide", {"vote": vote, "choices": "1", "reason": "Innenfor rammen og avtalt."})
+    body, _ = await forum.press(
+        sf, "vote.decide", {"vote": vote, "choices": "1", "reason": "Innenfor rammen og avtalt."}
+    )
     assert "Statsforvalteren avgjorde" in texts(card_of(body)), texts(card_of(body))
     await settle(forum)
     assert (await statuses(forum))["BM-2025-001"] == (Status.GRANTED, 250_000)
@@ -451,8 +500,17 @@ def test_two_hundred_long_reports_page_under_teams_card_limit_each_once(edit):
     forum = Forum("oslo-viken", "Samarbeidsforum " + "F" * 184, "Europe/Oslo")
     areas = tuple(f"a{i}" for i in range(7))
     all_lines = tuple(
-        AllocationLine(n, 10_000 + n, f"BM-2026-{n:03d}", ("Org *" + "o" * 200)[:200], ("Tiltak _" + "t" * 200)[:200],
-                       areas, 9_999_999_999, 9_999_999_999, 9_999_999_999)
+        AllocationLine(
+            n,
+            10_000 + n,
+            f"BM-2026-{n:03d}",
+            ("Org *" + "o" * 200)[:200],
+            ("Tiltak _" + "t" * 200)[:200],
+            areas,
+            9_999_999_999,
+            9_999_999_999,
+            9_999_999_999,
+        )
         for n in range(1, 201)
     )
     allocation = Allocation(

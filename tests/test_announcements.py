@@ -41,11 +41,17 @@ async def form(forum) -> dict:
 async def stored(forum) -> tuple[list[str], list[tuple[str, str]]]:
     """The announcements' titles, and each delivery's (target, status)."""
     async with forum.app[UOW]() as uow:
-        return (list(await uow.session.scalars(select(AnnouncementRow.title))),
-                list(await uow.session.execute(select(AnnouncementDeliveryRow.target, AnnouncementDeliveryRow.status))))
+        return (
+            list(await uow.session.scalars(select(AnnouncementRow.title))),
+            list(await uow.session.execute(select(AnnouncementDeliveryRow.target, AnnouncementDeliveryRow.status))),
+        )
 
 
-NEWS = {"title": "Ny utlysning fra HK-dir", "text": "Søknadsfristen er 1. april.", "link": "https://example.org/utlysning"}
+NEWS = {
+    "title": "Ny utlysning fra HK-dir",
+    "text": "Søknadsfristen er 1. april.",
+    "link": "https://example.org/utlysning",
+}
 
 
 async def test_an_announcement_goes_to_the_channel_and_to_every_representative_and_deputy_once(forum):
@@ -142,15 +148,22 @@ async def test_a_wrong_announcement_sends_nothing_and_keeps_what_was_typed(forum
     body, _ = await forum.press(forum.statsforvalter, "announcement.send", data)
     back = card_of(body)
     assert problem in texts(back), texts(back)
-    assert {k: v for k, v in inputs(back).items() if k != "to_people"} == {k: data[k] for k in ("title", "text", "link")}
+    assert {k: v for k, v in inputs(back).items() if k != "to_people"} == {
+        k: data[k] for k in ("title", "text", "link")
+    }
     await forum.settle()
     assert await stored(forum) == ([], []) and forum.connector.received == []
 
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {"key": "not-a-key", **NEWS}, {"key": "a" * 32, "title": 5, "text": "x"}, {"key": "a" * 32, **NEWS, "to_people": True},
-     {"key": "a" * 32, **NEWS, "text": "x" * (MAX_TEXT * 2 + 1)}],
+    [
+        {},
+        {"key": "not-a-key", **NEWS},
+        {"key": "a" * 32, "title": 5, "text": "x"},
+        {"key": "a" * 32, **NEWS, "to_people": True},
+        {"key": "a" * 32, **NEWS, "text": "x" * (MAX_TEXT * 2 + 1)},
+    ],
 )
 async def test_forged_card_data_sends_nothing(forum, data):
     body, _ = await forum.press(forum.statsforvalter, "announcement.send", data)
@@ -179,7 +192,8 @@ async def test_an_announcement_is_in_the_privacy_export_of_who_sent_it_and_who_g
         (her,) = [p for p in people if lise.aad_object_id in p.aad_object_ids]
         assert [a["title"] for a in (await uow.privacy.gather(sf))["announcements"]] == [NEWS["title"]]
         assert [(a["title"], a["status"]) for a in (await uow.privacy.gather(her))["announcements_received"]] == [
-            (NEWS["title"], "sent")]
+            (NEWS["title"], "sent")
+        ]
         counts = await uow.privacy.erase(her, "slettet person", datetime.now(UTC))
         await uow.commit()
     assert counts["announcements_received"] == 1

@@ -212,7 +212,11 @@ def test_cli_refuses_without_app_id_and_builds_with_local(tmp_path):
     out = tmp_path / "appPackage.zip"
     refused = subprocess.run(
         [sys.executable, "-m", "bot.teams_app", "--out", str(out)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert refused.returncode == 2
     assert "MICROSOFT_APP_ID is not set" in refused.stderr
@@ -221,7 +225,11 @@ def test_cli_refuses_without_app_id_and_builds_with_local(tmp_path):
 
     built = subprocess.run(
         [sys.executable, "-m", "bot.teams_app", "--out", str(out), "--local"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert built.returncode == 0, built.stderr
     with zipfile.ZipFile(out) as archive:

@@ -127,25 +127,44 @@ async def test_a_long_log_is_paged_and_a_year_of_it_downloads_as_a_workbook(foru
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("Tid (Europe/Oslo)", "Hvem", "Hva", "Handling", "Detaljer")
     assert len(rows) == 1 + 21
-    assert rows[1][1:4] == ("boten (medlemsfilen eller klokken)", "Medlemslisten oppdatert fra medlemsfilen", "roster.synced")
+    assert rows[1][1:4] == (
+        "boten (medlemsfilen eller klokken)",
+        "Medlemslisten oppdatert fra medlemsfilen",
+        "roster.synced",
+    )
     assert rows[-1][1] == "Stine Eksempeldatter" and rows[-1][2].startswith("Lagt til i årshjulet:")
     # The download itself is the log's newest entry.
     assert (await logged(forum))[-1][:2] == (STINE, "export.downloaded")
 
 
-async def test_a_start_with_an_unchanged_roster_file_logs_nothing_and_a_changed_one_says_what(forum, database_url, tmp_path):
-    settings = Settings(database_url=database_url, forum_config=forum.config_path or Settings().forum_config, scheduler_interval_seconds=0)
+async def test_a_start_with_an_unchanged_roster_file_logs_nothing_and_a_changed_one_says_what(
+    forum, database_url, tmp_path
+):
+    settings = Settings(
+        database_url=database_url,
+        forum_config=forum.config_path or Settings().forum_config,
+        scheduler_interval_seconds=0,
+    )
     again = await create_app(settings)
     await again.cleanup()
     assert [a for _, a, _ in await logged(forum)] == ["roster.synced"]
 
     changed = tmp_path / "forum.yaml"
-    changed.write_text(settings.forum_config.read_text(encoding="utf-8").replace("Lise Fiktivsen", "Lise Fiktivsen-Berg"), encoding="utf-8")
-    restarted = await create_app(Settings(database_url=database_url, forum_config=changed, scheduler_interval_seconds=0))
+    changed.write_text(
+        settings.forum_config.read_text(encoding="utf-8").replace("Lise Fiktivsen", "Lise Fiktivsen-Berg"),
+        encoding="utf-8",
+    )
+    restarted = await create_app(
+        Settings(database_url=database_url, forum_config=changed, scheduler_interval_seconds=0)
+    )
     await restarted.cleanup()
     async with forum.app[UOW]() as uow:
         newest = (await uow.session.scalars(select(AuditEntryRow).order_by(AuditEntryRow.id.desc()))).first()
         action, detail = newest.action, newest.detail
     assert action == "roster.synced" and detail == {
-        "joined": 0, "left": 0, "changed": 1, "organisations_added": 0, "organisations_retired": 0,
+        "joined": 0,
+        "left": 0,
+        "changed": 1,
+        "organisations_added": 0,
+        "organisations_retired": 0,
     }

@@ -36,10 +36,18 @@ async def reporting_deadline(forum) -> int:
     """The wheel's only reporting deadline still to come (the example
     wheel's, which moves with the calendar, is taken out)."""
     async with forum.app[UOW]() as uow:
-        for event in await uow.wheel.of_kind_in_year("oslo-viken", EventKind.REPORTING_DEADLINE, datetime(2000, 1, 1, tzinfo=UTC), DEADLINE + timedelta(days=1)):
+        for event in await uow.wheel.of_kind_in_year(
+            "oslo-viken", EventKind.REPORTING_DEADLINE, datetime(2000, 1, 1, tzinfo=UTC), DEADLINE + timedelta(days=1)
+        ):
             await uow.wheel.remove(event)
-        values = {"kind": "frist_rapportering", "starts_at": DEADLINE, "title": "Frist for rapportering",
-                  "place": "", "text": "", "offsets": [1440]}
+        values = {
+            "kind": "frist_rapportering",
+            "starts_at": DEADLINE,
+            "title": "Frist for rapportering",
+            "place": "",
+            "text": "",
+            "offsets": [1440],
+        }
         event = await uow.wheel.add("oslo-viken", values, None, datetime.now(UTC))
         await uow.commit()
     return event.id
@@ -95,7 +103,9 @@ async def test_each_representative_and_deputy_gets_the_letter_of_their_organisat
     assert f"BM-2025-001 Vurdering i moduler\nSøkt {kr(300_000)} kr · tildelt {kr(250_000)} kr" in seen, seen
     assert "BM-2025-002" not in seen  # Follo's
     assert "mandag 15. desember 2031 kl. 12:00" in seen
-    assert "Midlene brukes innen utgangen av 2026. \\*Ubrukte\\* midler meldes tilbake." in seen  # as typed, not formatted
+    assert (
+        "Midlene brukes innen utgangen av 2026. \\*Ubrukte\\* midler meldes tilbake." in seen
+    )  # as typed, not formatted
     assert [r.cards[0] for r in forum.connector.sent_to(teams.personal_conversation(bo))] == [letter]
     (follo,) = [r.cards[0] for r in forum.connector.sent_to(teams.personal_conversation(cecilie))]
     assert f"BM-2025-002 Ledere i utvikling\nSøkt {kr(200_000)} kr · ikke prioritert" in texts(follo)
@@ -108,8 +118,14 @@ async def test_each_representative_and_deputy_gets_the_letter_of_their_organisat
     report = only_card(await forum.say(sf, f"tildelingsbrev {YEAR}"))
     assert "Sendt " in texts(report) and " av Stine Eksempeldatter." in texts(report)
     assert facts(report)["Kommet fram"] == "4 av 6"
-    assert f"Østfold VO-nettverk – {kr(250_000)} kr\n{ada.name}\nsendt · 1 forsøk\n{bo.name}\nsendt · 1 forsøk" in texts(report)
-    assert f"Nettverket for Follo-regionen – 0 kr\n{cecilie.name}\nsendt · 1 forsøk\nKjetil Prøvelien\nikke nåbar" in texts(report)
+    assert (
+        f"Østfold VO-nettverk – {kr(250_000)} kr\n{ada.name}\nsendt · 1 forsøk\n{bo.name}\nsendt · 1 forsøk"
+        in texts(report)
+    )
+    assert (
+        f"Nettverket for Follo-regionen – 0 kr\n{cecilie.name}\nsendt · 1 forsøk\nKjetil Prøvelien\nikke nåbar"
+        in texts(report)
+    )
     assert inputs(report) == {}
     assert buttons(report) == ["Oppdater", "Send på nytt til dem som ikke fikk det"]  # Kjetil, once reachable
 
@@ -161,14 +177,18 @@ async def test_wrong_conditions_or_deadline_send_nothing_and_keep_what_was_typed
 async def test_without_a_reporting_deadline_in_the_wheel_the_card_says_to_add_one(forum):
     await decided(forum)
     async with forum.app[UOW]() as uow:
-        for event in await uow.wheel.of_kind_in_year("oslo-viken", EventKind.REPORTING_DEADLINE, datetime(2000, 1, 1, tzinfo=UTC), DEADLINE + timedelta(days=1)):
+        for event in await uow.wheel.of_kind_in_year(
+            "oslo-viken", EventKind.REPORTING_DEADLINE, datetime(2000, 1, 1, tzinfo=UTC), DEADLINE + timedelta(days=1)
+        ):
             await uow.wheel.remove(event)
         await uow.commit()
     card = only_card(await forum.say(forum.statsforvalter, f"tildelingsbrev {YEAR}"))
     assert "Legg den inn med «årshjul» først" in texts(card) and buttons(card) == []
 
 
-@pytest.mark.parametrize("data", [{"year": "2025"}, {"year": 1999}, {}, {"year": YEAR, "conditions": 5}, {"year": YEAR, "deadline": ["1"]}])
+@pytest.mark.parametrize(
+    "data", [{"year": "2025"}, {"year": 1999}, {}, {"year": YEAR, "conditions": 5}, {"year": YEAR, "deadline": ["1"]}]
+)
 async def test_forged_card_data_sends_nothing(forum, data):
     await decided(forum)
     body, _ = await forum.press(forum.statsforvalter, "award.send", data)
@@ -220,7 +240,11 @@ def test_a_years_grants_report_by_the_next_years_deadline_else_the_soonest():
     def deadline(id: int, day: str) -> WheelEvent:
         return WheelEvent(id, "f", EventKind.REPORTING_DEADLINE, datetime.fromisoformat(day), "Frist", "", "", ())
 
-    soon, next_year, later = deadline(1, "2025-12-15T11:00+00:00"), deadline(2, "2026-12-15T11:00+00:00"), deadline(3, "2027-12-15T11:00+00:00")
+    soon, next_year, later = (
+        deadline(1, "2025-12-15T11:00+00:00"),
+        deadline(2, "2026-12-15T11:00+00:00"),
+        deadline(3, "2027-12-15T11:00+00:00"),
+    )
     assert proposed_deadline([soon, next_year, later], 2025, "Europe/Oslo") is next_year
     assert proposed_deadline([soon, later], 2025, "Europe/Oslo") is soon
     assert proposed_deadline([], 2025, "Europe/Oslo") is None

@@ -57,8 +57,11 @@ def libpq_url(database_url: str) -> str:
 
 async def run(*command: str, **env: str) -> None:
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=REPO, env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        *command,
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await process.communicate()
     assert process.returncode == 0, f"{' '.join(command)}: {output.decode()}"
@@ -157,7 +160,9 @@ async def test_a_backup_taken_while_seats_vote_restores_to_a_bot_that_shows_the_
         roster = await uow.roster.roster(await uow.forums.get(forum.config.id))
         (viken_vest,) = [o for o in roster.organisations if o.id == "viken-vest"]
         half_way = viken_vest.seats[0]
-        assert await uow.votes.cast(running, half_way.id, Ballot((1,)), half_way.representative.aad_object_id, datetime.now(UTC))
+        assert await uow.votes.cast(
+            running, half_way.id, Ballot((1,)), half_way.representative.aad_object_id, datetime.now(UTC)
+        )
         presses = [
             asyncio.create_task(forum.press(voter, "vote.cast", {"vote": running, "choices": "1"})) for voter in voters
         ]
@@ -219,8 +224,12 @@ def test_the_backup_command_never_overwrites_a_file_and_sends_postgresql_to_pg_d
         ("postgresql://forumbot@db.example.org/forumbot", tmp_path / "new.db", "back PostgreSQL up with pg_dump -Fc"),
     ):
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "backup", str(file)], cwd=REPO, env={**os.environ, "DATABASE_URL": url},
-            capture_output=True, text=True, timeout=60,
+            [sys.executable, "-m", "bot", "backup", str(file)],
+            cwd=REPO,
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert done.returncode == 2 and reason in done.stderr and len(done.stderr.splitlines()) == 1, done
     assert earlier.read_bytes() == b"last week's backup"

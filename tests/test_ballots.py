@@ -19,6 +19,7 @@ from tests.vote_helpers import OTHER_FORUM, actor_of
 
 NOW = datetime(2031, 10, 1, 9, 0, tzinfo=UTC)
 
+
 async def open_vote(forum, max_choices: int = 1, forum_id: str = "oslo-viken") -> int:
     async with forum.app[UOW]() as uow:
         vote = await uow.votes.add(
@@ -41,7 +42,6 @@ async def open_vote(forum, max_choices: int = 1, forum_id: str = "oslo-viken") -
 
 async def cast(forum, user, vote_id: int, choices, now: datetime = NOW) -> Cast:
     async with forum.app[UOW]() as uow:
-
         return await cast_ballot(uow, await actor_of(uow, user), vote_id, choices, now)
 
 
@@ -62,7 +62,9 @@ async def test_representative_and_deputy_clicking_at_once_leave_one_ballot(forum
     vote = await open_vote(forum)
     ada, bo = forum.representative("ostfold-vo"), forum.deputy("ostfold-vo")
     for _ in range(5):
-        done = await asyncio.gather(cast(forum, ada, vote, [1]), cast(forum, bo, vote, [2]), cast(forum, ada, vote, [1]))
+        done = await asyncio.gather(
+            cast(forum, ada, vote, [1]), cast(forum, bo, vote, [2]), cast(forum, ada, vote, [1])
+        )
         assert all(isinstance(c, Cast) and c.vote_id == vote for c in done)
     (ballot,) = await ballots(forum)
     assert (ballot.choices, ballot.cast_by) in (([1], ada.aad_object_id), ([2], bo.aad_object_id))
@@ -140,8 +142,14 @@ async def test_a_choice_in_unusual_digits_is_refused_not_a_crash(forum):
 async def test_only_seats_vote_and_only_while_the_vote_is_open(forum):
     vote = await open_vote(forum)
     assert await refused(cast(forum, forum.statsforvalter, vote, [1])) == "vote_no_seat"
-    assert await refused(cast(forum, forum.representative("ostfold-vo"), vote, [1], NOW + timedelta(days=2))) == "vote_closed"
-    assert await refused(cast(forum, forum.representative("ostfold-vo"), vote, [1], NOW + timedelta(days=1))) == "vote_closed"
+    assert (
+        await refused(cast(forum, forum.representative("ostfold-vo"), vote, [1], NOW + timedelta(days=2)))
+        == "vote_closed"
+    )
+    assert (
+        await refused(cast(forum, forum.representative("ostfold-vo"), vote, [1], NOW + timedelta(days=1)))
+        == "vote_closed"
+    )
     assert await refused(cast(forum, forum.representative("ostfold-vo"), vote + 1000, [1])) == "vote_unknown"
     for forged_id in (str(vote), None, True, float(vote), [vote]):
         assert await refused(cast(forum, forum.representative("ostfold-vo"), forged_id, [1])) == "vote_unknown"

@@ -38,15 +38,24 @@ async def test_the_statsforvalter_sets_the_frame_and_every_seat_sees_it(forum):
     assert f"Budsjett for {YEAR}" in texts(card)
     assert f"Statsforvalteren har ikke satt rammen for {YEAR} ennå." in texts(card)
 
-    card = card_of(await press(
-        forum, stine, card, f"Lagre budsjettet for {YEAR}",
-        {FRAME: "1 200 000", MODULES: "300000", ASSESSMENT: ""},
-    ))
+    card = card_of(
+        await press(
+            forum,
+            stine,
+            card,
+            f"Lagre budsjettet for {YEAR}",
+            {FRAME: "1 200 000", MODULES: "300000", ASSESSMENT: ""},
+        )
+    )
     assert f"Budsjettet for {YEAR} er lagret." in texts(card)
     assert "1\u00a0200\u00a0000 kr" in texts(card) and "300\u00a0000 kr" in texts(card)
     (row,) = await saved(forum)
     assert (row.year, row.frame, row.reserved, row.version, row.updated_by) == (
-        YEAR, 1_200_000, {"modulstruktur": 300_000}, 1, stine.aad_object_id,
+        YEAR,
+        1_200_000,
+        {"modulstruktur": 300_000},
+        1,
+        stine.aad_object_id,
     )
 
     # A report applied for, then granted: the seat's card shows it.
@@ -69,8 +78,9 @@ async def test_the_statsforvalter_sets_the_frame_and_every_seat_sees_it(forum):
 
     async with forum.app[UOW]() as uow:
         entries = await uow.session.execute(
-            select(AuditEntryRow.actor, AuditEntryRow.subject, AuditEntryRow.detail)
-            .where(AuditEntryRow.action == "budget.set")
+            select(AuditEntryRow.actor, AuditEntryRow.subject, AuditEntryRow.detail).where(
+                AuditEntryRow.action == "budget.set"
+            )
         )
     assert [tuple(e) for e in entries] == [
         (stine.aad_object_id, str(YEAR), {"frame": 1_200_000, "reserved": {"modulstruktur": 300_000}}),

@@ -67,7 +67,9 @@ async def test_800_seats_voting_at_the_same_moment_are_all_counted_and_none_is_t
         (vote,) = await uow.votes.of_forum(FORUM_ID)
 
     presses = [
-        teams.execute(voter, "vote.cast", {"vote": vote.id, "choices": str(choice_of(i))}, forum.service_url, kind="channel")
+        teams.execute(
+            voter, "vote.cast", {"vote": vote.id, "choices": str(choice_of(i))}, forum.service_url, kind="channel"
+        )
         for i, voter in enumerate(roster.voters)
     ]
     answers = await all_at_once(forum, presses)
@@ -102,4 +104,3 @@ async def test_a_crowd_of_representatives_sending_their_needs_reports_at_once_ea
     async with forum.app[UOW]() as uow:
         numbers = sorted(await uow.session.scalars(select(NeedsReportRow.number)))
     assert numbers == list(range(1, SENDERS + 1))
-

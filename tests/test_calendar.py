@@ -12,7 +12,14 @@ from bot.forum.wheel.service import local_time
 
 async def add(forum, kind: str, starts_at: datetime, title: str, place: str = "") -> None:
     async with forum.app[UOW]() as uow:
-        values = {"kind": kind, "starts_at": starts_at, "title": title, "place": place, "text": "Les sakspapirene", "offsets": [1440]}
+        values = {
+            "kind": kind,
+            "starts_at": starts_at,
+            "title": title,
+            "place": place,
+            "text": "Les sakspapirene",
+            "offsets": [1440],
+        }
         await uow.wheel.add("oslo-viken", values, None, datetime.now(UTC))
         await uow.commit()
 
@@ -116,12 +123,18 @@ async def test_the_statsforvalter_renews_the_address_and_the_old_one_stops_worki
 
     await add(forum, "annet", datetime.now(UTC) + timedelta(days=3), "Arbeidsmøte")
     ada = forum.representative("ostfold-vo")
-    old = _link_in(texts(card_of(await press(forum, ada, only_card(await forum.say(ada, "årshjul")), "Abonner i kalenderen"))))
+    old = _link_in(
+        texts(card_of(await press(forum, ada, only_card(await forum.say(ada, "årshjul")), "Abonner i kalenderen")))
+    )
     assert (await fetch(forum, _local(forum, old)))[0] == 200
 
-    assert "kalender ny lenke" not in texts(card_of(await press(forum, ada, only_card(await forum.say(ada, "årshjul")), "Abonner i kalenderen")))
+    assert "kalender ny lenke" not in texts(
+        card_of(await press(forum, ada, only_card(await forum.say(ada, "årshjul")), "Abonner i kalenderen"))
+    )
     sf = forum.statsforvalter
-    assert "kalender ny lenke" in texts(card_of(await press(forum, sf, only_card(await forum.say(sf, "årshjul")), "Abonner i kalenderen")))
+    assert "kalender ny lenke" in texts(
+        card_of(await press(forum, sf, only_card(await forum.say(sf, "årshjul")), "Abonner i kalenderen"))
+    )
 
     refused = texts(only_card(await forum.say(ada, "kalender ny lenke")))
     assert "Bare Statsforvalteren" in refused

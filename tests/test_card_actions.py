@@ -26,16 +26,12 @@ async def test_pressing_members_on_the_help_card_shows_the_roster(forum):
 
 
 async def test_buttons_answer_in_english_for_english_teams(forum):
-    body, _ = await forum.press(
-        forum.representative("ostfold-vo"), "command", {"command": "hjelp"}, locale="en-US"
-    )
+    body, _ = await forum.press(forum.representative("ostfold-vo"), "command", {"command": "hjelp"}, locale="en-US")
     assert message_of(body) == "Done"
 
 
 async def test_a_forged_setup_button_from_a_representative_changes_nothing(forum):
-    body, replies = await forum.press(
-        forum.representative("follo"), "command", {"command": "oppsett"}, kind="channel"
-    )
+    body, replies = await forum.press(forum.representative("follo"), "command", {"command": "oppsett"}, kind="channel")
     assert "Kortet sendte data jeg ikke forstår" in message_of(body)
     assert replies == []
     async with forum.app[UOW]() as uow:

@@ -129,7 +129,9 @@ def _people_picker(card: dict, event: dict) -> bool:
     "choices.data", none listed) is a Teams extension that the 1.5 parser
     does not know; Teams renders it in 1.5 cards."""
     pickers = {
-        f"Input.ChoiceSet id={e.get('id')}" for e in elements(card) if e.get("type") == "Input.ChoiceSet" and "choices.data" in e
+        f"Input.ChoiceSet id={e.get('id')}"
+        for e in elements(card)
+        if e.get("type") == "Input.ChoiceSet" and "choices.data" in e
     }
     return event["event"] in ("UnsupportedProperty", "CollectionCantBeEmpty") and event.get("source") in pickers
 

@@ -31,7 +31,13 @@ async def test_the_statsforvalter_sets_the_years_list_and_the_form_offers_it(for
     stine = forum.statsforvalter
     card = only_card(await forum.say(stine, f"kompetanseområder {YEAR}"))
     saved = card_of(
-        await press(forum, stine, card, f"Lagre listen for {YEAR}", {"areas": "Modulstrukturert opplæring\n\nVurdering for læring\n"})
+        await press(
+            forum,
+            stine,
+            card,
+            f"Lagre listen for {YEAR}",
+            {"areas": "Modulstrukturert opplæring\n\nVurdering for læring\n"},
+        )
     )
     assert f"Listen for {YEAR} er lagret" in texts(saved)
     form = await begin(forum, forum.representative("ostfold-vo"))
@@ -70,7 +76,9 @@ async def test_only_the_statsforvalter_may_change_the_list_and_bad_input_is_refu
 def roster_file(path, *names: str):
     """The example roster file with a list of competence areas for this year."""
     listed = "".join(f"\n    - {name}" for name in names)
-    path.write_text(EXAMPLE_FORUM_CONFIG.read_text(encoding="utf-8") + f"\ncompetence_areas:\n  {YEAR}:{listed}\n", encoding="utf-8")
+    path.write_text(
+        EXAMPLE_FORUM_CONFIG.read_text(encoding="utf-8") + f"\ncompetence_areas:\n  {YEAR}:{listed}\n", encoding="utf-8"
+    )
     return path
 
 
@@ -97,14 +105,18 @@ async def test_the_roster_file_seeds_a_year_and_teams_edits_then_stand(forum, da
     assert "Fra Teams" in texts(card) and "fila" not in texts(card)
 
 
-async def test_a_corrected_roster_file_corrects_a_list_that_was_not_set_in_teams(forum, database_url, file_with_areas, tmp_path):
+async def test_a_corrected_roster_file_corrects_a_list_that_was_not_set_in_teams(
+    forum, database_url, file_with_areas, tmp_path
+):
     await restart(database_url, file_with_areas)
     await restart(database_url, roster_file(tmp_path / "corrected.yaml", "Fra fila", "Rettet i fila"))
     form = await begin(forum, forum.representative("ostfold-vo"))
     assert offered_areas(form) == ["Fra fila", "Rettet i fila"]
 
 
-async def test_the_roster_file_does_not_remove_an_area_a_report_has_chosen(forum, database_url, file_with_areas, tmp_path, caplog):
+async def test_the_roster_file_does_not_remove_an_area_a_report_has_chosen(
+    forum, database_url, file_with_areas, tmp_path, caplog
+):
     await restart(database_url, file_with_areas)
     ada = forum.representative("ostfold-vo")
     form = await begin(forum, ada)

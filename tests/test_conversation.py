@@ -12,16 +12,37 @@ async def test_a_representative_asks_for_help_in_personal_chat(forum):
     card = only_card(await forum.say(ada, "hjelp"))
     assert "fast representant for Østfold VO-nettverk" in texts(card)
     assert buttons(card) == [
-        "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Avstemninger", "Vedtak",
-        "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Rapportering", "Møter", "Språk",
+        "Hjelp",
+        "Behovsmelding",
+        "Mine behovsmeldinger",
+        "Oversikt",
+        "Årshjul",
+        "Avstemninger",
+        "Vedtak",
+        "Medlemmer",
+        "Kompetanseområder",
+        "Budsjett",
+        "Tildeling",
+        "Rapportering",
+        "Møter",
+        "Språk",
     ]  # `ny avstemning` is the Statsforvalter's
 
 
 async def test_an_organisation_that_sends_no_needs_reports_is_not_offered_them(forum):
     card = only_card(await forum.say(forum.representative("utdanningsforbundet"), "hjelp"))
     assert buttons(card) == [
-        "Hjelp", "Oversikt", "Årshjul", "Avstemninger", "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling",
-        "Møter", "Språk",
+        "Hjelp",
+        "Oversikt",
+        "Årshjul",
+        "Avstemninger",
+        "Vedtak",
+        "Medlemmer",
+        "Kompetanseområder",
+        "Budsjett",
+        "Tildeling",
+        "Møter",
+        "Språk",
     ]
 
 
@@ -29,11 +50,28 @@ async def test_the_statsforvalter_is_also_offered_setup(forum):
     card = only_card(await forum.say(forum.statsforvalter, "hjelp"))
     assert "Statsforvalteren" in texts(card)
     assert buttons(card) == [
-        "Hjelp", "Behovsmelding", "Mine behovsmeldinger", "Oversikt", "Årshjul", "Ny avstemning", "Avstemninger",
-        "Vedtak", "Medlemmer", "Kompetanseområder", "Budsjett", "Tildeling", "Tildelingsbrev", "Rapportering", "Innkalling", "Møter", "Referat",
-        "Kunngjøring", "Oppsett",
+        "Hjelp",
+        "Behovsmelding",
+        "Mine behovsmeldinger",
+        "Oversikt",
+        "Årshjul",
+        "Ny avstemning",
+        "Avstemninger",
+        "Vedtak",
+        "Medlemmer",
+        "Kompetanseområder",
+        "Budsjett",
+        "Tildeling",
+        "Tildelingsbrev",
+        "Rapportering",
+        "Innkalling",
+        "Møter",
+        "Referat",
+        "Kunngjøring",
+        "Oppsett",
         "Logg",
-        "Personvern", "Språk",
+        "Personvern",
+        "Språk",
     ]
 
 
@@ -47,8 +85,20 @@ async def test_english_teams_gets_english(forum):
     card = only_card(await forum.say(forum.representative("viken-vest"), "help", locale="en-GB"))
     assert "Type a command or press a button" in texts(card)
     assert buttons(card) == [
-        "Help", "Needs report", "My needs reports", "Overview", "Annual wheel", "Votes", "Decisions", "Members",
-        "Competence areas", "Budget", "Allocation", "Reporting back", "Meetings", "Language",
+        "Help",
+        "Needs report",
+        "My needs reports",
+        "Overview",
+        "Annual wheel",
+        "Votes",
+        "Decisions",
+        "Members",
+        "Competence areas",
+        "Budget",
+        "Allocation",
+        "Reporting back",
+        "Meetings",
+        "Language",
     ]
 
 
@@ -57,8 +107,20 @@ async def test_nynorsk_teams_gets_nynorsk(forum):
     assert "Skriv ein kommando eller trykk på ein knapp" in texts(card)
     assert "fast representant for Viken Vest" in texts(card)
     assert buttons(card) == [
-        "Hjelp", "Behovsmelding", "Mine behovsmeldingar", "Oversikt", "Årshjul", "Avrøystingar", "Vedtak", "Medlemmer",
-        "Kompetanseområde", "Budsjett", "Tildeling", "Rapportering", "Møte", "Språk",
+        "Hjelp",
+        "Behovsmelding",
+        "Mine behovsmeldingar",
+        "Oversikt",
+        "Årshjul",
+        "Avrøystingar",
+        "Vedtak",
+        "Medlemmer",
+        "Kompetanseområde",
+        "Budsjett",
+        "Tildeling",
+        "Rapportering",
+        "Møte",
+        "Språk",
     ]
 
 

@@ -27,8 +27,9 @@ SEATS = 12  # in the example roster
 # --- helpers ------------------------------------------------------------------
 
 
-async def open_vote(forum, question: str, labels: list[str], created: datetime, max_choices: int = 1,
-                    quorum: int | None = None) -> int:
+async def open_vote(
+    forum, question: str, labels: list[str], created: datetime, max_choices: int = 1, quorum: int | None = None
+) -> int:
     async with forum.app[UOW]() as uow:
         vote = await uow.votes.add(
             FORUM,
@@ -94,14 +95,22 @@ async def a_year_of_votes(forum) -> dict[str, int]:
     votes that do not belong in the year's log."""
     stine, tor = statsforvalters(forum)
     lise, arne = forum.representative("ostfold-vo"), forum.deputy("ostfold-vo")
-    marte, hanne, ragnhild = forum.representative("follo"), forum.representative("viken-vest"), forum.representative("vopro-romerike")
+    marte, hanne, ragnhild = (
+        forum.representative("follo"),
+        forum.representative("viken-vest"),
+        forum.representative("vopro-romerike"),
+    )
     votes = {}
 
     # Opened at 00:30 on New Year's Day in Oslo, 23:30 the day before in UTC: it is 2031's.
-    votes["new_year"] = await open_vote(forum, "Nyttårsavstemning", ["Ja", "Nei"], datetime(2030, 12, 31, 23, 30, tzinfo=UTC))
+    votes["new_year"] = await open_vote(
+        forum, "Nyttårsavstemning", ["Ja", "Nei"], datetime(2030, 12, 31, 23, 30, tzinfo=UTC)
+    )
     await close(forum, votes["new_year"], datetime(2031, 1, 1, 23, 30, tzinfo=UTC))
 
-    votes["tie"] = await open_vote(forum, "Hvilket tiltak prioriteres først?", ["Tiltak A", "Tiltak B", "Tiltak C"], NOW)
+    votes["tie"] = await open_vote(
+        forum, "Hvilket tiltak prioriteres først?", ["Tiltak A", "Tiltak B", "Tiltak C"], NOW
+    )
     await cast(forum, lise, votes["tie"], [1], NOW + timedelta(hours=1))
     await cast(forum, marte, votes["tie"], [1], NOW + timedelta(hours=2))
     await cast(forum, hanne, votes["tie"], [2], NOW + timedelta(hours=3))
@@ -112,14 +121,21 @@ async def a_year_of_votes(forum) -> dict[str, int]:
 
     later = NOW + timedelta(days=2)
     votes["forum"] = await open_vote(
-        forum, '=HYPERLINK("https://example.net")', ["@Tiltak X", "+Tiltak Y", "-Tiltak Z"], later, max_choices=2, quorum=25
+        forum,
+        '=HYPERLINK("https://example.net")',
+        ["@Tiltak X", "+Tiltak Y", "-Tiltak Z"],
+        later,
+        max_choices=2,
+        quorum=25,
     )
     await cast(forum, lise, votes["forum"], [1, 2], later + timedelta(hours=1))
     await cast(forum, marte, votes["forum"], [1, 2], later + timedelta(hours=2))
     await cast(forum, hanne, votes["forum"], [1, 3], later + timedelta(hours=3))
     await close(forum, votes["forum"], later + timedelta(days=1))  # by the clock: X 3, Y 2, Z 1
 
-    votes["quorum"] = await open_vote(forum, "Skal vi utsette fordelingen?", ["Ja", "Nei"], later + timedelta(hours=1), quorum=50)
+    votes["quorum"] = await open_vote(
+        forum, "Skal vi utsette fordelingen?", ["Ja", "Nei"], later + timedelta(hours=1), quorum=50
+    )
     await cast(forum, hanne, votes["quorum"], [2], later + timedelta(hours=2))
     await close(forum, votes["quorum"], later + timedelta(days=1))
 
@@ -143,7 +159,11 @@ async def test_the_decisions_log_says_who_voted_what_and_who_decided_why(forum):
     assert headers["Cache-Control"] == "no-store"
 
     book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == [VOTES_SHEET, BALLOTS_SHEET, LOG_SHEET, ALLOCATION_SHEET] == ["Vedtak", "Stemmer", "Logg", "Tildeling"]
+    assert (
+        book.sheetnames
+        == [VOTES_SHEET, BALLOTS_SHEET, LOG_SHEET, ALLOCATION_SHEET]
+        == ["Vedtak", "Stemmer", "Logg", "Tildeling"]
+    )
     assert list(book[ALLOCATION_SHEET].iter_rows(values_only=True))[1:] == []  # no allocation decided this year
 
     # Vedtak: the closed votes opened in 2031 (Oslo time), oldest first.
@@ -193,7 +213,9 @@ async def test_the_decisions_log_says_who_voted_what_and_who_decided_why(forum):
     for column in "BJL":  # question, result, chosen of the vote with "=", "@", "+", "-": text, not formulas
         assert sheet[f"{column}4"].data_type == "s", column
     below = [r[1] for r in sheet.iter_rows(min_row=len(decisions) + 2, values_only=True) if r[1]]
-    assert below[0] == "Vedtaksprotokoll 2031: Samarbeidsforum for kompetanseutvikling i voksenopplæringen i Oslo og Viken"
+    assert (
+        below[0] == "Vedtaksprotokoll 2031: Samarbeidsforum for kompetanseutvikling i voksenopplæringen i Oslo og Viken"
+    )
 
     # Stemmer: every seat once per vote, with its final ballot.
     ballots = table(book, BALLOTS_SHEET)
@@ -218,11 +240,20 @@ async def test_the_decisions_log_says_who_voted_what_and_who_decided_why(forum):
     assert of_forum["Østfold VO-nettverk"] == "@Tiltak X; +Tiltak Y"
 
     # Logg: every ballot as cast, the replaced one included, in order.
-    log = [(e["Nr."], e["Organisasjon"], e["Valg"], e["Avgitt av"], e["Avgitt (Europe/Oslo)"]) for e in table(book, LOG_SHEET)]
+    log = [
+        (e["Nr."], e["Organisasjon"], e["Valg"], e["Avgitt av"], e["Avgitt (Europe/Oslo)"])
+        for e in table(book, LOG_SHEET)
+    ]
     assert log[:5] == [
         (votes["tie"], "Østfold VO-nettverk", "Tiltak A", "Lise Fiktivsen", datetime(2031, 10, 1, 12, 0)),
         (votes["tie"], "Nettverket for Follo-regionen", "Tiltak A", "Marte Eksempelstad", datetime(2031, 10, 1, 13, 0)),
-        (votes["tie"], "Viken Vest (Buskerud, samt Asker og Bærum)", "Tiltak B", "Hanne Testdal", datetime(2031, 10, 1, 14, 0)),
+        (
+            votes["tie"],
+            "Viken Vest (Buskerud, samt Asker og Bærum)",
+            "Tiltak B",
+            "Hanne Testdal",
+            datetime(2031, 10, 1, 14, 0),
+        ),
         (votes["tie"], "Østfold VO-nettverk", "Tiltak B", "Arne Oppdiktetsen", datetime(2031, 10, 1, 15, 0)),
         (votes["tie"], "Vopro-nettverket (Romerike)", "Tiltak A", "Ragnhild Eksempelrud", datetime(2031, 10, 1, 16, 0)),
     ]
@@ -242,7 +273,11 @@ async def test_a_year_without_closed_votes_gives_headings_only(forum):
     for sheet in (VOTES_SHEET, BALLOTS_SHEET, LOG_SHEET):
         assert table(book, sheet) == [], sheet
     assert next(book[LOG_SHEET].iter_rows(values_only=True))[1:] == (
-        "Avstemning", "Organisasjon", "Valg", "Avgitt av", "Avgitt (Europe/Oslo)"
+        "Avstemning",
+        "Organisasjon",
+        "Valg",
+        "Avgitt av",
+        "Avgitt (Europe/Oslo)",
     )
 
 

@@ -348,7 +348,9 @@ async def test_a_person_with_the_app_gets_a_new_chat_and_the_card(teams_service,
 
 
 async def test_a_person_without_the_app_is_not_reachable(teams_service, edge_connector):
-    result = await make_deliverer(edge_connector).send_card_to_person(None, BJORN, teams.TENANT, teams_service.url, CARD)
+    result = await make_deliverer(edge_connector).send_card_to_person(
+        None, BJORN, teams.TENANT, teams_service.url, CARD
+    )
 
     assert (result.status, result.http_status, result.attempts) == ("not_reachable", 403, 1)
     assert result.reference is None and not result.reference_created
@@ -359,7 +361,9 @@ async def test_a_person_who_removed_the_app_is_not_reachable(teams_service, edge
     stored = channel(teams_service, teams_service.open_chat(BJORN))
     teams_service.uninstall(BJORN)
 
-    result = await make_deliverer(edge_connector).send_card_to_person(stored, BJORN, teams.TENANT, teams_service.url, CARD)
+    result = await make_deliverer(edge_connector).send_card_to_person(
+        stored, BJORN, teams.TENANT, teams_service.url, CARD
+    )
 
     # the stored chat answers 403, and so does making a new one
     assert (result.status, result.http_status, result.attempts) == ("not_reachable", 403, 2)
@@ -369,7 +373,9 @@ async def test_a_person_who_removed_the_app_is_not_reachable(teams_service, edge
 async def test_a_stale_chat_id_is_replaced(teams_service, edge_connector):
     stale = channel(teams_service, "a:long-gone")
 
-    result = await make_deliverer(edge_connector).send_card_to_person(stale, ANNA, teams.TENANT, teams_service.url, CARD)
+    result = await make_deliverer(edge_connector).send_card_to_person(
+        stale, ANNA, teams.TENANT, teams_service.url, CARD
+    )
 
     assert (result.status, result.attempts, result.reference_created) == ("sent", 3, True)
     assert result.reference["conversation_id"] == teams_service.open_chat(ANNA)
@@ -398,9 +404,7 @@ def obeys(times: list[float], windows) -> bool:
     """No `count + 1` grants within any `seconds` (sliding window)."""
     times = sorted(times)
     return all(
-        times[i + count] - times[i] >= seconds - 1e-9
-        for count, seconds in windows
-        for i in range(len(times) - count)
+        times[i + count] - times[i] >= seconds - 1e-9 for count, seconds in windows for i in range(len(times) - count)
     )
 
 

@@ -183,7 +183,9 @@ async def test_a_choice_of_a_forum_the_person_has_left_is_asked_again(forum, dat
 """,
         encoding="utf-8",
     )
-    restarted = await create_app(Settings(database_url=database_url, forum_config=forum_config, scheduler_interval_seconds=0))
+    restarted = await create_app(
+        Settings(database_url=database_url, forum_config=forum_config, scheduler_interval_seconds=0)
+    )
     await restarted.cleanup()
 
     card = only_card(await forum.say(rita(forum), "medlemmer"))
@@ -199,7 +201,9 @@ async def test_the_choice_is_in_the_persons_data_and_goes_when_they_are_erased(f
     await choose(forum, rita(forum), only_card(await forum.say(rita(forum), "hjelp")), "Bruk Forum Øst")
     sf = siri(forum)
     # Siri, too, is in two forums: asked first, her request is then answered.
-    body, replies = await forum.press(sf, *actions(only_card(await forum.say(sf, "personvern Rita Rep")))["Bruk Forum Øst"])
+    body, replies = await forum.press(
+        sf, *actions(only_card(await forum.say(sf, "personvern Rita Rep")))["Bruk Forum Øst"]
+    )
     status, data = await fetch(forum, link_in(texts(only_card(replies))))
     assert status == 200 and [c["aad_object_id"] for c in json.loads(data)["forum_choice"]] == [RITA]
 
@@ -211,7 +215,9 @@ async def test_the_choice_is_in_the_persons_data_and_goes_when_they_are_erased(f
         ),
         encoding="utf-8",
     )
-    restarted = await create_app(Settings(database_url=database_url, forum_config=forum_config, scheduler_interval_seconds=0))
+    restarted = await create_app(
+        Settings(database_url=database_url, forum_config=forum_config, scheduler_interval_seconds=0)
+    )
     await restarted.cleanup()
     ask = only_card(await forum.say(sf, "slett personopplysninger Rita Rep"))
     body, _ = await forum.press(sf, *actions(ask)["Slett"])
@@ -224,8 +230,14 @@ async def test_a_notice_of_one_forum_is_answered_in_that_forum_whichever_the_cha
     where she represents Follo: her Forfall counts there, and calls Dag."""
     await choose(forum, rita(forum), only_card(await forum.say(rita(forum), "hjelp")), "Bruk Forum Vest")
     async with forum.app[UOW]() as uow:
-        values = {"kind": "vaarmote", "starts_at": datetime.now(UTC) + timedelta(days=20), "title": "Vårmøte Øst",
-                  "place": "Oslo", "text": "", "offsets": []}
+        values = {
+            "kind": "vaarmote",
+            "starts_at": datetime.now(UTC) + timedelta(days=20),
+            "title": "Vårmøte Øst",
+            "place": "Oslo",
+            "text": "",
+            "offsets": [],
+        }
         event = await uow.wheel.add("ost", values, None, datetime.now(UTC))
         await uow.commit()
     await choose(forum, siri(forum), only_card(await forum.say(siri(forum), "hjelp")), "Bruk Forum Øst")

@@ -101,13 +101,25 @@ def test_example_roster_has_the_mandates_members():
     assert forum.timezone == "Europe/Oslo" and forum.tzinfo.key == "Europe/Oslo"
     assert len(forum.statsforvalter) == 2
     assert [o.id for o in forum.organisations] == [
-        "vopro-romerike", "viken-vest", "ostfold-vo", "follo", "oslo-vo-nsgv", "oslo-vo-ude",
-        "akershus-fk", "buskerud-fk", "ostfold-fk", "utdanningsforbundet", "evu-ost",
+        "vopro-romerike",
+        "viken-vest",
+        "ostfold-vo",
+        "follo",
+        "oslo-vo-nsgv",
+        "oslo-vo-ude",
+        "akershus-fk",
+        "buskerud-fk",
+        "ostfold-fk",
+        "utdanningsforbundet",
+        "evu-ost",
     ]
     assert len(forum.organisations) == 11
     assert sum(len(o.seats) for o in forum.organisations) == 12
     assert Counter(o.kind for o in forum.organisations) == {
-        "vo-nettverk": 6, "fylkeskommune": 3, "organisasjon": 1, "uh": 1,
+        "vo-nettverk": 6,
+        "fylkeskommune": 3,
+        "organisasjon": 1,
+        "uh": 1,
     }
     for organisation in forum.organisations:
         assert organisation.submits_needs == (organisation.kind in ("vo-nettverk", "fylkeskommune"))
@@ -169,52 +181,63 @@ def test_a_file_may_hold_several_forums(tmp_path):
 
 BROKEN = {
     "bad indentation": (
-        "  - id: beta\n    name: Beta FK", "  - id: beta\n     name: Beta FK",
+        "  - id: beta\n    name: Beta FK",
+        "  - id: beta\n     name: Beta FK",
         "17: invalid YAML: mapping values are not allowed here; "
         "check the indentation, or quote a value that contains ': '",
     ),
     "key dedented out of its mapping": (
-        "          email: berit", "         email: berit",
+        "          email: berit",
+        "         email: berit",
         "24: invalid YAML: while parsing a block mapping (line 21), "
         "expected <block end>, but found '<block mapping start>'; check the indentation",
     ),
     "tab indentation": (
-        "    kind: fylkeskommune", "\tkind: fylkeskommune",
+        "    kind: fylkeskommune",
+        "\tkind: fylkeskommune",
         "18: invalid YAML: while scanning for the next token, "
         "found character '\\t' that cannot start any token; indent with spaces, not tabs",
     ),
     "unclosed flow mapping": (
-        "dag@alpha.example.org}", "dag@alpha.example.org",
+        "dag@alpha.example.org}",
+        "dag@alpha.example.org",
         "16: invalid YAML: while parsing a flow mapping (line 15), expected ',' or '}', but got ':'",
     ),
     "unknown key": (
-        "aad_object_id: 00000000-0000-4000-8000-00000000AB11", "aad_objectid: 00000000-0000-4000-8000-00000000AB11",
+        "aad_object_id: 00000000-0000-4000-8000-00000000AB11",
+        "aad_objectid: 00000000-0000-4000-8000-00000000AB11",
         "14: organisations[0].seats[0].representative.aad_objectid: "
         "unknown key 'aad_objectid', did you mean 'aad_object_id'?",
     ),
     "duplicate key": (
-        "    kind: vo-nettverk\n", "    kind: vo-nettverk\n    kind: uh\n",
+        "    kind: vo-nettverk\n",
+        "    kind: vo-nettverk\n    kind: uh\n",
         "12: organisations[0].kind: duplicate key (first on line 11)",
     ),
     "bad kind": (
-        "kind: fylkeskommune", "kind: fylkesommune",
+        "kind: fylkeskommune",
+        "kind: fylkesommune",
         "18: organisations[1].kind: 'fylkesommune' is not one of "
         "'vo-nettverk', 'fylkeskommune', 'organisasjon' or 'uh'",
     ),
     "not a boolean": (
-        "fylkeskommune\n    submits_needs: true", "fylkeskommune\n    submits_needs: ja",
+        "fylkeskommune\n    submits_needs: true",
+        "fylkeskommune\n    submits_needs: ja",
         "19: organisations[1].submits_needs: expected true or false, got 'ja'",
     ),
     "name that YAML reads as a number": (
-        "name: Beta FK", "name: 2024",
+        "name: Beta FK",
+        "name: 2024",
         "17: organisations[1].name: expected text, got 2024",
     ),
     "empty name": (
-        "name: Alpha VO", "name: ''",
+        "name: Alpha VO",
+        "name: ''",
         "10: organisations[0].name: must not be empty",
     ),
     "missing deputy": (
-        "        deputy: {name: Dag Dep, email: dag@alpha.example.org}\n", "",
+        "        deputy: {name: Dag Dep, email: dag@alpha.example.org}\n",
+        "",
         "14: organisations[0].seats[0].deputy: required key is missing",
     ),
     "organisation without seats": (
@@ -224,15 +247,18 @@ BROKEN = {
         "20: organisations[1].seats: must not be empty",
     ),
     "duplicate organisation id": (
-        "  - id: beta", "  - id: alpha",
+        "  - id: beta",
+        "  - id: alpha",
         "16: organisations[1].id: duplicate organisation id 'alpha' (first at organisations[0].id, line 9)",
     ),
     "organisation id not a slug": (
-        "  - id: beta", "  - id: Beta FK",
+        "  - id: beta",
+        "  - id: Beta FK",
         "16: organisations[1].id: not a slug 'Beta FK' (use a-z, 0-9 and single '-')",
     ),
     "person on two seats, by e-mail in another case": (
-        "bo@beta.example.org", "ADA@Alpha.example.org",
+        "bo@beta.example.org",
+        "ADA@Alpha.example.org",
         "21: organisations[1].seats[0].representative.email: 'ADA@Alpha.example.org' already holds a seat "
         "(at organisations[0].seats[0].representative, line 14); one seat per person",
     ),
@@ -243,30 +269,36 @@ BROKEN = {
         "a seat (at organisations[0].seats[0].representative, line 14); one seat per person",
     ),
     "representative is own deputy": (
-        "{name: Dag Dep, email: dag@alpha.example.org}", "{name: Ada Rep, email: ada@alpha.example.org}",
+        "{name: Dag Dep, email: dag@alpha.example.org}",
+        "{name: Ada Rep, email: ada@alpha.example.org}",
         "15: organisations[0].seats[0].deputy.email: 'ada@alpha.example.org' already holds a seat "
         "(at organisations[0].seats[0].representative, line 14); one seat per person",
     ),
     "statsforvalter with a seat": (
-        "bo@beta.example.org", "siri@sf.example.org",
+        "bo@beta.example.org",
+        "siri@sf.example.org",
         "21: organisations[1].seats[0].representative.email: 'siri@sf.example.org' is Statsforvalter "
         "(statsforvalter[0], line 5) and so holds no seat",
     ),
     "bad GUID": (
-        "00000000-0000-4000-8000-00000000AB11", "00000000-0000-4000-8000-0000000AB11",
+        "00000000-0000-4000-8000-00000000AB11",
+        "00000000-0000-4000-8000-0000000AB11",
         "14: organisations[0].seats[0].representative.aad_object_id: "
         "not a GUID '00000000-0000-4000-8000-0000000AB11' (want 8-4-4-4-12 hex)",
     ),
     "bad e-mail": (
-        "email: berit@beta.example.org", "email: x",
+        "email: berit@beta.example.org",
+        "email: x",
         "24: organisations[1].seats[0].deputy.email: not an e-mail address 'x'",
     ),
     "missing e-mail": (
-        "email: berit@beta.example.org", "email:",
+        "email: berit@beta.example.org",
+        "email:",
         "24: organisations[1].seats[0].deputy.email: expected text, got nothing",
     ),
     "bad timezone": (
-        "timezone: Europe/Oslo", "timezone: Europe/Olso",
+        "timezone: Europe/Oslo",
+        "timezone: Europe/Olso",
         "3: forum.timezone: unknown time zone 'Europe/Olso' (want an IANA name such as Europe/Oslo)",
     ),
 }
@@ -286,7 +318,9 @@ def test_every_problem_is_reported_in_line_order(tmp_path):
     with pytest.raises(ForumConfigError) as caught:
         load_forum_config(path)
     assert [(p.line, p.path) for p in caught.value.problems] == [
-        (3, "forum.timezone"), (16, "organisations[1].seats"), (20, "organisations[1].seatz"),
+        (3, "forum.timezone"),
+        (16, "organisations[1].seats"),
+        (20, "organisations[1].seatz"),
     ]
     assert str(caught.value).splitlines() == [
         f"{path}:3: forum.timezone: unknown time zone 'Oslo' (want an IANA name such as Europe/Oslo)",
@@ -359,7 +393,10 @@ def test_check_command_prints_the_error_and_fails(tmp_path):
     path = edited(tmp_path, "email: berit@beta.example.org", "email: x")
     run = subprocess.run(
         [sys.executable, "-m", "bot.forum.config_file", str(path)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode == 1
     assert run.stdout == ""

@@ -67,11 +67,24 @@ def activities(draw, forum, vote_id: int) -> dict:
     shape = draw(st.sampled_from(["message", "press", "installed"]))
     if shape == "message":
         words = [w for c in COMMANDS for w in (c.typed, *c.aliases)]
-        said = draw(st.one_of(st.sampled_from(words), odd_text, st.builds(lambda w, t: f"{w} {t}", st.sampled_from(words), odd_text)))
+        said = draw(
+            st.one_of(
+                st.sampled_from(words), odd_text, st.builds(lambda w, t: f"{w} {t}", st.sampled_from(words), odd_text)
+            )
+        )
         activity = teams.message(user, said, forum.service_url, kind=kind)
     elif shape == "press":
         verb = draw(st.one_of(st.sampled_from(sorted(VERBS)), odd_text))
-        honest = {"vote": vote_id, "choices": "1", "year": 2026, "page": 1, "view": 0, "report": 1, "version": 1, "step": 1}
+        honest = {
+            "vote": vote_id,
+            "choices": "1",
+            "year": 2026,
+            "page": 1,
+            "view": 0,
+            "report": 1,
+            "version": 1,
+            "step": 1,
+        }
         data = draw(
             st.one_of(
                 st.just(honest),
@@ -113,14 +126,15 @@ async def check_invariants(forum) -> None:
     async with forum.app[UOW]() as uow:
         session = uow.session
         outside = await session.scalar(
-            select(func.count())
-            .select_from(BallotRow)
-            .where(~BallotRow.seat_id.in_(select(SeatRow.id)))
+            select(func.count()).select_from(BallotRow).where(~BallotRow.seat_id.in_(select(SeatRow.id)))
         )
         assert outside == 0, "a ballot from a seat that is not the forum's"
-        votes = {v: (max_choices, {o["id"] for o in options}) for v, options, max_choices in await session.execute(
-            select(VoteRow.id, VoteRow.options, VoteRow.max_choices)
-        )}
+        votes = {
+            v: (max_choices, {o["id"] for o in options})
+            for v, options, max_choices in await session.execute(
+                select(VoteRow.id, VoteRow.options, VoteRow.max_choices)
+            )
+        }
         for vote_id, choices in await session.execute(select(BallotRow.vote_id, BallotRow.choices)):
             most, options = votes[vote_id]
             assert choices and len(choices) <= most and set(choices) <= options, (vote_id, choices)
@@ -163,7 +177,9 @@ def tracebacks():
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data())
-async def test_no_activity_however_broken_gets_a_5xx_or_a_traceback_or_breaks_what_is_stored(open_forum, tracebacks, data):
+async def test_no_activity_however_broken_gets_a_5xx_or_a_traceback_or_breaks_what_is_stored(
+    open_forum, tracebacks, data
+):
     forum, vote_id = open_forum
     activity = data.draw(activities(forum, vote_id), label="activity")
     async with forum.http.post(f"{forum.bot_url}api/messages", json=activity) as response:

@@ -54,11 +54,15 @@ def test_only_the_edges_sdk_packages_import_an_sdk():
 def test_the_cards_import_no_sdk_no_sql_and_not_the_edge():
     found = {
         str(path.relative_to(VIEWS)): sorted(
-            n for n in imported(path) if n.split(".")[0] in NOT_IN_THE_RULES or n.startswith(("bot.edge", "bot.handlers", "bot.web"))
+            n
+            for n in imported(path)
+            if n.split(".")[0] in NOT_IN_THE_RULES or n.startswith(("bot.edge", "bot.handlers", "bot.web"))
         )
         for path in sorted(VIEWS.rglob("*.py"))
     }
-    assert {"common.py", "messages.py", "needs.py", "overview.py", "votes.py", "wheel.py"} <= set(found)  # the cards were read
+    assert {"common.py", "messages.py", "needs.py", "overview.py", "votes.py", "wheel.py"} <= set(
+        found
+    )  # the cards were read
     assert {file: names for file, names in found.items() if names} == {}
 
 

@@ -34,8 +34,14 @@ PAPERS = "Budsjett 2027 | https://example.org/budsjett.pdf\nhttps://example.org/
 
 async def spring_meeting(forum, starts_at: datetime = SOON) -> int:
     async with forum.app[UOW]() as uow:
-        values = {"kind": "vaarmote", "starts_at": starts_at, "title": "Vårmøte i samarbeidsforumet",
-                  "place": "Statsforvalterens hus", "text": "", "offsets": []}
+        values = {
+            "kind": "vaarmote",
+            "starts_at": starts_at,
+            "title": "Vårmøte i samarbeidsforumet",
+            "place": "Statsforvalterens hus",
+            "text": "",
+            "offsets": [],
+        }
         event = await uow.wheel.add("oslo-viken", values, None, datetime.now(UTC))
         await uow.commit()
     return event.id
@@ -88,8 +94,10 @@ async def test_the_notice_goes_to_the_channel_and_every_seats_representative_wit
     assert inputs(form)["place"] == "Statsforvalterens hus"  # the wheel's place, to change
 
     forget_sent(forum)
-    typed = {"agenda": "Godkjenning av innkalling og saksliste\nBudsjett 2027\nEventuelt",
-             "link": "https://teams.microsoft.com/l/meetup-join/abc"}
+    typed = {
+        "agenda": "Godkjenning av innkalling og saksliste\nBudsjett 2027\nEventuelt",
+        "link": "https://teams.microsoft.com/l/meetup-join/abc",
+    }
     body, _ = await forum.press(forum.statsforvalter, "meeting.send", send_data(form, papers=PAPERS, **typed))
     assert "Innkallingen sendes nå" in texts(card_of(body))
     await forum.settle()
@@ -99,9 +107,11 @@ async def test_the_notice_goes_to_the_channel_and_every_seats_representative_wit
     assert "1. Godkjenning av innkalling og saksliste\n2. Budsjett 2027\n3. Eventuelt" in seen
     assert "Statsforvalterens hus" in seen
     links = {e["title"]: e["url"] for e in elements(posted) if e.get("type") == "Action.OpenUrl"}
-    assert links == {"Budsjett 2027": "https://example.org/budsjett.pdf",
-                     "https://example.org/referat-host.pdf": "https://example.org/referat-host.pdf",
-                     "Bli med i Teams-møtet": typed["link"]}
+    assert links == {
+        "Budsjett 2027": "https://example.org/budsjett.pdf",
+        "https://example.org/referat-host.pdf": "https://example.org/referat-host.pdf",
+        "Bli med i Teams-møtet": typed["link"],
+    }
     (to_lise,) = personal_cards(forum, lise)
     assert "Du er kalt inn som representant for Østfold VO-nettverk (sete 1)." in texts(to_lise)
     assert set(actions(to_lise)) == {"Kommer", "Forfall"}
@@ -166,8 +176,13 @@ async def test_seats_that_have_not_answered_are_reminded_two_days_before_once(fo
 
     uow = forum.app[UOW]
     clock = Clock(SOON - timedelta(days=3))
-    post = Post("meeting messages", lambda u: u.meetings, uow,
-                MeetingNotifier(Deliverer(sdk.load(Settings()).connector), uow, clock), clock)
+    post = Post(
+        "meeting messages",
+        lambda u: u.meetings,
+        uow,
+        MeetingNotifier(Deliverer(sdk.load(Settings()).connector), uow, clock),
+        clock,
+    )
     await post.run_all()
     assert forum.connector.received == []  # not yet
     clock.now = SOON - timedelta(days=2) + timedelta(minutes=1)
@@ -269,9 +284,12 @@ async def test_answers_and_notices_are_in_the_privacy_export_and_erasure_unnames
     report = await attendance(forum, meeting)
     assert f"forfall · vara {arne.name} er kalt inn" in texts(report)  # the seat's answer stands
     async with forum.app[UOW]() as uow:
-        (sf,) = [p for p in await uow.privacy.people("oslo-viken")
-                 if forum.statsforvalter.aad_object_id in p.aad_object_ids]
-        assert [m["title"] for m in (await uow.privacy.gather(sf))["meetings_noticed"]] == ["Vårmøte i samarbeidsforumet"]
+        (sf,) = [
+            p for p in await uow.privacy.people("oslo-viken") if forum.statsforvalter.aad_object_id in p.aad_object_ids
+        ]
+        assert [m["title"] for m in (await uow.privacy.gather(sf))["meetings_noticed"]] == [
+            "Vårmøte i samarbeidsforumet"
+        ]
 
 
 async def test_a_notice_that_reached_nobody_goes_again_once_they_can_be_reached_and_a_sent_one_never(forum):

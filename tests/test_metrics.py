@@ -93,8 +93,14 @@ async def test_the_reminder_backlog_shows_what_is_due_and_unsent(forum):
     now = datetime.now(UTC)
     async with forum.app[UOW]() as uow:
         event = WheelEventRow(
-            forum_id="oslo-viken", kind="annet", starts_at=now + timedelta(days=2), title="Samling",
-            place="", text="", offsets=[1440, 60], updated_at=now,
+            forum_id="oslo-viken",
+            kind="annet",
+            starts_at=now + timedelta(days=2),
+            title="Samling",
+            place="",
+            text="",
+            offsets=[1440, 60],
+            updated_at=now,
         )
         uow.session.add(event)
         await uow.session.flush()
@@ -107,8 +113,12 @@ async def test_the_reminder_backlog_shows_what_is_due_and_unsent(forum):
         ]:
             uow.session.add(
                 ReminderRow(
-                    event_id=event.id, event_starts_at=event.starts_at, offset_minutes=1440, target=target,
-                    due_at=due, status=status,
+                    event_id=event.id,
+                    event_starts_at=event.starts_at,
+                    offset_minutes=1440,
+                    target=target,
+                    due_at=due,
+                    status=status,
                 )
             )
         await uow.commit()
@@ -140,7 +150,9 @@ async def test_a_vote_closed_by_the_rounds_records_how_late_it_was_closed(forum)
 
 async def test_with_a_metrics_token_a_scrape_without_it_is_refused(database_url, connector):
     settings = Settings(
-        database_url=database_url, forum_config=EXAMPLE_FORUM_CONFIG, scheduler_interval_seconds=0,
+        database_url=database_url,
+        forum_config=EXAMPLE_FORUM_CONFIG,
+        scheduler_interval_seconds=0,
         metrics_token="scrape-secret",
     )
     runner, url = await serve(await create_app(settings))

@@ -35,7 +35,11 @@ async def held(forum) -> int:
     """A meeting called, answered, with the allocation decided since the
     notice, and now begun. Returns its id."""
     await set_up_channel(forum)
-    lise, arne, hanne = forum.representative("ostfold-vo"), forum.deputy("ostfold-vo"), forum.representative("viken-vest")
+    lise, arne, hanne = (
+        forum.representative("ostfold-vo"),
+        forum.deputy("ostfold-vo"),
+        forum.representative("viken-vest"),
+    )
     for person in (lise, arne, hanne):
         await forum.say(person, "hjelp")
     _, meeting = await notice_sent(forum, agenda="Godkjenning av innkalling og saksliste\nTildeling\nEventuelt")
@@ -92,7 +96,9 @@ async def test_the_minutes_are_drafted_with_attendance_and_decisions_approved_po
     assert "Referatet er godkjent og legges ut i forumets kanal." in texts(card_of(body))
     await forum.settle()
     (posted,) = channel_posts(forum)
-    assert "Referat: Vårmøte i samarbeidsforumet" in texts(posted) and "2\\. Tildelingen ble vedtatt." in texts(posted)  # as typed, not a list
+    assert "Referat: Vårmøte i samarbeidsforumet" in texts(posted) and "2\\. Tildelingen ble vedtatt." in texts(
+        posted
+    )  # as typed, not a list
     assert "Godkjent av Statsforvalteren" in texts(posted) and inputs(posted) == {}
 
     forum.new_replies()
@@ -106,8 +112,9 @@ async def test_the_minutes_are_drafted_with_attendance_and_decisions_approved_po
     assert message_of(body) == nb("minutes_approved")
     async with forum.app[UOW]() as uow:
         assert list(await uow.session.scalars(select(AuditEntryRow.action))).count("meeting.minutes_approved") == 1
-    assert "Referatet er allerede godkjent." in texts(card_of((await forum.press(
-        forum.statsforvalter, "minutes.open", {"meeting": meeting}))[0]))
+    assert "Referatet er allerede godkjent." in texts(
+        card_of((await forum.press(forum.statsforvalter, "minutes.open", {"meeting": meeting}))[0])
+    )
 
 
 async def test_the_years_meetings_download_as_excel_and_the_minutes_as_word(forum):
@@ -136,7 +143,8 @@ async def test_the_years_meetings_download_as_excel_and_the_minutes_as_word(foru
     (link,) = re.findall(r"\((http[^)]+)\)", message_of(body))
     status, headers, content = await download(forum, link)
     assert status == 200 and headers["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     paragraphs = [p.text for p in Document(io.BytesIO(content)).paragraphs]
     assert "Referat: Vårmøte i samarbeidsforumet" in paragraphs and "2. Tildelingen ble vedtatt." in paragraphs
     assert f"Østfold VO-nettverk, sete 1: {forum.deputy('ostfold-vo').name} (vara)" in paragraphs
@@ -164,8 +172,10 @@ async def test_minutes_wait_for_the_meeting_and_are_the_statsforvalters_to_write
 
 @pytest.mark.parametrize(
     "typed, problem",
-    [({"text": "x" * (MAX_MINUTES + 1)}, f"Referatet kan ha høyst {MAX_MINUTES} tegn."),
-     ({"text": "  "}, "Et referat som skal godkjennes, må ha tekst.")],
+    [
+        ({"text": "x" * (MAX_MINUTES + 1)}, f"Referatet kan ha høyst {MAX_MINUTES} tegn."),
+        ({"text": "  "}, "Et referat som skal godkjennes, må ha tekst."),
+    ],
 )
 async def test_wrong_minutes_are_not_approved_and_the_text_is_kept(forum, typed, problem):
     await held(forum)
@@ -177,8 +187,15 @@ async def test_wrong_minutes_are_not_approved_and_the_text_is_kept(forum, typed,
         assert list(await uow.session.scalars(select(MeetingMinutesRow.meeting_id))) == []
 
 
-@pytest.mark.parametrize("data", [{"meeting": "1", "version": 0}, {"meeting": 1, "version": -1}, {"meeting": 1, "version": 0, "text": ["x"]},
-                                  {"meeting": 1, "version": 0, "text": "x" * (MAX_MINUTES * 2 + 1)}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"meeting": "1", "version": 0},
+        {"meeting": 1, "version": -1},
+        {"meeting": 1, "version": 0, "text": ["x"]},
+        {"meeting": 1, "version": 0, "text": "x" * (MAX_MINUTES * 2 + 1)},
+    ],
+)
 async def test_forged_minutes_data_changes_nothing(forum, data):
     body, _ = await forum.press(forum.statsforvalter, "minutes.save", data)
     assert "Kortet sendte data jeg ikke forstår" in message_of(body)
@@ -195,6 +212,9 @@ async def test_who_wrote_and_approved_the_minutes_is_in_their_privacy_export(for
     verb, data = save_data(await draft(forum), "Godkjenn og legg ut", text="Godkjent.")
     await forum.press(forum.statsforvalter, verb, data)
     async with forum.app[UOW]() as uow:
-        (sf,) = [p for p in await uow.privacy.people("oslo-viken")
-                 if forum.statsforvalter.aad_object_id in p.aad_object_ids]
-        assert [m["title"] for m in (await uow.privacy.gather(sf))["minutes_written"]] == ["Vårmøte i samarbeidsforumet"]
+        (sf,) = [
+            p for p in await uow.privacy.people("oslo-viken") if forum.statsforvalter.aad_object_id in p.aad_object_ids
+        ]
+        assert [m["title"] for m in (await uow.privacy.gather(sf))["minutes_written"]] == [
+            "Vårmøte i samarbeidsforumet"
+        ]

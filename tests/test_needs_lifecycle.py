@@ -88,7 +88,11 @@ async def test_an_edit_makes_a_new_revision_with_who_and_when(forum):
     form = card_of(await press(forum, bo, listing, "Endre"))
     assert "Endre BM-" in texts(form)
     for _ in range(3):
-        form = card_of(await press(forum, bo, form, "Lagre og gå videre", {"participants": "95"} if "participants" in inputs(form) else {}))
+        form = card_of(
+            await press(
+                forum, bo, form, "Lagre og gå videre", {"participants": "95"} if "participants" in inputs(form) else {}
+            )
+        )
     receipt = card_of(await press(forum, bo, form, "Send endringene"))
     assert "Endringene er sendt" in texts(receipt)
 
@@ -193,8 +197,12 @@ async def deadline_passed_yesterday(forum) -> None:
     now = datetime.now(UTC)
     async with forum.app[UOW]() as uow:
         values = {
-            "kind": "frist_behovsmeldinger", "starts_at": now - timedelta(days=1), "title": "Frist",
-            "place": "", "text": "", "offsets": [1440],
+            "kind": "frist_behovsmeldinger",
+            "starts_at": now - timedelta(days=1),
+            "title": "Frist",
+            "place": "",
+            "text": "",
+            "offsets": [1440],
         }
         await uow.wheel.add("oslo-viken", values, None, now)
         await uow.commit()
@@ -245,7 +253,8 @@ async def test_the_same_decision_pressed_twice_at_once_is_made_and_logged_once(f
     assert "er satt til «prioritert»" in texts(card_of(made))
     # Told it changed meanwhile, or, if it came second, that it is prioritised already.
     assert message_of(refused) in (
-        CHANGED_MEANWHILE, "En behovsmelding som er «prioritert», kan ikke settes til «prioritert»."
+        CHANGED_MEANWHILE,
+        "En behovsmelding som er «prioritert», kan ikke settes til «prioritert».",
     )
 
 
@@ -266,7 +275,8 @@ async def test_a_withdrawal_and_a_decision_at_once_leave_one_of_them_standing(fo
     if row.status == "trukket":
         assert "er trukket" in texts(card_of(withdrawal))
         assert message_of(decision) in (
-            CHANGED_MEANWHILE, "En behovsmelding som er «trukket», kan ikke settes til «prioritert»."
+            CHANGED_MEANWHILE,
+            "En behovsmelding som er «trukket», kan ikke settes til «prioritert».",
         )
     else:
         assert row.status == "prioritert"

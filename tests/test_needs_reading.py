@@ -132,8 +132,9 @@ async def test_a_page_past_the_end_shows_the_last_one(forum):
     assert "Side 2 av 2" in texts(card_of(body))
 
 
-@pytest.mark.parametrize("data", [{}, {"page": "2"}, {"page": 2.0}, {"page": True}, {"page": 0},
-                                  {"page": 10**6}, {"page": [2]}])
+@pytest.mark.parametrize(
+    "data", [{}, {"page": "2"}, {"page": 2.0}, {"page": True}, {"page": 0}, {"page": 10**6}, {"page": [2]}]
+)
 async def test_forged_page_numbers_are_refused(forum, data):
     body, _ = await forum.press(forum.representative("ostfold-vo"), "needs.list", data)
     assert "Kortet sendte data jeg ikke forstår" in message_of(body)

@@ -94,11 +94,24 @@ async def test_wrong_values_keep_the_step_with_each_error_named_and_nothing_lost
     ada = forum.representative("ostfold-vo")
     card = await begin(forum, ada)
     card = card_of(await press(forum, ada, card, "Lagre og gå videre", STEP_1))
-    card = card_of(await press(forum, ada, card, "Lagre og gå videre", {"local_need": "x", "mapping": "y",
-                                                                         "anchored": "false", "anchoring": "z",
-                                                                         "partner": "UiO"}))
-    wrong = {**STEP_3, "participants": "0", "amount_applied": "-5", "own_contribution": "mye",
-             "period_start": "2027-06-01", "period_end": "2027-01-01", "contact_email": "ada(at)example"}
+    card = card_of(
+        await press(
+            forum,
+            ada,
+            card,
+            "Lagre og gå videre",
+            {"local_need": "x", "mapping": "y", "anchored": "false", "anchoring": "z", "partner": "UiO"},
+        )
+    )
+    wrong = {
+        **STEP_3,
+        "participants": "0",
+        "amount_applied": "-5",
+        "own_contribution": "mye",
+        "period_start": "2027-06-01",
+        "period_end": "2027-01-01",
+        "contact_email": "ada(at)example",
+    }
     card = card_of(await press(forum, ada, card, "Lagre og gå videre", wrong))
     shown = texts(card)
     assert "Steg 3 av 4" in shown
@@ -245,7 +258,9 @@ async def test_the_statsforvalter_may_report_on_an_organisations_behalf(forum):
     offered = [c["value"] for c in input_named(card, "organisation_id")["choices"]]
     assert "akershus-fk" in offered and "follo" in offered
     assert "utdanningsforbundet" not in offered and "evu-ost" not in offered
-    card = card_of(await press(forum, forum.statsforvalter, card, "Lagre og gå videre", {**STEP_1, "organisation_id": "follo"}))
+    card = card_of(
+        await press(forum, forum.statsforvalter, card, "Lagre og gå videre", {**STEP_1, "organisation_id": "follo"})
+    )
     (row,) = await stored_reports(forum)
     assert row.organisation_id == "follo"
 

@@ -70,8 +70,18 @@ def fields(title: str, areas: list[str], applied: int, **more) -> dict:
     }
 
 
-async def seed(forum, organisation_id: str, year: int, title: str, areas: list[str], applied: int,
-               status: Status = Status.SUBMITTED, granted: int | None = None, at: datetime = AT, **more) -> None:
+async def seed(
+    forum,
+    organisation_id: str,
+    year: int,
+    title: str,
+    areas: list[str],
+    applied: int,
+    status: Status = Status.SUBMITTED,
+    granted: int | None = None,
+    at: datetime = AT,
+    **more,
+) -> None:
     """A report as the repository stores it: added, sent, then decided."""
     async with forum.app[UOW]() as uow:
         repo = uow.needs_reports
@@ -89,27 +99,50 @@ async def seed(forum, organisation_id: str, year: int, title: str, areas: list[s
                 Status.WITHDRAWN: [Status.WITHDRAWN],
             }[status]
             for step in path:
-                report = await repo.set_status(
-                    report, step, "test", at, granted if step is Status.GRANTED else None
-                )
+                report = await repo.set_status(report, step, "test", at, granted if step is Status.GRANTED else None)
         await uow.commit()
 
 
 async def seed_three_years(forum) -> None:
     """2025: four sent reports from three organisations, plus a draft and a
     withdrawn one that do not count; 2024 and 2023 one report each year."""
-    await seed(forum, "ostfold-vo", 2025, "Vurdering i moduler", ["modulstruktur", "vurdering-for-laering"], 300_000,
-               Status.GRANTED, granted=250_000)
+    await seed(
+        forum,
+        "ostfold-vo",
+        2025,
+        "Vurdering i moduler",
+        ["modulstruktur", "vurdering-for-laering"],
+        300_000,
+        Status.GRANTED,
+        granted=250_000,
+    )
     await seed(forum, "ostfold-vo", 2025, "Lesing for voksne", ["laereplaner-norsk"], 100_000, Status.PRIORITISED)
     await seed(forum, "follo", 2025, "Ledere i utvikling", ["ledere"], 200_000, Status.REPORTED, granted=150_000)
-    await seed(forum, "akershus-fk", 2025, "=HYPERLINK(\"https://example.net\")", ["modulstruktur"], 50_000,
-               Status.NOT_PRIORITISED)
+    await seed(
+        forum,
+        "akershus-fk",
+        2025,
+        '=HYPERLINK("https://example.net")',
+        ["modulstruktur"],
+        50_000,
+        Status.NOT_PRIORITISED,
+    )
     await seed(forum, "viken-vest", 2025, "Utkast", ["ledere"], 999_000, Status.DRAFT)
     await seed(forum, "viken-vest", 2025, "Trukket", ["ledere"], 888_000, Status.WITHDRAWN)
-    await seed(forum, "ostfold-vo", 2024, "Fjorårets", ["ledere"], 80_000, Status.GRANTED, granted=80_000,
-               at=datetime(2024, 3, 1, tzinfo=UTC))
-    await seed(forum, "follo", 2023, "Forfjorårets", ["ledere"], 70_000, Status.SUBMITTED,
-               at=datetime(2023, 3, 1, tzinfo=UTC))
+    await seed(
+        forum,
+        "ostfold-vo",
+        2024,
+        "Fjorårets",
+        ["ledere"],
+        80_000,
+        Status.GRANTED,
+        granted=80_000,
+        at=datetime(2024, 3, 1, tzinfo=UTC),
+    )
+    await seed(
+        forum, "follo", 2023, "Forfjorårets", ["ledere"], 70_000, Status.SUBMITTED, at=datetime(2023, 3, 1, tzinfo=UTC)
+    )
 
 
 def card_of(body: dict) -> dict:
@@ -244,16 +277,19 @@ async def test_the_overview_counts_sent_reports_per_area_and_organisation(forum)
     assert by_id["follo"].earlier == (Figures(), Figures(1, 70_000, 0))
     assert summary.earlier_totals == (Figures(1, 80_000, 80_000), Figures(1, 70_000, 0))
     assert {o.id for o in summary.missing} == {
-        "vopro-romerike", "viken-vest", "oslo-vo-nsgv", "oslo-vo-ude", "buskerud-fk", "ostfold-fk"
+        "vopro-romerike",
+        "viken-vest",
+        "oslo-vo-nsgv",
+        "oslo-vo-ude",
+        "buskerud-fk",
+        "ostfold-fk",
     }
 
 
 async def test_an_organisation_that_left_and_an_area_no_longer_listed_still_count(forum):
     await seed(forum, "follo", 2025, "Digitalt", ["digital-kompetanse", "ledere"], 120_000)
     async with forum.app[UOW]() as uow:
-        await uow.session.execute(
-            update(OrganisationRow).where(OrganisationRow.id == "follo").values(active=False)
-        )
+        await uow.session.execute(update(OrganisationRow).where(OrganisationRow.id == "follo").values(active=False))
         await uow.needs_reports.set_competence_areas(
             "oslo-viken", 2025, (CompetenceArea("ledere", "Ledelse"),), "test", AT
         )
@@ -286,8 +322,11 @@ async def test_an_area_of_an_earlier_year_that_is_off_this_years_list_keeps_its_
 
     assert year_headings(card) == [["2025"], ["2024"]]
     assert area(card, "Ledelse") == [["1", kr(40_000), "0"], ["0", "0", "0"]]
-    assert area(card, "Godt læringsmiljø: forebygging av mobbing og trakassering, inkludert negativ sosial kontroll "
-                     "(ikke på listen for 2025)") == [["0", "0", "0"], ["1", kr(90_000), kr(60_000)]]
+    assert area(
+        card,
+        "Godt læringsmiljø: forebygging av mobbing og trakassering, inkludert negativ sosial kontroll "
+        "(ikke på listen for 2025)",
+    ) == [["0", "0", "0"], ["1", kr(90_000), kr(60_000)]]
     # Areas that no year shown has reports in stay off: only this year's list and what was reported.
     assert "Fullføringsreformen" not in texts(card)
 
@@ -303,18 +342,26 @@ async def test_the_card_shows_the_figures_side_by_side_with_earlier_years(forum)
     }
     assert row(card, "Organisasjon") == [["2025"], ["2024"], ["2023"]]
     assert row(card, "Østfold VO-nettverk") == [
-        ["2", kr(400_000), kr(250_000)], ["1", kr(80_000), kr(80_000)], ["0", "0", "0"]
+        ["2", kr(400_000), kr(250_000)],
+        ["1", kr(80_000), kr(80_000)],
+        ["0", "0", "0"],
     ]
     assert row(card, "Nettverket for Follo-regionen") == [
-        ["1", kr(200_000), kr(150_000)], ["0", "0", "0"], ["1", kr(70_000), "0"]
+        ["1", kr(200_000), kr(150_000)],
+        ["0", "0", "0"],
+        ["1", kr(70_000), "0"],
     ]
     assert row(card, "Sum") == [["4", kr(650_000), kr(400_000)], ["1", kr(80_000), kr(80_000)], ["1", kr(70_000), "0"]]
     assert year_headings(card) == [["2025"], ["2024"], ["2023"]]
     assert area(card, "Fullføringsreformen: modulstrukturert opplæring") == [
-        ["2", kr(350_000), kr(250_000)], ["0", "0", "0"], ["0", "0", "0"]
+        ["2", kr(350_000), kr(250_000)],
+        ["0", "0", "0"],
+        ["0", "0", "0"],
     ]
     assert area(card, "Kompetanseheving for ledere i skolebasert utviklingsarbeid") == [
-        ["1", kr(200_000), kr(150_000)], ["1", kr(80_000), kr(80_000)], ["1", kr(70_000), "0"]
+        ["1", kr(200_000), kr(150_000)],
+        ["1", kr(80_000), kr(80_000)],
+        ["1", kr(70_000), "0"],
     ]
     shown = texts(card)
     assert "telles i hvert av dem (i år gjelder det 1)" in shown
@@ -395,8 +442,18 @@ async def test_a_year_with_nothing_sent_says_so(forum):
     assert "Vopro-nettverket (Romerike), Viken Vest" in shown
 
 
-@pytest.mark.parametrize("typed", ["oversikt 1999", "oversikt 2101", "oversikt neste", "oversikt 2025 2026",
-                                   "oversikt \uff12\uff10\uff12\uff15", "oversikt -2025", "oversikt 02025"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "oversikt 1999",
+        "oversikt 2101",
+        "oversikt neste",
+        "oversikt 2025 2026",
+        "oversikt \uff12\uff10\uff12\uff15",
+        "oversikt -2025",
+        "oversikt 02025",
+    ],
+)
 async def test_a_year_that_is_not_one_is_refused(forum, typed):
     card = only_card(await forum.say(forum.statsforvalter, typed))
     shown = texts(card)
@@ -429,8 +486,10 @@ async def test_someone_in_no_forum_is_refused(forum):
     assert "Du står ikke i medlemslisten" in message_of(body)
 
 
-@pytest.mark.parametrize("data", [{}, {"year": "neste"}, {"year": 1999}, {"year": 2025, "page": 0},
-                                  {"year": 2025, "page": 10**9}, {"year": [2025]}])
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"year": "neste"}, {"year": 1999}, {"year": 2025, "page": 0}, {"year": 2025, "page": 10**9}, {"year": [2025]}],
+)
 async def test_forged_page_and_export_data_is_refused(forum, data):
     for verb in OVERVIEW_VERBS:
         body, replies = await forum.press(forum.statsforvalter, verb, data)
@@ -493,16 +552,43 @@ async def test_a_member_downloads_the_year_as_an_xlsx_file(forum, caplog):
 
     summary = [list(r) for r in book[SUMMARY_SHEET].iter_rows(values_only=True)]
     as_rows = {r[0]: r[1:] for r in summary if r and r[0]}
-    assert as_rows["Alle behovsmeldinger"][:3] == (4, 650_000, 400_000) or as_rows["Alle behovsmeldinger"][:3] == [4, 650_000, 400_000]
+    assert as_rows["Alle behovsmeldinger"][:3] == (4, 650_000, 400_000) or as_rows["Alle behovsmeldinger"][:3] == [
+        4,
+        650_000,
+        400_000,
+    ]
     assert list(as_rows["Per organisasjon"][:6]) == [
-        "2025 antall", "2025 søkt (NOK)", "2025 tildelt (NOK)", "2024 antall", "2024 søkt (NOK)", "2024 tildelt (NOK)"
+        "2025 antall",
+        "2025 søkt (NOK)",
+        "2025 tildelt (NOK)",
+        "2024 antall",
+        "2024 søkt (NOK)",
+        "2024 tildelt (NOK)",
     ]
     assert list(as_rows["Østfold VO-nettverk"][:9]) == [2, 400_000, 250_000, 1, 80_000, 80_000, 0, 0, 0]
     assert list(as_rows["Sum"][:3]) == [4, 650_000, 400_000]
     assert list(as_rows["Per kompetanseområde"][:6]) == list(as_rows["Per organisasjon"][:6])
-    assert list(as_rows["Fullføringsreformen: modulstrukturert opplæring"][:9]) == [2, 350_000, 250_000, 0, 0, 0, 0, 0, 0]
+    assert list(as_rows["Fullføringsreformen: modulstrukturert opplæring"][:9]) == [
+        2,
+        350_000,
+        250_000,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]
     assert list(as_rows["Kompetanseheving for ledere i skolebasert utviklingsarbeid"][:9]) == [
-        1, 200_000, 150_000, 1, 80_000, 80_000, 1, 70_000, 0
+        1,
+        200_000,
+        150_000,
+        1,
+        80_000,
+        80_000,
+        1,
+        70_000,
+        0,
     ]
     assert "Ikke sendt inn for 2025" in as_rows
     assert "Vopro-nettverket (Romerike)" in as_rows
@@ -617,8 +703,14 @@ def _many_organisations(count: int, name_length: int = 200, reports: int = 0) ->
     missing = tuple(Organisation(o.id, o.name, "vo-nettverk", True) for o in organisations[:12])
     reports = tuple(
         ReportLine(
-            f"BM-2026-{i:03d}", organisations[i % count].name, ("Tiltak *" + "t" * 200)[:200],
-            tuple(a.code for a in areas), 999_999_999, 999_999_999, 999_999_999, Status.NOT_PRIORITISED,
+            f"BM-2026-{i:03d}",
+            organisations[i % count].name,
+            ("Tiltak *" + "t" * 200)[:200],
+            tuple(a.code for a in areas),
+            999_999_999,
+            999_999_999,
+            999_999_999,
+            Status.NOT_PRIORITISED,
         )
         for i in range(1, reports + 1)
     )
@@ -630,7 +722,11 @@ def test_every_page_stays_well_under_teams_card_limit(lang):
     """Forty organisations, twelve areas and 200 reports, every name and
     title as long as the form allows and every report in every area."""
     summary = _many_organisations(40, reports=200)
-    download = {"text": "x" * 300, "title": "Last ned behovsmeldinger-2026.xlsx", "url": "https://b.example.org/" + "t" * 150}
+    download = {
+        "text": "x" * 300,
+        "title": "Last ned behovsmeldinger-2026.xlsx",
+        "url": "https://b.example.org/" + "t" * 150,
+    }
     listed: list[str] = []
     page, pages = 1, None
     while pages is None or page <= pages:

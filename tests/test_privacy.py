@@ -134,7 +134,9 @@ async def test_a_member_who_left_is_erased_but_their_seats_ballot_and_report_sta
         .replace(LISE_ID, "00000000-0000-4000-8000-000000000903"),
         encoding="utf-8",
     )
-    restarted = await create_app(Settings(database_url=database_url, forum_config=forum_config, scheduler_interval_seconds=0))
+    restarted = await create_app(
+        Settings(database_url=database_url, forum_config=forum_config, scheduler_interval_seconds=0)
+    )
     await restarted.cleanup()
 
     sf = forum.statsforvalter

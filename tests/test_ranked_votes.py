@@ -66,9 +66,7 @@ async def test_a_ranked_vote_counts_borda_points_and_the_deputys_ranking_replace
 
     lise, lars = forum.representative("ostfold-vo"), forum.deputy("ostfold-vo")
     mine = card_of(await rank(forum, lise, vote, option_1="2", option_3="1"))
-    assert (
-        "Du stemte 1. «Norsk på arbeidsplassen», 2. «Lesekurs» for Østfold VO-nettverk." in texts(mine)
-    )
+    assert "Du stemte 1. «Norsk på arbeidsplassen», 2. «Lesekurs» for Østfold VO-nettverk." in texts(mine)
     assert inputs(mine) == {"option_1": "2", "option_2": "", "option_3": "1"}  # her ranking, to change
     await rank(forum, forum.representative("follo"), vote, option_2="1", option_1="2")
     await rank(forum, lars, vote, option_1="1")  # the deputy's ballot replaces Lise's
@@ -158,7 +156,11 @@ async def test_a_points_vote_adds_up_the_points_and_refuses_more_than_each_seat_
     await settle(forum)
     await keeper(forum, Clock((await stored(forum, vote)).closes_at)).run_once()
     closed = await stored(forum, vote)
-    assert [(p.options, p.votes) for p in closed.result.places] == [((DIGITAL,), 100), ((LESEKURS,), 70), ((NORSK,), 30)]
+    assert [(p.options, p.votes) for p in closed.result.places] == [
+        ((DIGITAL,), 100),
+        ((LESEKURS,), 70),
+        ((NORSK,), 30),
+    ]
     assert closed.chosen == (DIGITAL, LESEKURS)
     assert await stored_ballots(forum, vote) == [([LESEKURS, NORSK], [70, 30]), ([DIGITAL], [100])]
 
@@ -182,9 +184,7 @@ NOW = datetime(2031, 10, 1, 9, 0, tzinfo=UTC)
 
 def check(**typed):
     closes = (NOW + timedelta(days=3)).astimezone(OSLO)
-    return check_new_vote(
-        {**form(close_date=closes.date().isoformat()), **typed}, "Europe/Oslo", NOW, []
-    )
+    return check_new_vote({**form(close_date=closes.date().isoformat()), **typed}, "Europe/Oslo", NOW, [])
 
 
 @pytest.mark.parametrize(
@@ -219,8 +219,18 @@ def test_the_form_keeps_what_each_kind_uses():
 
 def _vote(kind: VoteKind, n: int, places: int, options: int = 4) -> Vote:
     return Vote(
-        1, "f", "?", tuple(Option(i, f"O{i}") for i in range(1, options + 1)), n if kind in (VoteKind.RANKING, VoteKind.UP_TO) else options,
-        NOW, False, None, VoteStatus.OPEN, kind=kind, points=n if kind is VoteKind.POINTS else None, places=places,
+        1,
+        "f",
+        "?",
+        tuple(Option(i, f"O{i}") for i in range(1, options + 1)),
+        n if kind in (VoteKind.RANKING, VoteKind.UP_TO) else options,
+        NOW,
+        False,
+        None,
+        VoteStatus.OPEN,
+        kind=kind,
+        points=n if kind is VoteKind.POINTS else None,
+        places=places,
     )
 
 

@@ -259,8 +259,15 @@ async def test_an_event_moved_after_its_reminder_went_out_is_reminded_again_for_
         forum.statsforvalter,
         "wheel.save",
         {
-            "event_id": event, "view": START.year, "kind": "vaarmote", "date": "2031-08-04", "time": "12:00",
-            "title": "Vårmøte", "place": "Oslo", "text": "", "offsets": "14d",
+            "event_id": event,
+            "view": START.year,
+            "kind": "vaarmote",
+            "date": "2031-08-04",
+            "time": "12:00",
+            "title": "Vårmøte",
+            "place": "Oslo",
+            "text": "",
+            "offsets": "14d",
         },
     )
     assert "Påminnelser til forumkanalen: 1 planlagt." in texts(body["value"])

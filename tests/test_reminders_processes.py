@@ -141,20 +141,33 @@ async def due_reminders(sessions, connector_url: str, count: int) -> None:
         forum = await session.get(ForumRow, "oslo-viken")
         forum.team_id, forum.channel_id = "19:team", CHANNEL
         forum.channel_reference = {
-            "service_url": connector_url, "channel_id": "msteams", "tenant_id": "t",
-            "conversation_id": CHANNEL, "bot_id": "28:bot",
+            "service_url": connector_url,
+            "channel_id": "msteams",
+            "tenant_id": "t",
+            "conversation_id": CHANNEL,
+            "bot_id": "28:bot",
         }
         for n in range(count):
             event = WheelEventRow(
-                forum_id="oslo-viken", kind="annet", starts_at=now + timedelta(days=2), title=f"Hendelse {n:03d}",
-                place="", text="", offsets=[1440], updated_at=now,
+                forum_id="oslo-viken",
+                kind="annet",
+                starts_at=now + timedelta(days=2),
+                title=f"Hendelse {n:03d}",
+                place="",
+                text="",
+                offsets=[1440],
+                updated_at=now,
             )
             session.add(event)
             await session.flush()
             session.add(
                 ReminderRow(
-                    event_id=event.id, event_starts_at=event.starts_at, offset_minutes=1440, target="channel",
-                    due_at=now, status="planned",
+                    event_id=event.id,
+                    event_starts_at=event.starts_at,
+                    offset_minutes=1440,
+                    target="channel",
+                    due_at=now,
+                    status="planned",
                 )
             )
         await session.commit()

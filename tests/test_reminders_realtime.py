@@ -37,8 +37,13 @@ async def test_a_reminder_arrives_in_the_channel_when_it_falls_due(forum, databa
             stine,
             "wheel.save",
             {
-                "kind": "ekstramote", "date": starts.date().isoformat(), "time": starts.strftime("%H:%M"),
-                "title": "Ekstramøte om fordelingen", "place": "Teams", "text": "", "offsets": "1m",
+                "kind": "ekstramote",
+                "date": starts.date().isoformat(),
+                "time": starts.strftime("%H:%M"),
+                "title": "Ekstramøte om fordelingen",
+                "place": "Teams",
+                "text": "",
+                "offsets": "1m",
             },
         )
         assert "Ekstramøte om fordelingen" in texts(body["value"])

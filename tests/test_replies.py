@@ -50,7 +50,9 @@ async def test_a_message_teams_delivers_twice_is_answered_once(forum):
 
 async def test_a_message_delivered_again_to_another_replica_is_answered_once(forum, database_url):
     # A second replica on the same database, as behind a load balancer.
-    settings = Settings(database_url=database_url, forum_config=forum.config_path or EXAMPLE_FORUM_CONFIG, scheduler_interval_seconds=0)
+    settings = Settings(
+        database_url=database_url, forum_config=forum.config_path or EXAMPLE_FORUM_CONFIG, scheduler_interval_seconds=0
+    )
     other = await create_app(settings)
     runner, other_url = await serve(other)
     try:

@@ -62,7 +62,9 @@ async def open_form(forum, user, reference: str) -> dict:
     """From `rapportering`, the button of the grant with this reference."""
     wanted = await report_id(forum, reference)
     listing = only_card(await forum.say(user, "rapportering"))
-    (data,) = [e["data"] for e in elements(listing) if e.get("verb") == "grant.open" and e["data"]["report_id"] == wanted]
+    (data,) = [
+        e["data"] for e in elements(listing) if e.get("verb") == "grant.open" and e["data"]["report_id"] == wanted
+    ]
     return card_of((await forum.press(user, "grant.open", data))[0])
 
 
@@ -87,7 +89,10 @@ async def test_a_representative_drafts_and_sends_the_report_and_the_grant_is_rep
     ada = forum.representative("ostfold-vo")
 
     listing = only_card(await forum.say(ada, "rapportering"))
-    assert f"BM-2025-001 Vurdering i moduler (Østfold VO-nettverk)\nTildelt {kr(250_000)} kr · ikke påbegynt · frist 15.12.2031 12:00" in texts(listing)
+    assert (
+        f"BM-2025-001 Vurdering i moduler (Østfold VO-nettverk)\nTildelt {kr(250_000)} kr · ikke påbegynt · frist 15.12.2031 12:00"
+        in texts(listing)
+    )
     assert "BM-2025-003" not in texts(listing)  # Akershus's
     assert buttons(listing) == ["Rapporter"]
 
@@ -121,9 +126,11 @@ async def test_a_representative_drafts_and_sends_the_report_and_the_grant_is_rep
     again = card_of(await press(forum, ada, form, "Send rapporten", GOOD))
     assert "Rapporten var allerede sendt." in texts(again)
     async with forum.app[UOW]() as uow:
-        audit = list(await uow.session.execute(
-            select(AuditEntryRow.subject, AuditEntryRow.detail).where(AuditEntryRow.action == "needs.reported_back")
-        ))
+        audit = list(
+            await uow.session.execute(
+                select(AuditEntryRow.subject, AuditEntryRow.detail).where(AuditEntryRow.action == "needs.reported_back")
+            )
+        )
     assert [(subject, detail["first_time"]) for subject, detail in audit] == [("BM-2025-001", True)]
 
     listing = only_card(await forum.say(ada, "rapportering"))
@@ -236,7 +243,9 @@ async def test_only_the_organisations_seats_and_the_statsforvalter_report_on_a_g
             assert message_of(body) == NOT_YOURS
     assert await stored(forum, "BM-2025-001") is None
     # A report not granted has nothing to report on.
-    body, _ = await forum.press(forum.representative("follo"), "grant.open", {"report_id": await report_id(forum, "BM-2025-002")})
+    body, _ = await forum.press(
+        forum.representative("follo"), "grant.open", {"report_id": await report_id(forum, "BM-2025-002")}
+    )
     assert message_of(body).startswith("Fant ikke et tildelt tiltak")
 
     sf_list = only_card(await forum.say(forum.statsforvalter, "rapportering"))
@@ -308,8 +317,14 @@ async def test_the_reporting_deadline_names_who_owes_a_report_and_nudges_their_s
 async def test_a_reporting_deadline_no_award_letter_named_counts_nobody(forum):
     await set_up_channel(forum)
     async with forum.app[UOW]() as uow:
-        values = {"kind": "frist_rapportering", "starts_at": DEADLINE, "title": "Frist for rapportering",
-                  "place": "", "text": "", "offsets": [1440]}
+        values = {
+            "kind": "frist_rapportering",
+            "starts_at": DEADLINE,
+            "title": "Frist for rapportering",
+            "place": "",
+            "text": "",
+            "offsets": [1440],
+        }
         event = await uow.wheel.add("oslo-viken", values, None, DEADLINE - timedelta(days=30))
         await uow.wheel.plan(event, "Europe/Oslo", DEADLINE - timedelta(days=30))
         await uow.commit()
@@ -356,9 +371,24 @@ async def test_the_overview_shows_frame_granted_and_reported_per_year_and_the_ex
     card = only_card(await forum.say(ada, f"oversikt {YEAR}"))
     (rounds,) = [e for e in elements(card) if e.get("type") == "ColumnSet" and "Tildelingsrunden" in texts(e)]
     assert texts(rounds).replace("\xa0", " ").split("\n") == [
-        "Tildelingsrunden", "Ramme", "Tildelt", "Rapportert", "Brukt (rapportert)", "Ubrukt (rapportert)",
-        "2025", "600 000 kr", "310 000 kr", "1 av 3", "240 000 kr", "10 000 kr",
-        "2024", "100 000 kr", "80 000 kr", "1 av 1", "0 kr", "0 kr",
+        "Tildelingsrunden",
+        "Ramme",
+        "Tildelt",
+        "Rapportert",
+        "Brukt (rapportert)",
+        "Ubrukt (rapportert)",
+        "2025",
+        "600 000 kr",
+        "310 000 kr",
+        "1 av 3",
+        "240 000 kr",
+        "10 000 kr",
+        "2024",
+        "100 000 kr",
+        "80 000 kr",
+        "1 av 1",
+        "0 kr",
+        "0 kr",
     ]
 
     body, _ = await forum.press(ada, "overview.export", {"year": YEAR, "page": 1})
@@ -367,8 +397,15 @@ async def test_the_overview_shows_frame_granted_and_reported_per_year_and_the_ex
     assert status == 200
     book = load_workbook(io.BytesIO(content))
     allocation = [list(r) for r in book[ALLOCATION_SHEET].iter_rows(values_only=True)]
-    assert allocation[0] == ["Prioritet", "Referanse", "Organisasjon", "Tittel på tiltaket", "Søkt beløp (NOK)",
-                             "Tildelt (NOK)", "Sum så langt (NOK)"]
+    assert allocation[0] == [
+        "Prioritet",
+        "Referanse",
+        "Organisasjon",
+        "Tittel på tiltaket",
+        "Søkt beløp (NOK)",
+        "Tildelt (NOK)",
+        "Sum så langt (NOK)",
+    ]
     assert [r[1] for r in allocation[1:]] == ["BM-2025-001", "BM-2025-002", "BM-2025-003"]
     assert allocation[1][5:] == [250_000, 250_000] and allocation[3][5:] == [50_000, 250_000 + 50_000]
     reporting = [list(r) for r in book[REPORTING_SHEET].iter_rows(values_only=True)]
@@ -385,7 +422,9 @@ async def test_the_overview_shows_frame_granted_and_reported_per_year_and_the_ex
 
 async def set_budget_of(forum, year: int, frame: int) -> None:
     async with forum.app[UOW]() as uow:
-        assert await uow.budgets.put(Budget("oslo-viken", year, frame, {}, 1, None, datetime(year, 1, 10, tzinfo=UTC)), 0)
+        assert await uow.budgets.put(
+            Budget("oslo-viken", year, frame, {}, 1, None, datetime(year, 1, 10, tzinfo=UTC)), 0
+        )
         await uow.commit()
 
 

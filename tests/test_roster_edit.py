@@ -110,13 +110,16 @@ async def test_the_statsforvalter_picks_a_new_deputy_and_it_is_logged(forum):
     await forum.say(sf, "oppsett", kind="channel")  # names come from the forum team's member list
     nora = user(forum, "Nora Nyberg", NORA, "Nora.Nyberg@follo.example.org")
     card = only_card(await forum.say(sf, "medlemmer"))
-    assert {"Ny representant", "Ny vara", "Avvikle Nettverket for Follo-regionen", "Legg til organisasjon"} <= set(buttons(card))
+    assert {"Ny representant", "Ny vara", "Avvikle Nettverket for Follo-regionen", "Legg til organisasjon"} <= set(
+        buttons(card)
+    )
 
     verb, data = seat_button(card, "follo", "deputy")
     form = card_of((await forum.press(sf, verb, data))[0])
     picker = input_named(form, "person")
     assert picker["type"] == "Input.ChoiceSet" and picker["choices.data"] == {
-        "type": "Data.Query", "dataset": "graph.microsoft.com/users"
+        "type": "Data.Query",
+        "dataset": "graph.microsoft.com/users",
     }
     assert "Nå: Dag Vara" in texts(form)
 
@@ -129,7 +132,12 @@ async def test_the_statsforvalter_picks_a_new_deputy_and_it_is_logged(forum):
     dag = user(forum, "Dag Vara", DAG, "dag@follo.example.org")
     assert "observatør" in texts(only_card(await forum.say(dag, "hjelp")))
     (row,) = await stored(forum, PersonRow, PersonRow.aad_object_id == NORA)
-    assert (row.name, row.email, row.role, row.active) == ("Nora Nyberg", "nora.nyberg@follo.example.org", "deputy", True)
+    assert (row.name, row.email, row.role, row.active) == (
+        "Nora Nyberg",
+        "nora.nyberg@follo.example.org",
+        "deputy",
+        True,
+    )
 
     (logged,) = await stored(forum, AuditEntryRow, AuditEntryRow.action == "roster.seat_set")
     assert logged.actor == SIRI and logged.subject == "seat:follo:1:deputy"
@@ -170,8 +178,12 @@ async def test_a_wrong_pick_changes_nothing_and_keeps_what_was_typed(forum):
     assert await stored(forum, AuditEntryRow, AuditEntryRow.action == "roster.seat_set") == []
 
     # Forged places and data.
-    for data in ({"organisation": "nord", "seat": 1, "role": "deputy"}, {"organisation": "follo", "seat": 2, "role": "deputy"},
-                 {"organisation": "follo", "seat": 1, "role": "statsforvalter"}, {"organisation": "follo"}):
+    for data in (
+        {"organisation": "nord", "seat": 1, "role": "deputy"},
+        {"organisation": "follo", "seat": 2, "role": "deputy"},
+        {"organisation": "follo", "seat": 1, "role": "statsforvalter"},
+        {"organisation": "follo"},
+    ):
         body, _ = await forum.press(sf, "roster.set_person", {**data, "person": NORA, "name": "X"})
         assert body["type"] == "application/vnd.microsoft.activity.message"
     assert await stored(forum, RosterChangeRow) == []
@@ -204,11 +216,17 @@ async def test_an_organisation_is_added_with_a_vacant_seat_and_retired(forum):
     verb, data = actions(card)["Legg til organisasjon"]
     form = card_of((await forum.press(sf, verb, data))[0])
     assert {e["id"] for e in elements(form) if str(e.get("type", "")).startswith("Input.")} == {
-        "name", "id", "kind", "submits_needs"
+        "name",
+        "id",
+        "kind",
+        "submits_needs",
     }
     verb, data = actions(form)["Legg til organisasjon"]
     typed = {"name": "Asker VO", "kind": "fylkeskommune", "submits_needs": "false"}
-    for wrong, message in (("Asker VO", "Kortnavnet kan bare ha"), ("follo", "allerede en organisasjon med kortnavnet «follo»")):
+    for wrong, message in (
+        ("Asker VO", "Kortnavnet kan bare ha"),
+        ("follo", "allerede en organisasjon med kortnavnet «follo»"),
+    ):
         again = card_of((await forum.press(sf, verb, {**data, **typed, "id": wrong}))[0])
         assert message in texts(again) and input_named(again, "name")["value"] == "Asker VO"
         assert input_named(again, "kind")["value"] == "fylkeskommune"
@@ -236,7 +254,12 @@ async def test_an_organisation_is_added_with_a_vacant_seat_and_retired(forum):
     assert "observatør" in texts(only_card(await forum.say(berit, "hjelp")))
     body, _ = await forum.press(sf, "roster.retire", {"organisation": "bergen"})
     assert "ikke (lenger) i medlemslisten" in message_of(body)
-    logged = [e.action for e in await stored(forum, AuditEntryRow, AuditEntryRow.action.startswith("roster."), AuditEntryRow.actor.is_not(None))]
+    logged = [
+        e.action
+        for e in await stored(
+            forum, AuditEntryRow, AuditEntryRow.action.startswith("roster."), AuditEntryRow.actor.is_not(None)
+        )
+    ]
     assert logged == ["roster.organisation_added", "roster.seat_set", "roster.organisation_retired"]
 
 
@@ -245,7 +268,9 @@ async def test_changes_from_teams_stand_over_the_roster_file(forum, database_url
     user(forum, "Nora Nyberg", NORA, "nora@follo.example.org")
     card = only_card(await forum.say(sf, "medlemmer"))
     await pick(forum, sf, card, "follo", "deputy", NORA)
-    await forum.press(sf, "roster.add", {"id": "asker-vo", "name": "Asker VO", "kind": "vo-nettverk", "submits_needs": "true"})
+    await forum.press(
+        sf, "roster.add", {"id": "asker-vo", "name": "Asker VO", "kind": "vo-nettverk", "submits_needs": "true"}
+    )
     await forum.press(sf, "roster.retire", {"organisation": "bergen"})
 
     # The next start reads the same file: Dag, Bergen and no Asker in it.
@@ -254,7 +279,8 @@ async def test_changes_from_teams_stand_over_the_roster_file(forum, database_url
     await restart(database_url, forum_config)
     shown = only_card(await forum.say(sf, "medlemmer"))
     assert seat_lines(shown) == [
-        "Representant: Rita Reppe · Vara: Nora Nyberg", "Representant: (ikke besatt) · Vara: (ikke besatt)"
+        "Representant: Rita Reppe · Vara: Nora Nyberg",
+        "Representant: (ikke besatt) · Vara: (ikke besatt)",
     ]
     assert "Bergen VO" not in texts(shown) and "Asker VO" in texts(shown)
     dag = user(forum, "Dag Vara", DAG, "dag@follo.example.org")
@@ -266,19 +292,29 @@ async def test_changes_from_teams_stand_over_the_roster_file(forum, database_url
 
     # Bergen back from Teams is as Teams made it, with one vacant seat,
     # though the file still gives it Berit.
-    card = card_of((await forum.press(sf, "roster.add", {"id": "bergen", "name": "Bergen VO", "kind": "vo-nettverk",
-                                                        "submits_needs": "true"}))[0])
+    card = card_of(
+        (
+            await forum.press(
+                sf, "roster.add", {"id": "bergen", "name": "Bergen VO", "kind": "vo-nettverk", "submits_needs": "true"}
+            )
+        )[0]
+    )
     assert seat_lines(card)[-1] == "Representant: (ikke besatt) · Vara: (ikke besatt)"
     await restart(database_url, forum_config)
-    assert seat_lines(only_card(await forum.say(sf, "medlemmer")))[-1] == "Representant: (ikke besatt) · Vara: (ikke besatt)"
+    assert (
+        seat_lines(only_card(await forum.say(sf, "medlemmer")))[-1]
+        == "Representant: (ikke besatt) · Vara: (ikke besatt)"
+    )
 
 
 async def test_a_change_from_teams_is_in_the_data_of_whom_it_placed_and_of_who_made_it(forum):
     sf = siri(forum)
     user(forum, "Nora Nyberg", NORA, "nora@follo.example.org")
     await pick(forum, sf, only_card(await forum.say(sf, "medlemmer")), "follo", "deputy", NORA)
-    for query, entry in ((NORA, {"place": "seat:follo:1:deputy", "set": False, "placed": True}),
-                         (SIRI, {"place": "seat:follo:1:deputy", "set": True, "placed": False})):
+    for query, entry in (
+        (NORA, {"place": "seat:follo:1:deputy", "set": False, "placed": True}),
+        (SIRI, {"place": "seat:follo:1:deputy", "set": True, "placed": False}),
+    ):
         status, body = await fetch(forum, link_in(texts(only_card(await forum.say(sf, f"personvern {query}")))))
         assert status == 200
         (change,) = json.loads(body)["roster_changes"]
@@ -292,8 +328,10 @@ async def test_who_made_a_change_is_erased_with_the_rest_of_them(forum, database
     # Siri hands over to Per and leaves the roster; Per erases her.
     per = user(forum, "Per Ny", "77777777-7777-4777-8777-777777777777", "per@sf.example.org")
     forum_config.write_text(
-        ROSTER.replace(f"{{name: Siri Sekretariat, email: siri@sf.example.org, aad_object_id: {SIRI}}}",
-                       f"{{name: Per Ny, email: per@sf.example.org, aad_object_id: {per.aad_object_id}}}"),
+        ROSTER.replace(
+            f"{{name: Siri Sekretariat, email: siri@sf.example.org, aad_object_id: {SIRI}}}",
+            f"{{name: Per Ny, email: per@sf.example.org, aad_object_id: {per.aad_object_id}}}",
+        ),
         encoding="utf-8",
     )
     await restart(database_url, forum_config)
@@ -316,7 +354,10 @@ async def test_a_change_from_teams_on_one_replica_is_what_the_next_press_on_anot
     assert "er lagt ut" in texts(body["value"])
     async with forum.app[UOW]() as uow:
         (vote,) = await uow.votes.of_forum("testforum")
-    rita, dag = user(forum, "Rita Rep", RITA, "rita@follo.example.org"), user(forum, "Dag Vara", DAG, "dag@follo.example.org")
+    rita, dag = (
+        user(forum, "Rita Rep", RITA, "rita@follo.example.org"),
+        user(forum, "Dag Vara", DAG, "dag@follo.example.org"),
+    )
     nora = user(forum, "Nora Nyberg", NORA, "nora@follo.example.org")
     berit = user(forum, "Berit Bergen", BERIT, "berit@bergen.example.org")
 
@@ -328,7 +369,9 @@ async def test_a_change_from_teams_on_one_replica_is_what_the_next_press_on_anot
 
         # The other replica has read the roster before the change.
         assert "0 av 2 seter har stemt" in await pressed(other, rita, "vote.refresh")
-        assert "Du stemte «Lesekurs» for Nettverket for Follo-regionen" in await pressed(other, dag, "vote.cast", choices="1")
+        assert "Du stemte «Lesekurs» for Nettverket for Follo-regionen" in await pressed(
+            other, dag, "vote.cast", choices="1"
+        )
 
         # Siri, on this replica, makes Nora Follo's deputy and retires Bergen VO.
         card = await pick(forum, sf, only_card(await forum.say(sf, "medlemmer")), "follo", "deputy", NORA)

@@ -76,7 +76,9 @@ async def test_a_changed_roster_file_updates_people_in_place(forum, database_url
     assert after["per@sf.example.org"][1:4] == ("statsforvalter", None, True)
 
 
-async def test_a_roster_changed_by_another_replica_is_what_the_running_bot_shows_next(forum, database_url, forum_config):
+async def test_a_roster_changed_by_another_replica_is_what_the_running_bot_shows_next(
+    forum, database_url, forum_config
+):
     rita = teams.User("Rita Rep", "22222222-2222-4222-8222-222222222222", "rita@follo.example.org")
     assert "Nettverket for Follo-regionen" in texts(only_card(await forum.say(rita, "medlemmer")))
 

@@ -74,7 +74,10 @@ def test_a_setting_that_is_not_a_number_or_not_known_stops_the_start_with_one_li
     cases = (
         ({"PORT": "abc"}, "PORT must be a whole number from 0 to 65535, not 'abc'"),
         ({"PORT": "70000"}, "PORT must be a whole number from 0 to 65535, not '70000'"),
-        ({"SCHEDULER_INTERVAL_SECONDS": "soon"}, "SCHEDULER_INTERVAL_SECONDS must be a number of at least 0, not 'soon'"),
+        (
+            {"SCHEDULER_INTERVAL_SECONDS": "soon"},
+            "SCHEDULER_INTERVAL_SECONDS must be a number of at least 0, not 'soon'",
+        ),
         ({"REPLICAS": "0"}, "REPLICAS must be a whole number of at least 1, not '0'"),
         ({"RETENTION_YEARS": "fem"}, "RETENTION_YEARS must be a whole number from 0 to 100, not 'fem'"),
         ({"BOT_SDK": "teams-ai"}, "BOT_SDK must be one of agents, botbuilder, not 'teams-ai'"),
@@ -94,9 +97,18 @@ def test_a_start_that_would_be_unsafe_or_could_not_authenticate_stops_with_one_l
     cases = (
         ({"HOST": "0.0.0.0"}, "MICROSOFT_APP_ID is not set, so anyone who reaches HOST=0.0.0.0 could speak as anyone"),
         ({"HOST": "bot.example.org"}, "HOST=bot.example.org could speak as anyone"),
-        ({"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_TENANT_ID": tenant}, "MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not"),
-        ({"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_PASSWORD": "secret"}, "MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID"),
-        ({"MICROSOFT_APP_TYPE": "SingelTenant"}, "MICROSOFT_APP_TYPE must be one of SingleTenant, MultiTenant, UserAssignedMSI, not 'SingelTenant'"),
+        (
+            {"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_TENANT_ID": tenant},
+            "MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not",
+        ),
+        (
+            {"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_PASSWORD": "secret"},
+            "MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID",
+        ),
+        (
+            {"MICROSOFT_APP_TYPE": "SingelTenant"},
+            "MICROSOFT_APP_TYPE must be one of SingleTenant, MultiTenant, UserAssignedMSI, not 'SingelTenant'",
+        ),
     )
     for setting, reason in cases:
         process = bot_process(tmp_path, **setting)
@@ -154,12 +166,15 @@ def test_with_log_format_json_every_line_is_an_object_naming_its_activity(tmp_pa
 
     port = free_port()
     process = bot_process(tmp_path, PORT=str(port), LOG_FORMAT="json")
-    user = teams.User("Ragnhild Eksempelrud", "00000000-0000-4000-8000-000000000101", "ragnhild.eksempelrud@vopro.example.org")
+    user = teams.User(
+        "Ragnhild Eksempelrud", "00000000-0000-4000-8000-000000000101", "ragnhild.eksempelrud@vopro.example.org"
+    )
     activity = teams.execute(user, "needs.new", {}, "http://127.0.0.1:9/")
     try:
         wait_until_healthy(process, port)
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/messages", data=json.dumps(activity).encode(),
+            f"http://127.0.0.1:{port}/api/messages",
+            data=json.dumps(activity).encode(),
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:

@@ -49,7 +49,11 @@ class SigningKeys:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 if self.path == "/openid":
-                    body = {"issuer": ISSUER, "jwks_uri": f"{owner.url}/keys", "id_token_signing_alg_values_supported": ["RS256"]}
+                    body = {
+                        "issuer": ISSUER,
+                        "jwks_uri": f"{owner.url}/keys",
+                        "id_token_signing_alg_values_supported": ["RS256"],
+                    }
                 elif self.path == "/keys":
                     body = keys
                 else:

@@ -537,8 +537,12 @@ def test_the_close_boundaries():
     assert errors(close_date="2031-12-31", close_time="23:59") == {}  # within 92 days
 
 
-@pytest.mark.parametrize("name", ["question", "options", "reports", "mode", "up_to", "close_date", "close_time", "live", "quorum"])
-@pytest.mark.parametrize("value", [5, 3.5, True, ["Tiltak A", "Tiltak B"], {"a": 1}, ("x",), b"bytes", None, 0, [], False])
+@pytest.mark.parametrize(
+    "name", ["question", "options", "reports", "mode", "up_to", "close_date", "close_time", "live", "quorum"]
+)
+@pytest.mark.parametrize(
+    "value", [5, 3.5, True, ["Tiltak A", "Tiltak B"], {"a": 1}, ("x",), b"bytes", None, 0, [], False]
+)
 def test_values_that_are_not_text_never_crash_the_form(name, value):
     changes = {name: value}
     if name == "up_to":
@@ -613,8 +617,14 @@ def test_the_same_option_typed_twice_is_named_as_repeated():
     assert errors(options="Tiltak A\nTiltak A\nTiltak B") == {"options": "options_repeated"}
 
 
-@pytest.mark.parametrize("changes, field", [({"quorum": "50.7"}, "quorum_percent"), ({"quorum": "1,5"}, "quorum_percent"),
-                                            ({"mode": "up_to", "up_to": "2.9"}, "up_to")])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"quorum": "50.7"}, "quorum_percent"),
+        ({"quorum": "1,5"}, "quorum_percent"),
+        ({"mode": "up_to", "up_to": "2.9"}, "up_to"),
+    ],
+)
 def test_a_number_with_decimals_is_not_silently_cut_to_a_whole_one(changes, field):
     """check_new_vote.whole truncates "50.7" to 50 and "2.9" to 2 without a
     word, though its message says the value must be a whole number."""

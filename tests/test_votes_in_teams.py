@@ -650,9 +650,9 @@ async def test_at_a_tie_the_statsforvalter_decides_in_personal_chat_and_the_foru
 
     (notice,) = channel(forum, "send")
     assert f"Avstemningen «{QUESTION}» er avsluttet" in texts(notice.cards[0])
-    assert (
-        "Likt antall stemmer mellom «Lesekurs», «Digital kompetanse». Statsforvalteren avgjør."
-    ) in texts(notice.cards[0])
+    assert ("Likt antall stemmer mellom «Lesekurs», «Digital kompetanse». Statsforvalteren avgjør.") in texts(
+        notice.cards[0]
+    )
     (update,) = channel(forum, "update")
     assert "Uavgjort – Statsforvalteren avgjør" in texts(update.cards[0])
 
@@ -686,9 +686,8 @@ async def test_at_a_tie_the_statsforvalter_decides_in_personal_chat_and_the_foru
     assert shared.reply_to == waiting.card_activity_id
     assert "Statsforvalteren avgjorde: «Digital kompetanse»" in texts(shared.cards[0])
     *_, told = channel(forum, "send")
-    assert (
-        f"Statsforvalteren avgjorde «{QUESTION}»: «Digital kompetanse». Begrunnelse: Størst behov i Follo."
-        in texts(told.cards[0])
+    assert f"Statsforvalteren avgjorde «{QUESTION}»: «Digital kompetanse». Begrunnelse: Størst behov i Follo." in texts(
+        told.cards[0]
     )
     decided = await stored(forum, vote)
     assert decided.status is VoteStatus.DECIDED and decided.chosen == (2,) and decided.decided_by == sf.aad_object_id
@@ -696,7 +695,9 @@ async def test_at_a_tie_the_statsforvalter_decides_in_personal_chat_and_the_foru
     # Decided is final: a new vote is the way to change it.
     final = "Avstemningen er avgjort og kan ikke endres. Skal resultatet endres, trengs en ny avstemning."
     assert message_of(await cast(forum, lise, vote, LESEKURS)) == final
-    assert message_of(await press(forum, sf, form_card, "Avgjør", {"choices": LESEKURS, "reason": "Ombestemt."})) == final
+    assert (
+        message_of(await press(forum, sf, form_card, "Avgjør", {"choices": LESEKURS, "reason": "Ombestemt."})) == final
+    )
     assert (await stored(forum, vote)).chosen == (2,)
 
 
@@ -734,7 +735,9 @@ async def test_a_missed_quorum_goes_to_the_statsforvalter_who_may_pick_any_optio
     (form_card,) = personal(forum, sf)
     offered = [c["title"] for c in input_named(form_card, "choices")["choices"]]
     assert offered == ["Lesekurs", "Digital kompetanse", "Norsk på arbeidsplassen"]
-    body = await press(forum, sf, form_card, "Avgjør", {"choices": NORSK, "reason": "For få stemte; arbeidslivet trenger norsk."})
+    body = await press(
+        forum, sf, form_card, "Avgjør", {"choices": NORSK, "reason": "For få stemte; arbeidslivet trenger norsk."}
+    )
     await settle(forum)
     assert "Statsforvalteren avgjorde: «Norsk på arbeidsplassen»" in texts(card_of(body))
     *_, shared = channel(forum, "update")
@@ -750,7 +753,9 @@ async def test_a_vote_nobody_voted_in_goes_to_the_statsforvalter(forum):
     assert "Ingen seter stemte. Statsforvalteren avgjør." in texts(notice.cards[0])
     assert (await stored(forum, vote)).status is VoteStatus.AWAITING_DECISION
     body, _ = await forum.press(
-        forum.statsforvalter, "vote.decide", {"vote": vote, "choices": LESEKURS, "reason": "Ingen stemte; vi følger planen."}
+        forum.statsforvalter,
+        "vote.decide",
+        {"vote": vote, "choices": LESEKURS, "reason": "Ingen stemte; vi følger planen."},
     )
     assert "Statsforvalteren avgjorde: «Lesekurs»" in texts(card_of(body))
 
@@ -786,7 +791,9 @@ async def test_seats_that_have_not_voted_are_reminded_once_in_personal_chat(foru
         shown = texts(card)
         assert QUESTION in shown and "Nettverket for Follo-regionen har ikke stemt ennå." in shown, shown
         assert [c["title"] for c in input_named(card, "choices")["choices"]] == [
-            "Lesekurs", "Digital kompetanse", "Norsk på arbeidsplassen"
+            "Lesekurs",
+            "Digital kompetanse",
+            "Norsk på arbeidsplassen",
         ]
         assert actions(card)["Stem"] == ("vote.cast", {"vote": vote})
     reached = {r.conversation_id for r in forum.connector.received}

@@ -23,8 +23,20 @@ OSLO = ZoneInfo("Europe/Oslo")
 THIS = datetime.now(OSLO).year
 NEXT = THIS + 1
 DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-          "november", "desember")
+MONTHS = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
 
 SPRING = {
     "kind": "vaarmote",
@@ -67,7 +79,8 @@ def months(card: dict) -> dict[str, str]:
 def event_actions(card: dict, title: str) -> dict[str, tuple[str, dict]]:
     """The buttons of one event on the wheel, found by its (escaped) title."""
     (box,) = [
-        e for e in elements(card)
+        e
+        for e in elements(card)
         if isinstance(e.get("items"), list) and e["items"] and e["items"][0].get("text") == title
     ]
     return actions(box)
@@ -87,8 +100,13 @@ async def reminders(forum, event_id: int) -> list[tuple[int, str, datetime, str]
 async def everything(forum) -> str:
     """The whole wheel and its reminders, to see that nothing changed."""
     async with forum.app[UOW]() as uow:
-        events = await uow.wheel.between("oslo-viken", datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC))
-        rows = {e.id: [(r.offset_minutes, r.target, str(r.due_at), r.status) for r in await uow.wheel.deliveries(e.id)] for e in events}
+        events = await uow.wheel.between(
+            "oslo-viken", datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)
+        )
+        rows = {
+            e.id: [(r.offset_minutes, r.target, str(r.due_at), r.status) for r in await uow.wheel.deliveries(e.id)]
+            for e in events
+        }
     return json.dumps([[repr(e) for e in events], rows], default=str)
 
 
@@ -112,7 +130,12 @@ async def test_the_statsforvalter_adds_an_event_and_its_channel_reminders_are_pl
     form = card_of(await press(forum, stine, wheel, "Ny hendelse"))
     assert input_named(form, "kind")["style"] == "compact"
     assert [c["title"] for c in input_named(form, "kind")["choices"]] == [
-        "Vårmøte", "Høstmøte", "Ekstramøte", "Frist for behovsmeldinger", "Frist for rapportering", "Annet",
+        "Vårmøte",
+        "Høstmøte",
+        "Ekstramøte",
+        "Frist for behovsmeldinger",
+        "Frist for rapportering",
+        "Annet",
     ]
     assert input_named(form, "date")["type"] == "Input.Date"
     assert input_named(form, "time")["type"] == "Input.Time"
@@ -154,12 +177,35 @@ async def test_a_double_click_on_save_adds_one_event(forum):
 async def test_everyone_in_the_forum_sees_the_next_months_grouped_by_month(forum):
     stine, ada = forum.statsforvalter, forum.representative("ostfold-vo")
     soon = datetime.now(OSLO).date() + timedelta(days=40)
-    await add(forum, stine, {**SPRING, "kind": "frist_behovsmeldinger", "title": "Frist for behovsmeldinger",
-                             "date": soon.isoformat(), "time": "12:00", "place": "", "text": "",
-                             "offsets": "14d, 7d, 1d, 2h"}, view="årshjul")
+    await add(
+        forum,
+        stine,
+        {
+            **SPRING,
+            "kind": "frist_behovsmeldinger",
+            "title": "Frist for behovsmeldinger",
+            "date": soon.isoformat(),
+            "time": "12:00",
+            "place": "",
+            "text": "",
+            "offsets": "14d, 7d, 1d, 2h",
+        },
+        view="årshjul",
+    )
     later = soon + timedelta(days=62)
-    await add(forum, stine, {**SPRING, "kind": "hostmote", "title": "Høstmøte", "date": later.isoformat(),
-                             "time": "10:00", "offsets": "7d"}, view="årshjul")
+    await add(
+        forum,
+        stine,
+        {
+            **SPRING,
+            "kind": "hostmote",
+            "title": "Høstmøte",
+            "date": later.isoformat(),
+            "time": "10:00",
+            "offsets": "7d",
+        },
+        view="årshjul",
+    )
 
     wheel = only_card(await forum.say(ada, "årshjul"))
     assert "Møter og frister de neste 12 månedene" in texts(wheel)
@@ -214,12 +260,14 @@ async def test_moving_an_event_moves_its_reminders_and_changed_offsets_cancel_th
 
     form = card_of(await press(forum, stine, changed, "Endre"))
     card_of(await press(forum, stine, form, "Lagre", {"offsets": "7d, 2h"}))
-    assert sorted(await reminders(forum, event.id)) == sorted([
-        (14 * 1440, "channel", starts - timedelta(days=14), "cancelled"),
-        (7 * 1440, "channel", starts - timedelta(days=7), "planned"),
-        (1440, "channel", starts - timedelta(days=1), "cancelled"),
-        (120, "channel", starts - timedelta(hours=2), "planned"),
-    ])
+    assert sorted(await reminders(forum, event.id)) == sorted(
+        [
+            (14 * 1440, "channel", starts - timedelta(days=14), "cancelled"),
+            (7 * 1440, "channel", starts - timedelta(days=7), "planned"),
+            (1440, "channel", starts - timedelta(days=1), "cancelled"),
+            (120, "channel", starts - timedelta(hours=2), "planned"),
+        ]
+    )
 
 
 async def test_a_representative_reads_the_wheel_but_cannot_change_it(forum):
@@ -257,9 +305,16 @@ async def test_forged_and_unknown_events_are_refused(forum):
         await uow.session.flush()
         theirs = await uow.wheel.add(
             "et-annet-forum",
-            {"kind": "annet", "starts_at": oslo(f"{NEXT}-06-01", "10:00"), "title": "Deres", "place": "",
-             "text": "", "offsets": [1440]},
-            None, datetime.now(UTC),
+            {
+                "kind": "annet",
+                "starts_at": oslo(f"{NEXT}-06-01", "10:00"),
+                "title": "Deres",
+                "place": "",
+                "text": "",
+                "offsets": [1440],
+            },
+            None,
+            datetime.now(UTC),
         )
         await uow.commit()
     before = await everything(forum)
@@ -305,8 +360,10 @@ async def test_bad_input_is_named_in_the_form_and_nothing_is_stored(forum):
         ({"offsets": "400d"}, "«400d» forstår jeg ikke"),
         # Only from today to the end of the fifth year ahead: the wheel can
         # show, change and delete every event it takes.
-        ({"date": "9999-12-31", "time": "10:00"},
-         f"Tidspunkt: ligger for langt fram: årshjulet tar hendelser til og med {THIS + 5}"),
+        (
+            {"date": "9999-12-31", "time": "10:00"},
+            f"Tidspunkt: ligger for langt fram: årshjulet tar hendelser til og med {THIS + 5}",
+        ),
         ({"date": "2500-06-01"}, "Tidspunkt: ligger for langt fram"),
         ({"date": f"{THIS + 6}-01-01", "time": "00:00"}, "Tidspunkt: ligger for langt fram"),
         ({"date": "0001-01-01", "time": "00:30"}, "Tidspunkt: er passert"),
@@ -384,8 +441,11 @@ async def test_deleting_asks_first_then_removes_the_event_and_its_reminders(foru
 async def test_copying_a_year_to_the_next_keeps_what_is_already_there(forum):
     stine = forum.statsforvalter
     await add(forum, stine, SPRING)
-    wheel = await add(forum, stine, {**SPRING, "kind": "hostmote", "title": "Høstmøte", "date": f"{NEXT}-10-20",
-                                     "time": "10:00", "offsets": "7d"})
+    wheel = await add(
+        forum,
+        stine,
+        {**SPRING, "kind": "hostmote", "title": "Høstmøte", "date": f"{NEXT}-10-20", "time": "10:00", "offsets": "7d"},
+    )
 
     copied = card_of(await press(forum, stine, wheel, f"Kopier {NEXT} til {NEXT + 1}"))
     assert f"Kopiert fra {NEXT} til {NEXT + 1}" in texts(copied)
@@ -411,19 +471,41 @@ async def test_an_event_whose_time_does_not_exist_next_year_is_named_not_copied(
     clocks skip in another; 02:30 on the last Sunday of October comes twice."""
     stine = forum.statsforvalter
     spring, autumn = last_sunday_of_march(NEXT + 1), last_sunday_of_october(NEXT + 1)
-    await add(forum, stine, {**SPRING, "kind": "annet", "title": "Nattlig serverflytting",
-                             "date": spring.replace(year=NEXT).isoformat(), "time": "02:30"})
-    await add(forum, stine, {**SPRING, "kind": "annet", "title": "Nattlig sikkerhetskopi",
-                             "date": autumn.replace(year=NEXT).isoformat(), "time": "02:30"})
+    await add(
+        forum,
+        stine,
+        {
+            **SPRING,
+            "kind": "annet",
+            "title": "Nattlig serverflytting",
+            "date": spring.replace(year=NEXT).isoformat(),
+            "time": "02:30",
+        },
+    )
+    await add(
+        forum,
+        stine,
+        {
+            **SPRING,
+            "kind": "annet",
+            "title": "Nattlig sikkerhetskopi",
+            "date": autumn.replace(year=NEXT).isoformat(),
+            "time": "02:30",
+        },
+    )
     wheel = await add(forum, stine, SPRING)
 
     copied = card_of(await press(forum, stine, wheel, f"Kopier {NEXT} til {NEXT + 1}"))
     shown = texts(copied)
     assert f"1 hendelse er kopiert til samme dato og klokkeslett i {NEXT + 1}" in shown
-    assert (f"«Nattlig serverflytting» ble ikke kopiert: {spring:%d.%m.%Y} 02:30 finnes ikke den dagen: "
-            "klokka stilles fram en time når sommertiden begynner.") in shown
-    assert (f"«Nattlig sikkerhetskopi» ble ikke kopiert: {autumn:%d.%m.%Y} 02:30 finnes to ganger den natten: "
-            "klokka stilles tilbake en time når sommertiden slutter. Velg et annet klokkeslett.") in shown
+    assert (
+        f"«Nattlig serverflytting» ble ikke kopiert: {spring:%d.%m.%Y} 02:30 finnes ikke den dagen: "
+        "klokka stilles fram en time når sommertiden begynner."
+    ) in shown
+    assert (
+        f"«Nattlig sikkerhetskopi» ble ikke kopiert: {autumn:%d.%m.%Y} 02:30 finnes to ganger den natten: "
+        "klokka stilles tilbake en time når sommertiden slutter. Velg et annet klokkeslett."
+    ) in shown
     assert "ble ikke kopiert: de finnes alt" not in shown
     assert [e.title for e in await stored(forum, NEXT + 1)] == [SPRING["title"]]
     assert len(await stored(forum, NEXT)) == 3
@@ -434,8 +516,11 @@ async def test_an_event_whose_time_does_not_exist_next_year_is_named_not_copied(
 
 async def test_the_delivery_report_shows_each_reminder_and_how_it_went(forum):
     stine, ada = forum.statsforvalter, forum.representative("ostfold-vo")
-    wheel = await add(forum, stine, {**SPRING, "kind": "frist_behovsmeldinger", "title": "Frist for behovsmeldinger",
-                                     "offsets": "14d, 1d"})
+    wheel = await add(
+        forum,
+        stine,
+        {**SPRING, "kind": "frist_behovsmeldinger", "title": "Frist for behovsmeldinger", "offsets": "14d, 1d"},
+    )
     (event,) = await stored(forum)
     report = card_of(await press(forum, stine, wheel, "Leveringsrapport"))
     shown = texts(report)
@@ -457,7 +542,9 @@ async def test_the_delivery_report_shows_each_reminder_and_how_it_went(forum):
         await uow.session.flush()
         for r in await uow.wheel.deliveries(event.id):
             if r.target == f"person:{ada.aad_object_id}":
-                await uow.wheel.mark(r.id, "not_reachable", datetime.now(UTC), attempts=1, detail="403: the app is not installed")
+                await uow.wheel.mark(
+                    r.id, "not_reachable", datetime.now(UTC), attempts=1, detail="403: the app is not installed"
+                )
             elif r.target == "person:gone":
                 await uow.wheel.mark(r.id, "failed", datetime.now(UTC), attempts=6, detail="429 Too Many Requests")
         await uow.commit()
@@ -482,10 +569,16 @@ async def test_a_long_wheel_goes_over_pages_that_teams_accepts(forum):
         for n in range(16):
             await uow.wheel.add(
                 "oslo-viken",
-                {"kind": "annet", "starts_at": oslo(f"{NEXT}-{n % 12 + 1:02d}-{n + 1:02d}", "10:00"),
-                 "title": f"Hendelse {n + 1:02d} " + "*" * 150, "place": "[" * 200, "text": "_ " * 1000,
-                 "offsets": [1440]},
-                None, datetime.now(UTC),
+                {
+                    "kind": "annet",
+                    "starts_at": oslo(f"{NEXT}-{n % 12 + 1:02d}-{n + 1:02d}", "10:00"),
+                    "title": f"Hendelse {n + 1:02d} " + "*" * 150,
+                    "place": "[" * 200,
+                    "text": "_ " * 1000,
+                    "offsets": [1440],
+                },
+                None,
+                datetime.now(UTC),
             )
         await uow.commit()
     card = only_card(await forum.say(stine, f"årshjul {NEXT}"))
@@ -516,8 +609,10 @@ async def test_the_example_wheel_comes_on_the_first_start_only(database_url, con
             forum = Forum(url, connector, http, app, load_forum_config(forum_config)[0], forum_config)
             stine = forum.statsforvalter
             examples = [
-                ("vaarmote", "03-18", "10:00"), ("frist_behovsmeldinger", "05-05", "12:00"),
-                ("hostmote", "10-21", "10:00"), ("frist_rapportering", "12-15", "12:00"),
+                ("vaarmote", "03-18", "10:00"),
+                ("frist_behovsmeldinger", "05-05", "12:00"),
+                ("hostmote", "10-21", "10:00"),
+                ("frist_rapportering", "12-15", "12:00"),
             ]
             events = await stored(forum, THIS)
             assert [(e.kind.value, e.starts_at) for e in events] == [
@@ -536,5 +631,8 @@ async def test_the_example_wheel_comes_on_the_first_start_only(database_url, con
 
     again = await create_app(settings)
     async with again[UOW]() as uow:
-        assert await uow.wheel.between("oslo-viken", datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)) == []
+        assert (
+            await uow.wheel.between("oslo-viken", datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC))
+            == []
+        )
     await again.cleanup()

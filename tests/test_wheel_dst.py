@@ -78,8 +78,18 @@ async def test_day_reminders_keep_the_meeting_time_when_summer_time_begins(forum
 
 async def test_day_reminders_keep_the_meeting_time_when_summer_time_ends(forum):
     stine = forum.statsforvalter
-    await add(forum, stine, {**SPRING, "kind": "hostmote", "title": "Høstmøte", "date": day(OCTOBER, 2),
-                             "time": "10:00", "offsets": "14d, 1d, 30m"})
+    await add(
+        forum,
+        stine,
+        {
+            **SPRING,
+            "kind": "hostmote",
+            "title": "Høstmøte",
+            "date": day(OCTOBER, 2),
+            "time": "10:00",
+            "offsets": "14d, 1d, 30m",
+        },
+    )
     due = await due_times(forum, "Høstmøte")
     assert {offset: (when.date(), f"{when:%H:%M}") for offset, when in due.items()} == {
         14 * 1440: (OCTOBER - timedelta(days=12), "10:00"),
@@ -93,8 +103,18 @@ async def test_hour_reminders_are_exact_durations_over_the_change(forum):
     """A meeting on the Sunday itself at 12:00: 12 hours before is 23:00 on
     Saturday in winter time, not midnight."""
     stine = forum.statsforvalter
-    await add(forum, stine, {**SPRING, "kind": "ekstramote", "title": "Ekstramøte", "date": MARCH.isoformat(),
-                             "time": "12:00", "offsets": "12h"})
+    await add(
+        forum,
+        stine,
+        {
+            **SPRING,
+            "kind": "ekstramote",
+            "title": "Ekstramøte",
+            "date": MARCH.isoformat(),
+            "time": "12:00",
+            "offsets": "12h",
+        },
+    )
     (when,) = (await due_times(forum, "Ekstramøte")).values()
     assert (when.date(), f"{when:%H:%M}") == (MARCH - timedelta(days=1), "23:00")
     assert oslo(MARCH.isoformat(), "12:00") - when == timedelta(hours=12)
@@ -106,14 +126,20 @@ async def test_a_reminder_in_the_skipped_or_repeated_hour(forum):
     hour). In October, a day before is 02:30 on the night that has it twice:
     the first, so it is never late."""
     stine = forum.statsforvalter
-    await add(forum, stine, {**SPRING, "kind": "annet", "title": "Vårjobb", "date": day(MARCH, 7), "time": "02:30",
-                             "offsets": "7d, 1d"})
+    await add(
+        forum,
+        stine,
+        {**SPRING, "kind": "annet", "title": "Vårjobb", "date": day(MARCH, 7), "time": "02:30", "offsets": "7d, 1d"},
+    )
     due = await due_times(forum, "Vårjobb")
     assert (due[7 * 1440].date(), f"{due[7 * 1440]:%H:%M}") == (MARCH, "03:30")
     assert (due[1440].date(), f"{due[1440]:%H:%M}") == (MARCH + timedelta(days=6), "02:30")
 
-    await add(forum, stine, {**SPRING, "kind": "annet", "title": "Høstjobb", "date": day(OCTOBER, 1), "time": "02:30",
-                             "offsets": "1d"})
+    await add(
+        forum,
+        stine,
+        {**SPRING, "kind": "annet", "title": "Høstjobb", "date": day(OCTOBER, 1), "time": "02:30", "offsets": "1d"},
+    )
     (when,) = (await due_times(forum, "Høstjobb")).values()
     assert when.astimezone(UTC) == datetime(OCTOBER.year, OCTOBER.month, OCTOBER.day, 0, 30, tzinfo=UTC)
     assert (f"{when:%H:%M}", when.utcoffset()) == ("02:30", timedelta(hours=2))  # summer time, the first 02:30
@@ -127,8 +153,12 @@ async def test_an_event_in_the_skipped_or_repeated_hour_is_refused(forum):
     for sunday, clock, expected in [
         (MARCH, "02:00", "Tidspunkt: finnes ikke den dagen: klokka stilles fram en time når sommertiden begynner"),
         (MARCH, "02:59", "Tidspunkt: finnes ikke den dagen"),
-        (OCTOBER, "02:00", "Tidspunkt: finnes to ganger den natten: klokka stilles tilbake en time når sommertiden "
-                           "slutter. Velg et annet klokkeslett"),
+        (
+            OCTOBER,
+            "02:00",
+            "Tidspunkt: finnes to ganger den natten: klokka stilles tilbake en time når sommertiden "
+            "slutter. Velg et annet klokkeslett",
+        ),
         (OCTOBER, "02:30", "Tidspunkt: finnes to ganger den natten"),
         (OCTOBER, "02:59", "Tidspunkt: finnes to ganger den natten"),
     ]:
@@ -137,14 +167,18 @@ async def test_an_event_in_the_skipped_or_repeated_hour_is_refused(forum):
         assert expected in texts(again), (sunday, clock, texts(again))
     assert await everything(forum) == before
 
-    body, _ = await forum.press(stine, "wheel.save", {"view": 0, **SPRING, "date": OCTOBER.isoformat(), "time": "02:30"},
-                                locale="en-GB")
-    assert "Date and time: occurs twice that night: the clocks go back an hour when summer time ends" in texts(card_of(body))
+    body, _ = await forum.press(
+        stine, "wheel.save", {"view": 0, **SPRING, "date": OCTOBER.isoformat(), "time": "02:30"}, locale="en-GB"
+    )
+    assert "Date and time: occurs twice that night: the clocks go back an hour when summer time ends" in texts(
+        card_of(body)
+    )
 
     # Just before and after the hour, the times are plain.
     for title, clock, offset in [("Før", "01:59", 2), ("Etter", "03:00", 1)]:
         await add(forum, stine, {**SPRING, "title": title, "date": OCTOBER.isoformat(), "time": clock})
         (event,) = [e for e in await stored(forum) if e.title == title]
         assert (f"{event.starts_at.astimezone(OSLO):%H:%M}", event.starts_at.astimezone(OSLO).utcoffset()) == (
-            clock, timedelta(hours=offset)
+            clock,
+            timedelta(hours=offset),
         )

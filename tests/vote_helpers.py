@@ -14,7 +14,9 @@ async def actor_of(uow, user) -> Actor:
     async def no_email():
         return None
 
-    who = await identify(uow, aad_object_id=user.aad_object_id, display_name=user.name, team_id=None, email_lookup=no_email)
+    who = await identify(
+        uow, aad_object_id=user.aad_object_id, display_name=user.name, team_id=None, email_lookup=no_email
+    )
     return who.actor
 
 
@@ -25,7 +27,9 @@ OTHER_FORUM = ForumConfig(
     timezone="Europe/Oslo",
     statsforvalter=(
         PersonConfig(
-            name="Siri Sekretariat", email="siri@sf-vest.example.org", aad_object_id="11111111-1111-4111-8111-111111111111"
+            name="Siri Sekretariat",
+            email="siri@sf-vest.example.org",
+            aad_object_id="11111111-1111-4111-8111-111111111111",
         ),
     ),
     organisations=(

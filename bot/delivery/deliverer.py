@@ -275,7 +275,10 @@ class Deliverer:
             return DeliveryResult("not_reachable", error="no stored 1:1 chat and no Teams user id to make one")
 
         answer, attempts = await self._with_retries(
-            tenant_id or service_url, None, lambda: self.connector.create_personal_chat(user_id, tenant_id, service_url, self.bot_id), until=until
+            tenant_id or service_url,
+            None,
+            lambda: self.connector.create_personal_chat(user_id, tenant_id, service_url, self.bot_id),
+            until=until,
         )
         spent += attempts
         if not answer.ok:

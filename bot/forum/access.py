@@ -33,7 +33,9 @@ def on_roster(actor: Actor) -> bool:
 
 def may_cast_ballot(actor: Actor) -> bool:
     """A seat votes through its representative or deputy, one ballot a seat."""
-    return actor.forum is not None and actor.holds_seat and actor.person is not None and actor.person.seat_id is not None
+    return (
+        actor.forum is not None and actor.holds_seat and actor.person is not None and actor.person.seat_id is not None
+    )
 
 
 def may_answer_notice(actor: Actor) -> bool:

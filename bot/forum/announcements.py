@@ -104,8 +104,14 @@ async def announce(uow, actor: Actor, command: Announce, now: datetime) -> tuple
     if stored is None:  # the same press, at the same time, on another replica
         return await uow.announcements.by_key(forum.id, command.key), False
     await audit.record(
-        uow, forum.id, actor.aad_object_id, Action.ANNOUNCED, stored.id, now,
-        title=stored.title, people=len(deliveries) - 1,
+        uow,
+        forum.id,
+        actor.aad_object_id,
+        Action.ANNOUNCED,
+        stored.id,
+        now,
+        title=stored.title,
+        people=len(deliveries) - 1,
     )
     await uow.commit()
     return stored, True
@@ -116,8 +122,15 @@ async def send_again(uow, actor: Actor, announcement_id: int, now: datetime) -> 
     announcement = await shown(uow, actor, announcement_id)
     count = await uow.announcements.plan_again(announcement.id)
     if count:
-        await audit.record(uow, announcement.forum_id, actor.aad_object_id, Action.ANNOUNCEMENT_RESENT,
-                           announcement.id, now, people=count)
+        await audit.record(
+            uow,
+            announcement.forum_id,
+            actor.aad_object_id,
+            Action.ANNOUNCEMENT_RESENT,
+            announcement.id,
+            now,
+            people=count,
+        )
     await uow.commit()
     return count
 

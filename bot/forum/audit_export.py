@@ -65,11 +65,13 @@ def workbook(export: AuditExport, made_at: datetime, lang: str = "nb") -> bytes:
     ]
     cells = table(book, SHEET, headings, [17, 28, 60, 22, 60], len(export.entries))
     for entry in export.entries:
-        cells.sheet.append([
-            cells.moment(in_zone(entry.at, zone), MOMENT),
-            cells.text(who(entry, export.names, lang)),
-            cells.text(what(entry, lang)),
-            cells.text(entry.action.value),
-            cells.text(detail(entry)),
-        ])
+        cells.sheet.append(
+            [
+                cells.moment(in_zone(entry.at, zone), MOMENT),
+                cells.text(who(entry, export.names, lang)),
+                cells.text(what(entry, lang)),
+                cells.text(entry.action.value),
+                cells.text(detail(entry)),
+            ]
+        )
     return to_bytes(book)

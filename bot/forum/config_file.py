@@ -263,20 +263,25 @@ def load_forum_config(path: str | os.PathLike[str]) -> list[ForumConfig]:
             continue
         if forum_id in first_with_id:
             first = first_with_id[forum_id]
-            problems.append(ConfigProblem(
-                _line(lines, id_loc), _path(id_loc),
-                f"duplicate forum id {forum_id!r} (first on line {_line(lines, first)})",
-            ))
+            problems.append(
+                ConfigProblem(
+                    _line(lines, id_loc),
+                    _path(id_loc),
+                    f"duplicate forum id {forum_id!r} (first on line {_line(lines, first)})",
+                )
+            )
         first_with_id.setdefault(forum_id, id_loc)
-        forums.append(ForumConfig(
-            id=forum_id,
-            name=header.name,
-            timezone=header.timezone,
-            statsforvalter=forum_file.statsforvalter,
-            organisations=forum_file.organisations,
-            competence_areas=forum_file.competence_areas,
-            wheel=forum_file.wheel,
-        ))
+        forums.append(
+            ForumConfig(
+                id=forum_id,
+                name=header.name,
+                timezone=header.timezone,
+                statsforvalter=forum_file.statsforvalter,
+                organisations=forum_file.organisations,
+                competence_areas=forum_file.competence_areas,
+                wheel=forum_file.wheel,
+            )
+        )
     if problems:
         raise ForumConfigError(file, problems)
     return forums

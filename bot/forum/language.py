@@ -13,10 +13,17 @@ FOLLOW_TEAMS = "teams"  # forget the choice: the Teams locale decides again
 
 # What may follow «språk», in any of the three languages.
 WORDS = {
-    "bokmål": NB, "bokmal": NB, "nb": NB, "norsk": NB,
-    "nynorsk": NN, "nn": NN,
-    "english": EN, "engelsk": EN, "en": EN,
-    "teams": FOLLOW_TEAMS, "auto": FOLLOW_TEAMS,
+    "bokmål": NB,
+    "bokmal": NB,
+    "nb": NB,
+    "norsk": NB,
+    "nynorsk": NN,
+    "nn": NN,
+    "english": EN,
+    "engelsk": EN,
+    "en": EN,
+    "teams": FOLLOW_TEAMS,
+    "auto": FOLLOW_TEAMS,
 }
 
 

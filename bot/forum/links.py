@@ -22,8 +22,13 @@ def https_link(typed: str) -> str:
     except ValueError:
         raise Refused("bad_link") from None
     if (
-        len(link) > MAX_LINK or parts.scheme != "https" or not parts.hostname or "." not in parts.hostname
-        or parts.username or parts.password or any(c.isspace() or ord(c) < 32 for c in link)
+        len(link) > MAX_LINK
+        or parts.scheme != "https"
+        or not parts.hostname
+        or "." not in parts.hostname
+        or parts.username
+        or parts.password
+        or any(c.isspace() or ord(c) < 32 for c in link)
     ):
         raise Refused("bad_link")
     return link

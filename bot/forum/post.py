@@ -57,15 +57,28 @@ class Outbox(Protocol[Item]):
 
     async def recover(self, older_than: datetime) -> tuple[int, int]: ...
     async def claim(self, claimant: str, now: datetime, limit: int) -> list[Item]: ...
-    async def mark(self, row_id: int, status: str, at: datetime, attempts: int = 0, detail: str | None = None,
-                   claimant: str | None = None) -> bool: ...
+    async def mark(
+        self,
+        row_id: int,
+        status: str,
+        at: datetime,
+        attempts: int = 0,
+        detail: str | None = None,
+        claimant: str | None = None,
+    ) -> bool: ...
     async def release(self, claimant: str) -> tuple[int, int]: ...
 
 
 class Post:
     def __init__(
-        self, name: str, outbox: Callable[[object], Outbox], uow_factory, notify: Notifier,
-        clock: Callable[[], datetime], batch: int = 50, claim_timeout: timedelta = timedelta(minutes=5),
+        self,
+        name: str,
+        outbox: Callable[[object], Outbox],
+        uow_factory,
+        notify: Notifier,
+        clock: Callable[[], datetime],
+        batch: int = 50,
+        claim_timeout: timedelta = timedelta(minutes=5),
     ) -> None:
         self.name = name
         self._outbox = outbox  # the unit of work's repository of these rows
@@ -135,7 +148,9 @@ class Post:
             done = await self._outbox(uow).mark(row_id, status, self._clock(), attempts, detail, self.claimant)
             await uow.commit()
         if not done:
-            log.warning("%s: row %s is no longer claimed by %s: not marked %s", self.name, row_id, self.claimant, status)
+            log.warning(
+                "%s: row %s is no longer claimed by %s: not marked %s", self.name, row_id, self.claimant, status
+            )
         return done
 
 

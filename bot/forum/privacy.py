@@ -101,8 +101,13 @@ def document(data: PersonalData, made_at: datetime) -> bytes:
         "forum": {"id": data.forum.id, "name": data.forum.name},
         "made_at": made_at,
         "person": {
-            "name": p.name, "email": p.email, "role": p.role, "organisation": p.organisation,
-            "seat": p.seat_number, "on_the_roster": p.active, "entra_object_ids": list(p.aad_object_ids),
+            "name": p.name,
+            "email": p.email,
+            "role": p.role,
+            "organisation": p.organisation,
+            "seat": p.seat_number,
+            "on_the_roster": p.active,
+            "entra_object_ids": list(p.aad_object_ids),
         },
         **data.found,
     }

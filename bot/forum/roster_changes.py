@@ -73,10 +73,16 @@ def _person(p) -> PlanPerson | None:
 
 def _plan(forum, statsforvalter, organisations) -> Plan:
     return Plan(
-        forum.id, forum.name, forum.timezone, tuple(_person(p) for p in statsforvalter),
+        forum.id,
+        forum.name,
+        forum.timezone,
+        tuple(_person(p) for p in statsforvalter),
         tuple(
             PlanOrganisation(
-                o.id, o.name, o.kind, o.submits_needs,
+                o.id,
+                o.name,
+                o.kind,
+                o.submits_needs,
                 tuple(PlanSeat(_person(s.representative), _person(s.deputy)) for s in o.seats),
             )
             for o in organisations
@@ -221,8 +227,16 @@ async def set_seat_person(uow, actor: Actor, change: SetSeatPerson, now: datetim
     place = seat_place(organisation.id, seat.number, change.role)
     value = {"aad_object_id": aad, "name": name, "email": email}
     await _change(
-        uow, actor, roster, place, value, now, Action.ROSTER_SEAT_SET, place,
-        before=current.aad_object_id if current else None, after=aad,
+        uow,
+        actor,
+        roster,
+        place,
+        value,
+        now,
+        Action.ROSTER_SEAT_SET,
+        place,
+        before=current.aad_object_id if current else None,
+        after=aad,
     )
 
 
@@ -236,8 +250,14 @@ async def retire_organisation(uow, actor: Actor, organisation_id: str, now: date
     # Who held its seats is void: back again, it starts with a vacant seat.
     await uow.roster_changes.forget_seats(forum.id, organisation.id)
     await _change(
-        uow, actor, roster, organisation_place(organisation.id), {"retired": True}, now,
-        Action.ORGANISATION_RETIRED, organisation.id,
+        uow,
+        actor,
+        roster,
+        organisation_place(organisation.id),
+        {"retired": True},
+        now,
+        Action.ORGANISATION_RETIRED,
+        organisation.id,
     )
     return organisation.name
 
@@ -256,13 +276,29 @@ async def add_organisation(uow, actor: Actor, change: AddOrganisation, now: date
         raise Refused("roster_organisation_exists", id=change.id)
     value = {"name": name, "kind": change.kind, "submits_needs": change.submits_needs}
     await _change(
-        uow, actor, roster, organisation_place(change.id), value, now, Action.ORGANISATION_ADDED, change.id,
+        uow,
+        actor,
+        roster,
+        organisation_place(change.id),
+        value,
+        now,
+        Action.ORGANISATION_ADDED,
+        change.id,
         kind=change.kind,
     )
 
 
-async def _change(uow, actor: Actor, roster: Roster, place: str, value: dict, now: datetime,
-                  action: Action, subject: str, **detail: object) -> None:
+async def _change(
+    uow,
+    actor: Actor,
+    roster: Roster,
+    place: str,
+    value: dict,
+    now: datetime,
+    action: Action,
+    subject: str,
+    **detail: object,
+) -> None:
     """Keep the change (it stands over the file at the next start), make
     the stored roster show it now, and log it, in one transaction."""
     forum = roster.forum

@@ -52,9 +52,15 @@ async def bind_forum_channel(uow, who: Identified, command: BindChannel, now: da
 
     forum = forums[0]
     await uow.forums.bind_channel(
-        forum.id, command.team_id, command.channel_id, command.reference,
-        by=who.actor.aad_object_id, at=now,
+        forum.id,
+        command.team_id,
+        command.channel_id,
+        command.reference,
+        by=who.actor.aad_object_id,
+        at=now,
     )
-    await audit.record(uow, forum.id, who.actor.aad_object_id, Action.CHANNEL_BOUND, command.channel_id, now, team=command.team_id)
+    await audit.record(
+        uow, forum.id, who.actor.aad_object_id, Action.CHANNEL_BOUND, command.channel_id, now, team=command.team_id
+    )
     await uow.commit()
     return await uow.forums.get(forum.id)

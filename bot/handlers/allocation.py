@@ -85,7 +85,9 @@ async def press_from_vote(turn: Turn, data: dict) -> dict:
     vote_id = int(vote) if isinstance(vote, str) and vote.isascii() and vote.isdigit() and len(vote) < 10 else 0
 
     async def take_order() -> tuple[Allocation, str]:
-        ordered = await service.order_by_vote(turn.uow, turn.actor, request.year, request.version, vote_id, turn.clock())
+        ordered = await service.order_by_vote(
+            turn.uow, turn.actor, request.year, request.version, vote_id, turn.clock()
+        )
         return ordered, turn.t("allocation_ordered")
 
     return await _change(turn, forum, request, take_order)
@@ -101,12 +103,18 @@ async def press_post(turn: Turn, data: dict) -> dict:
         {
             "question": text(CHANNEL_LANG, "allocation_vote_question", year=request.year),
             "options": "\n".join(text(CHANNEL_LANG, k) for k in ("allocation_vote_yes", "allocation_vote_no")),
-            "close_date": data.get("close_date"), "close_time": data.get("close_time"), "live": "false",
+            "close_date": data.get("close_date"),
+            "close_time": data.get("close_time"),
+            "live": "false",
         },
-        forum.timezone, now, [],
+        forum.timezone,
+        now,
+        [],
     )
     if check.errors:
-        problems = [f"{turn.t('allocation_vote_closes')}: {views.invalid_text(turn.lang, e)}" for e in check.errors.values()]
+        problems = [
+            f"{turn.t('allocation_vote_closes')}: {views.invalid_text(turn.lang, e)}" for e in check.errors.values()
+        ]
         typed = {k: str(data.get(k) or "")[:SHOWN_BACK] for k in ("close_date", "close_time")}
         return await _card(turn, forum, request.year, request.page, edit=True, problems=problems, typed=typed)
 
@@ -138,9 +146,17 @@ ALLOCATION_VERBS = {
 
 # Refusals that bring the page back with what was typed, rather than a message.
 _SHOWN_ON_THE_PAGE = (
-    "allocation_over_frame", "allocation_over_applied", "allocation_bad_priority", "allocation_changed_meanwhile",
-    "allocation_no_budget", "allocation_report_gone", "allocation_vote_not_closed", "allocation_vote_without_reports",
-    "allocation_nothing_to_post", "allocation_vote_running", "allocation_decided",
+    "allocation_over_frame",
+    "allocation_over_applied",
+    "allocation_bad_priority",
+    "allocation_changed_meanwhile",
+    "allocation_no_budget",
+    "allocation_report_gone",
+    "allocation_vote_not_closed",
+    "allocation_vote_without_reports",
+    "allocation_nothing_to_post",
+    "allocation_vote_running",
+    "allocation_decided",
 )
 
 
@@ -154,8 +170,9 @@ async def _change(turn: Turn, forum: Forum, request: Change, act, typed: dict | 
         if refused.code not in _SHOWN_ON_THE_PAGE:
             raise
         params = {k: nok(turn.lang, v) if k in ("total", "frame") else v for k, v in refused.params.items()}
-        return await _card(turn, forum, request.year, request.page, edit=True, typed=typed,
-                           problems=[turn.t(refused.code, **params)])
+        return await _card(
+            turn, forum, request.year, request.page, edit=True, typed=typed, problems=[turn.t(refused.code, **params)]
+        )
     return await _card(turn, forum, request.year, request.page, edit=True, note=note, allocation=changed)
 
 
@@ -196,8 +213,17 @@ def _read_page(turn: Turn, current: Allocation, data: dict):
 
 
 async def _card(
-    turn: Turn, forum: Forum, year: int, page: int, *, edit: bool, note: str = "", typed: dict | None = None,
-    errors: dict[str, str] | None = None, problems: list[str] | None = None, allocation: Allocation | None = None,
+    turn: Turn,
+    forum: Forum,
+    year: int,
+    page: int,
+    *,
+    edit: bool,
+    note: str = "",
+    typed: dict | None = None,
+    errors: dict[str, str] | None = None,
+    problems: list[str] | None = None,
+    allocation: Allocation | None = None,
 ) -> dict:
     """The page, of ``allocation`` when the caller has it as it now stands."""
     allocation = allocation or await service.allocation(turn.uow, forum, year)
@@ -207,4 +233,6 @@ async def _card(
     roster = await turn.uow.roster.roster(forum)
     votes = [v for v in await turn.uow.votes.of_forum(forum.id) if v.status is not VoteStatus.OPEN] if edit else []
     view = AllocationView(allocation, turn.lang, forum, edit, votes=votes, now=turn.clock())
-    return allocation_card(view, page, roster.names(), note=note, typed=typed or {}, errors=errors or {}, problems=problems or [])
+    return allocation_card(
+        view, page, roster.names(), note=note, typed=typed or {}, errors=errors or {}, problems=problems or []
+    )

@@ -53,7 +53,10 @@ class AnnouncementRef(CardData):
 
 # Refusals that bring the form back with what was typed, rather than a message.
 _SHOWN_ON_THE_FORM = (
-    "announcement_no_title", "announcement_title_too_long", "announcement_no_text", "announcement_text_too_long",
+    "announcement_no_title",
+    "announcement_title_too_long",
+    "announcement_no_text",
+    "announcement_text_too_long",
     "bad_link",
 )
 
@@ -86,12 +89,19 @@ async def press_send_again(turn: Turn, data: dict) -> dict:
     if count:
         turn.afterwards.start(turn.posts.announcements.run_all(), "an announcement sent again")
     announcement = await service.shown(turn.uow, turn.actor, card_data(AnnouncementRef, data).id)
-    return await _report(turn, announcement, note=turn.t("announcement_sending_again", count=count) if count
-                         else turn.t("announcement_nothing_to_send_again"))
+    return await _report(
+        turn,
+        announcement,
+        note=turn.t("announcement_sending_again", count=count)
+        if count
+        else turn.t("announcement_nothing_to_send_again"),
+    )
 
 
 ANNOUNCEMENT_VERBS = {
-    "announcement.send": press_send, "announcement.report": press_report, "announcement.resend": press_send_again,
+    "announcement.send": press_send,
+    "announcement.report": press_report,
+    "announcement.resend": press_send_again,
 }
 
 
@@ -104,29 +114,38 @@ async def _form(turn: Turn, typed: Announce | None = None, problem: str = "") ->
         raise Refused("statsforvalter_only")
     t = turn.t
     recent = await turn.uow.announcements.recent(forum.id, RECENT)
-    return render("announcement_form", {
-        "title": t("announcement_form_title"),
-        "intro": t("announcement_form_intro"),
-        "problem": problem,
-        "key": typed.key if typed else uuid.uuid4().hex,
-        "title_label": t("announcement_title_label"), "title_value": typed.title if typed else "",
-        "max_title": MAX_TITLE,
-        "text_label": t("announcement_text_label"), "text_value": typed.text if typed else "", "max_text": MAX_TEXT,
-        "link_label": t("announcement_link_label"), "link_value": typed.link if typed else "", "max_link": MAX_LINK,
-        "recipients_label": t("announcement_recipients"), "to_people_label": t("announcement_to_people"),
-        "to_people": "true" if typed and typed.to_people else "false",
-        "send": t("announcement_send"),
-        "recent_title": t("announcement_recent") if recent else "",
-        "recent": [
-            {
-                "heading": md(a.title),
-                "line": t("announcement_recent_line", when=when(a.sent_at, forum.timezone), sent=sent, all=count),
-                "button": t("announcement_report_button"),
-                "id": a.id,
-            }
-            for a, sent, count in recent
-        ],
-    })
+    return render(
+        "announcement_form",
+        {
+            "title": t("announcement_form_title"),
+            "intro": t("announcement_form_intro"),
+            "problem": problem,
+            "key": typed.key if typed else uuid.uuid4().hex,
+            "title_label": t("announcement_title_label"),
+            "title_value": typed.title if typed else "",
+            "max_title": MAX_TITLE,
+            "text_label": t("announcement_text_label"),
+            "text_value": typed.text if typed else "",
+            "max_text": MAX_TEXT,
+            "link_label": t("announcement_link_label"),
+            "link_value": typed.link if typed else "",
+            "max_link": MAX_LINK,
+            "recipients_label": t("announcement_recipients"),
+            "to_people_label": t("announcement_to_people"),
+            "to_people": "true" if typed and typed.to_people else "false",
+            "send": t("announcement_send"),
+            "recent_title": t("announcement_recent") if recent else "",
+            "recent": [
+                {
+                    "heading": md(a.title),
+                    "line": t("announcement_recent_line", when=when(a.sent_at, forum.timezone), sent=sent, all=count),
+                    "button": t("announcement_report_button"),
+                    "id": a.id,
+                }
+                for a, sent, count in recent
+            ],
+        },
+    )
 
 
 async def _report(turn: Turn, announcement: Announcement, note: str = "") -> dict:
@@ -141,19 +160,27 @@ async def _report(turn: Turn, announcement: Announcement, note: str = "") -> dic
         (t("announcement_channel"), delivered(lang, channel.status, channel.attempts) if channel else "–"),
     ]
     if announcement.to_people:
-        facts.append((t("announcement_people"), t("announcement_people_count", sent=sum(d.status == "sent" for d in personal),
-                                                   all=len(personal))))
+        facts.append(
+            (
+                t("announcement_people"),
+                t("announcement_people_count", sent=sum(d.status == "sent" for d in personal), all=len(personal)),
+            )
+        )
     actions = [{"title": t("announcement_refresh"), "verb": "announcement.report", "data": {"id": announcement.id}}]
     if any(may_go_again(d) for d in personal):
-        actions.append({"title": t("announcement_send_again"), "verb": "announcement.resend",
-                        "data": {"id": announcement.id}})
-    return render("report", {
-        "title": t("announcement_report_title", title=md(announcement.title)),
-        "note": note,
-        "facts": [{"title": a, "value": b} for a, b in facts],
-        "groups": _people(turn, roster, personal),
-        "actions": actions,
-    })
+        actions.append(
+            {"title": t("announcement_send_again"), "verb": "announcement.resend", "data": {"id": announcement.id}}
+        )
+    return render(
+        "report",
+        {
+            "title": t("announcement_report_title", title=md(announcement.title)),
+            "note": note,
+            "facts": [{"title": a, "value": b} for a, b in facts],
+            "groups": _people(turn, roster, personal),
+            "actions": actions,
+        },
+    )
 
 
 def _people(turn: Turn, roster: Roster, personal) -> list[dict]:
@@ -163,7 +190,9 @@ def _people(turn: Turn, roster: Roster, personal) -> list[dict]:
     for organisation in roster.organisations:
         rows = [
             {"title": md(p.name), "value": delivered(turn.lang, status[target(p)].status, status[target(p)].attempts)}
-            for seat in organisation.seats for p in seat.people if target(p) in status
+            for seat in organisation.seats
+            for p in seat.people
+            if target(p) in status
         ]
         if rows:
             groups.append({"heading": md(organisation.name), "rows": rows})
@@ -181,8 +210,14 @@ class AnnouncementNotifier:
     async def prepare(self, items: list[AnnouncementToSend]):
         async with self._uow() as uow:
             stored = {i: await uow.announcements.get(i) for i in {item.announcement_id for item in items}}
-            fanout = await Fanout.read(uow, self._deliverer, self._uow, self._clock,
-                                       {a.forum_id for a in stored.values() if a}, [item.target for item in items])
+            fanout = await Fanout.read(
+                uow,
+                self._deliverer,
+                self._uow,
+                self._clock,
+                {a.forum_id for a in stored.values() if a},
+                [item.target for item in items],
+            )
         cards: dict[tuple[int, str], dict] = {}  # the same card for everyone who reads the same language
 
         async def send(item: AnnouncementToSend, claim: Claim) -> Delivery:

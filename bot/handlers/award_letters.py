@@ -78,8 +78,12 @@ async def press_send_again(turn: Turn, data: dict) -> dict:
     count = await award.send_again(turn.uow, turn.actor, year, turn.clock())
     if count:
         turn.afterwards.start(turn.posts.letters.run_all(), "the award letters sent again")
-    return await _card(turn, turn.forum(), year, note=turn.t("award_sending_again", count=count) if count
-                       else turn.t("award_nothing_to_send_again"))
+    return await _card(
+        turn,
+        turn.forum(),
+        year,
+        note=turn.t("award_sending_again", count=count) if count else turn.t("award_nothing_to_send_again"),
+    )
 
 
 AWARD_VERBS = {"award.send": press_send, "award.report": press_report, "award.resend": press_send_again}
@@ -102,8 +106,13 @@ async def _card(
         (t("award_granted"), nok(lang, sum(g.granted for g in grants))),
     ]
     data = {
-        "title": t("award_title", year=year), "note": note, "problems_title": t("award_problems"),
-        "problems": list(problems or []), "form": [], "organisations": [], "actions": [],
+        "title": t("award_title", year=year),
+        "note": note,
+        "problems_title": t("award_problems"),
+        "problems": list(problems or []),
+        "form": [],
+        "organisations": [],
+        "actions": [],
     }
     if letter:
         deliveries = await turn.uow.award_letters.deliveries(forum.id, year)
@@ -116,35 +125,48 @@ async def _card(
             (t("award_delivered"), t("award_delivered_count", sent=sent, all=len(deliveries))),
         ]
         data["organisations"] = _report(turn, grants, deliveries, roster)
-        data["actions"] = [{"title": t("award_refresh"), "verb": "award.report", "data": {"year": year}, "style": "default"}]
+        data["actions"] = [
+            {"title": t("award_refresh"), "verb": "award.report", "data": {"year": year}, "style": "default"}
+        ]
         if any(may_go_again(d) for d in deliveries):
-            data["actions"].append({"title": t("award_send_again"), "verb": "award.resend", "data": {"year": year},
-                                    "style": "default"})
+            data["actions"].append(
+                {"title": t("award_send_again"), "verb": "award.resend", "data": {"year": year}, "style": "default"}
+            )
     elif not grants:
         data["note"] = note or t("award_not_decided", year=year)
     else:
         deadlines = await award.reporting_deadlines(turn.uow, forum, turn.clock())
         people = [p for g in grants for o in roster.organisations if o.id == g.organisation_id for p in o.people]
-        facts.append((t("award_recipients"), t("award_recipients_count", count=len(people),
-                                                  unreachable=sum(not p.aad_object_id for p in people))))
+        facts.append(
+            (
+                t("award_recipients"),
+                t("award_recipients_count", count=len(people), unreachable=sum(not p.aad_object_id for p in people)),
+            )
+        )
         if not deadlines:
             data["problems"].append(t("award_no_deadline"))
         else:
             proposed = award.proposed_deadline(deadlines, year, forum.timezone)
             typed = typed or {}
-            data["form"] = [{
-                "deadline_label": t("award_deadline_label"),
-                "deadline": typed.get("deadline") or str(proposed.id),
-                "deadlines": [
-                    {"title": f"{md(d.title)} – {long_moment(d.starts_at, forum.timezone, lang)}", "value": str(d.id)}
-                    for d in deadlines
-                ],
-                "conditions_label": t("award_conditions_label", limit=MAX_CONDITIONS),
-                "conditions": typed.get("conditions", ""),
-                "max_conditions": MAX_CONDITIONS,
-            }]
-            data["actions"] = [{"title": t("award_send", year=year), "verb": "award.send", "data": {"year": year},
-                                "style": "positive"}]
+            data["form"] = [
+                {
+                    "deadline_label": t("award_deadline_label"),
+                    "deadline": typed.get("deadline") or str(proposed.id),
+                    "deadlines": [
+                        {
+                            "title": f"{md(d.title)} – {long_moment(d.starts_at, forum.timezone, lang)}",
+                            "value": str(d.id),
+                        }
+                        for d in deadlines
+                    ],
+                    "conditions_label": t("award_conditions_label", limit=MAX_CONDITIONS),
+                    "conditions": typed.get("conditions", ""),
+                    "max_conditions": MAX_CONDITIONS,
+                }
+            ]
+            data["actions"] = [
+                {"title": t("award_send", year=year), "verb": "award.send", "data": {"year": year}, "style": "positive"}
+            ]
     data["facts"] = [{"title": title, "value": value} for title, value in facts]
     return render("award_letters", data)
 
@@ -162,10 +184,12 @@ def _report(turn: Turn, grants, deliveries, roster: Roster) -> list[dict]:
             person = people.get(delivery.target)
             name = md(person.name) if person else turn.t("award_left_roster")
             rows.append({"title": name, "value": delivered(turn.lang, delivery.status, delivery.attempts)})
-        shown.append({
-            "heading": f"{md(grant.organisation)} – {nok(turn.lang, grant.granted)}",
-            "people": rows or [{"title": turn.t("award_nobody"), "value": ""}],
-        })
+        shown.append(
+            {
+                "heading": f"{md(grant.organisation)} – {nok(turn.lang, grant.granted)}",
+                "people": rows or [{"title": turn.t("award_nobody"), "value": ""}],
+            }
+        )
     return shown
 
 
@@ -183,8 +207,14 @@ class LetterNotifier:
         the connection go."""
         years = {(letter.forum_id, letter.year) for letter in letters}
         async with self._uow() as uow:
-            fanout = await Fanout.read(uow, self._deliverer, self._uow, self._clock,
-                                       {forum_id for forum_id, _ in years}, [letter.target for letter in letters])
+            fanout = await Fanout.read(
+                uow,
+                self._deliverer,
+                self._uow,
+                self._clock,
+                {forum_id for forum_id, _ in years},
+                [letter.target for letter in letters],
+            )
             stored = {key: await uow.award_letters.get(*key) for key in years}
             grants = {
                 key: {g.organisation_id: g for g in await award.grants(uow, fanout.forums[key[0]], key[1])}

@@ -117,7 +117,9 @@ class ForumBot:
                 # What was typed stays out of the log: the keys tell enough.
                 log.warning(
                     "refused card action %r (%s) from %s, data keys %s",
-                    action.verb if action else None, refused.code, turn.actor.aad_object_id,
+                    action.verb if action else None,
+                    refused.code,
+                    turn.actor.aad_object_id,
                     sorted(action.data)[:20] if action else None,
                 )
                 return turn.t(refused.code, **refused.params)
@@ -165,7 +167,12 @@ class ForumBot:
         # A person's own choice («språk») goes before their Teams locale.
         lang = await uow.languages.chosen(sender.aad_object_id) or language_of(activity.locale(incoming))
         return Turn(
-            incoming, directory, who, lang, uow, self._clock,
+            incoming,
+            directory,
+            who,
+            lang,
+            uow,
+            self._clock,
             downloads=self._downloads,
             calendar=self._calendar,
             deliverer=self._deliverer,

@@ -46,7 +46,10 @@ async def press_save(turn: Turn, data: dict) -> dict:
     forum = turn.forum()
     request = card_data(SaveBudget, data)
     areas = await competence_areas(turn.uow, forum.id, request.year)
-    typed = {FRAME_INPUT: data.get(FRAME_INPUT), **{f"{RESERVE}{a.code}": data.get(f"{RESERVE}{a.code}") for a in areas}}
+    typed = {
+        FRAME_INPUT: data.get(FRAME_INPUT),
+        **{f"{RESERVE}{a.code}": data.get(f"{RESERVE}{a.code}") for a in areas},
+    }
     errors: dict[str, str] = {}
     amounts: dict[str, int] = {}
     for key, raw in typed.items():
@@ -57,15 +60,20 @@ async def press_save(turn: Turn, data: dict) -> dict:
     if errors:
         return await _card(turn, request.year, areas, typed=typed, errors=errors)
     command = SetBudget(
-        request.year, amounts[FRAME_INPUT],
-        {a.code: amounts[f"{RESERVE}{a.code}"] for a in areas}, request.version,
+        request.year,
+        amounts[FRAME_INPUT],
+        {a.code: amounts[f"{RESERVE}{a.code}"] for a in areas},
+        request.version,
     )
     try:
         await service.set_budget(turn.uow, turn.actor, command, {a.code for a in areas}, turn.clock())
     except Refused as refused:
         if refused.code == "budget_reserved_over_frame":
-            problem = turn.t(refused.code, reserved=nok(turn.lang, refused.params["reserved"]),
-                             frame=nok(turn.lang, refused.params["frame"]))
+            problem = turn.t(
+                refused.code,
+                reserved=nok(turn.lang, refused.params["reserved"]),
+                frame=nok(turn.lang, refused.params["frame"]),
+            )
         elif refused.code == "budget_changed_meanwhile":
             problem = turn.t(refused.code)
         else:
@@ -75,8 +83,14 @@ async def press_save(turn: Turn, data: dict) -> dict:
 
 
 async def _card(
-    turn: Turn, year: int, areas: tuple[CompetenceArea, ...], *, note: str = "", typed: dict | None = None,
-    errors: dict[str, str] | None = None, problems: list[str] | None = None,
+    turn: Turn,
+    year: int,
+    areas: tuple[CompetenceArea, ...],
+    *,
+    note: str = "",
+    typed: dict | None = None,
+    errors: dict[str, str] | None = None,
+    problems: list[str] | None = None,
 ) -> dict:
     forum = turn.actor.forum
     figures = await service.figures(turn.uow, forum.id, year)
@@ -85,11 +99,15 @@ async def _card(
     may_edit = access.may_edit(turn.actor)
     errors = errors or {}
     names = (await turn.uow.roster.roster(forum)).names()
-    shown = {FRAME_INPUT: str(budget.frame) if budget.is_set else "",
-             **{f"{RESERVE}{a.code}": str(budget.reserved.get(a.code, "")) for a in areas}}
+    shown = {
+        FRAME_INPUT: str(budget.frame) if budget.is_set else "",
+        **{f"{RESERVE}{a.code}": str(budget.reserved.get(a.code, "")) for a in areas},
+    }
     shown.update({k: "" if v is None else str(v)[:SHOWN_BACK] for k, v in (typed or {}).items()})
-    labels = {FRAME_INPUT: turn.t("budget_frame_label"),
-              **{f"{RESERVE}{a.code}": turn.t("budget_reserve_label", area=a.name) for a in areas}}
+    labels = {
+        FRAME_INPUT: turn.t("budget_frame_label"),
+        **{f"{RESERVE}{a.code}": turn.t("budget_reserve_label", area=a.name) for a in areas},
+    }
     problems = [*(problems or []), *(f"{labels[key]}: {error}" for key, error in errors.items())]
     return render(
         "budget",
@@ -102,16 +120,18 @@ async def _card(
             "reserved_title": turn.t("budget_reserved_title"),
             "reserved": [
                 {"title": views.md(a.name), "value": nok(turn.lang, budget.reserved[a.code])}
-                for a in areas if budget.reserved.get(a.code)
+                for a in areas
+                if budget.reserved.get(a.code)
             ],
             "may_edit": may_edit,
             "fields": [
-                {"id": key, "label": labels[key], "value": shown[key], "error": errors.get(key, "")}
-                for key in labels
-            ] if may_edit else [],
-            "actions": [
-                {"title": turn.t("budget_save", year=year), "data": {"year": year, "version": budget.version}}
-            ] if may_edit else [],
+                {"id": key, "label": labels[key], "value": shown[key], "error": errors.get(key, "")} for key in labels
+            ]
+            if may_edit
+            else [],
+            "actions": [{"title": turn.t("budget_save", year=year), "data": {"year": year, "version": budget.version}}]
+            if may_edit
+            else [],
         },
     )
 

@@ -61,9 +61,7 @@ async def set_up_channel(turn: Turn) -> None:
         now=turn.clock(),
     )
     await _learn_team_members(turn)
-    await turn.reply(
-        views.notice(turn.t("setup_done_title"), turn.t("setup_done", forum=views.md(forum.name)), "good")
-    )
+    await turn.reply(views.notice(turn.t("setup_done_title"), turn.t("setup_done", forum=views.md(forum.name)), "good"))
 
 
 async def _learn_team_members(turn: Turn) -> None:
@@ -117,69 +115,145 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("hjelp", "hjelp", ("help",), show_help),
-    Command("behovsmelding", "behovsmelding", ("needs report",), needs.start_needs_report, offered_to=_by(access.may_report_needs)),
     Command(
-        "mine", "mine behovsmeldinger", ("mine behovsmeldingar", "my needs reports"), needs.list_needs_reports,
+        "behovsmelding",
+        "behovsmelding",
+        ("needs report",),
+        needs.start_needs_report,
+        offered_to=_by(access.may_report_needs),
+    ),
+    Command(
+        "mine",
+        "mine behovsmeldinger",
+        ("mine behovsmeldingar", "my needs reports"),
+        needs.list_needs_reports,
         offered_to=_by(access.may_report_needs),
     ),
     Command("oversikt", "oversikt", ("overview",), show_overview, offered_to=_by(access.in_forum)),
     Command("arshjul", "årshjul", ("annual wheel",), show_wheel, offered_to=_by(access.in_forum)),
     Command(
-        "ny_avstemning", "ny avstemning", ("ny avrøysting", "new vote"), votes.start_new_vote,
+        "ny_avstemning",
+        "ny avstemning",
+        ("ny avrøysting", "new vote"),
+        votes.start_new_vote,
         offered_to=_by(access.may_decide),
     ),
-    Command("avstemninger", "avstemninger", ("avrøystingar", "votes"), votes.list_votes, offered_to=_by(access.in_forum)),
+    Command(
+        "avstemninger", "avstemninger", ("avrøystingar", "votes"), votes.list_votes, offered_to=_by(access.in_forum)
+    ),
     Command("vedtak", "vedtak", ("decisions", "decisions log"), votes.show_log, offered_to=_by(access.in_forum)),
     Command("medlemmer", "medlemmer", ("members", "roster"), show_roster, offered_to=_by(access.in_forum)),
     Command(
-        "kompetanseomrader", "kompetanseområder", ("kompetanseområde", "competence areas"),
-        needs.show_competence_areas, offered_to=_by(access.in_forum),
+        "kompetanseomrader",
+        "kompetanseområder",
+        ("kompetanseområde", "competence areas"),
+        needs.show_competence_areas,
+        offered_to=_by(access.in_forum),
     ),
     Command(
-        "budsjett", "budsjett", ("budget",), budget.show_budget, offered_to=_by(access.in_forum), in_menu=False,
-    ),
-    Command(
-        "tildeling", "tildeling", ("allocation",), allocation.show_allocation, offered_to=_by(access.in_forum), in_menu=False,
-    ),
-    Command(
-        "tildelingsbrev", "tildelingsbrev", ("award letters",), award_letters.show_letters,
-        offered_to=_by(access.may_edit), in_menu=False,
-    ),
-    Command(
-        "rapportering", "rapportering", ("report back", "reporting"), reporting.show_grants,
-        offered_to=_by(access.may_report_back), in_menu=False,
-    ),
-    Command(
-        "innkalling", "innkalling", ("meeting notice", "notice"), meetings.show_meetings, offered_to=_by(access.may_edit),
+        "budsjett",
+        "budsjett",
+        ("budget",),
+        budget.show_budget,
+        offered_to=_by(access.in_forum),
         in_menu=False,
     ),
     Command(
-        "moter", "møter", ("moter", "møte", "meetings"), minutes.show_meetings, offered_to=_by(access.in_forum), in_menu=False,
+        "tildeling",
+        "tildeling",
+        ("allocation",),
+        allocation.show_allocation,
+        offered_to=_by(access.in_forum),
+        in_menu=False,
     ),
     Command(
-        "referat", "referat", ("minutes",), minutes.write_minutes, offered_to=_by(access.may_edit), in_menu=False,
+        "tildelingsbrev",
+        "tildelingsbrev",
+        ("award letters",),
+        award_letters.show_letters,
+        offered_to=_by(access.may_edit),
+        in_menu=False,
     ),
     Command(
-        "kunngjoring", "kunngjøring", ("kunngjoring", "announcement"), announcements.show_form,
-        offered_to=_by(access.may_edit), in_menu=False,
+        "rapportering",
+        "rapportering",
+        ("report back", "reporting"),
+        reporting.show_grants,
+        offered_to=_by(access.may_report_back),
+        in_menu=False,
+    ),
+    Command(
+        "innkalling",
+        "innkalling",
+        ("meeting notice", "notice"),
+        meetings.show_meetings,
+        offered_to=_by(access.may_edit),
+        in_menu=False,
+    ),
+    Command(
+        "moter",
+        "møter",
+        ("moter", "møte", "meetings"),
+        minutes.show_meetings,
+        offered_to=_by(access.in_forum),
+        in_menu=False,
+    ),
+    Command(
+        "referat",
+        "referat",
+        ("minutes",),
+        minutes.write_minutes,
+        offered_to=_by(access.may_edit),
+        in_menu=False,
+    ),
+    Command(
+        "kunngjoring",
+        "kunngjøring",
+        ("kunngjoring", "announcement"),
+        announcements.show_form,
+        offered_to=_by(access.may_edit),
+        in_menu=False,
     ),
     Command("oppsett", "oppsett", ("setup",), set_up_channel, offered_to=_by(access.runs_forum)),
     Command(
-        "forum", "bytt forum", ("forum", "switch forum", "byt forum"), show_choice, offered_to=_chooses_forum,
+        "forum",
+        "bytt forum",
+        ("forum", "switch forum", "byt forum"),
+        show_choice,
+        offered_to=_chooses_forum,
         in_menu=False,
     ),
     Command(
-        "kalender_ny_lenke", "kalender ny lenke", ("calendar new link", "new calendar link"), new_calendar_link,
-        offered_to=_by(access.may_edit), shown=False,
+        "kalender_ny_lenke",
+        "kalender ny lenke",
+        ("calendar new link", "new calendar link"),
+        new_calendar_link,
+        offered_to=_by(access.may_edit),
+        shown=False,
     ),
-    Command("logg", "logg", ("log", "audit log"), privacy.show_log, offered_to=_by(access.may_handle_personal_data), in_menu=False),
     Command(
-        "personvern", "personvern", ("privacy", "personal data"), privacy.export_personal_data,
-        offered_to=_by(access.may_handle_personal_data), in_menu=False,
+        "logg",
+        "logg",
+        ("log", "audit log"),
+        privacy.show_log,
+        offered_to=_by(access.may_handle_personal_data),
+        in_menu=False,
     ),
     Command(
-        "slett_personopplysninger", "slett personopplysninger", ("erase personal data",), privacy.ask_to_erase,
-        offered_to=_by(access.may_handle_personal_data), shown=False,
+        "personvern",
+        "personvern",
+        ("privacy", "personal data"),
+        privacy.export_personal_data,
+        offered_to=_by(access.may_handle_personal_data),
+        in_menu=False,
+    ),
+    Command(
+        "slett_personopplysninger",
+        "slett personopplysninger",
+        ("erase personal data",),
+        privacy.ask_to_erase,
+        offered_to=_by(access.may_handle_personal_data),
+        shown=False,
     ),
     Command("sprak", "språk", ("sprak", "language", "målform"), language, in_menu=False),
 )
@@ -201,7 +275,7 @@ def parse(text: str) -> tuple[Command | None, str]:
     shorter one followed by arguments."""
     for word, command in _BY_WORDS:
         if text == word or text.startswith(word + " "):
-            return command, text[len(word):].strip()
+            return command, text[len(word) :].strip()
     return None, ""
 
 

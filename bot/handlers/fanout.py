@@ -43,5 +43,6 @@ class Fanout:
         if target == CHANNEL:
             return await sent_to_channel(self.deliverer, channel, card, claim)
         aad = target.removeprefix(PERSON)
-        return await send_to_person(self.deliverer, self.uow_factory, self.clock, aad, self.chats.get(aad), channel,
-                                    card, claim)
+        return await send_to_person(
+            self.deliverer, self.uow_factory, self.clock, aad, self.chats.get(aad), channel, card, claim
+        )

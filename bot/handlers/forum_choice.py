@@ -32,8 +32,9 @@ def choice_card(turn: Turn, *, then_text: str = "", then_verb: str = "", then_da
     """Each of the person's forums with their role in it, a button each.
     What they had asked for rides along on every button; when that would
     not fit on a card it stays behind, and choosing shows help instead."""
-    then = {k: v for k, v in (("then_text", then_text[:MAX_TYPED]), ("then_verb", then_verb),
-                              ("then_data", then_data)) if v}
+    then = {
+        k: v for k, v in (("then_text", then_text[:MAX_TYPED]), ("then_verb", then_verb), ("then_data", then_data)) if v
+    }
     card = _card(turn, then)
     return card if card_size(card) <= PAGE_BUDGET else _card(turn, {})
 
@@ -43,12 +44,14 @@ def _card(turn: Turn, then: dict) -> dict:
     forums = []
     for m in turn.who.memberships:
         role = role_text(acting_in(actor.display_name, actor.aad_object_id, m), turn.lang)
-        forums.append({
-            "name": md(m.forum.name),
-            "role": role[:1].upper() + role[1:],
-            "button": turn.t("forum_choice_use", forum=m.forum.name),
-            "data": {"forum": m.forum.id, **then},
-        })
+        forums.append(
+            {
+                "name": md(m.forum.name),
+                "role": role[:1].upper() + role[1:],
+                "button": turn.t("forum_choice_use", forum=m.forum.name),
+                "data": {"forum": m.forum.id, **then},
+            }
+        )
     return render(
         "forum_choice",
         {

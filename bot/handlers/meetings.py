@@ -65,8 +65,14 @@ class AnswerRequest(MeetingRef):
 
 
 _SHOWN_ON_THE_FORM = (
-    "bad_link", "meeting_place_too_long", "meeting_no_place", "meeting_no_agenda", "meeting_too_many_items",
-    "meeting_item_too_long", "meeting_too_many_papers", "meeting_bad_paper",
+    "bad_link",
+    "meeting_place_too_long",
+    "meeting_no_place",
+    "meeting_no_agenda",
+    "meeting_too_many_items",
+    "meeting_item_too_long",
+    "meeting_too_many_papers",
+    "meeting_bad_paper",
 )
 
 
@@ -104,8 +110,11 @@ async def press_send_again(turn: Turn, data: dict) -> dict:
     meeting, count = await service.send_again(turn.uow, turn.actor, card_data(MeetingRef, data).meeting, turn.clock())
     if count:
         turn.afterwards.start(turn.posts.meetings.run_all(), "a meeting notice sent again")
-    return await _attendance(turn, meeting, note=turn.t("meeting_sending_again", count=count) if count
-                             else turn.t("meeting_nothing_to_send_again"))
+    return await _attendance(
+        turn,
+        meeting,
+        note=turn.t("meeting_sending_again", count=count) if count else turn.t("meeting_nothing_to_send_again"),
+    )
 
 
 async def press_answer(turn: Turn, data: dict) -> dict:
@@ -123,8 +132,11 @@ async def press_answer(turn: Turn, data: dict) -> dict:
 
 
 MEETING_VERBS = {
-    "meeting.compose": press_compose, "meeting.send": press_send, "meeting.attendance": press_attendance,
-    "meeting.resend": press_send_again, "meeting.answer": press_answer,
+    "meeting.compose": press_compose,
+    "meeting.send": press_send,
+    "meeting.attendance": press_attendance,
+    "meeting.resend": press_send_again,
+    "meeting.answer": press_answer,
 }
 
 
@@ -138,20 +150,29 @@ async def _meetings(turn: Turn) -> dict:
     t = turn.t
     rows = []
     for event, meeting in await service.upcoming(turn.uow, forum, turn.clock()):
-        button = ({"title": t("meeting_attendance_button"), "verb": "meeting.attendance", "data": {"meeting": meeting.id}}
-                  if meeting else {"title": t("meeting_compose_button"), "verb": "meeting.compose", "data": {"event": event.id}})
-        rows.append({
-            "heading": md(event.title),
-            "line": long_moment(event.starts_at, forum.timezone, turn.lang)
-            + " · " + (t("meeting_noticed") if meeting else t("meeting_not_noticed")),
-            "buttons": [button],
-        })
-    return render("meetings", {
-        "title": t("meetings_to_come", forum=md(forum.name)),
-        "note": "" if rows else t("meetings_none"),
-        "meetings": rows,
-        "actions": [],
-    })
+        button = (
+            {"title": t("meeting_attendance_button"), "verb": "meeting.attendance", "data": {"meeting": meeting.id}}
+            if meeting
+            else {"title": t("meeting_compose_button"), "verb": "meeting.compose", "data": {"event": event.id}}
+        )
+        rows.append(
+            {
+                "heading": md(event.title),
+                "line": long_moment(event.starts_at, forum.timezone, turn.lang)
+                + " · "
+                + (t("meeting_noticed") if meeting else t("meeting_not_noticed")),
+                "buttons": [button],
+            }
+        )
+    return render(
+        "meetings",
+        {
+            "title": t("meetings_to_come", forum=md(forum.name)),
+            "note": "" if rows else t("meetings_none"),
+            "meetings": rows,
+            "actions": [],
+        },
+    )
 
 
 async def _form(turn: Turn, event_id: int, typed: SendNotice | None = None, problem: str = "") -> dict:
@@ -166,19 +187,28 @@ async def _form(turn: Turn, event_id: int, typed: SendNotice | None = None, prob
     if typed is None:
         points = await service.proposed_agenda(turn.uow, forum, forum_year(turn.actor, now))
         agenda = "\n".join(t(p.code, **p.params) for p in points)
-    return render("meeting_notice_form", {
-        "title": t("meeting_form_title", title=md(event.title)),
-        "when": long_moment(event.starts_at, forum.timezone, turn.lang),
-        "intro": t("meeting_form_intro"),
-        "problem": problem,
-        "event": event.id,
-        "place_label": t("meeting_place_label"), "place": typed.place if typed else event.place, "max_place": MAX_PLACE,
-        "link_label": t("meeting_link_label"), "link": typed.link if typed else "", "max_link": MAX_LINK,
-        "agenda_label": t("meeting_agenda_label", limit=MAX_ITEMS), "agenda": typed.agenda if typed else agenda,
-        "papers_label": t("meeting_papers_label", limit=MAX_PAPERS), "papers": typed.papers if typed else "",
-        "papers_placeholder": t("meeting_papers_placeholder"),
-        "send": t("meeting_send"),
-    })
+    return render(
+        "meeting_notice_form",
+        {
+            "title": t("meeting_form_title", title=md(event.title)),
+            "when": long_moment(event.starts_at, forum.timezone, turn.lang),
+            "intro": t("meeting_form_intro"),
+            "problem": problem,
+            "event": event.id,
+            "place_label": t("meeting_place_label"),
+            "place": typed.place if typed else event.place,
+            "max_place": MAX_PLACE,
+            "link_label": t("meeting_link_label"),
+            "link": typed.link if typed else "",
+            "max_link": MAX_LINK,
+            "agenda_label": t("meeting_agenda_label", limit=MAX_ITEMS),
+            "agenda": typed.agenda if typed else agenda,
+            "papers_label": t("meeting_papers_label", limit=MAX_PAPERS),
+            "papers": typed.papers if typed else "",
+            "papers_placeholder": t("meeting_papers_placeholder"),
+            "send": t("meeting_send"),
+        },
+    )
 
 
 async def _attendance(turn: Turn, meeting: Meeting, note: str = "") -> dict:
@@ -193,7 +223,10 @@ async def _attendance(turn: Turn, meeting: Meeting, note: str = "") -> dict:
     facts = [
         (t("meeting_when"), long_moment(meeting.starts_at, forum.timezone, lang)),
         (t("meeting_channel"), delivered(lang, channel.status, channel.attempts) if channel else "–"),
-        (t("meeting_notices"), t("meeting_notices_count", sent=sum(d.status == "sent" for d in notices), all=len(notices))),
+        (
+            t("meeting_notices"),
+            t("meeting_notices_count", sent=sum(d.status == "sent" for d in notices), all=len(notices)),
+        ),
         (t("meeting_coming"), str(counts[Attends.REPRESENTATIVE] + counts[Attends.DEPUTY])),
         (t("meeting_waiting"), str(counts[Attends.UNANSWERED] + counts[Attends.DEPUTY_CALLED])),
         (t("meeting_absent"), str(counts[Attends.ABSENT])),
@@ -201,20 +234,25 @@ async def _attendance(turn: Turn, meeting: Meeting, note: str = "") -> dict:
     actions = [{"title": t("meeting_refresh"), "verb": "meeting.attendance", "data": {"meeting": meeting.id}}]
     if any(may_go_again(d) for d in deliveries if d.purpose != Purpose.REMINDER):
         actions.append({"title": t("meeting_send_again"), "verb": "meeting.resend", "data": {"meeting": meeting.id}})
-    return render("report", {
-        "title": t("meeting_attendance_title", title=md(meeting.title)),
-        "note": note,
-        "facts": [{"title": a, "value": b} for a, b in facts],
-        "groups": _seats(turn, standing, sent),
-        "actions": actions,
-    })
+    return render(
+        "report",
+        {
+            "title": t("meeting_attendance_title", title=md(meeting.title)),
+            "note": note,
+            "facts": [{"title": a, "value": b} for a, b in facts],
+            "groups": _seats(turn, standing, sent),
+            "actions": actions,
+        },
+    )
 
 
 def _seats(turn: Turn, standing: list[SeatAttendance], sent: dict) -> list[dict]:
     groups: dict[str, dict] = {}
     for seat in standing:
         group = groups.setdefault(seat.organisation.id, {"heading": md(seat.organisation.name), "rows": []})
-        group["rows"].append({"title": turn.t("roster_seat", number=seat.seat.number), "value": _standing(turn, seat, sent)})
+        group["rows"].append(
+            {"title": turn.t("roster_seat", number=seat.seat.number), "value": _standing(turn, seat, sent)}
+        )
     return list(groups.values())
 
 
@@ -249,10 +287,18 @@ class MeetingNotifier:
     async def prepare(self, items: list[MeetingMessage]):
         async with self._uow() as uow:
             meetings = {i: await uow.meetings.get(i) for i in {item.meeting_id for item in items}}
-            fanout = await Fanout.read(uow, self._deliverer, self._uow, self._clock,
-                                       {m.forum_id for m in meetings.values()}, [item.target for item in items])
+            fanout = await Fanout.read(
+                uow,
+                self._deliverer,
+                self._uow,
+                self._clock,
+                {m.forum_id for m in meetings.values()},
+                [item.target for item in items],
+            )
             rosters = {forum_id: await uow.roster.roster(forum) for forum_id, forum in fanout.forums.items()}
-            minutes = {i.meeting_id: await uow.meetings.minutes(i.meeting_id) for i in items if i.purpose == Purpose.MINUTES}
+            minutes = {
+                i.meeting_id: await uow.meetings.minutes(i.meeting_id) for i in items if i.purpose == Purpose.MINUTES
+            }
 
         async def send(item: MeetingMessage, claim: Claim) -> Delivery:
             meeting = meetings[item.meeting_id]

@@ -95,8 +95,11 @@ async def press_export(turn: Turn, data: dict) -> str:
 
 
 MINUTES_VERBS = {
-    "minutes.open": press_open, "minutes.show": press_show, "minutes.save": press_save,
-    "minutes.approve": press_approve, "meetings.export": press_export,
+    "minutes.open": press_open,
+    "minutes.show": press_show,
+    "minutes.save": press_save,
+    "minutes.approve": press_approve,
+    "meetings.export": press_export,
 }
 
 
@@ -114,7 +117,9 @@ async def _save(turn: Turn, data: dict, *, approve: bool) -> dict:
     if approve:
         turn.afterwards.start(turn.posts.meetings.run_all(), "the minutes")
         return minutes_card(turn.forum(), meeting, minutes, turn.lang, note=turn.t("minutes_posted"))
-    return await _form(turn, meeting.id, note=turn.t("minutes_draft_saved", when=when(minutes.saved_at, turn.forum().timezone)))
+    return await _form(
+        turn, meeting.id, note=turn.t("minutes_draft_saved", when=when(minutes.saved_at, turn.forum().timezone))
+    )
 
 
 # --- cards ---------------------------------------------------------------------------------
@@ -128,22 +133,37 @@ async def _form(turn: Turn, meeting_id: int, *, typed: str | None = None, note: 
         return minutes_card(forum, meeting, minutes, turn.lang, note=turn.t("minutes_already_approved"))
     seats = service.attendance_lines(await attendance(turn.uow, forum, meeting))
     decisions = await service.decisions_since(turn.uow, forum, meeting)
-    body = typed if typed is not None else minutes.text or "\n\n".join(
-        f"{n}. {item}" for n, item in enumerate(meeting.agenda, 1))
+    body = (
+        typed
+        if typed is not None
+        else minutes.text or "\n\n".join(f"{n}. {item}" for n, item in enumerate(meeting.agenda, 1))
+    )
     t = turn.t
     data = minutes_data(forum, meeting, seats, decisions, turn.lang)
-    data.update({
-        "kicker": t("minutes_draft_kicker"),
-        "note": note, "problem": problem, "text": "",
-        "form": [{"label": t("minutes_text_label", limit=MAX_MINUTES), "value": body, "max": MAX_MINUTES}],
-        "footer": t("minutes_draft_footer"),
-        "actions": [
-            {"title": t("minutes_save"), "verb": "minutes.save", "data": {"meeting": meeting.id, "version": minutes.version},
-             "style": "default"},
-            {"title": t("minutes_approve"), "verb": "minutes.approve",
-             "data": {"meeting": meeting.id, "version": minutes.version}, "style": "positive"},
-        ],
-    })
+    data.update(
+        {
+            "kicker": t("minutes_draft_kicker"),
+            "note": note,
+            "problem": problem,
+            "text": "",
+            "form": [{"label": t("minutes_text_label", limit=MAX_MINUTES), "value": body, "max": MAX_MINUTES}],
+            "footer": t("minutes_draft_footer"),
+            "actions": [
+                {
+                    "title": t("minutes_save"),
+                    "verb": "minutes.save",
+                    "data": {"meeting": meeting.id, "version": minutes.version},
+                    "style": "default",
+                },
+                {
+                    "title": t("minutes_approve"),
+                    "verb": "minutes.approve",
+                    "data": {"meeting": meeting.id, "version": minutes.version},
+                    "style": "positive",
+                },
+            ],
+        }
+    )
     return render("minutes", data)
 
 
@@ -158,28 +178,58 @@ async def _meetings(turn: Turn, forum: Forum, year: int) -> dict:
         minutes = await turn.uow.meetings.minutes(meeting.id)
         seats = await attendance(turn.uow, forum, meeting)
         present = sum(s.present is not None for s in seats)
-        state = (t("meetings_minutes_approved") if minutes and minutes.approved
-                 else t("meetings_minutes_draft") if minutes else t("meetings_minutes_none"))
+        state = (
+            t("meetings_minutes_approved")
+            if minutes and minutes.approved
+            else t("meetings_minutes_draft")
+            if minutes
+            else t("meetings_minutes_none")
+        )
         buttons = []
         if minutes and minutes.approved:
-            buttons.append({"title": t("meetings_minutes_button"), "verb": "minutes.show", "data": {"meeting": meeting.id}})
+            buttons.append(
+                {"title": t("meetings_minutes_button"), "verb": "minutes.show", "data": {"meeting": meeting.id}}
+            )
         elif access.may_edit(turn.actor) and meeting.starts_at <= now:
-            buttons.append({"title": t("meetings_write_minutes"), "verb": "minutes.open", "data": {"meeting": meeting.id}})
+            buttons.append(
+                {"title": t("meetings_write_minutes"), "verb": "minutes.open", "data": {"meeting": meeting.id}}
+            )
         if access.may_edit(turn.actor):
-            buttons.append({"title": t("meeting_attendance_button"), "verb": "meeting.attendance",
-                            "data": {"meeting": meeting.id}})
-        rows.append({
-            "heading": md(meeting.title),
-            "line": t("meetings_line", when=long_moment(meeting.starts_at, forum.timezone, turn.lang), present=present,
-                      seats=len(seats), minutes=state),
-            "buttons": buttons,
-        })
-    return render("meetings", {
-        "title": t("meetings_of_year", forum=md(forum.name), year=year),
-        "note": "" if rows else t("meetings_none_in_year", year=year),
-        "meetings": rows,
-        "actions": [
-            {"title": t("meetings_export_xlsx"), "verb": "meetings.export", "data": {"year": year, "format": "xlsx"}},
-            {"title": t("meetings_export_docx"), "verb": "meetings.export", "data": {"year": year, "format": "docx"}},
-        ] if rows and access.may_export(turn.actor) else [],
-    })
+            buttons.append(
+                {"title": t("meeting_attendance_button"), "verb": "meeting.attendance", "data": {"meeting": meeting.id}}
+            )
+        rows.append(
+            {
+                "heading": md(meeting.title),
+                "line": t(
+                    "meetings_line",
+                    when=long_moment(meeting.starts_at, forum.timezone, turn.lang),
+                    present=present,
+                    seats=len(seats),
+                    minutes=state,
+                ),
+                "buttons": buttons,
+            }
+        )
+    return render(
+        "meetings",
+        {
+            "title": t("meetings_of_year", forum=md(forum.name), year=year),
+            "note": "" if rows else t("meetings_none_in_year", year=year),
+            "meetings": rows,
+            "actions": [
+                {
+                    "title": t("meetings_export_xlsx"),
+                    "verb": "meetings.export",
+                    "data": {"year": year, "format": "xlsx"},
+                },
+                {
+                    "title": t("meetings_export_docx"),
+                    "verb": "meetings.export",
+                    "data": {"year": year, "format": "docx"},
+                },
+            ]
+            if rows and access.may_export(turn.actor)
+            else [],
+        },
+    )

@@ -58,7 +58,6 @@ class SaveAreas(CardData):
     areas: str = Field(max_length=10_000)
 
 
-
 async def _views(turn: Turn, report: NeedsReport | None = None) -> NeedsViews:
     roster = await turn.uow.roster.roster(turn.actor.forum)
     year = report.year if report else await service.report_year(turn.uow, turn.actor, turn.clock())
@@ -162,9 +161,7 @@ async def press_save(turn: Turn, data: dict) -> dict:
         if refused.code == "needs_forged":  # the field by its label, in the reader's words
             raise Refused(refused.code, field=turn.t("field_" + refused.params["field"])) from None
         raise
-    named = {
-        field: (theirs, await _name(turn, who)) for field, (theirs, who) in outcome.conflicts.items()
-    }
+    named = {field: (theirs, await _name(turn, who)) for field, (theirs, who) in outcome.conflicts.items()}
     outcome.conflicts = named
     return (await _views(turn, outcome.report)).form(outcome.report, outcome)
 
@@ -203,7 +200,10 @@ async def press_cancel(turn: Turn, data: dict) -> dict:
     question = "needs_confirm_cancel_changes" if report.reference else "needs_confirm_cancel"
     v = await _views(turn, report)
     return v.confirm(
-        turn.t(question), ("needs_yes_discard", "needs.cancel.confirm"), ("needs_no_continue", "needs.resume"), report.id
+        turn.t(question),
+        ("needs_yes_discard", "needs.cancel.confirm"),
+        ("needs_no_continue", "needs.resume"),
+        report.id,
     )
 
 
@@ -315,9 +315,7 @@ async def show_competence_areas(turn: Turn) -> None:
 async def press_save_areas(turn: Turn, data: dict) -> dict:
     turn.forum()
     request = card_data(SaveAreas, data)
-    await service.set_competence_areas(
-        turn.uow, turn.actor, request.year, request.areas.splitlines(), turn.clock()
-    )
+    await service.set_competence_areas(turn.uow, turn.actor, request.year, request.areas.splitlines(), turn.clock())
     return await _areas_card(turn, request.year, turn.t("areas_saved", year=request.year))
 
 

@@ -83,4 +83,3 @@ def _year(turn: Turn) -> int:
         if MIN_YEAR <= year <= MAX_YEAR:
             return year
     raise Refused("overview_bad_year", low=MIN_YEAR, high=MAX_YEAR, example=this_year - 1)
-

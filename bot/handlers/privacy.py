@@ -76,15 +76,21 @@ async def _log_card(turn: Turn, page: int) -> dict:
                 {
                     "what": md(what(e, turn.lang)),
                     "line": turn.t(
-                        "audit_line", when=long_moment(e.at, forum.timezone, turn.lang), who=md(who(e, names, turn.lang))
+                        "audit_line",
+                        when=long_moment(e.at, forum.timezone, turn.lang),
+                        who=md(who(e, names, turn.lang)),
                     ),
                     "detail": md(detail(e)),
                 }
                 for e in entries
             ],
             "paging": paging(
-                page, pages, turn.t("audit_page", page=page, pages=pages, count=total),
-                turn.t("audit_newer"), turn.t("audit_older"), lambda n: {"data": {"page": n}},
+                page,
+                pages,
+                turn.t("audit_page", page=page, pages=pages, count=total),
+                turn.t("audit_newer"),
+                turn.t("audit_older"),
+                lambda n: {"data": {"page": n}},
             ),
             "exports": [
                 {"title": turn.t("audit_export", year=year), "data": {"year": year}}
@@ -131,12 +137,17 @@ async def ask_to_erase(turn: Turn) -> None:
 
 async def press_erase(turn: Turn, data: dict) -> dict:
     counts = await privacy.erase(turn.uow, turn.actor, card_data(PersonRef, data).person_id, turn.clock())
-    references = sum(v for k, v in counts.items() if k not in ("report_contacts", "reminders", "chats", "forum_choices", "language"))
+    references = sum(
+        v for k, v in counts.items() if k not in ("report_contacts", "reminders", "chats", "forum_choices", "language")
+    )
     return notice(
         turn.t("privacy_erased_title"),
         turn.t(
-            "privacy_erased", references=references, contacts=counts["report_contacts"],
-            reminders=counts["reminders"], chats=counts["chats"],
+            "privacy_erased",
+            references=references,
+            contacts=counts["report_contacts"],
+            reminders=counts["reminders"],
+            chats=counts["chats"],
         ),
         "good",
     )

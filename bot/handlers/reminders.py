@@ -42,7 +42,9 @@ class ReminderNotifier:
             forums = {forum_id: await uow.forums.get(forum_id) for forum_id in people}
             channels = {forum_id: await uow.forums.channel_reference(forum_id) for forum_id in people}
             organisations = {
-                forum_id: await uow.wheel.organisation_names(forum_id, aads) for forum_id, aads in people.items() if aads
+                forum_id: await uow.wheel.organisation_names(forum_id, aads)
+                for forum_id, aads in people.items()
+                if aads
             }
             everyone = {aad for aads in people.values() for aad in aads}
             chats = await uow.conversations.teams_users_with_chats(everyone)

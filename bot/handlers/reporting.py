@@ -60,25 +60,42 @@ async def _list(turn: Turn, page: int) -> dict:
     number = min(page, pages)
     shown = grants[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     now = turn.clock()
-    rows = paging(number, pages, t("overview_page", page=number, pages=pages), t("overview_previous"),
-                  t("overview_next"), lambda n: {"data": {"page": n}})
-    return render("grant_reports", {
-        "title": t("grant_list_title"),
-        "note": t("grant_list_intro") if grants else t("grant_list_empty"),
-        "grants": [
-            {
-                "heading": f"{g.report.reference} {md(g.report.fields.get('title', ''))} ({md(g.organisation)})",
-                "state": " · ".join([t("grant_granted_amount", amount=nok(turn.lang, g.granted)), _progress(turn, g),
-                                     _deadline(turn, g)]),
-                "button": t("grant_report_button" if g.open_to(turn.actor, now) and g.progress is not Progress.SENT
-                            else "grant_view_button"),
-                "data": {"report_id": g.report.id},
-            }
-            for g in shown
-        ],
-        "page": rows["label"] if rows else "",
-        "pages": rows["actions"] if rows else [],
-    })
+    rows = paging(
+        number,
+        pages,
+        t("overview_page", page=number, pages=pages),
+        t("overview_previous"),
+        t("overview_next"),
+        lambda n: {"data": {"page": n}},
+    )
+    return render(
+        "grant_reports",
+        {
+            "title": t("grant_list_title"),
+            "note": t("grant_list_intro") if grants else t("grant_list_empty"),
+            "grants": [
+                {
+                    "heading": f"{g.report.reference} {md(g.report.fields.get('title', ''))} ({md(g.organisation)})",
+                    "state": " · ".join(
+                        [
+                            t("grant_granted_amount", amount=nok(turn.lang, g.granted)),
+                            _progress(turn, g),
+                            _deadline(turn, g),
+                        ]
+                    ),
+                    "button": t(
+                        "grant_report_button"
+                        if g.open_to(turn.actor, now) and g.progress is not Progress.SENT
+                        else "grant_view_button"
+                    ),
+                    "data": {"report_id": g.report.id},
+                }
+                for g in shown
+            ],
+            "page": rows["label"] if rows else "",
+            "pages": rows["actions"] if rows else [],
+        },
+    )
 
 
 # --- one grant -----------------------------------------------------------------
@@ -135,10 +152,13 @@ async def _save(turn: Turn, data: dict, send: bool) -> dict:
     problems = []
     if send:
         wrong = service.still_wrong(grant.reported)
-        problems = [turn.t("grant_not_sent", count=len(wrong)), *(
-            f"{_label(turn, name)}: {_error(turn, grant, saved.errors[name]) if name in saved.errors else turn.t('invalid_required')}"
-            for name in wrong
-        )]
+        problems = [
+            turn.t("grant_not_sent", count=len(wrong)),
+            *(
+                f"{_label(turn, name)}: {_error(turn, grant, saved.errors[name]) if name in saved.errors else turn.t('invalid_required')}"
+                for name in wrong
+            ),
+        ]
     note = turn.t("grant_draft_saved", when=when(grant.reported.updated_at, turn.actor.forum.timezone))
     # A draft may be half empty: what is missing is said when it is sent.
     errors = saved.errors if send else {n: e for n, e in saved.errors.items() if e.code != "required"}
@@ -158,8 +178,14 @@ GRANT_VERBS = {
 
 
 def _form(
-    turn: Turn, grant: Grant, *, typed: dict | None = None, errors: dict[str, Invalid] | None = None,
-    note: str = "", problems: list[str] | None = None, editable: bool = True,
+    turn: Turn,
+    grant: Grant,
+    *,
+    typed: dict | None = None,
+    errors: dict[str, Invalid] | None = None,
+    note: str = "",
+    problems: list[str] | None = None,
+    editable: bool = True,
 ) -> dict:
     """What was typed on this press first; else text kept from an earlier
     one that failed its check; else the saved value."""
@@ -171,8 +197,10 @@ def _form(
     values |= {f.name: v[: f.max_length] for f in FIELDS if isinstance(v := (typed or {}).get(f.name), str)}
     fields = [
         {
-            "id": f.name, "kind": "whole" if f.kind == "whole" else "longtext",
-            "label": _label(turn, f.name), "value": values.get(f.name, ""),
+            "id": f.name,
+            "kind": "whole" if f.kind == "whole" else "longtext",
+            "label": _label(turn, f.name),
+            "value": values.get(f.name, ""),
             "max_length": 16 if f.kind == "whole" else f.max_length,
             "error": _error(turn, grant, errors[f.name]) if f.name in errors else "",
         }
@@ -180,33 +208,57 @@ def _form(
     ]
     data = {"report_id": grant.report.id, "version": reported.version}
     send = "grant_send_changes" if reported.sent_at else "grant_send"
-    actions = [
-        {"title": t(send), "verb": "grant.send", "data": data, "style": "positive"},
-        {"title": t("grant_save_draft"), "verb": "grant.save", "data": data, "style": "default"},
-    ] if editable else []
+    actions = (
+        [
+            {"title": t(send), "verb": "grant.send", "data": data, "style": "positive"},
+            {"title": t("grant_save_draft"), "verb": "grant.save", "data": data, "style": "default"},
+        ]
+        if editable
+        else []
+    )
     actions.append({"title": t("grant_back"), "verb": "grant.list", "data": {"page": 1}, "style": "default"})
-    return render("grant_report", {
-        **_heading(turn, grant), "style": "emphasis", "note": note or t("grant_form_intro"),
-        "problems_title": t("grant_problems"), "problems": list(problems or []),
-        "fields": fields, "answers": [], "actions": actions,
-    })
+    return render(
+        "grant_report",
+        {
+            **_heading(turn, grant),
+            "style": "emphasis",
+            "note": note or t("grant_form_intro"),
+            "problems_title": t("grant_problems"),
+            "problems": list(problems or []),
+            "fields": fields,
+            "answers": [],
+            "actions": actions,
+        },
+    )
 
 
 def _view(turn: Turn, grant: Grant, *, note: str = "", problems: list[str] | None = None) -> dict:
     t, values = turn.t, grant.reported.fields
-    answers = [{"label": _label(turn, f.name), "value": _answer(turn, f, values.get(f.name))} for f in FIELDS] \
-        if values else []
+    answers = (
+        [{"label": _label(turn, f.name), "value": _answer(turn, f, values.get(f.name))} for f in FIELDS]
+        if values
+        else []
+    )
     actions = []
     if grant.open_to(turn.actor, turn.clock()):
         key = "grant_continue" if grant.reported.draft else ("grant_edit" if values else "grant_report_button")
-        actions.append({"title": t(key), "verb": "grant.edit", "data": {"report_id": grant.report.id}, "style": "default"})
+        actions.append(
+            {"title": t(key), "verb": "grant.edit", "data": {"report_id": grant.report.id}, "style": "default"}
+        )
     actions.append({"title": t("grant_back"), "verb": "grant.list", "data": {"page": 1}, "style": "default"})
-    return render("grant_report", {
-        **_heading(turn, grant), "style": "good" if values else "emphasis",
-        "note": note or ("" if values else t("grant_nothing_sent")),
-        "problems_title": t("grant_problems"), "problems": list(problems or []),
-        "fields": [], "answers": answers, "actions": actions,
-    })
+    return render(
+        "grant_report",
+        {
+            **_heading(turn, grant),
+            "style": "good" if values else "emphasis",
+            "note": note or ("" if values else t("grant_nothing_sent")),
+            "problems_title": t("grant_problems"),
+            "problems": list(problems or []),
+            "fields": [],
+            "answers": answers,
+            "actions": actions,
+        },
+    )
 
 
 def _answer(turn: Turn, f: FormField, value: object) -> str:
@@ -224,9 +276,12 @@ def _heading(turn: Turn, grant: Grant) -> dict:
         "subtitle": f"{md(report.fields.get('title', ''))} · {md(grant.organisation)}",
         "facts": [
             {"title": turn.t("grant_fact_granted"), "value": nok(lang, grant.granted)},
-            {"title": turn.t("grant_fact_deadline"),
-             "value": long_moment(grant.deadline, turn.actor.forum.timezone, lang) if grant.deadline
-             else turn.t("grant_no_deadline")},
+            {
+                "title": turn.t("grant_fact_deadline"),
+                "value": long_moment(grant.deadline, turn.actor.forum.timezone, lang)
+                if grant.deadline
+                else turn.t("grant_no_deadline"),
+            },
             {"title": turn.t("grant_fact_status"), "value": _progress(turn, grant)},
         ],
     }

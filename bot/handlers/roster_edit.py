@@ -81,7 +81,9 @@ async def _person_form(turn: Turn, place: SeatPlace, error: str = "", name: str 
     return render(
         "roster_person",
         {
-            "title": turn.t(f"roster_person_title_{place.role}", organisation=md(organisation.name), number=seat.number),
+            "title": turn.t(
+                f"roster_person_title_{place.role}", organisation=md(organisation.name), number=seat.number
+            ),
             "now": turn.t("roster_person_now", name=md(current.name) if current else turn.t("roster_vacant")),
             "error": error,
             "person_label": turn.t("roster_person_label"),
@@ -99,12 +101,13 @@ async def _person_form(turn: Turn, place: SeatPlace, error: str = "", name: str 
 
 async def press_set_person(turn: Turn, data: dict) -> dict:
     form = card_data(SeatPersonForm, data)
-    typed = form.name[:roster_changes.MAX_NAME]
+    typed = form.name[: roster_changes.MAX_NAME]
     try:
         _statsforvalter(turn)
         name, email = await _teams_member(turn, form.person)
         await roster_changes.set_seat_person(
-            turn.uow, turn.actor,
+            turn.uow,
+            turn.actor,
             SetSeatPerson(form.organisation, form.seat, form.role, form.person, name or typed, email),
             turn.clock(),
         )
@@ -201,7 +204,11 @@ async def press_retire_ask(turn: Turn, data: dict) -> dict:
         "confirm",
         {
             "question": turn.t("roster_confirm_retire", organisation=md(organisation.name)),
-            "yes": {"title": turn.t("roster_yes_retire"), "verb": "roster.retire", "data": {"organisation": organisation.id}},
+            "yes": {
+                "title": turn.t("roster_yes_retire"),
+                "verb": "roster.retire",
+                "data": {"organisation": organisation.id},
+            },
             "no": {"title": turn.t("roster_cancel"), "verb": "roster.show", "data": {}},
         },
     )

@@ -137,6 +137,7 @@ class VoteCards:
                 def card(own: VoteViews, ids: list[str]) -> dict:
                     call = (own.t("vote_escalated_personal_title"), own.escalation(state)["text"])
                     return own.card(state, Viewer(aad, None, True), ids, names, call)
+
                 return card
 
             for aad in statsforvalter_ids(roster):
@@ -150,15 +151,25 @@ class VoteCards:
     async def remind(self, forum: Forum, state: VoteState) -> None:
         """Each seat that has not voted: its representative and deputy, in 1:1,
         with the buttons to vote right there."""
+
         def reminder(seat, aad: str) -> Callable[[VoteViews, list[str]], dict]:
             def card(own: VoteViews, ids: list[str]) -> dict:
                 when = own.when(state.vote.closes_at)
-                heading = (own.t("vote_reminder_heading", seat=md(seat.organisation)), own.t("vote_reminder_text", when=when))
+                heading = (
+                    own.t("vote_reminder_heading", seat=md(seat.organisation)),
+                    own.t("vote_reminder_text", when=when),
+                )
                 return own.card(state, Viewer(aad, seat.seat_id, False), ids, heading=heading)
+
             return card
 
         await asyncio.gather(
-            *(self._to_person(forum, aad, reminder(seat, aad)) for seat in state.seats if not seat.choices for aad in seat.contacts)
+            *(
+                self._to_person(forum, aad, reminder(seat, aad))
+                for seat in state.seats
+                if not seat.choices
+                for aad in seat.contacts
+            )
         )
 
     async def _to_person(self, forum: Forum, aad: str, card_for: Callable[[VoteViews, list[str]], dict]) -> None:

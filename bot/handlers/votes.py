@@ -165,7 +165,9 @@ async def _states(turn: Turn, roster, votes) -> list[service.VoteState]:
 async def list_votes(turn: Turn) -> None:
     votes = await service.votes_of(turn.uow, turn.actor)
     now = turn.clock()
-    shown = [v for v in votes if v.status is not VoteStatus.DECIDED or (v.decided_at and (now - v.decided_at).days < 90)]
+    shown = [
+        v for v in votes if v.status is not VoteStatus.DECIDED or (v.decided_at and (now - v.decided_at).days < 90)
+    ]
     roster = await turn.uow.roster.roster(turn.forum())
     states = await _states(turn, roster, shown[:LOG_LIMIT])
     await turn.reply(_views(turn).votes_list(states, access.may_decide(turn.actor)))
@@ -191,7 +193,11 @@ async def press_export(turn: Turn, data: dict) -> str:
     if not access.may_export(turn.actor):
         raise Refused("vote_no_seat")
     year = card_data(ExportRequest, data).year
-    return turn.t("log_export_ready", year=year, link=turn.downloads.link(forum.id, year, DECISIONS, turn.actor.aad_object_id or ""))
+    return turn.t(
+        "log_export_ready",
+        year=year,
+        link=turn.downloads.link(forum.id, year, DECISIONS, turn.actor.aad_object_id or ""),
+    )
 
 
 VOTE_VERBS = {

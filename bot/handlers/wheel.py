@@ -31,7 +31,6 @@ MIN_YEAR, MAX_YEAR = 2000, service.LAST_YEAR
 _NOT_SENT = ("planned", "claimed")
 
 
-
 class ViewRef(CardData):
     """Which wheel the card came from: the next 12 months (0) or a year."""
 
@@ -65,8 +64,6 @@ class Copy(ViewRef):
     year: int = Field(ge=MIN_YEAR, le=MAX_YEAR - 1)
 
 
-
-
 def _statsforvalter(turn: Turn) -> Forum:
     forum = turn.forum()
     if not access.may_edit(turn.actor):
@@ -77,7 +74,11 @@ def _statsforvalter(turn: Turn) -> Forum:
 def _views(turn: Turn) -> WheelViews:
     actor = turn.actor
     return WheelViews(
-        turn.lang, turn.forum(), access.may_edit(actor), turn.clock(), may_subscribe=access.may_subscribe_calendar(actor)
+        turn.lang,
+        turn.forum(),
+        access.may_edit(actor),
+        turn.clock(),
+        may_subscribe=access.may_subscribe_calendar(actor),
     )
 
 
@@ -121,7 +122,9 @@ async def _events(turn: Turn, view: int) -> list[WheelEvent]:
     if view == UPCOMING:
         return await service.upcoming(turn.uow, forum, turn.clock())
     zone = ZoneInfo(forum.timezone)
-    return await turn.uow.wheel.between(forum.id, datetime(view, 1, 1, tzinfo=zone), datetime(view + 1, 1, 1, tzinfo=zone))
+    return await turn.uow.wheel.between(
+        forum.id, datetime(view, 1, 1, tzinfo=zone), datetime(view + 1, 1, 1, tzinfo=zone)
+    )
 
 
 async def _wheel_card(
@@ -194,7 +197,8 @@ async def press_save(turn: Turn, data: dict) -> dict:
         return v.form(shown, request.view, event, outcome.errors)
     event = outcome
     channel = [
-        r for r in await turn.uow.wheel.deliveries(event.id)
+        r
+        for r in await turn.uow.wheel.deliveries(event.id)
         if r.target == CHANNEL and r.offset_minutes in event.offsets
     ]
     planned = sum(r.status == "planned" for r in channel)
@@ -270,7 +274,9 @@ async def press_copy(turn: Turn, data: dict) -> dict:
     for skipped in result.not_copied:
         lines.append(
             turn.t(
-                "wheel_not_copied", title=md(skipped.event.title), when=f"{skipped.day:%d.%m.%Y} {skipped.at:%H:%M}",
+                "wheel_not_copied",
+                title=md(skipped.event.title),
+                when=f"{skipped.day:%d.%m.%Y} {skipped.at:%H:%M}",
                 why=v.invalid(skipped.why),
             )
         )
@@ -286,7 +292,7 @@ async def press_report(turn: Turn, data: dict) -> dict:
     deliveries = await turn.uow.wheel.deliveries(event.id)
     names: dict[str, str] = {}
     for target in {r.target for r in deliveries if r.target.startswith(PERSON)}:
-        people = await turn.uow.roster.people_with_aad(target[len(PERSON):])
+        people = await turn.uow.roster.people_with_aad(target[len(PERSON) :])
         found = [m.person.name for m in people if m.person is not None and m.forum.id == forum.id]
         if found:
             names[target] = md(found[0])

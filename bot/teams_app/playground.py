@@ -137,16 +137,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.teams_app.playground", description=__doc__.splitlines()[0])
     parser.add_argument("--roster", default=os.environ.get("FORUM_CONFIG") or str(EXAMPLE_FORUM_CONFIG))
     parser.add_argument("--out", default=CONFIG_FILE_NAME)
-    parser.add_argument("--as", dest="role", default="statsforvalter", choices=["statsforvalter", "representative", "deputy"],
-                        help="whom the Playground signs in as (default: %(default)s)")
+    parser.add_argument(
+        "--as",
+        dest="role",
+        default="statsforvalter",
+        choices=["statsforvalter", "representative", "deputy"],
+        help="whom the Playground signs in as (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         config = write_config(args.out, args.roster, current_user_role=args.role)
     except (ForumConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"Wrote {args.out}: signed in as {config['currentUser']['name']} ({args.role}), "
-          f"other users: {', '.join(u['name'] for u in config['users'])}")
+    print(
+        f"Wrote {args.out}: signed in as {config['currentUser']['name']} ({args.role}), "
+        f"other users: {', '.join(u['name'] for u in config['users'])}"
+    )
     return 0
 
 

@@ -49,7 +49,9 @@ class AllocationView:
             "organisation": md(line.organisation),
             "areas": ", ".join(md(area_names.get(code, code)) for code in line.areas),
             "money": self.t(
-                "allocation_money", applied=nok(self.lang, line.applied), proposed=nok(self.lang, line.proposed),
+                "allocation_money",
+                applied=nok(self.lang, line.applied),
+                proposed=nok(self.lang, line.proposed),
                 running=nok(self.lang, line.running),
             ),
             "amount": typed.get(amount_key, str(line.proposed)),
@@ -60,8 +62,14 @@ class AllocationView:
 
 
 def allocation_card(
-    view: AllocationView, page: int, names: dict[str, str], *, note: str = "", typed: dict | None = None,
-    errors: dict | None = None, problems: list[str] | None = None,
+    view: AllocationView,
+    page: int,
+    names: dict[str, str],
+    *,
+    note: str = "",
+    typed: dict | None = None,
+    errors: dict | None = None,
+    problems: list[str] | None = None,
 ) -> dict:
     allocation = view.allocation
     area_names = allocation.area_names
@@ -115,22 +123,37 @@ def _frame(view: AllocationView, names: dict[str, str], note: str, problems: lis
         "state": " ".join(state) if view.edit else " ".join(state[1:] or state),
         "areas_title": t("allocation_areas_title"),
         "areas": [
-            {"title": md(a.name), "value": t("allocation_area_sum", proposed=nok(lang, a.proposed), reserved=nok(lang, a.reserved))}
+            {
+                "title": md(a.name),
+                "value": t("allocation_area_sum", proposed=nok(lang, a.proposed), reserved=nok(lang, a.reserved)),
+            }
             for a in allocation.areas
         ],
         "lines_title": t("allocation_lines_title"),
         "empty": "" if allocation.lines else t("allocation_empty", year=year),
         "from_vote": [
-            {"label": t("allocation_from_vote_label"), "choices": choices, "button": t("allocation_from_vote_button"),
-             "value": next((c["value"] for c in choices if c["value"] == str(proposal.from_vote)), choices[0]["value"]),
-             "data": ref}
-        ] if view.edit and choices and allocation.lines else [],
+            {
+                "label": t("allocation_from_vote_label"),
+                "choices": choices,
+                "button": t("allocation_from_vote_button"),
+                "value": next(
+                    (c["value"] for c in choices if c["value"] == str(proposal.from_vote)), choices[0]["value"]
+                ),
+                "data": ref,
+            }
+        ]
+        if view.edit and choices and allocation.lines
+        else [],
         "closing": [
             {
-                "date_label": t("allocation_vote_closes"), "time_label": t("vote_field_close_time"),
-                "date": typed.get("close_date", proposed["close_date"]), "time": typed.get("close_time", proposed["close_time"]),
+                "date_label": t("allocation_vote_closes"),
+                "time_label": t("vote_field_close_time"),
+                "date": typed.get("close_date", proposed["close_date"]),
+                "time": typed.get("close_time", proposed["close_time"]),
             }
-        ] if view.edit and allocation.lines and proposed else [],
+        ]
+        if view.edit and allocation.lines and proposed
+        else [],
         "ref": ref,
         "edit": view.edit,
     }
@@ -141,15 +164,28 @@ def _data(view: AllocationView, frame: dict, lines: list[dict], number: int, pag
     data = {k: v for k, v in frame.items() if k not in ("ref", "edit")}
     data["lines"] = lines
     row = paging(
-        number, pages, t("allocation_page", page=number, pages=pages), t("allocation_previous"), t("allocation_next"),
+        number,
+        pages,
+        t("allocation_page", page=number, pages=pages),
+        t("allocation_previous"),
+        t("allocation_next"),
         lambda n: {"data": {"year": ref["year"], "page": n, "edit": view.edit}},
     )
     if row:
         data["paging"] = row
-    data["actions"] = [
-        {"title": t("allocation_save"), "verb": "allocation.save", "data": {**ref, "page": number}, "style": "positive"},
-        {"title": t("allocation_post"), "verb": "allocation.post", "data": ref, "style": "default"},
-    ] if view.edit and lines else []
+    data["actions"] = (
+        [
+            {
+                "title": t("allocation_save"),
+                "verb": "allocation.save",
+                "data": {**ref, "page": number},
+                "style": "positive",
+            },
+            {"title": t("allocation_post"), "verb": "allocation.post", "data": ref, "style": "default"},
+        ]
+        if view.edit and lines
+        else []
+    )
     return data
 
 
@@ -174,7 +210,13 @@ def _pages(frame: dict, lines: list[dict]) -> list[tuple[int, int]]:
 
 def _blank(frame: dict) -> dict:
     return {
-        **{k: "" for k in frame}, "problems": [], "figures": [], "areas": [], "lines": [], "from_vote": [], "closing": [],
+        **{k: "" for k in frame},
+        "problems": [],
+        "figures": [],
+        "areas": [],
+        "lines": [],
+        "from_vote": [],
+        "closing": [],
         "actions": [{"title": "", "verb": "", "data": {}, "style": "default"}] * 2,
     }
 
@@ -187,8 +229,17 @@ def _blank_paging() -> dict:
 def _line_cost(editable: bool) -> int:
     """What the template adds around one line's texts."""
     blank = {
-        "editable": editable, "priority": "", "priority_input": "", "priority_label": "", "heading": "",
-        "organisation": "", "areas": "", "money": "", "amount": "", "amount_input": "", "amount_label": "",
+        "editable": editable,
+        "priority": "",
+        "priority_input": "",
+        "priority_label": "",
+        "heading": "",
+        "organisation": "",
+        "areas": "",
+        "money": "",
+        "amount": "",
+        "amount_input": "",
+        "amount_label": "",
         "error": "",
     }
     frame = {"title": "", "problems": []}

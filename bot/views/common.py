@@ -142,7 +142,9 @@ def roster_card(roster: Roster, lang: str, editable: bool = False, note: str = "
             {
                 "actions": [
                     {
-                        "title": text(lang, f"roster_new_{role}_seat" if several else f"roster_new_{role}", number=seat.number),
+                        "title": text(
+                            lang, f"roster_new_{role}_seat" if several else f"roster_new_{role}", number=seat.number
+                        ),
                         "verb": "roster.person_form",
                         "data": {"organisation": organisation.id, "seat": seat.number, "role": role},
                     }
@@ -151,8 +153,11 @@ def roster_card(roster: Roster, lang: str, editable: bool = False, note: str = "
             }
             for seat in organisation.seats
         ]
-        retire = {"title": text(lang, "roster_retire", organisation=organisation.name), "verb": "roster.retire_ask",
-                  "data": {"organisation": organisation.id}}
+        retire = {
+            "title": text(lang, "roster_retire", organisation=organisation.name),
+            "verb": "roster.retire_ask",
+            "data": {"organisation": organisation.id},
+        }
         return [*rows, {"actions": [retire]}]
 
     return render(
@@ -167,8 +172,7 @@ def roster_card(roster: Roster, lang: str, editable: bool = False, note: str = "
                     "name": md(o.name),
                     "kind": text(lang, f"kind_{o.kind}"),
                     "seats": [
-                        {"label": text(lang, "roster_seat", number=s.number), "people": seat_people(s)}
-                        for s in o.seats
+                        {"label": text(lang, "roster_seat", number=s.number), "people": seat_people(s)} for s in o.seats
                     ],
                     "edits": edits(o),
                 }

@@ -143,7 +143,11 @@ class NeedsViews:
                 "problems_title": self.t("needs_errors_title"),
                 "problems": problems,
                 "fields": fields,
-                "labels": {"next": self.t("needs_next"), "back": self.t("needs_back"), "cancel": self.t("needs_cancel")},
+                "labels": {
+                    "next": self.t("needs_next"),
+                    "back": self.t("needs_back"),
+                    "cancel": self.t("needs_cancel"),
+                },
                 "next": {**action, "forward": True},
                 "back": {**action, "forward": False},
                 "cancel": {"report_id": report.id},
@@ -218,7 +222,8 @@ class NeedsViews:
         return render(
             "needs_report",
             {
-                "title": title or self.t(
+                "title": title
+                or self.t(
                     "needs_report_title",
                     reference=report.reference or self.t("needs_draft_label"),
                     title=md(report.fields.get("title") or self.t("needs_untitled")),
@@ -286,7 +291,9 @@ class NeedsViews:
         }
         number, pages = page
         label = self.t("overview_page", page=number, pages=pages)
-        row = paging(number, pages, label, self.t("overview_previous"), self.t("overview_next"), lambda n: {"data": {"page": n}})
+        row = paging(
+            number, pages, label, self.t("overview_previous"), self.t("overview_next"), lambda n: {"data": {"page": n}}
+        )
         if row:
             data["paging"] = row
         return render("needs_list", data)

@@ -59,7 +59,11 @@ class _Parts:
         }
         label = self.header["page"].format(page=number, pages=pages)
         row = paging(
-            number, pages, label, self.header["previous"], self.header["next"],
+            number,
+            pages,
+            label,
+            self.header["previous"],
+            self.header["next"],
             lambda n: {"data": {"year": self.year, "page": n}},
         )
         if row:
@@ -90,7 +94,9 @@ def _parts(summary: Overview, lang: str) -> _Parts:
             "areas": ", ".join(md(area_names.get(code, code)) for code in line.areas),
             "money": t(
                 "overview_report_money",
-                applied=_nok(lang, line.applied), own=_nok(lang, line.own_contribution), granted=_nok(lang, line.granted),
+                applied=_nok(lang, line.applied),
+                own=_nok(lang, line.own_contribution),
+                granted=_nok(lang, line.granted),
             ),
         }
 
@@ -158,6 +164,7 @@ def _nok(lang: str, value: int | None) -> str:
 def _rounds(summary: Overview, lang: str) -> dict:
     """Frame, granted and reported back of each year side by side; left
     out while no year shown has a budget or a grant."""
+
     def t(key: str, **params: object) -> str:
         return text(lang, key, **params)
 
@@ -169,8 +176,11 @@ def _rounds(summary: Overview, lang: str) -> dict:
             {
                 "year": str(r.year),
                 "values": [
-                    _nok(lang, r.frame), _nok(lang, r.granted), t("overview_round_reported_count", reported=r.reported, grants=r.grants),
-                    _nok(lang, r.used), _nok(lang, r.unused),
+                    _nok(lang, r.frame),
+                    _nok(lang, r.granted),
+                    t("overview_round_reported_count", reported=r.reported, grants=r.grants),
+                    _nok(lang, r.used),
+                    _nok(lang, r.unused),
                 ],
             }
             for r in shown
@@ -200,13 +210,29 @@ def _template_costs(earlier: int) -> _Costs:
     blank = _Parts(
         year=0,
         header={
-            "title": "", "forum": "", "totals": [], "nothing_sent": "", "counted": "", "missing_title": "",
-            "rounds_title": "", "round_labels": [], "rounds": [],
-            "areas_title": "", "areas_note": "",
-            "organisations_title": "", "reports_title": "", "reports_note": "", "legend": "", "organisation_heading": "", "year_heading": "",
+            "title": "",
+            "forum": "",
+            "totals": [],
+            "nothing_sent": "",
+            "counted": "",
+            "missing_title": "",
+            "rounds_title": "",
+            "round_labels": [],
+            "rounds": [],
+            "areas_title": "",
+            "areas_note": "",
+            "organisations_title": "",
+            "reports_title": "",
+            "reports_note": "",
+            "legend": "",
+            "organisation_heading": "",
+            "year_heading": "",
             "earlier_headings": [{"year": ""}] * earlier,
             "sum": blank_row,
-            "page": "", "previous": "", "next": "", "export": "",
+            "page": "",
+            "previous": "",
+            "next": "",
+            "export": "",
         },
         missing=["x", "x"],
         areas=[blank_row] * 2,
@@ -279,15 +305,11 @@ def _paginate(parts: _Parts) -> list[_Page]:
     return [_Page(*(span(p, kind) for kind in kinds)) for p in pages] or [_Page()]
 
 
-def overview_card(
-    summary: Overview, lang: str, page: int, can_export: bool, download: dict | None = None
-) -> dict:
+def overview_card(summary: Overview, lang: str, page: int, can_export: bool, download: dict | None = None) -> dict:
     return render("overview", overview_data(summary, lang, page, can_export, download))
 
 
-def overview_data(
-    summary: Overview, lang: str, page: int, can_export: bool, download: dict | None = None
-) -> dict:
+def overview_data(summary: Overview, lang: str, page: int, can_export: bool, download: dict | None = None) -> dict:
     """The card's data for page ``page`` (kept within the pages there are)."""
     parts = _parts(summary, lang)
     pages = _paginate(parts)

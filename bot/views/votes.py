@@ -29,7 +29,16 @@ from cards import render
 from cards.markdown import escape_markdown as md
 
 FORM_INPUTS = (
-    "question", "options", "reports", "mode", "up_to", "places", "close_date", "close_time", "live", "quorum"
+    "question",
+    "options",
+    "reports",
+    "mode",
+    "up_to",
+    "places",
+    "close_date",
+    "close_time",
+    "live",
+    "quorum",
 )
 # A ranked or points ballot: one input per option, named by its id.
 MARK_INPUT = "option_"
@@ -68,7 +77,9 @@ class VoteViews:
         return md(names.get(aad_object_id or "") or self.t("former_member"))
 
     def choices(self, vote: Vote, option_ids: Sequence[int]) -> str:
-        return ", ".join(f"«{md(vote.label(o))}»" if self.lang != EN else f'"{md(vote.label(o))}"' for o in option_ids) or self.t("nobody")
+        return ", ".join(
+            f"«{md(vote.label(o))}»" if self.lang != EN else f'"{md(vote.label(o))}"' for o in option_ids
+        ) or self.t("nobody")
 
     def votes(self, vote: Vote, n: int) -> str:
         """An option's count: votes, or points in a ranked or points vote."""
@@ -83,7 +94,8 @@ class VoteViews:
             return ", ".join(f"{place}. {self.choices(vote, [o])}" for place, o in enumerate(seat.choices, start=1))
         if vote.kind is VoteKind.POINTS:
             return ", ".join(
-                self.t("vote_points_given", label=self.choices(vote, [o]), n=n) for o, n in zip(seat.choices, seat.points)
+                self.t("vote_points_given", label=self.choices(vote, [o]), n=n)
+                for o, n in zip(seat.choices, seat.points)
             )
         return self.choices(vote, seat.choices)
 
@@ -126,14 +138,20 @@ class VoteViews:
                     "mode": field(
                         "mode",
                         value=values.get("mode") or "one",
-                        choices=[{"title": self.t(f"vote_mode_{kind.value}"), "value": kind.value} for kind in VoteKind],
+                        choices=[
+                            {"title": self.t(f"vote_mode_{kind.value}"), "value": kind.value} for kind in VoteKind
+                        ],
                     ),
                     "up_to": field("up_to", number=f"{self.t('vote_field_up_to')}: {self.t('invalid_not_a_number')}"),
-                    "places": field("places", number=f"{self.t('vote_field_places')}: {self.t('invalid_not_a_number')}"),
+                    "places": field(
+                        "places", number=f"{self.t('vote_field_places')}: {self.t('invalid_not_a_number')}"
+                    ),
                     "close_date": field("close_date"),
                     "close_time": field("close_time"),
                     "live": field("live", value=values.get("live") or "false"),
-                    "quorum": field("quorum", number=f"{self.t('vote_field_quorum')}: {self.t('invalid_not_a_number')}"),
+                    "quorum": field(
+                        "quorum", number=f"{self.t('vote_field_quorum')}: {self.t('invalid_not_a_number')}"
+                    ),
                 },
                 "labels": {"save": self.t("vote_open_button"), "cancel": self.t("vote_cancel")},
             },
@@ -197,7 +215,11 @@ class VoteViews:
                 ),
                 "style": "good",
             }
-        return {"title": self.t("vote_status_chosen_title", chosen=chosen), "text": self.t("vote_status_chosen_text"), "style": "good"}
+        return {
+            "title": self.t("vote_status_chosen_title", chosen=chosen),
+            "text": self.t("vote_status_chosen_text"),
+            "style": "good",
+        }
 
     def escalation(self, state: VoteState) -> dict:
         vote = state.vote
@@ -216,7 +238,9 @@ class VoteViews:
         )
         return {"title": self.t("vote_status_quorum_title"), "text": why}
 
-    def _mine(self, state: VoteState | Standing, seat: SeatBallot | None, viewer: Viewer, names: Mapping[str, str]) -> str:
+    def _mine(
+        self, state: VoteState | Standing, seat: SeatBallot | None, viewer: Viewer, names: Mapping[str, str]
+    ) -> str:
         if seat is None:
             return ""
         vote = state.vote
@@ -276,7 +300,9 @@ class VoteViews:
             "mine": self._mine(state, seat, viewer, names) if viewer else "",
             "ballot": [
                 {
-                    "label": self.t("vote_choose_one") if vote.max_choices == 1 else self.t("vote_choose_label", n=vote.max_choices),
+                    "label": self.t("vote_choose_one")
+                    if vote.max_choices == 1
+                    else self.t("vote_choose_label", n=vote.max_choices),
                     "multi_select": vote.max_choices > 1,
                     "value": ",".join(str(c) for c in seat.choices) if seat else "",
                     "required": self.t("vote_no_choice"),
@@ -300,10 +326,14 @@ class VoteViews:
         with the seat's ballot so far."""
         ranking = vote.kind is VoteKind.RANKING
         given = (
-            {o: str(place) for place, o in enumerate(seat.choices, start=1)}
-            if ranking
-            else dict(zip(seat.choices, map(str, seat.points)))
-        ) if seat else {}
+            (
+                {o: str(place) for place, o in enumerate(seat.choices, start=1)}
+                if ranking
+                else dict(zip(seat.choices, map(str, seat.points)))
+            )
+            if seat
+            else {}
+        )
         heading = self.t("vote_place_input" if ranking else "vote_points_input")
         return {
             "label": self.t("vote_rank_label", n=vote.max_choices, second=vote.max_choices - 1)
@@ -349,7 +379,9 @@ class VoteViews:
         return render(
             "confirm",
             {
-                "question": self.t("vote_close_confirm", question=md(vote.question), voted=state.voted, seats=state.seat_count),
+                "question": self.t(
+                    "vote_close_confirm", question=md(vote.question), voted=state.voted, seats=state.seat_count
+                ),
                 "yes": {"title": self.t("vote_close_yes"), "verb": "vote.close.confirmed", "data": ref},
                 "no": {"title": self.t("vote_close_no"), "verb": "vote.refresh", "data": ref},
             },
@@ -361,12 +393,16 @@ class VoteViews:
         vote = state.vote
         result = vote.result
         if vote.status is VoteStatus.DECIDED:
-            body = self.t("vote_result_chosen", chosen=self.choices(vote, vote.chosen), voted=result.ballots, seats=result.seats)
+            body = self.t(
+                "vote_result_chosen", chosen=self.choices(vote, vote.chosen), voted=result.ballots, seats=result.seats
+            )
             style = "good"
         else:
             body = self.t("vote_result_escalated", why=self.escalation(state)["text"])
             style = "warning"
-        return render("notice", {"title": self.t("vote_result_title", question=md(vote.question)), "text": body, "style": style})
+        return render(
+            "notice", {"title": self.t("vote_result_title", question=md(vote.question)), "text": body, "style": style}
+        )
 
     def decided_notice(self, vote: Vote) -> dict:
         return render(
@@ -374,7 +410,10 @@ class VoteViews:
             {
                 "title": self.t("vote_result_decided_title"),
                 "text": self.t(
-                    "vote_result_decided", question=md(vote.question), chosen=self.choices(vote, vote.chosen), reason=md(vote.reason or "")
+                    "vote_result_decided",
+                    question=md(vote.question),
+                    chosen=self.choices(vote, vote.chosen),
+                    reason=md(vote.reason or ""),
                 ),
                 "style": "good",
             },
@@ -388,7 +427,11 @@ class VoteViews:
             return self.t("vote_state_open", when=self.when(vote.closes_at), voted=state.voted, seats=state.seat_count)
         if vote.status is VoteStatus.AWAITING_DECISION:
             return self.t("vote_state_awaiting_decision")
-        return self.t("vote_state_decided", when=self.when(vote.decided_at or vote.closed_at), chosen=self.choices(vote, vote.chosen))
+        return self.t(
+            "vote_state_decided",
+            when=self.when(vote.decided_at or vote.closed_at),
+            chosen=self.choices(vote, vote.chosen),
+        )
 
     def votes_list(self, states: Sequence[VoteState], may_open: bool) -> dict:
         def item(state: VoteState) -> dict:
@@ -400,19 +443,32 @@ class VoteViews:
 
         open_ = [item(s) for s in states if s.vote.status is VoteStatus.OPEN]
         closed = [item(s) for s in states if s.vote.status is not VoteStatus.OPEN]
-        groups = [g for g in ({"title": self.t("votes_open"), "items": open_}, {"title": self.t("votes_recent"), "items": closed}) if g["items"]]
+        groups = [
+            g
+            for g in (
+                {"title": self.t("votes_open"), "items": open_},
+                {"title": self.t("votes_recent"), "items": closed},
+            )
+            if g["items"]
+        ]
         return render(
             "votes_list",
             {
                 "title": self.t("votes_title", forum=md(self.forum.name)),
                 "empty": "" if groups else self.t("votes_empty"),
                 "groups": groups,
-                "actions": [{"title": self.t("votes_new"), "verb": "command", "data": {"command": "ny avstemning"}}] if may_open else [],
+                "actions": [{"title": self.t("votes_new"), "verb": "command", "data": {"command": "ny avstemning"}}]
+                if may_open
+                else [],
             },
         )
 
     def log(
-        self, states: Sequence[VoteState], names: Mapping[str, str], years: Sequence[int], older: int,
+        self,
+        states: Sequence[VoteState],
+        names: Mapping[str, str],
+        years: Sequence[int],
+        older: int,
         allocations: Mapping[int, Sequence] | None = None,
     ) -> dict:
         """The decisions log; ``allocations``: for a vote that decided an
@@ -421,8 +477,11 @@ class VoteViews:
 
         def allocation_line(line) -> str:
             return self.t(
-                "log_allocation_line", reference=line.reference, organisation=md(line.organisation),
-                granted=nok(self.lang, line.granted), applied=nok(self.lang, line.applied),
+                "log_allocation_line",
+                reference=line.reference,
+                organisation=md(line.organisation),
+                granted=nok(self.lang, line.granted),
+                applied=nok(self.lang, line.applied),
             )
 
         def ballot(seat: SeatBallot, vote: Vote) -> str:
@@ -469,9 +528,7 @@ class VoteViews:
                 "empty": "" if states else self.t("log_empty"),
                 "entries": [entry(s) for s in states],
                 "more": self.t("log_more", count=older) if older else "",
-                "exports": [
-                    {"title": self.t("log_year", year=year), "data": {"year": year}} for year in years
-                ],
+                "exports": [{"title": self.t("log_year", year=year), "data": {"year": year}} for year in years],
                 "export_title": self.t("log_export"),
             },
         )

@@ -30,12 +30,22 @@ UPCOMING = 0  # the view of the next 12 months; any other view is a year
 # The form's inputs, as the service reads them.
 INPUTS = ("kind", "date", "time", "title", "place", "text", "offsets")
 # Where the service's error for a checked value is shown on the form.
-_ERROR_AT = {"kind": "kind", "day": "date", "clock": "time", "date": "date",
-             "title": "title", "place": "place", "text": "text", "offsets": "offsets"}
+_ERROR_AT = {
+    "kind": "kind",
+    "day": "date",
+    "clock": "time",
+    "date": "date",
+    "title": "title",
+    "place": "place",
+    "text": "text",
+    "offsets": "offsets",
+}
 _LABEL_OF_ERROR = {"date": "wheel_field_moment", "day": "wheel_field_date", "clock": "wheel_field_time"}
 
 
-def paginate(items: Sequence, page_card: Callable[[list, int, int], dict], budget: int = PAGE_BUDGET - _RESERVE) -> list[list]:
+def paginate(
+    items: Sequence, page_card: Callable[[list, int, int], dict], budget: int = PAGE_BUDGET - _RESERVE
+) -> list[list]:
     """Items in pages: each page as many as fit in ``budget`` bytes when
     rendered as a middle page (with both paging buttons). A single item
     too large for a page still gets a page of its own."""
@@ -60,7 +70,11 @@ def delivered(lang: str, status: str, attempts: int) -> str:
     reminders' and the award letters' reports show it."""
     shown = text(lang, f"wheel_status_{status}")
     if attempts:
-        tries = text(lang, "wheel_report_attempts_one") if attempts == 1 else text(lang, "wheel_report_attempts", count=attempts)
+        tries = (
+            text(lang, "wheel_report_attempts_one")
+            if attempts == 1
+            else text(lang, "wheel_report_attempts", count=attempts)
+        )
         shown += f" · {tries}"
     return shown
 
@@ -187,7 +201,9 @@ class WheelViews:
                     }
                 )
         if self.may_subscribe:
-            data["actions"].append({"title": self.t("wheel_subscribe"), "verb": "wheel.calendar", "data": {"view": view}})
+            data["actions"].append(
+                {"title": self.t("wheel_subscribe"), "verb": "wheel.calendar", "data": {"view": view}}
+            )
         return data
 
     def wheel(
@@ -219,7 +235,9 @@ class WheelViews:
 
         def field(name: str, **extra: object) -> dict:
             return form_field(
-                self.lang, self.t(f"wheel_field_{name}"), shown.get(name, ""),
+                self.lang,
+                self.t(f"wheel_field_{name}"),
+                shown.get(name, ""),
                 **{"value": values.get(name, ""), "max_length": LIMITS.get(name, 20), **extra},
             )
 
@@ -228,7 +246,9 @@ class WheelViews:
         return render(
             "wheel_event_form",
             {
-                "title": self.t("wheel_form_edit_title", title=md(event.title)) if event else self.t("wheel_form_new_title"),
+                "title": self.t("wheel_form_edit_title", title=md(event.title))
+                if event
+                else self.t("wheel_form_new_title"),
                 "note": self.t("wheel_form_note", timezone=self.forum.timezone),
                 "problems_title": self.t("wheel_errors_title"),
                 "problems": problems,
@@ -316,14 +336,22 @@ class WheelViews:
         """``names``: the target of each person's reminder → their name."""
         rows = []
         for row in deliveries:
-            to = self.t("wheel_report_channel") if row.target == "channel" else names.get(row.target) or self.t("wheel_report_someone")
+            to = (
+                self.t("wheel_report_channel")
+                if row.target == "channel"
+                else names.get(row.target) or self.t("wheel_report_someone")
+            )
             rows.append(
                 {
-                    "heading": self.t("wheel_report_offset", offset=self.offset(row.offset_minutes), when=self.when(row.due_at)),
+                    "heading": self.t(
+                        "wheel_report_offset", offset=self.offset(row.offset_minutes), when=self.when(row.due_at)
+                    ),
                     "to": to,
                     "status": self.status(row),
                 }
             )
-        pages = paginate(rows, lambda part, p, n: render("wheel_report", self._report_data(event, view, part, p, n, False)))
+        pages = paginate(
+            rows, lambda part, p, n: render("wheel_report", self._report_data(event, view, part, p, n, False))
+        )
         number = min(max(page, 1), len(pages))
         return render("wheel_report", self._report_data(event, view, pages[number - 1], number, len(pages), not rows))

@@ -18,7 +18,7 @@ ACCESS_LOG_EXTRA = web.RequestKey("log_extra", dict)
 class RouteAccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
-            '%s %s %s %d %d %.1f ms',
+            "%s %s %s %d %d %.1f ms",
             request.remote,
             request.method,
             _route_of(request),

@@ -45,9 +45,7 @@ class CalendarFeed:
         now = datetime.now(UTC)
         async with self._uow() as uow:
             generation = await uow.forums.calendar_generation(forum_id)
-            if generation is None or not hmac.compare_digest(
-                token.encode(), self.token(forum_id, generation).encode()
-            ):
+            if generation is None or not hmac.compare_digest(token.encode(), self.token(forum_id, generation).encode()):
                 return web.Response(status=404, text="Not found / Finnes ikke")
             forum = await uow.forums.get(forum_id)
             events = await uow.wheel.between(forum.id, now - timedelta(days=366), now + timedelta(days=2 * 366))

@@ -57,8 +57,9 @@ EXPORTS = {
     DECISIONS: FileKind(decisions_export.gather, decisions_export.workbook, decisions_export.filename),
     AUDIT: FileKind(audit_export.gather, audit_export.workbook, audit_export.filename),
     MEETINGS: FileKind(meetings_export.gather, meetings_export.workbook, meetings_export.filename),
-    MINUTES: FileKind(meetings_export.gather, meetings_export.document, meetings_export.minutes_filename,
-                      meetings_export.DOCX),
+    MINUTES: FileKind(
+        meetings_export.gather, meetings_export.document, meetings_export.minutes_filename, meetings_export.DOCX
+    ),
     PERSONAL: FileKind(privacy.gather, privacy.document, privacy.filename, privacy.CONTENT_TYPE, by_year=False),
 }
 KINDS = tuple(EXPORTS)
@@ -162,7 +163,11 @@ class Downloads:
         body = await asyncio.to_thread(export.render, gathered, made_at)
         log.info(
             "download of %s %s for forum %s (%d bytes), by a link made for %s",
-            kind, key, forum_id, len(body), asked_by or "(nobody named)",
+            kind,
+            key,
+            forum_id,
+            len(body),
+            asked_by or "(nobody named)",
         )
         return web.Response(
             body=body,

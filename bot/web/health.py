@@ -37,7 +37,9 @@ class Health:
             revision = None
         body = {"database": "ok", "migrations": "head" if revision == self._head else "behind"}
         if revision != self._head:
-            return web.json_response({"status": "unavailable", **body, "revision": revision, "head": self._head}, status=503)
+            return web.json_response(
+                {"status": "unavailable", **body, "revision": revision, "head": self._head}, status=503
+            )
         if self.stopping:
             return web.json_response({"status": "stopping", **body}, status=503)
         return web.json_response({"status": "ok", **body})

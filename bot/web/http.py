@@ -75,7 +75,9 @@ class MessagesEndpoint:
             log.warning("refused unauthenticated request: %s", error)
             return _problem(401, "unauthorized"), "unauthenticated", activity.type
         if self._served_tenants and (tenant := tenant_of(activity)) not in self._served_tenants:
-            log.warning("refused an activity from tenant %s, which ALLOWED_TENANT_IDS does not name", tenant or "(none)")
+            log.warning(
+                "refused an activity from tenant %s, which ALLOWED_TENANT_IDS does not name", tenant or "(none)"
+            )
             return _problem(403, "tenant not served"), "foreign_tenant", activity.type
 
         if activity.type != "invoke" and not await self._handled.first_time(activity):

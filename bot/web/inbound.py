@@ -37,7 +37,11 @@ def flaw_in(activity) -> str | None:
     """What the bot needs of an activity to answer it and is missing or
     of the wrong kind; None when it has it all. The SDKs read what they can
     (msrest leaves the rest None), so each part is checked here."""
-    for part, account in (("from", activity.from_property), ("conversation", activity.conversation), ("recipient", activity.recipient)):
+    for part, account in (
+        ("from", activity.from_property),
+        ("conversation", activity.conversation),
+        ("recipient", activity.recipient),
+    ):
         if account is None or not _text(account.id):
             return f"{part}.id missing"
     if not _text(activity.service_url) or not activity.service_url.startswith(("http://", "https://")):

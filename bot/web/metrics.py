@@ -29,8 +29,17 @@ from prometheus_client import (
 
 PREFIX = "samarbeidsforum"
 ACTIVITY_TYPES = frozenset(
-    {"message", "invoke", "conversationUpdate", "installationUpdate", "messageReaction", "messageUpdate",
-     "messageDelete", "event", "typing"}
+    {
+        "message",
+        "invoke",
+        "conversationUpdate",
+        "installationUpdate",
+        "messageReaction",
+        "messageUpdate",
+        "messageDelete",
+        "event",
+        "typing",
+    }
 )
 # Answers from Teams' Bot Connector, by HTTP status ("2xx" for every
 # success: botbuilder does not say which); a request without an answer
@@ -49,29 +58,40 @@ class Metrics:
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)  # memory, CPU, open files
         self.activities = Counter(
-            f"{PREFIX}_activities", "Activities posted to /api/messages, by type and outcome.",
-            ["type", "outcome"], registry=self.registry,
+            f"{PREFIX}_activities",
+            "Activities posted to /api/messages, by type and outcome.",
+            ["type", "outcome"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            f"{PREFIX}_activity_seconds", "Time from an activity's arrival to the answer to Teams' request.",
-            ["type"], registry=self.registry,
+            f"{PREFIX}_activity_seconds",
+            "Time from an activity's arrival to the answer to Teams' request.",
+            ["type"],
+            registry=self.registry,
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0),
         )
         self.connector = Counter(
-            f"{PREFIX}_connector_requests", "Requests to Teams' Bot Connector (replies and proactive sends), "
-            "by the answer's HTTP status.", ["status"], registry=self.registry,
+            f"{PREFIX}_connector_requests",
+            "Requests to Teams' Bot Connector (replies and proactive sends), by the answer's HTTP status.",
+            ["status"],
+            registry=self.registry,
         )
         self.reminders = Gauge(
-            f"{PREFIX}_reminders", "Reminders due and not yet sent, by state (read at each scrape).",
-            ["state"], registry=self.registry,
+            f"{PREFIX}_reminders",
+            "Reminders due and not yet sent, by state (read at each scrape).",
+            ["state"],
+            registry=self.registry,
         )
         self.oldest_due = Gauge(
             f"{PREFIX}_reminders_oldest_due_seconds",
-            "How long the longest-waiting due reminder has been due; 0 when none waits.", registry=self.registry,
+            "How long the longest-waiting due reminder has been due; 0 when none waits.",
+            registry=self.registry,
         )
         self.vote_closing_lag = Histogram(
-            f"{PREFIX}_vote_closing_lag_seconds", "From a vote's closing time to when the bot closed it.",
-            registry=self.registry, buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+            f"{PREFIX}_vote_closing_lag_seconds",
+            "From a vote's closing time to when the bot closed it.",
+            registry=self.registry,
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
         )
 
     # --- what the app counts ---------------------------------------------------

@@ -101,7 +101,14 @@ class GracefulStop:
             try:
                 given_back, uncertain = await claimer.release_claims()
             except Exception:  # the database is gone too: the claims time out instead
-                log.exception("stopping: could not give back the claims of %s", getattr(claimer, "name", type(claimer).__name__))
+                log.exception(
+                    "stopping: could not give back the claims of %s", getattr(claimer, "name", type(claimer).__name__)
+                )
                 continue
             if given_back or uncertain:
-                log.info("stopping: %s gave back %d to be sent, %d uncertain", getattr(claimer, "name", type(claimer).__name__), given_back, uncertain)
+                log.info(
+                    "stopping: %s gave back %d to be sent, %d uncertain",
+                    getattr(claimer, "name", type(claimer).__name__),
+                    given_back,
+                    uncertain,
+                )

@@ -49,7 +49,9 @@ async def seed(app) -> None:
         row.update(year=YEAR, number=number, status=Status.SUBMITTED.value, granted_amount=None)
     async with app[UOW]() as uow:
         await uow.session.execute(insert(NeedsReportRow), rows)
-        budget = Budget(FORUM, YEAR, 10**9, {"modulstruktur": 5_000_000, "ledere": 3_000_000}, 1, None, datetime.now(UTC))
+        budget = Budget(
+            FORUM, YEAR, 10**9, {"modulstruktur": 5_000_000, "ledere": 3_000_000}, 1, None, datetime.now(UTC)
+        )
         await uow.budgets.put(budget, expected_version=0)
         await uow.commit()
     async with app[UOW]() as uow:
@@ -93,8 +95,10 @@ async def measure(database: str, url: str, runs: int, folder: Path) -> dict:
         await seed(app)
         card, _ = await timed(runs, lambda: editor_card(app))
         return {
-            "database": database, "card": card,
-            "editor_pages": await page_sizes(app, True), "reader_pages": await page_sizes(app, False),
+            "database": database,
+            "card": card,
+            "editor_pages": await page_sizes(app, True),
+            "reader_pages": await page_sizes(app, False),
         }
     finally:
         await runner.cleanup()
@@ -127,8 +131,11 @@ def report(results: list[dict], runs: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_allocation", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.bench_allocation",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args(argv)

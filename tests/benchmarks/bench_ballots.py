@@ -169,7 +169,9 @@ async def set_up(http: aiohttp.ClientSession, connector: ChannelConnector, bot: 
     await open_vote(http, connector, bot, roster.statsforvalter)
 
 
-async def open_vote(http: aiohttp.ClientSession, connector: TimedConnector, bot: BotProcess, statsforvalter: teams.User) -> None:
+async def open_vote(
+    http: aiohttp.ClientSession, connector: TimedConnector, bot: BotProcess, statsforvalter: teams.User
+) -> None:
     """The Statsforvalter's vote.open with the form, in their personal chat:
     a live one-choice vote of OPTIONS, its card posted in the forum channel."""
     closes = datetime.now(ZoneInfo(TIMEZONE)) + timedelta(days=3)
@@ -253,7 +255,11 @@ class LockWaits:
 
         admin = make_url(POSTGRES_URL)
         self._connection = await asyncpg.connect(
-            host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, database=admin.database
+            host=admin.host,
+            port=admin.port or 5432,
+            user=admin.username,
+            password=admin.password,
+            database=admin.database,
         )
         self._task = asyncio.get_running_loop().create_task(self._run())
 
@@ -282,7 +288,9 @@ class LockWaits:
         total = Counter()
         for sample in self.samples:
             total.update(sample)
-        return {state: round(count / len(self.samples), 1) for state, count in total.most_common()} if self.samples else {}
+        return (
+            {state: round(count / len(self.samples), 1) for state, count in total.most_common()} if self.samples else {}
+        )
 
 
 # --- one database ----------------------------------------------------------------------------
@@ -320,11 +328,19 @@ def check(run: Run, answers: list[Answer], counted: dict) -> None:
             continue
         text = card_text(answer)
         if text is None or "Du stemte" not in text:
-            run.problems.append(f"voter {i}: answer without 'Du stemte': {(text or answer.body.decode(errors='replace'))[:200]!r}")
+            run.problems.append(
+                f"voter {i}: answer without 'Du stemte': {(text or answer.body.decode(errors='replace'))[:200]!r}"
+            )
     run.database = counted
     cast = Counter(choice_of(i) for i in range(n))
     expected = {option: cast[option] for option in range(1, len(OPTIONS) + 1)}
-    for key, want in (("ballots_rows", n), ("ballot_casts_rows", n), ("tally_ballots", n), ("tally_votes", n), ("seats_voted", n)):
+    for key, want in (
+        ("ballots_rows", n),
+        ("ballot_casts_rows", n),
+        ("tally_ballots", n),
+        ("tally_votes", n),
+        ("seats_voted", n),
+    ):
         if counted[key] != want:
             run.problems.append(f"database: {key} = {counted[key]}, expected {want}")
     if counted["tally_per_option"] != expected:
@@ -372,7 +388,9 @@ async def measure(
         await database.close()  # no connection of ours beside the bot's in the burst (it reconnects after)
 
         # Warm-up: every voter looks at the card once, all at once (reads).
-        answers, _ = await burst(http, bot, [press(v, "vote.refresh", {"vote": vote_id}, connector) for v in roster.voters])
+        answers, _ = await burst(
+            http, bot, [press(v, "vote.refresh", {"vote": vote_id}, connector) for v in roster.voters]
+        )
         bad = [a for a in answers if a.status != 200 or card_text(a) is None]
         if bad:
             raise RuntimeError(f"warm-up of {kind}: {len(bad)} refreshes failed, e.g. {bad[0]}\n{bot.log_tail()}")
@@ -446,11 +464,13 @@ def figures(run: Run) -> dict:
     }
     for name, values in (("", ordered), ("echo_", echo)):
         if values:
-            out.update({
-                f"{name}p50_ms": round(percentile(values, 50) * 1000, 1),
-                f"{name}p99_ms": round(percentile(values, 99) * 1000, 1),
-                f"{name}max_ms": round(values[-1] * 1000, 1),
-            })
+            out.update(
+                {
+                    f"{name}p50_ms": round(percentile(values, 50) * 1000, 1),
+                    f"{name}p99_ms": round(percentile(values, 99) * 1000, 1),
+                    f"{name}max_ms": round(values[-1] * 1000, 1),
+                }
+            )
     if run.echo:
         out["echo_requests"] = len(echo) + run.echo.errors
         out["echo_errors"] = run.echo.errors
@@ -467,7 +487,19 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
         f"POST /api/messages until the invoke answer (the voter's own card) is read; the echo bot: {n}\n"
         f"messages at once, each until its reply reached the connector, in the burst just before"
     )
-    columns = ("requests", "counted", "p50", "p99", "max", "wall", "per s", "CPU/ballot", "bot busy", "RSS peak", "p99/echo")
+    columns = (
+        "requests",
+        "counted",
+        "p50",
+        "p99",
+        "max",
+        "wall",
+        "per s",
+        "CPU/ballot",
+        "bot busy",
+        "RSS peak",
+        "p99/echo",
+    )
     print(f"  {'':<20}" + "".join(f"{h:>11}" for h in columns))
     for run, f in zip(runs, table):
         cells = [
@@ -493,7 +525,10 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
                 f"{f['echo_max_ms']:.0f} ms",
                 f"{f['echo_wall_s']:.2f} s",
                 f"{f['echo_per_s']}",
-                "", "", "", "",
+                "",
+                "",
+                "",
+                "",
             ]
             print(f"  {'  echo, just before':<20}" + "".join(f"{c:>11}" for c in cells))
     print(
@@ -586,7 +621,9 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_ballots", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.bench_ballots", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite (without --sqlite or --postgres: both)")
     parser.add_argument("--postgres", "--postgresql", action="store_true", help="run on PostgreSQL")
     parser.add_argument("--ballots", type=int, default=200, help="seats, and ballots cast at once (default 200)")

@@ -301,9 +301,7 @@ async def through_deliverer(args: argparse.Namespace) -> dict:
             this = Round(number, f"Round {number}", requests_needed=sends + creates + len(faulty))
             with RssSampler() as sampler:
                 cpu = time.process_time()
-                this.completion, results = await fan_out(
-                    deliverer, connector, channel, people, card, args.concurrency
-                )
+                this.completion, results = await fan_out(deliverer, connector, channel, people, card, args.concurrency)
                 this.cpu = time.process_time() - cpu
             this.rss_after, this.rss_peak = rss(), sampler.peak
             this.statuses = Counter(result.status for _, _, result in results)
@@ -375,8 +373,12 @@ async def deadline_due_now(uow, number: int) -> int:
     """A needs-report deadline in two hours whose reminder is due now."""
     now = datetime.now(UTC)
     values = {
-        "kind": "frist_behovsmeldinger", "starts_at": now + timedelta(hours=2), "title": f"Frist for behovsmeldinger {number}",
-        "place": "", "text": "", "offsets": [120],
+        "kind": "frist_behovsmeldinger",
+        "starts_at": now + timedelta(hours=2),
+        "title": f"Frist for behovsmeldinger {number}",
+        "place": "",
+        "text": "",
+        "offsets": [120],
     }
     async with uow() as work:
         event = await work.wheel.add(FORUM_ID, values, None, now - timedelta(days=1))
@@ -399,7 +401,8 @@ async def through_scheduler(args: argparse.Namespace, kind: str, databases: Data
         people = await bench_forum(uow, databases.directory, connector, args.people)
         # As bot/app.py makes them.
         deliverer = Deliverer(
-            sdk.load(Settings()).connector, tenant_rate=args.tenant_rate,
+            sdk.load(Settings()).connector,
+            tenant_rate=args.tenant_rate,
             max_call_seconds=CLAIM_TIMEOUT.total_seconds() / 2,
         )
         clock = lambda: datetime.now(UTC)  # noqa: E731
@@ -483,14 +486,19 @@ def report(args: argparse.Namespace, database: str, rounds: list[Round], memory:
         ratio = r.completion / bound if bound else float("inf")
         attempts = r.attempts
         print(r.label)
-        print(f"  completion        {r.completion:8.2f} s" + ("" if r.recorded is None else f"   (every result recorded at {r.recorded:.2f} s)"))
+        print(
+            f"  completion        {r.completion:8.2f} s"
+            + ("" if r.recorded is None else f"   (every result recorded at {r.recorded:.2f} s)")
+        )
         print(
             f"  lower bound       {bound:8.2f} s   the tenant's window: {r.requests_needed} requests at "
             f"{args.tenant_limit} per 1 s -> the last at {tenant_bound:.2f} s; cards per conversation at most {most} "
             f"-> {conversation_bound:.2f} s"
         )
         if args.faults:
-            print("                    (not counting the waits the injected faults force: up to 1 s after a late failure)")
+            print(
+                "                    (not counting the waits the injected faults force: up to 1 s after a late failure)"
+            )
         print(f"                    (as a sustained rate: {r.requests_needed}/{args.tenant_limit} = {sustained:.2f} s)")
         ratio_ok = ratio <= RATIO_TARGET
         print(
@@ -501,10 +509,7 @@ def report(args: argparse.Namespace, database: str, rounds: list[Round], memory:
             f"  delivered         {len(expected) - len(lost)} of {len(expected)} conversations; lost {len(lost)}, "
             f"doubled {doubled}, to unexpected conversations {len(unexpected)}"
         )
-        print(
-            f"  results           {dict(sorted(statuses.items()))}  "
-            f"(not_reachable expected: {args.not_installed})"
-        )
+        print(f"  results           {dict(sorted(statuses.items()))}  (not_reachable expected: {args.not_installed})")
         print(
             f"  at the connector  {r.connector['requests']} requests, {attempts} counted by the deliverer; "
             f"429 for limits: {r.connector['throttled']}; injected faults: {r.connector['injected'] or 0}; "
@@ -550,17 +555,25 @@ def report(args: argparse.Namespace, database: str, rounds: list[Round], memory:
 
     growth = rounds[-1].rss_after - rounds[0].rss_after if len(rounds) > 1 else rounds[0].rss_after - memory["before"]
     flat = growth < FLAT_TARGET_BYTES
-    print(f"Memory (this process: {'scheduler, database, ' if args.through == 'scheduler' else ''}deliverer, msrest threads and the connector)")
+    print(
+        f"Memory (this process: {'scheduler, database, ' if args.through == 'scheduler' else ''}deliverer, msrest threads and the connector)"
+    )
     print(
         f"  RSS before {mib(memory['before'])}; "
         + "; ".join(f"after round {r.number} {mib(r.rss_after)}" for r in rounds)
         + f"; peak while sending {mib(max(r.rss_peak for r in rounds))}; VmHWM (whole process) {mib(memory['VmHWM'])}"
     )
     since = "from the first round's end to the last's" if len(rounds) > 1 else "over the round"
-    print(f"  growth {since}: {growth / 2**20:+.1f} MiB  (target < {FLAT_TARGET_BYTES / 2**20:.0f} MiB)   {'PASS' if flat else 'MISS'}")
-    print(f"  the limiter remembers {memory['limiter_tracked'][0]} conversations and {memory['limiter_tracked'][1]} tenants (their hour is not over)")
+    print(
+        f"  growth {since}: {growth / 2**20:+.1f} MiB  (target < {FLAT_TARGET_BYTES / 2**20:.0f} MiB)   {'PASS' if flat else 'MISS'}"
+    )
+    print(
+        f"  the limiter remembers {memory['limiter_tracked'][0]} conversations and {memory['limiter_tracked'][1]} tenants (their hour is not over)"
+    )
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"  CPU of this process in all: {usage.ru_utime + usage.ru_stime:.1f} s; ru_maxrss {usage.ru_maxrss / 1024:.1f} MiB")
+    print(
+        f"  CPU of this process in all: {usage.ru_utime + usage.ru_stime:.1f} s; ru_maxrss {usage.ru_maxrss / 1024:.1f} MiB"
+    )
     print()
     all_ok = all(c["pass"] for c in checks) and flat
     print(f"Overall{f' ({database})' if database else ''}: {'PASS' if all_ok else 'MISS'}")
@@ -613,24 +626,48 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_fanout", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.bench_fanout", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument(
-        "--through", choices=["scheduler", "deliverer"], default="scheduler",
+        "--through",
+        choices=["scheduler", "deliverer"],
+        default="scheduler",
         help="the scheduler with a database (the real path; default), or the delivery layer alone",
     )
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both", help="--through scheduler")
-    parser.add_argument("--batch", type=int, default=20, help="reminders the scheduler claims at a time (default 20, as the app)")
-    parser.add_argument("--people", type=int, default=500, help="personal chats to reach (default 500; even through the scheduler)")
     parser.add_argument(
-        "--tenant-rate", type=float, default=None,
+        "--database", choices=["sqlite", "postgresql", "both"], default="both", help="--through scheduler"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=20, help="reminders the scheduler claims at a time (default 20, as the app)"
+    )
+    parser.add_argument(
+        "--people", type=int, default=500, help="personal chats to reach (default 500; even through the scheduler)"
+    )
+    parser.add_argument(
+        "--tenant-rate",
+        type=float,
+        default=None,
         help="requests per second per tenant: the connector's limit and the deliverer's pace (default 30)",
     )
-    parser.add_argument("--quick", action="store_true", help=f"tenant rate {QUICK_TENANT_RATE:g}/s unless --tenant-rate says otherwise")
-    parser.add_argument("--new-chats", type=int, default=0, help="--through deliverer: people without a stored 1:1 chat (default 0)")
-    parser.add_argument("--not-installed", type=int, default=0, help="--through deliverer: people without the app (default 0)")
-    parser.add_argument("--faults", type=int, default=0, help="--through deliverer: conversations whose first send fails (default 0)")
-    parser.add_argument("--rounds", type=int, default=2, help="--through deliverer: the same card again, for memory (default 2)")
-    parser.add_argument("--concurrency", type=int, default=64, help="--through deliverer: deliveries under way at a time (default 64)")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"tenant rate {QUICK_TENANT_RATE:g}/s unless --tenant-rate says otherwise"
+    )
+    parser.add_argument(
+        "--new-chats", type=int, default=0, help="--through deliverer: people without a stored 1:1 chat (default 0)"
+    )
+    parser.add_argument(
+        "--not-installed", type=int, default=0, help="--through deliverer: people without the app (default 0)"
+    )
+    parser.add_argument(
+        "--faults", type=int, default=0, help="--through deliverer: conversations whose first send fails (default 0)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="--through deliverer: the same card again, for memory (default 2)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=64, help="--through deliverer: deliveries under way at a time (default 64)"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="global limit in seconds (default 600)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)

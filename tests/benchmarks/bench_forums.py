@@ -101,8 +101,16 @@ from tests.benchmarks.rosters import TIMEZONE, guid
 from tests.card_reading import texts
 
 OFFICES = (
-    "Agder", "Innlandet", "Møre og Romsdal", "Nordland", "Oslo og Viken",
-    "Rogaland", "Troms og Finnmark", "Trøndelag", "Vestfold og Telemark", "Vestland",
+    "Agder",
+    "Innlandet",
+    "Møre og Romsdal",
+    "Nordland",
+    "Oslo og Viken",
+    "Rogaland",
+    "Troms og Finnmark",
+    "Trøndelag",
+    "Vestfold og Telemark",
+    "Vestland",
 )
 SCHEMES = {  # id suffix -> what the forum is for
     "vo": "kompetanseutvikling i voksenopplæringen",
@@ -151,7 +159,9 @@ class ForumPlan:
 
 
 def person(kind: int, number: int, role: str, domain: str) -> teams.User:
-    return teams.User(f"{role} {number:04d} Eksempelsen", guid(kind, number), f"{role.lower()}.{number:04d}@{domain}.example.org")
+    return teams.User(
+        f"{role} {number:04d} Eksempelsen", guid(kind, number), f"{role.lower()}.{number:04d}@{domain}.example.org"
+    )
 
 
 def plan_forums(forums: int, members: int) -> list[ForumPlan]:
@@ -164,9 +174,13 @@ def plan_forums(forums: int, members: int) -> list[ForumPlan]:
         office, scheme = OFFICES[f // 3 % len(OFFICES)], list(SCHEMES)[f % 3]
         suffix = "" if f // 3 < len(OFFICES) else f"-{f // 3 + 1}"
         slug = office.lower().replace("ø", "o").replace("æ", "ae").replace(" ", "-")
-        plans.append(ForumPlan(
-            f"{slug}{suffix}-{scheme}", f"Samarbeidsforum for {SCHEMES[scheme]} i {office}", [statsforvalters[f // 3]]
-        ))
+        plans.append(
+            ForumPlan(
+                f"{slug}{suffix}-{scheme}",
+                f"Samarbeidsforum for {SCHEMES[scheme]} i {office}",
+                [statsforvalters[f // 3]],
+            )
+        )
     for n in range(1, (members - offices) // 2 + 1):
         plans[(n - 1) % forums].seats.append(
             (person(1, n, "Representant", f"org-{n:04d}"), person(2, n, "Vara", f"org-{n:04d}"))
@@ -190,16 +204,24 @@ def write_forums(path: Path, plans: list[ForumPlan], deadline: date) -> None:
             "statsforvalter": [entry(u) for u in plan.statsforvalter],
             "organisations": [
                 {
-                    "id": f"org-{i + 1:04d}", "name": f"VO-nettverk {representative.email.split('@')[1].split('.')[0]}",
-                    "kind": "vo-nettverk", "submits_needs": True,
+                    "id": f"org-{i + 1:04d}",
+                    "name": f"VO-nettverk {representative.email.split('@')[1].split('.')[0]}",
+                    "kind": "vo-nettverk",
+                    "submits_needs": True,
                     "seats": [{"representative": entry(representative), "deputy": entry(deputy)}],
                 }
                 for i, (representative, deputy) in enumerate(plan.seats)
             ],
-            "wheel": [{
-                "kind": "frist_behovsmeldinger", "date": deadline.isoformat(), "time": "12:00", "title": DEADLINE_TITLE,
-                "text": "Behovsmeldingene sendes med «behovsmelding» i Teams.", "reminders": "1d",
-            }],
+            "wheel": [
+                {
+                    "kind": "frist_behovsmeldinger",
+                    "date": deadline.isoformat(),
+                    "time": "12:00",
+                    "title": DEADLINE_TITLE,
+                    "text": "Behovsmeldingene sendes med «behovsmelding» i Teams.",
+                    "reminders": "1d",
+                }
+            ],
         }
         for plan in plans
     ]
@@ -274,14 +296,23 @@ class Deployment:
 
 
 async def start(
-    key: str, label: str, plans: list[ForumPlan], replicas: int, http: aiohttp.ClientSession,
-    databases: Databases, logs: Path, directory: Path,
+    key: str,
+    label: str,
+    plans: list[ForumPlan],
+    replicas: int,
+    http: aiohttp.ClientSession,
+    databases: Databases,
+    logs: Path,
+    directory: Path,
 ) -> Deployment:
     url = await databases.new("postgresql", key)
     config = directory / f"{key}.yaml"
     write_forums(config, plans, date.today() + timedelta(days=60))
     env = child_env(
-        DATABASE_URL=url, FORUM_CONFIG=str(config), REPLICAS=str(replicas), SCHEDULER_INTERVAL_SECONDS=SCHEDULER_INTERVAL
+        DATABASE_URL=url,
+        FORUM_CONFIG=str(config),
+        REPLICAS=str(replicas),
+        SCHEDULER_INTERVAL_SECONDS=SCHEDULER_INTERVAL,
     )
     processes = [BotProcess(f"bot {key} #{i + 1}", "bot", env, logs / f"{key}-{i + 1}.log") for i in range(replicas)]
     deployment = Deployment(key, label, plans, url, processes)
@@ -289,19 +320,34 @@ async def start(
     return deployment
 
 
-async def set_up(deployment: Deployment, http: aiohttp.ClientSession, connector: ForumsConnector, concurrency: int) -> None:
+async def set_up(
+    deployment: Deployment, http: aiohttp.ClientSession, connector: ForumsConnector, concurrency: int
+) -> None:
     """Every forum's channel bound; the first forum's vote open; every seat
     holder's chat stored."""
-    said = await asyncio.gather(*(
-        post(http, deployment, teams.message(
-            plan.statsforvalter[0], f"oppsett {plan.id}", connector.url, kind="channel", team=plan.team, channel=plan.channel
-        ))
-        for plan in deployment.plans
-    ))
+    said = await asyncio.gather(
+        *(
+            post(
+                http,
+                deployment,
+                teams.message(
+                    plan.statsforvalter[0],
+                    f"oppsett {plan.id}",
+                    connector.url,
+                    kind="channel",
+                    team=plan.team,
+                    channel=plan.channel,
+                ),
+            )
+            for plan in deployment.plans
+        )
+    )
     if any(answer.status not in (200, 201) for answer in said):
         raise RuntimeError(f"oppsett answered {[a.status for a in said]}\n{deployment.log_tail()}")
     first = deployment.plans[0]
-    chosen = await post(http, deployment, teams.execute(first.statsforvalter[0], "forum.choose", {"forum": first.id}, connector.url))
+    chosen = await post(
+        http, deployment, teams.execute(first.statsforvalter[0], "forum.choose", {"forum": first.id}, connector.url)
+    )
     if chosen.status != 200:
         raise RuntimeError(f"forum.choose answered {chosen.status}: {chosen.body[:200]!r}\n{deployment.log_tail()}")
     await open_vote(http, connector, deployment, first.statsforvalter[0])
@@ -338,7 +384,8 @@ async def reminder_statuses(database: Database, events: list[int], starts: datet
     async with UnitOfWork(database.sessions) as uow:
         rows = await uow.session.scalars(
             select(ReminderRow.status).where(
-                ReminderRow.event_id.in_(events), ReminderRow.event_starts_at == starts,
+                ReminderRow.event_id.in_(events),
+                ReminderRow.event_starts_at == starts,
                 ReminderRow.offset_minutes == DEADLINE_OFFSET_MINUTES,
             )
         )
@@ -358,18 +405,37 @@ async def fan_out(deployment: Deployment, http: aiohttp.ClientSession, connector
         due = (datetime.now(zone) + timedelta(seconds=DUE_LEAD_SECONDS + 60)).replace(second=0, microsecond=0)
         starts = due + timedelta(minutes=DEADLINE_OFFSET_MINUTES)
         form = {
-            "kind": "frist_behovsmeldinger", "date": starts.date().isoformat(), "time": starts.strftime("%H:%M"),
-            "title": DEADLINE_TITLE, "place": "", "text": "Behovsmeldingene sendes med «behovsmelding» i Teams.",
+            "kind": "frist_behovsmeldinger",
+            "date": starts.date().isoformat(),
+            "time": starts.strftime("%H:%M"),
+            "title": DEADLINE_TITLE,
+            "place": "",
+            "text": "Behovsmeldingene sendes med «behovsmelding» i Teams.",
             "offsets": f"{DEADLINE_OFFSET_MINUTES}m",
         }
-        moved = await burst(http, deployment, [
-            teams.execute(plan.statsforvalter[0], "wheel.save", {"event_id": events[plan.id], **form}, connector.url,
-                          kind="channel", team=plan.team, channel=plan.channel)
-            for plan in deployment.plans
-        ])
-        refused = [a for a in moved[0] if a.status != 200 or template("wheel_changed_title") not in (card_text(a) or "")]
+        moved = await burst(
+            http,
+            deployment,
+            [
+                teams.execute(
+                    plan.statsforvalter[0],
+                    "wheel.save",
+                    {"event_id": events[plan.id], **form},
+                    connector.url,
+                    kind="channel",
+                    team=plan.team,
+                    channel=plan.channel,
+                )
+                for plan in deployment.plans
+            ],
+        )
+        refused = [
+            a for a in moved[0] if a.status != 200 or template("wheel_changed_title") not in (card_text(a) or "")
+        ]
         if refused:
-            raise RuntimeError(f"{len(refused)} of the deadlines were not moved, e.g. {refused[0]}\n{deployment.log_tail()}")
+            raise RuntimeError(
+                f"{len(refused)} of the deadlines were not moved, e.g. {refused[0]}\n{deployment.log_tail()}"
+            )
         connector.reminders.clear()
         due_at = time.perf_counter() + (due - datetime.now(zone)).total_seconds()
         expected = {plan.channel for plan in deployment.plans}
@@ -411,7 +477,9 @@ def chatters(plans: list[ForumPlan]) -> list[teams.User]:
     return [u for plan in plans[1:] for u in plan.seat_holders]
 
 
-async def chat(key: str, label: str, bot, http, connector, users: list[teams.User], args, expects_card: bool = True) -> Target:
+async def chat(
+    key: str, label: str, bot, http, connector, users: list[teams.User], args, expects_card: bool = True
+) -> Target:
     target = Target(key, label, bot, expects_card=expects_card, texts=CHAT_TEXTS)
     await run_load(http, connector, target, users, args.messages, args.concurrency, record=True)
     return target
@@ -424,16 +492,31 @@ async def chat_with_ballots(
     database = Database(deployment.url_database)
     try:
         vote_id = await database.the_vote(first.id)
-        target = Target(f"{deployment.key}-chat-burst", deployment.label, deployment, expects_card=True, texts=CHAT_TEXTS)
-        talking = asyncio.create_task(run_load(http, connector, target, users, args.messages, args.concurrency, record=True))
+        target = Target(
+            f"{deployment.key}-chat-burst", deployment.label, deployment, expects_card=True, texts=CHAT_TEXTS
+        )
+        talking = asyncio.create_task(
+            run_load(http, connector, target, users, args.messages, args.concurrency, record=True)
+        )
         await asyncio.sleep(BURST_AFTER_SECONDS)
         ballots = BallotRun("postgresql", len(first.representatives))
         cpu = deployment.cpu_seconds()
-        answers, ballots.wall = await burst(http, deployment, [
-            teams.execute(voter, "vote.cast", {"vote": vote_id, "choices": str(choice_of(i))}, connector.url,
-                          kind="channel", team=first.team, channel=first.channel)
-            for i, voter in enumerate(first.representatives)
-        ])
+        answers, ballots.wall = await burst(
+            http,
+            deployment,
+            [
+                teams.execute(
+                    voter,
+                    "vote.cast",
+                    {"vote": vote_id, "choices": str(choice_of(i))},
+                    connector.url,
+                    kind="channel",
+                    team=first.team,
+                    channel=first.channel,
+                )
+                for i, voter in enumerate(first.representatives)
+            ],
+        )
         ballots.cpu = deployment.cpu_seconds() - cpu  # the chat's share included
         ballots.latencies = [a.latency for a in answers if a.status == 200]
         await talking
@@ -470,8 +553,10 @@ def print_figures(result: dict, args) -> None:
     )
     for d in deployments.values():
         print(
-            f"  {d['label']:<38} fresh " + " / ".join(f"{s:.2f} s" for s in d["start_s"])
-            + "; restart " + " / ".join(f"{s:.2f} s" for s in d["restart_s"])
+            f"  {d['label']:<38} fresh "
+            + " / ".join(f"{s:.2f} s" for s in d["start_s"])
+            + "; restart "
+            + " / ".join(f"{s:.2f} s" for s in d["restart_s"])
         )
     print()
     print(
@@ -484,7 +569,15 @@ def print_figures(result: dict, args) -> None:
         f = d.get("fan_out")
         if f:
             completion = "–" if f["completion_s"] is None else f"{f['completion_s']:.1f} s"
-            cells = (f["expected"], f["received"], f["lost"], f["doubled"], f["unexpected"], completion, f"{f['bound_s']:.1f} s")
+            cells = (
+                f["expected"],
+                f["received"],
+                f["lost"],
+                f["doubled"],
+                f["unexpected"],
+                completion,
+                f"{f['bound_s']:.1f} s",
+            )
             print(f"  {d['label']:<38}" + "".join(f"{c:>11}" for c in cells) + f"   {f['statuses']}")
             for problem in f["problems"]:
                 print(f"      {problem}")
@@ -496,12 +589,24 @@ def print_figures(result: dict, args) -> None:
     )
     columns = ("requests", "errors", "p50", "p95", "p99", "max", "req/s", "CPU/msg")
     print(f"  {'':<50}" + "".join(f"{c:>10}" for c in columns))
-    rows = [(f"{d['label']}, {part}", d[key]) for d in deployments.values()
-            for key, part in (("chat", "alone"), ("chat_burst", "with the burst")) if key in d]
+    rows = [
+        (f"{d['label']}, {part}", d[key])
+        for d in deployments.values()
+        for key, part in (("chat", "alone"), ("chat_burst", "with the burst"))
+        if key in d
+    ]
     rows.append(("echo bot (botbuilder), alone", result["echo"]))
     for name, f in rows:
-        cells = (f["requests"], f["errors"], ms(f.get("p50_ms")), ms(f.get("p95_ms")), ms(f.get("p99_ms")),
-                 ms(f.get("max_ms")), f["per_s"], f"{f['cpu_ms_per_message']} ms")
+        cells = (
+            f["requests"],
+            f["errors"],
+            ms(f.get("p50_ms")),
+            ms(f.get("p95_ms")),
+            ms(f.get("p99_ms")),
+            ms(f.get("max_ms")),
+            f["per_s"],
+            f"{f['cpu_ms_per_message']} ms",
+        )
         print(f"  {name:<50}" + "".join(f"{c:>10}" for c in cells))
         if f["first_error"]:
             print(f"      first error: {f['first_error']}")
@@ -571,21 +676,28 @@ async def measure(deployment: Deployment, http, connector: ForumsConnector, args
     if ballots:
         out["fan_out"] = vars(await fan_out(deployment, http, connector))
         print(f"  {deployment.label}: fan-out done", flush=True)
-    out["chat"] = chat_figures(await chat(f"{deployment.key}-chat", deployment.label, deployment, http, connector, users, args))
+    out["chat"] = chat_figures(
+        await chat(f"{deployment.key}-chat", deployment.label, deployment, http, connector, users, args)
+    )
     if ballots:
         talked, voted = await chat_with_ballots(deployment, http, connector, users, args)
         out["chat_burst"] = chat_figures(talked)
         out["ballots"] = {
-            "requests": voted.ballots, "problems": voted.problems[:10], "wall_s": round(voted.wall, 3),
+            "requests": voted.ballots,
+            "problems": voted.problems[:10],
+            "wall_s": round(voted.wall, 3),
             **latency_figures(voted.latencies),
         }
     out["memory"] = []
     for process in deployment.processes:
         m = process.memory()
-        out["memory"].append({
-            "rss_mib": round(m.get("VmRSS", 0) / 2**20, 1), "peak_mib": round(m.get("VmHWM", 0) / 2**20, 1),
-            "peak_bytes": m.get("VmHWM", 0),
-        })
+        out["memory"].append(
+            {
+                "rss_mib": round(m.get("VmRSS", 0) / 2**20, 1),
+                "peak_mib": round(m.get("VmHWM", 0) / 2**20, 1),
+                "peak_bytes": m.get("VmHWM", 0),
+            }
+        )
     # Start to ready again on the database as the load left it: a restart.
     deployment.stop()
     deployment.starts = list(await asyncio.gather(*(p.ready(http, "readyz") for p in deployment.processes)))
@@ -596,8 +708,12 @@ async def measure(deployment: Deployment, http, connector: ForumsConnector, args
 
 async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> dict:
     settings = {
-        "forums": args.forums, "members": args.members, "messages": args.messages, "concurrency": args.concurrency,
-        "replicas": args.replicas, "databases": ["postgresql"],
+        "forums": args.forums,
+        "members": args.members,
+        "messages": args.messages,
+        "concurrency": args.concurrency,
+        "replicas": args.replicas,
+        "databases": ["postgresql"],
     }
     result = await header("every forum in one deployment", settings)
     plans = args.plans
@@ -619,7 +735,9 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
     connector.teams[single.team] = [u.member_record() for u in (*single.statsforvalter, *single.seat_holders)]
     await connector.start()
     http = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=4 * args.concurrency + 2 * len(plans) + 2 * max(len(p.seats) for p in plans)),
+        connector=aiohttp.TCPConnector(
+            limit=4 * args.concurrency + 2 * len(plans) + 2 * max(len(p.seats) for p in plans)
+        ),
         timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT * 4),
     )
     echo = BotProcess("echo", "tests.benchmarks.echo_bot", child_env(), logs / "echo.log")
@@ -632,8 +750,15 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
     try:
         await echo.ready(http)
         users = chatters(plans)
-        await run_load(http, connector, Target("echo-warm-up", "echo", echo, False, CHAT_TEXTS), users, len(users),
-                       args.concurrency, record=False)
+        await run_load(
+            http,
+            connector,
+            Target("echo-warm-up", "echo", echo, False, CHAT_TEXTS),
+            users,
+            len(users),
+            args.concurrency,
+            record=False,
+        )
         for key, label, forum_plans, replicas, ballots in runs:
             deployment = await start(key, label, forum_plans, replicas, http, databases, logs, directory)
             try:
@@ -652,24 +777,34 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
     print_figures(result, args)
     result["checks"], result["sound"] = targets(result)
     footer(result)
-    print(f"Overall: {'every reminder once, every ballot counted, every message answered' if result['sound'] else 'LOST, DOUBLED OR UNANSWERED'}")
+    print(
+        f"Overall: {'every reminder once, every ballot counted, every message answered' if result['sound'] else 'LOST, DOUBLED OR UNANSWERED'}"
+    )
     return result
 
 
 async def main(args) -> int:
-    result = await run_with_bots(args, "sfb-bench-forums-", lambda databases, logs, directory: benchmark(args, databases, logs, directory))
+    result = await run_with_bots(
+        args, "sfb-bench-forums-", lambda databases, logs, directory: benchmark(args, databases, logs, directory)
+    )
     if result is None:
         return 1
     return 0 if result["sound"] else 2
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_forums", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.bench_forums", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--forums", type=int, default=30, help="forums, three an office (default 30)")
-    parser.add_argument("--members", type=int, default=1000, help="distinct members: Statsforvalters and seat holders (default 1000)")
+    parser.add_argument(
+        "--members", type=int, default=1000, help="distinct members: Statsforvalters and seat holders (default 1000)"
+    )
     parser.add_argument("--messages", type=int, default=1000, help="typed messages of the chat, per run (default 1000)")
     parser.add_argument("--concurrency", type=int, default=8, help="messages in flight (default 8)")
-    parser.add_argument("--replicas", type=int, default=3, help="bot processes of the replicated deployment (default 3)")
+    parser.add_argument(
+        "--replicas", type=int, default=3, help="bot processes of the replicated deployment (default 3)"
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="global limit in seconds (default 1800)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)

@@ -179,7 +179,9 @@ async def send_notice(
     form = await post(http, bot, teams.execute(sf, "meeting.compose", {"event": event_id}, connector.url))
     card = card_of(form)
     if form.status != 200 or card is None or "Send innkallingen" not in actions(card):
-        raise RuntimeError(f"meeting.compose answered {form.status}: {card_text(form) or form.body[:300]!r}\n{bot.log_tail()}")
+        raise RuntimeError(
+            f"meeting.compose answered {form.status}: {card_text(form) or form.body[:300]!r}\n{bot.log_tail()}"
+        )
     verb, data = actions(card)["Send innkallingen"]
     sent = await post(http, bot, teams.execute(sf, verb, {**data, **inputs(card)}, connector.url))
     said = card_text(sent) or ""
@@ -220,7 +222,9 @@ def check_answers(run: Run, answers: list[Answer], roster: Roster) -> None:
             continue
         text = card_text(answer)
         if text is None or expected_note(i, roster) not in text:
-            run.problems.append(f"seat {i + 1}: not {expected_note(i, roster)!r}: {(text or answer.body.decode(errors='replace'))[:200]!r}")
+            run.problems.append(
+                f"seat {i + 1}: not {expected_note(i, roster)!r}: {(text or answer.body.decode(errors='replace'))[:200]!r}"
+            )
 
 
 async def check_stored(run: Run, database: MeetingDatabase, meeting_id: int, roster: Roster) -> None:
@@ -243,22 +247,38 @@ async def check_stored(run: Run, database: MeetingDatabase, meeting_id: int, ros
         "reminders": dict(Counter(r.status for r in reminders)),
     }
     if len(rows) != n or set(by_person) != set(wanted) or max(seats.values(), default=0) > 1 or len(seats) != n:
-        run.problems.append(f"database: {len(rows)} meeting_answers rows for {len(by_person)} people and {len(seats)} "
-                            f"seats, expected one per seat ({n})")
+        run.problems.append(
+            f"database: {len(rows)} meeting_answers rows for {len(by_person)} people and {len(seats)} "
+            f"seats, expected one per seat ({n})"
+        )
     if wrong:
         run.problems.append(f"database: {len(wrong)} answers not as pressed, e.g. seat {wrong[0].seat_id}")
-    if set(called) != absent_seats or max(called.values(), default=0) > 1 or len(absent_seats) != n - sum(wanted.values()):
-        run.problems.append(f"database: {len(calls)} deputy_call rows for {len(called)} seats, expected one for each of "
-                            f"the {n - sum(wanted.values())} seats with forfall")
+    if (
+        set(called) != absent_seats
+        or max(called.values(), default=0) > 1
+        or len(absent_seats) != n - sum(wanted.values())
+    ):
+        run.problems.append(
+            f"database: {len(calls)} deputy_call rows for {len(called)} seats, expected one for each of "
+            f"the {n - sum(wanted.values())} seats with forfall"
+        )
     reminded = Counter(r.seat_id for r in reminders)
     if len(reminded) != n or max(reminded.values(), default=0) > 1 or any(r.status != "skipped" for r in reminders):
-        run.problems.append(f"database: reminders {run.stored['reminders']} over {len(reminded)} seats, expected "
-                            f"{n} skipped, one a seat")
+        run.problems.append(
+            f"database: reminders {run.stored['reminders']} over {len(reminded)} seats, expected "
+            f"{n} skipped, one a seat"
+        )
 
 
 async def measure(
-    kind: str, args: argparse.Namespace, http: aiohttp.ClientSession, connector: TimedConnector,
-    roster: Roster, echo: BotProcess, databases: Databases, logs: Path,
+    kind: str,
+    args: argparse.Namespace,
+    http: aiohttp.ClientSession,
+    connector: TimedConnector,
+    roster: Roster,
+    echo: BotProcess,
+    databases: Databases,
+    logs: Path,
 ) -> Run:
     n = args.seats
     run = Run(kind, n)
@@ -278,7 +298,9 @@ async def measure(
 
         # Warm-up: every representative answers a meeting that is not there (refused, nothing stored).
         nowhere = {"meeting": meeting_id + 1000, "coming": True}
-        answers, _ = await burst(http, bot, [teams.execute(v, "meeting.answer", nowhere, connector.url) for v in roster.voters])
+        answers, _ = await burst(
+            http, bot, [teams.execute(v, "meeting.answer", nowhere, connector.url) for v in roster.voters]
+        )
         bad = [a for a in answers if a.status != 200]
         if bad:
             raise RuntimeError(f"warm-up of {kind}: {len(bad)} presses failed, e.g. {bad[0]}\n{bot.log_tail()}")
@@ -357,20 +379,43 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
         f"POST /api/messages until the invoke answer (the presser's notice) is read; the echo bot: {n}\n"
         f"messages at once, each until its reply reached the connector, in the burst just before"
     )
-    columns = ("requests", "stored", "p50", "p99", "max", "wall", "per s", "CPU/answer", "bot busy", "RSS peak", "p99/echo")
+    columns = (
+        "requests",
+        "stored",
+        "p50",
+        "p99",
+        "max",
+        "wall",
+        "per s",
+        "CPU/answer",
+        "bot busy",
+        "RSS peak",
+        "p99/echo",
+    )
     print(f"  {'':<20}" + "".join(f"{h:>11}" for h in columns))
     for run, f in zip(runs, table):
         cells = [
-            f["requests"], "yes" if f["all_stored"] else "NO", ms(f.get("p50_ms")), ms(f.get("p99_ms")),
-            ms(f.get("max_ms")), f"{f['wall_s']:.2f} s", f["answers_per_s"], f"{f['cpu_ms_per_answer']} ms",
-            f"{f['bot_busy_percent']} %", f"{f['rss_peak_mib']} MiB",
+            f["requests"],
+            "yes" if f["all_stored"] else "NO",
+            ms(f.get("p50_ms")),
+            ms(f.get("p99_ms")),
+            ms(f.get("max_ms")),
+            f"{f['wall_s']:.2f} s",
+            f["answers_per_s"],
+            f"{f['cpu_ms_per_answer']} ms",
+            f"{f['bot_busy_percent']} %",
+            f"{f['rss_peak_mib']} MiB",
             f"{f['p99_over_echo_p99']:.2f}x" if "p99_over_echo_p99" in f else "–",
         ]
         print(f"  {label_of('ours-' + run.kind):<20}" + "".join(f"{c:>11}" for c in cells))
         if "echo_p99_ms" in f:
             cells = [
-                f["echo_requests"], "–" if not f["echo_errors"] else f"{f['echo_errors']} err", ms(f["echo_p50_ms"]),
-                ms(f["echo_p99_ms"]), ms(f["echo_max_ms"]), f"{f['echo_wall_s']:.2f} s",
+                f["echo_requests"],
+                "–" if not f["echo_errors"] else f"{f['echo_errors']} err",
+                ms(f["echo_p50_ms"]),
+                ms(f["echo_p99_ms"]),
+                ms(f["echo_max_ms"]),
+                f"{f['echo_wall_s']:.2f} s",
                 round(f["echo_requests"] / f["echo_wall_s"], 1) if f["echo_wall_s"] else "–",
             ]
             print(f"  {'  echo, just before':<20}" + "".join(f"{c:>11}" for c in cells))
@@ -385,7 +430,9 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
                 + ", ".join(f"{count} {state}" for state, count in run.sessions.items())
             )
     print()
-    print("Checks: every answer 200 with its note; one meeting_answers row a seat as pressed; one deputy_call a forfall;")
+    print(
+        "Checks: every answer 200 with its note; one meeting_answers row a seat as pressed; one deputy_call a forfall;"
+    )
     print("every seat's reminder skipped")
     for run, f in zip(runs, table):
         d = f["database_counts"]
@@ -450,7 +497,9 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
     print_table(runs, table, args.seats)
     footer(result)
     result["all_stored"] = all(run.all_stored for run in runs)
-    print(f"Overall: {'every answer answered and stored' if result['all_stored'] else 'ANSWERS NOT ANSWERED OR STORED'}")
+    print(
+        f"Overall: {'every answer answered and stored' if result['all_stored'] else 'ANSWERS NOT ANSWERED OR STORED'}"
+    )
     return result
 
 
@@ -464,8 +513,9 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_meeting_answers",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.bench_meeting_answers", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite (without --sqlite or --postgres: both)")
     parser.add_argument("--postgres", "--postgresql", action="store_true", help="run on PostgreSQL")
     parser.add_argument("--seats", type=int, default=800, help="seats, and answers pressed at once (default 800)")

@@ -148,7 +148,9 @@ class BotProcess:
         deadline = started + READY_TIMEOUT
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode} before it was ready:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode} before it was ready:\n{self.log_tail()}"
+                )
             try:
                 async with http.get(f"{self.url}{probe}", timeout=aiohttp.ClientTimeout(total=2)) as response:
                     if response.status == 200:
@@ -238,8 +240,10 @@ class Databases:
         name = f"sfb_bench_{uuid.uuid4().hex[:12]}"
         await admin_sql(f'CREATE DATABASE "{name}"')
         self.postgres.append(name)
-        return make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False
+        return (
+            make_url(POSTGRES_URL)
+            .set(drivername="postgresql+asyncpg", database=name)
+            .render_as_string(hide_password=False)
         )
 
     async def drop_all(self) -> None:
@@ -428,6 +432,7 @@ def summary(target: Target) -> dict:
 
 ON_BOTBUILDER = (os.environ.get("BOT_SDK") or "botbuilder").strip().lower() == "botbuilder"
 
+
 def machine() -> dict:
     model = ""
     try:
@@ -438,7 +443,14 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for package in ("botbuilder-core", "microsoft-agents-hosting-core", "aiohttp", "SQLAlchemy", "aiosqlite", "asyncpg"):
+    for package in (
+        "botbuilder-core",
+        "microsoft-agents-hosting-core",
+        "aiohttp",
+        "SQLAlchemy",
+        "aiosqlite",
+        "asyncpg",
+    ):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -462,7 +474,11 @@ def code_version() -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, timeout=10
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -547,8 +563,7 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
     print(
         f"settings  {args.requests} requests per bot at concurrency {args.concurrency}, "
         f"in {args.blocks} interleaved blocks, after {args.warmup} warm-up requests (excluded); "
-        f"{args.starts} starts each; "
-        + (f"a roster of {args.seats} seats" if args.seats else "the example roster")
+        f"{args.starts} starts each; " + (f"a roster of {args.seats} seats" if args.seats else "the example roster")
     )
     print(flush=True)
 
@@ -582,7 +597,9 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
                 ", ".join(f"{t * 1000:.0f}" for t in runs[k]) for k in ("first_s", "second_s") if runs[k]
             )
             runs["median_first_ms"] = round(first, 1)
-            runs["median_second_ms"] = round(statistics.median(runs["second_s"]) * 1000, 1) if runs["second_s"] else None
+            runs["median_second_ms"] = (
+                round(statistics.median(runs["second_s"]) * 1000, 1) if runs["second_s"] else None
+            )
             print(f"  {label_of(key):<20} {first:>13.0f} ms {second:>21}   {every}")
         print("  (echo has no database: its one column is a plain start)")
         print(flush=True)
@@ -597,7 +614,10 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
         targets.append(Target("echo", label_of("echo"), echo, expects_card=False))
         if ON_BOTBUILDER:  # the msrest patch is botbuilder's alone
             patched = BotProcess(
-                "echo (patched)", "tests.benchmarks.echo_bot", child_env(), logs / "load-echo-patched.log",
+                "echo (patched)",
+                "tests.benchmarks.echo_bot",
+                child_env(),
+                logs / "load-echo-patched.log",
                 args=("--msrest-patch",),
             )
             targets.append(Target("echo-patched", label_of("echo-patched"), patched, expects_card=False))
@@ -646,7 +666,9 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
         if target.errors:
             print(f"  {target.label}: first error: {target.first_error}")
     if ON_BOTBUILDER:
-        print(f"  ({label_of('echo-patched')}: the echo bot with our msrest patch; its RSS includes our edge's modules)")
+        print(
+            f"  ({label_of('echo-patched')}: the echo bot with our msrest patch; its RSS includes our edge's modules)"
+        )
     print()
 
     checks = []
@@ -742,7 +764,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--requests", type=int, default=1000, help="measured requests per bot (default 1000)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight per bot (default 8)")
-    parser.add_argument("--seats", type=int, default=100, help="seats of the roster written (default 100; 0: the example roster)")
+    parser.add_argument(
+        "--seats", type=int, default=100, help="seats of the roster written (default 100; 0: the example roster)"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests per bot first (default 50)")
     parser.add_argument("--blocks", type=int, default=5, help="interleaved blocks the load is split into (default 5)")

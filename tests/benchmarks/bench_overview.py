@@ -222,8 +222,11 @@ async def measure(database: str, url: str, args: argparse.Namespace, folder: Pat
         seeded = await seed(app, args.reports)
         async with app[UOW]() as uow:
             counted = await uow.session.scalar(
-                text("SELECT count(*) FROM needs_reports WHERE status IN ("
-                     + ", ".join(f"'{s.value}'" for s in SENT) + ")")
+                text(
+                    "SELECT count(*) FROM needs_reports WHERE status IN ("
+                    + ", ".join(f"'{s.value}'" for s in SENT)
+                    + ")"
+                )
             )
             this_year = len(await uow.needs_reports.with_organisation_names(FORUM, LAST_YEAR, SENT))
         card, card_bytes = await timed(args.runs, lambda: build_card(app))
@@ -268,7 +271,9 @@ async def on_databases(choice: str, folder: Path, measure) -> list[dict]:
     results = []
     for kind in ["sqlite", "postgresql"] if choice == "both" else [choice]:
         if kind == "sqlite":
-            results.append(await measure(f"SQLite {sqlite3.sqlite_version}", f"sqlite+aiosqlite:///{folder / 'bench.db'}"))
+            results.append(
+                await measure(f"SQLite {sqlite3.sqlite_version}", f"sqlite+aiosqlite:///{folder / 'bench.db'}")
+            )
             continue
         name = f"sfb_bench_{uuid.uuid4().hex[:10]}"
         version = await admin_sql(f'CREATE DATABASE "{name}"')
@@ -294,10 +299,14 @@ def verdict(value: float, target: float) -> str:
 
 
 def report(results: list[dict], args: argparse.Namespace) -> bool:
-    print(f"overview benchmark: {args.reports} sent reports over {YEARS} years from {ORGANISATIONS} organisations,"
-          f" year {LAST_YEAR} beside 3 years before; {args.runs} runs after one warm-up")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs,"
-          f" Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    print(
+        f"overview benchmark: {args.reports} sent reports over {YEARS} years from {ORGANISATIONS} organisations,"
+        f" year {LAST_YEAR} beside 3 years before; {args.runs} runs after one warm-up"
+    )
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs,"
+        f" Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
     header = f"{'database':<18} {'what':<34} {'median':>9} {'max':>9} {'target':>8}  median  max"
     print()
     print(header)
@@ -327,8 +336,11 @@ def report(results: list[dict], args: argparse.Namespace) -> bool:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_overview", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.bench_overview",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--runs", type=int, default=20, help="measured runs of each (default 20)")
     parser.add_argument("--reports", type=int, default=5000, help="sent reports to seed (default 5000)")

@@ -22,9 +22,18 @@ TARGET_MS = 50
 
 def _vote(kind: VoteKind, options: int, n: int) -> Vote:
     return Vote(
-        1, "bench", "?", tuple(Option(i, str(i)) for i in range(1, options + 1)),
-        n if kind is VoteKind.RANKING else options, datetime.now(UTC), False, None, VoteStatus.OPEN,
-        kind=kind, points=n if kind is VoteKind.POINTS else None, places=5,
+        1,
+        "bench",
+        "?",
+        tuple(Option(i, str(i)) for i in range(1, options + 1)),
+        n if kind is VoteKind.RANKING else options,
+        datetime.now(UTC),
+        False,
+        None,
+        VoteStatus.OPEN,
+        kind=kind,
+        points=n if kind is VoteKind.POINTS else None,
+        places=5,
     )
 
 

@@ -150,16 +150,33 @@ def write_forum(path: Path, members: int, today: date) -> None:
     every organisation sending needs reports, and an annual wheel whose
     events all lie ahead: the needs deadline has not passed, and no reminder
     falls due during the run."""
+
     def day(days: int) -> str:
         return (today + timedelta(days=days)).isoformat()
 
-    write_roster(path, members - 1, submits_needs=members - 1, wheel=[
-        {"kind": "ekstramote", "date": day(40), "time": "10:00", "title": "Ekstramøte", "place": "Teams"},
-        {"kind": "frist_behovsmeldinger", "date": day(60), "time": "12:00", "title": "Frist for behovsmeldinger",
-         "text": "Behovsmeldingene sendes med «behovsmelding» i Teams."},
-        {"kind": "vaarmote", "date": day(100), "time": "10:00", "title": "Vårmøte", "place": "Hos Statsforvalteren"},
-        {"kind": "frist_rapportering", "date": day(200), "time": "12:00", "title": "Frist for rapportering"},
-    ])
+    write_roster(
+        path,
+        members - 1,
+        submits_needs=members - 1,
+        wheel=[
+            {"kind": "ekstramote", "date": day(40), "time": "10:00", "title": "Ekstramøte", "place": "Teams"},
+            {
+                "kind": "frist_behovsmeldinger",
+                "date": day(60),
+                "time": "12:00",
+                "title": "Frist for behovsmeldinger",
+                "text": "Behovsmeldingene sendes med «behovsmelding» i Teams.",
+            },
+            {
+                "kind": "vaarmote",
+                "date": day(100),
+                "time": "10:00",
+                "title": "Vårmøte",
+                "place": "Hos Statsforvalteren",
+            },
+            {"kind": "frist_rapportering", "date": day(200), "time": "12:00", "title": "Frist for rapportering"},
+        ],
+    )
 
 
 # --- the connector: replies to their waiters, the vote card kept ---------------------------
@@ -226,7 +243,9 @@ def apology_in(text: str) -> str | None:
     return None
 
 
-async def say(http: aiohttp.ClientSession, connector: LoadConnector, bot: BotProcess, user: teams.User, text: str) -> Reply:
+async def say(
+    http: aiohttp.ClientSession, connector: LoadConnector, bot: BotProcess, user: teams.User, text: str
+) -> Reply:
     """A typed message in the person's chat; timed until the reply reaches the connector."""
     activity = teams.message(user, text, connector.url)
     activity["id"] = f"load-{next(_ids)}"  # unique across the run: each bot stores what it handled
@@ -237,7 +256,9 @@ async def say(http: aiohttp.ClientSession, connector: LoadConnector, bot: BotPro
             async with http.post(f"{bot.url}api/messages", json=activity) as response:
                 body = await response.read()
                 if not 200 <= response.status < 300:
-                    return Reply(time.perf_counter() - started, error="http", detail=f"HTTP {response.status}: {body[:200]!r}")
+                    return Reply(
+                        time.perf_counter() - started, error="http", detail=f"HTTP {response.status}: {body[:200]!r}"
+                    )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             return Reply(time.perf_counter() - started, error="http", detail=f"{type(error).__name__}: {error}")
         try:
@@ -252,8 +273,13 @@ async def say(http: aiohttp.ClientSession, connector: LoadConnector, bot: BotPro
 
 
 async def press(
-    http: aiohttp.ClientSession, bot: BotProcess, connector: LoadConnector, user: teams.User,
-    verb: str, data: dict, kind: str = "personal",
+    http: aiohttp.ClientSession,
+    bot: BotProcess,
+    connector: LoadConnector,
+    user: teams.User,
+    verb: str,
+    data: dict,
+    kind: str = "personal",
 ) -> Reply:
     """A button press (Action.Execute); timed until its answer has been read."""
     activity = teams.execute(user, verb, data, connector.url, kind=kind)
@@ -469,7 +495,13 @@ async def warm_up(http, connector, bot: BotProcess, users: list[teams.User], spr
 
 
 async def measure(
-    kind: str, args, http, connectors: tuple[LoadConnector, LoadConnector], roster: Roster, databases: Databases, logs: Path
+    kind: str,
+    args,
+    http,
+    connectors: tuple[LoadConnector, LoadConnector],
+    roster: Roster,
+    databases: Databases,
+    logs: Path,
 ) -> dict:
     """``connectors``: ours and the echo bot's. Each bot gets its own, so
     that a reply is matched to a request of the bot that sent it (the
@@ -477,7 +509,11 @@ async def measure(
     url = await databases.new(kind, f"load-{kind}")
     env = child_env(DATABASE_URL=url, FORUM_CONFIG=str(roster.path))
     ours = Bot(f"ours-{kind}", LABELS[kind], BotProcess(f"bot ({kind})", "bot", env, logs / f"load-{kind}.log"))
-    echo = Bot(f"echo-{kind}", LABELS["echo"], BotProcess("echo", "tests.benchmarks.echo_bot", child_env(), logs / f"echo-{kind}.log"))
+    echo = Bot(
+        f"echo-{kind}",
+        LABELS["echo"],
+        BotProcess("echo", "tests.benchmarks.echo_bot", child_env(), logs / f"echo-{kind}.log"),
+    )
     bots = (ours, echo)
     connector_of = {ours.key: connectors[0], echo.key: connectors[1]}
     connector = connector_of[ours.key]
@@ -552,7 +588,11 @@ async def measure(
 # --- figures -----------------------------------------------------------------------------------
 
 
-LABELS = {"sqlite": "ours (SQLite)", "postgresql": "ours (PostgreSQL)", "echo": f"echo ({os.environ.get('BOT_SDK') or 'botbuilder'})"}
+LABELS = {
+    "sqlite": "ours (SQLite)",
+    "postgresql": "ours (PostgreSQL)",
+    "echo": f"echo ({os.environ.get('BOT_SDK') or 'botbuilder'})",
+}
 
 
 def latency_figures(latencies: list[float]) -> dict:
@@ -625,8 +665,16 @@ def print_run(result: dict, args) -> None:
     print(f"  {'':<20}" + "".join(f"{c:>10}" for c in columns))
     for f in result["bots"].values():
         cells = [
-            f["requests"], f["errors"], ms(f.get("p50_ms")), ms(f.get("p95_ms")), ms(f.get("p99_ms")), ms(f.get("max_ms")),
-            f["per_s"], f"{f['cpu_percent']} %", f"{f['cpu_ms_per_request']} ms", f"{f['rss_peak_mib']} MiB",
+            f["requests"],
+            f["errors"],
+            ms(f.get("p50_ms")),
+            ms(f.get("p95_ms")),
+            ms(f.get("p99_ms")),
+            ms(f.get("max_ms")),
+            f["per_s"],
+            f"{f['cpu_percent']} %",
+            f"{f['cpu_ms_per_request']} ms",
+            f"{f['rss_peak_mib']} MiB",
         ]
         print(f"  {f['label']:<20}" + "".join(f"{c:>10}" for c in cells))
         for line in f["first_errors"]:
@@ -638,10 +686,14 @@ def print_run(result: dict, args) -> None:
             f"    {step:<16} {f['requests']:>6} requests {f['errors']:>4} errors   p50 {ms(f.get('p50_ms')):>8}"
             f"   p99 {ms(f.get('p99_ms')):>8}   max {ms(f.get('max_ms')):>8}"
         )
-    print(f"  p99 per {WINDOW_SECONDS:.0f} s (requests): " + "  ".join(
-        f"{w['from_s']:.0f}s " + " / ".join(f"{ms(w[k].get('p99_ms'))} ({w[k]['requests']})" for k in result["bots"])
-        for w in result["windows"]
-    ))
+    print(
+        f"  p99 per {WINDOW_SECONDS:.0f} s (requests): "
+        + "  ".join(
+            f"{w['from_s']:.0f}s "
+            + " / ".join(f"{ms(w[k].get('p99_ms'))} ({w[k]['requests']})" for k in result["bots"])
+            for w in result["windows"]
+        )
+    )
     d = result["database_counts"]
     verdict = "PASS" if not result["database_problems"] else "FAIL: " + "; ".join(result["database_problems"])
     print(
@@ -652,7 +704,10 @@ def print_run(result: dict, args) -> None:
 
 async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> dict:
     settings = {
-        "members": args.members, "minutes": args.minutes, "think_s": list(args.think), "seed": args.seed,
+        "members": args.members,
+        "minutes": args.minutes,
+        "think_s": list(args.think),
+        "seed": args.seed,
         "databases": args.kinds,
     }
     result = await header("load benchmark", settings)
@@ -694,7 +749,9 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
         ours, echo = run["bots"][f"ours-{run['database']}"], run["bots"][f"echo-{run['database']}"]
         ratio = ours["p99_ms"] / echo["p99_ms"] if ours.get("p99_ms") and echo.get("p99_ms") else None
         ok = ratio is not None and ratio <= P99_RATIO_TARGET and not ours["errors"] and not run["database_problems"]
-        checks.append({"database": run["database"], "errors": ours["errors"], "p99_ratio": ratio and round(ratio, 2), "pass": ok})
+        checks.append(
+            {"database": run["database"], "errors": ours["errors"], "p99_ratio": ratio and round(ratio, 2), "pass": ok}
+        )
         print(
             f"  {ours['label']:<20} {ours['errors']} errors in {ours['requests']}; p99 {ms(ours.get('p99_ms'))} / echo "
             f"{ms(echo.get('p99_ms'))} = {ratio:.2f}x (target <= {P99_RATIO_TARGET}x)   {'PASS' if ok else 'MISS'}"

@@ -41,10 +41,24 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 PLAYGROUND_LOCALE = "en-US"  # what the Playground itself puts on every activity
 
 __all__ = [
-    "ARTIFACTS", "PLAYGROUND_BIN", "Stack", "Service", "build_config", "write_config",
-    "chromium_path", "missing_tools", "free_port", "default_database_url", "start_bot", "start_playground",
+    "ARTIFACTS",
+    "PLAYGROUND_BIN",
+    "Stack",
+    "Service",
+    "build_config",
+    "write_config",
+    "chromium_path",
+    "missing_tools",
+    "free_port",
+    "default_database_url",
+    "start_bot",
+    "start_playground",
     "running_stack",
-    "custom_activity_template", "post_custom_activity", "message_from", "LocaleProxy", "PLAYGROUND_LOCALE",
+    "custom_activity_template",
+    "post_custom_activity",
+    "message_from",
+    "LocaleProxy",
+    "PLAYGROUND_LOCALE",
 ]
 
 
@@ -67,7 +81,9 @@ def missing_tools() -> list[str]:
     try:
         import playwright  # noqa: F401
     except ImportError:
-        missing.append("Python Playwright (pip install playwright; not `playwright install`: it uses Debian's chromium)")
+        missing.append(
+            "Python Playwright (pip install playwright; not `playwright install`: it uses Debian's chromium)"
+        )
     return missing
 
 
@@ -141,8 +157,13 @@ def _spawn(name: str, argv: list[str], *, cwd: Path, env: Mapping[str, str], log
     handle = log.open("wb")
     try:
         process = subprocess.Popen(
-            argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=handle,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     finally:
         handle.close()  # the child holds its own copy
@@ -238,8 +259,14 @@ def start_playground(
         config_path = workdir / CONFIG_FILE_NAME
         write_config(config_path)
     argv = [
-        str(PLAYGROUND_BIN), "-e", bot_endpoint, "-c", "msteams",
-        "-p", str(port or free_port()), "--disable-telemetry",
+        str(PLAYGROUND_BIN),
+        "-e",
+        bot_endpoint,
+        "-c",
+        "msteams",
+        "-p",
+        str(port or free_port()),
+        "--disable-telemetry",
     ]
     env = playground_env(workdir, config_path)
     service = _spawn("playground", argv, cwd=workdir, env=env, log=workdir / "playground.log")
@@ -430,8 +457,14 @@ def message_from(playground: Service, user: Mapping, conversation_id: str, text:
 
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 LOOPBACK = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:")
 

@@ -91,8 +91,11 @@ async def test_help_card_and_roster_in_personal_chat(stack):
 
         # Opening the UI installs the app in the personal chat; the bot answers with a welcome card.
         await _wait_for_titles(
-            page, "() => document.querySelectorAll('.ac-adaptiveCard').length > 0", None,
-            "the welcome card after installation", stack,
+            page,
+            "() => document.querySelectorAll('.ac-adaptiveCard').length > 0",
+            None,
+            "the welcome card after installation",
+            stack,
         )
         await page.wait_for_timeout(500)  # let a second install activity's card land too
         await page.screenshot(path=shot("01-welcome"))
@@ -109,7 +112,9 @@ async def test_help_card_and_roster_in_personal_chat(stack):
                 return cards.length > n &&
                     (cards[cards.length - 1].querySelector('.ac-textBlock')?.innerText || '').trim() === title;
             }""",
-            [before, HELP_TITLE], f"a new card titled {HELP_TITLE!r} after typing 'hjelp'", stack,
+            [before, HELP_TITLE],
+            f"a new card titled {HELP_TITLE!r} after typing 'hjelp'",
+            stack,
         )
         help_card = cards.nth(before)
         button = help_card.get_by_role("button", name=ROSTER_BUTTON, exact=True)
@@ -124,7 +129,9 @@ async def test_help_card_and_roster_in_personal_chat(stack):
             page,
             """(start) => [...document.querySelectorAll('.ac-adaptiveCard')].some(
                 c => (c.querySelector('.ac-textBlock')?.innerText || '').trim().startsWith(start))""",
-            ROSTER_TITLE_START, f"the roster card (title starting {ROSTER_TITLE_START!r})", stack,
+            ROSTER_TITLE_START,
+            f"the roster card (title starting {ROSTER_TITLE_START!r})",
+            stack,
         )
         await page.wait_for_timeout(300)
         titles = await page.evaluate(CARD_TITLES_JS)

@@ -138,15 +138,28 @@ async def seed(database_url: str, starts_at: datetime, reporter: dict, organisat
         async with UnitOfWork(session_factory(engine)) as uow:
             await uow.wheel.add(
                 FORUM_ID,
-                {"kind": "vaarmote", "starts_at": starts_at.astimezone(UTC), "title": MEETING_TITLE, "place": "",
-                 "text": "", "offsets": []},
-                None, now,
+                {
+                    "kind": "vaarmote",
+                    "starts_at": starts_at.astimezone(UTC),
+                    "title": MEETING_TITLE,
+                    "place": "",
+                    "text": "",
+                    "offsets": [],
+                },
+                None,
+                now,
             )
             areas = await competence_areas(uow, FORUM_ID, year)
             by = reporter["aadObjectId"]
             draft = await uow.needs_reports.add(FORUM_ID, organisation_id, year, by, now)
-            values = fields(REPORT_TITLE, [areas[0].code], 200_000, organisation_id=organisation_id,
-                            period_start=f"{year}-08-15", period_end=f"{year}-12-15")
+            values = fields(
+                REPORT_TITLE,
+                [areas[0].code],
+                200_000,
+                organisation_id=organisation_id,
+                period_start=f"{year}-08-15",
+                period_end=f"{year}-12-15",
+            )
             number = await uow.needs_reports.next_number(FORUM_ID, year)
             await uow.needs_reports.send(draft, values, number, Status.SUBMITTED, by, now)
             await uow.commit()
@@ -180,7 +193,9 @@ def roster(tmp_path_factory) -> Path:
 def stack(tmp_path_factory, roster):
     _require_tools()
     with running_stack(
-        tmp_path_factory.mktemp("playground-meetings"), forum_config=roster, current_user_role="statsforvalter",
+        tmp_path_factory.mktemp("playground-meetings"),
+        forum_config=roster,
+        current_user_role="statsforvalter",
         locale=LOCALE,
     ) as running:
         yield running
@@ -233,8 +248,9 @@ def press_from(playground, user: dict, pressed: dict) -> dict:
     """The press the Playground's UI made (it sends the server only the invoke's
     name, value, conversation and card), as ``user`` makes it from their own Teams."""
     activity = custom_activity_template(playground, pressed["conversation"]["id"])
-    activity.update(type="invoke", name=pressed["name"], value=pressed["value"], replyToId=pressed["replyToId"],
-                    locale=LOCALE)
+    activity.update(
+        type="invoke", name=pressed["name"], value=pressed["value"], replyToId=pressed["replyToId"], locale=LOCALE
+    )
     activity["from"] = {"id": user["id"], "name": user["name"], "aadObjectId": user["aadObjectId"]}
     return activity
 
@@ -245,7 +261,7 @@ def seat_row(blocks: list[str], organisation: str) -> str | None:
     if organisation not in blocks:
         return None
     at = blocks.index(organisation)
-    return blocks[at + 2] if blocks[at + 1:at + 2] == [t("roster_seat", number=1)] else None
+    return blocks[at + 2] if blocks[at + 1 : at + 2] == [t("roster_seat", number=1)] else None
 
 
 async def test_a_meeting_from_notice_to_minutes(stack, roster):
@@ -290,7 +306,8 @@ async def test_a_meeting_from_notice_to_minutes(stack, roster):
         for user in in_playground.values():
             post_custom_activity(stack.playground, message_from(stack.playground, user, PERSONAL_CHAT_ID, "hjelp"))
         await ui.wait_for(
-            f"([title, n]) => ({COUNT_TITLED_JS})(title) >= n", [t("help_title"), helps + len(in_playground)],
+            f"([title, n]) => ({COUNT_TITLED_JS})(title) >= n",
+            [t("help_title"), helps + len(in_playground)],
             "the help cards of the seat holders who wrote to the bot",
         )
 
@@ -308,7 +325,9 @@ async def test_a_meeting_from_notice_to_minutes(stack, roster):
         agenda_box = await ui.input_for(form, t("meeting_agenda_label", limit=MAX_ITEMS))
         proposed = (await agenda_box.input_value()).splitlines()
         assert proposed == [
-            t("agenda_opening"), t("agenda_needs", year=year, count=1), t("agenda_any_other"),
+            t("agenda_opening"),
+            t("agenda_needs", year=year, count=1),
+            t("agenda_any_other"),
         ], proposed
         place_box = await ui.input_for(form, t("meeting_place_label"))
         assert await place_box.input_value() == "", "the wheel's meeting has no place yet"
@@ -325,13 +344,16 @@ async def test_a_meeting_from_notice_to_minutes(stack, roster):
             await ui.wait_for_showing(MEETING_TITLE, called, what=f"the notice to {seat.representative['name']}")
             assert await ui.cards.filter(has_text=called).count() == 1, f"{seat.representative['name']} called twice"
         notice_in_chat = ui.cards.filter(
-            has_text=t("meeting_called_representative", organisation=absent.organisation, number=1))
+            has_text=t("meeting_called_representative", organisation=absent.organisation, number=1)
+        )
         assert await notice_in_chat.get_by_role("button", name=t("meeting_absent_button"), exact=True).count() == 1
         await ui.shot("02-notice-in-chat", notice_in_chat)
         # The Statsforvalter's view: the channel and the reachable seats sent, the others found nobody.
         sent_once = f"{t('wheel_status_sent')} · {t('wheel_report_attempts_one')}"
         blocks = await ui.refresh_until(
-            attendance_title, t("meeting_refresh"), t("meeting_notices_count", sent=len(seats), all=seat_total),
+            attendance_title,
+            t("meeting_refresh"),
+            t("meeting_notices_count", sent=len(seats), all=seat_total),
         )
         assert facts_shown(blocks, t("meeting_channel")) == sent_once, blocks
         for seat in seats:
@@ -349,7 +371,8 @@ async def test_a_meeting_from_notice_to_minutes(stack, roster):
         channel_notice = ui.card_with(MEETING_TITLE).first
         # Each item is a TextBlock "n. item", which the renderer draws as a numbered list.
         agenda = await channel_notice.evaluate(
-            "card => [...card.querySelectorAll('ol')].map(ol => `${ol.start}. ${ol.innerText.trim()}`)")
+            "card => [...card.querySelectorAll('ol')].map(ol => `${ol.start}. ${ol.innerText.trim()}`)"
+        )
         assert agenda == [f"{n}. {item}" for n, item in enumerate(proposed, 1)], agenda
         # The renderer gives an Action.OpenUrl the role of a link.
         assert await channel_notice.get_by_role("link", name=PAPER_TITLE, exact=True).count() == 1, PAPER_TITLE
@@ -359,8 +382,9 @@ async def test_a_meeting_from_notice_to_minutes(stack, roster):
 
         # --- 4. Kommer, Forfall, and the deputy called -----------------------------------------
         await ui.press_as(coming.representative, channel_notice, t("meeting_coming_button"))
-        await ui.wait_for_showing(MEETING_TITLE, t("meeting_answered_coming"),
-                                  what=f"{coming.representative['name']}'s answer")
+        await ui.wait_for_showing(
+            MEETING_TITLE, t("meeting_answered_coming"), what=f"{coming.representative['name']}'s answer"
+        )
         channel_notice = ui.card_with(MEETING_TITLE).first
         pressed = await ui.press_as(absent.representative, channel_notice, t("meeting_absent_button"))
         meeting_id = pressed["value"]["action"]["data"]["meeting"]
@@ -369,8 +393,12 @@ async def test_a_meeting_from_notice_to_minutes(stack, roster):
         await ui.shot("05-forfall", ui.card_with(MEETING_TITLE).first)
 
         await ui.open_conversation("Personal Chat")
-        call_text = t("meeting_called_deputy", representative=absent.representative["name"],
-                      organisation=absent.organisation, number=1)
+        call_text = t(
+            "meeting_called_deputy",
+            representative=absent.representative["name"],
+            organisation=absent.organisation,
+            number=1,
+        )
         await ui.wait_for_showing(MEETING_TITLE, call_text, what=f"the call to {absent.deputy['name']}")
         call = ui.cards.filter(has_text=squeeze(call_text))
         assert await call.count() == 1, f"{absent.deputy['name']} called {await call.count()} times"
@@ -415,8 +443,13 @@ async def test_a_meeting_from_notice_to_minutes(stack, roster):
 
         await ui.open_conversation(channel_name)
         approved_by = before_moment("minutes_approved_footer")
-        await ui.wait_for_showing(minutes_title, t("minutes_kicker", forum=forum.name), approved_by,
-                                  *MINUTES_TEXT.split("\n\n"), what="the approved minutes in the channel")
+        await ui.wait_for_showing(
+            minutes_title,
+            t("minutes_kicker", forum=forum.name),
+            approved_by,
+            *MINUTES_TEXT.split("\n\n"),
+            what="the approved minutes in the channel",
+        )
         posted = ui.card_with(minutes_title).first
         assert await posted.locator("input, textarea").count() == 0, "the posted minutes take no input"
         blocks = await ui.texts(posted)
@@ -436,7 +469,7 @@ async def test_a_meeting_from_notice_to_minutes(stack, roster):
         await assert_clean_exchanges(ui, stack)
 
     print(
-        "[e2e] " + ", ".join(f"{k} after {v:.1f} s" for k, v in timings.items())
+        "[e2e] "
+        + ", ".join(f"{k} after {v:.1f} s" for k, v in timings.items())
         + f"; aborted {len(blocked)} non-loopback requests; screenshots {SHOT_PREFIX}*.png in {ARTIFACTS}"
     )
-

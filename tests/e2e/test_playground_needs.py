@@ -125,7 +125,7 @@ class Wizard:
 
     async def _log_panel(self) -> str:
         body = await self.page.locator("body").inner_text()
-        return body[body.find("Log Panel"):] if "Log Panel" in body else body[-3000:]
+        return body[body.find("Log Panel") :] if "Log Panel" in body else body[-3000:]
 
     async def wait_for(self, predicate_js: str, arg, what: str) -> None:
         try:
@@ -143,7 +143,8 @@ class Wizard:
                     last.innerText.includes(title) && last.innerText.includes(more);
             }""",
             [step_title, more_text, count],
-            f"a card showing {step_title!r}" + (f" and {more_text!r}" if more_text else "")
+            f"a card showing {step_title!r}"
+            + (f" and {more_text!r}" if more_text else "")
             + (f" as card {count} of the chat" if count else ""),
         )
         await self.page.wait_for_timeout(200)  # let the renderer settle before typing or shooting
@@ -165,8 +166,10 @@ class Wizard:
         if group is None:
             raise await self.fail(f"no choice set labelled {t(group_key)!r} on the card")
         boxes = self.card.locator(f'input[type=checkbox][id^="{group}-"]')
-        box = boxes.first if option_key is None else boxes.and_(
-            self.card.locator(f'input[type=checkbox][aria-label="{t(option_key)}"]')
+        box = (
+            boxes.first
+            if option_key is None
+            else boxes.and_(self.card.locator(f'input[type=checkbox][aria-label="{t(option_key)}"]'))
         )
         if await box.count() != 1:
             raise await self.fail(f"no checkbox {t(option_key) if option_key else '(first)'} in {t(group_key)!r}")
@@ -202,7 +205,8 @@ async def test_a_representative_sends_a_needs_report(stack):
         wizard = Wizard(page, stack)
 
         await wizard.wait_for(
-            "() => document.querySelectorAll('.ac-adaptiveCard').length > 0", None,
+            "() => document.querySelectorAll('.ac-adaptiveCard').length > 0",
+            None,
             "the welcome card after installation",
         )
         await page.wait_for_timeout(500)  # let a second install activity's card land too
@@ -266,8 +270,14 @@ async def test_a_representative_sends_a_needs_report(stack):
         # Step 4: the summary.
         await wizard.wait_for_step(step(4), count=form_cards)
         summary = await wizard.card.inner_text()
-        for expected in (STEP_1_TITLE, t("education_norskopplaering"), t("target_ledere"),
-                         STEP_2_TEXT["field_partner"], "10.01.2027", t("nok", amount="450\u00a0000")):
+        for expected in (
+            STEP_1_TITLE,
+            t("education_norskopplaering"),
+            t("target_ledere"),
+            STEP_2_TEXT["field_partner"],
+            "10.01.2027",
+            t("nok", amount="450\u00a0000"),
+        ):
             assert expected in summary, f"{expected!r} is not on the summary:\n{summary}"
         assert error not in summary
         await wizard.shot("05-summary")

@@ -92,7 +92,7 @@ class Page:
 
     async def log_panel(self) -> str:
         body = await self.page.locator("body").inner_text()
-        return body[body.find("Log Panel"):] if "Log Panel" in body else body[-3000:]
+        return body[body.find("Log Panel") :] if "Log Panel" in body else body[-3000:]
 
     async def fail(self, what: str) -> AssertionError:
         titles = await self.page.evaluate(CARD_TITLES_JS)
@@ -109,8 +109,9 @@ class Page:
         except Exception as error:
             raise await self.fail(f"timed out waiting for {what}") from error
 
-    async def wait_for_card(self, first_line: str, *, more_text: str = "", last: bool = False,
-                            timeout_ms: float = REPLY_TIMEOUT_MS) -> None:
+    async def wait_for_card(
+        self, first_line: str, *, more_text: str = "", last: bool = False, timeout_ms: float = REPLY_TIMEOUT_MS
+    ) -> None:
         """Until a card (or the newest card) whose first TextBlock starts with
         ``first_line`` and whose text holds ``more_text`` is shown."""
         await self.wait_for(
@@ -265,7 +266,8 @@ async def test_an_event_in_the_wheel_reminds_the_channel(stack):
         await page.keyboard.press("Enter")
         wheel_title = t("wheel_title", forum=the_forum.name)
         await ui.wait_for(
-            "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n", before,
+            "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n",
+            before,
             "a new card after typing 'årshjul'",
         )
         await ui.wait_for_card(wheel_title, last=True)

@@ -167,8 +167,10 @@ def people_in_playground(forum, config: dict, organisation_ids: set[str]) -> dic
     users = {u["aadObjectId"]: u for u in config["users"]}
     return {
         person.name: users[person.aad_object_id]
-        for organisation in forum.organisations if organisation.id in organisation_ids
-        for seat in organisation.seats for person in (seat.representative, seat.deputy)
+        for organisation in forum.organisations
+        if organisation.id in organisation_ids
+        for seat in organisation.seats
+        for person in (seat.representative, seat.deputy)
         if person and person.aad_object_id in users
     }
 
@@ -192,17 +194,29 @@ async def seed(database_url: str, reports: list[Report], year: int, zone: ZoneIn
             for index, report in enumerate(reports):
                 by = report.seat.user["aadObjectId"]
                 draft = await uow.needs_reports.add(FORUM_ID, report.seat.organisation_id, year, by, now)
-                values = fields(report.title, [areas[index % len(areas)].code], report.applied,
-                                organisation_id=report.seat.organisation_id,
-                                period_start=f"{year}-08-15", period_end=f"{year}-12-15")
+                values = fields(
+                    report.title,
+                    [areas[index % len(areas)].code],
+                    report.applied,
+                    organisation_id=report.seat.organisation_id,
+                    period_start=f"{year}-08-15",
+                    period_end=f"{year}-12-15",
+                )
                 number = await uow.needs_reports.next_number(FORUM_ID, year)
                 sent = await uow.needs_reports.send(draft, values, number, Status.SUBMITTED, by, now)
                 references.append(sent.reference)
             await uow.wheel.add(
                 FORUM_ID,
-                {"kind": "frist_rapportering", "starts_at": deadline.astimezone(UTC), "title": "Frist for rapportering",
-                 "place": "", "text": f"Rapport om bruken av midlene for {year}.", "offsets": [1440]},
-                None, now,
+                {
+                    "kind": "frist_rapportering",
+                    "starts_at": deadline.astimezone(UTC),
+                    "title": "Frist for rapportering",
+                    "place": "",
+                    "text": f"Rapport om bruken av midlene for {year}.",
+                    "offsets": [1440],
+                },
+                None,
+                now,
             )
             await uow.commit()
     finally:
@@ -219,7 +233,9 @@ def roster(tmp_path_factory) -> Path:
 def stack(tmp_path_factory, roster):
     _require_tools()
     with running_stack(
-        tmp_path_factory.mktemp("playground-round"), forum_config=roster, current_user_role="statsforvalter",
+        tmp_path_factory.mktemp("playground-round"),
+        forum_config=roster,
+        current_user_role="statsforvalter",
         locale=LOCALE,
     ) as running:
         yield running
@@ -232,8 +248,9 @@ class Page(ReminderPage):
         """The cards with a TextBlock that reads ``anchor`` exactly."""
         return self.cards.filter(has=self.page.get_by_text(anchor, exact=True))
 
-    async def wait_for_showing(self, anchor: str, *shows: str, hides: tuple[str, ...] = (), what: str = "",
-                               timeout_ms: float | None = None) -> None:
+    async def wait_for_showing(
+        self, anchor: str, *shows: str, hides: tuple[str, ...] = (), what: str = "", timeout_ms: float | None = None
+    ) -> None:
         """Until a card with a TextBlock ``anchor`` shows each of ``shows`` and none of
         ``hides`` (whitespace squeezed: the renderer breaks lines its own way)."""
         await self.wait_for(
@@ -291,7 +308,8 @@ class Page(ReminderPage):
         await self.wait_for(
             "([q, b]) => [...document.querySelectorAll('.ac-adaptiveCard')].some(c => c.innerText.includes(q) && "
             "[...c.querySelectorAll('button')].some(x => x.innerText.trim() === b))",
-            [question, t("vote_close_button")], f"a {t('vote_close_button')!r} button on the Statsforvalter's view",
+            [question, t("vote_close_button")],
+            f"a {t('vote_close_button')!r} button on the Statsforvalter's view",
         )
         await self.press(self.card_with(question).first, t("vote_close_button"))
         await self.wait_for_card(confirm_text)
@@ -305,7 +323,8 @@ class Page(ReminderPage):
         await self.page.keyboard.type(command)
         await self.page.keyboard.press("Enter")
         await self.wait_for(
-            "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n", before,
+            "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n",
+            before,
             f"a new card after typing {command!r}",
         )
 
@@ -459,22 +478,39 @@ async def test_a_whole_allocation_round(stack, roster):
         }
         conversation_id, card_id = pressed["conversation"]["id"], pressed["replyToId"]
         # The invoke's answer: the voter's own view, in place of the card; then the shared card.
-        mine = t("vote_mine", choices=", ".join(
-            f"{place}. {quoted(labels[i])}" for place, i in sorted((r.ranks[0], i) for i, r in enumerate(reports))
-        ), seat=first.organisation)
+        mine = t(
+            "vote_mine",
+            choices=", ".join(
+                f"{place}. {quoted(labels[i])}" for place, i in sorted((r.ranks[0], i) for i, r in enumerate(reports))
+            ),
+            seat=first.organisation,
+        )
         await ui.wait_for_showing(RANKED_QUESTION, mine, what=f"{first.user['name']}'s own view ({mine!r})")
-        await ui.wait_for_showing(RANKED_QUESTION, participation(1), hides=(mine,),
-                                  what=f"the shared card after {first.user['name']}'s ranking")
+        await ui.wait_for_showing(
+            RANKED_QUESTION,
+            participation(1),
+            hides=(mine,),
+            what=f"the shared card after {first.user['name']}'s ranking",
+        )
 
         # The other two from their own Teams.
         for column, seat in ((1, second), (2, third)):
-            post_custom_activity(stack.playground, invoke_from(
-                stack.playground, seat.user, conversation_id, card_id, "vote.cast",
-                {"vote": vote_id, **{input_of[i]: str(r.ranks[column]) for i, r in enumerate(reports)}},
-            ))
+            post_custom_activity(
+                stack.playground,
+                invoke_from(
+                    stack.playground,
+                    seat.user,
+                    conversation_id,
+                    card_id,
+                    "vote.cast",
+                    {"vote": vote_id, **{input_of[i]: str(r.ranks[column]) for i, r in enumerate(reports)}},
+                ),
+            )
         points = lambda i: t("vote_points", n=POINTS[i])  # noqa: E731
         await ui.wait_for_showing(
-            RANKED_QUESTION, participation(3), *(f"{labels[i]} {points(i)}" for i in ORDER),
+            RANKED_QUESTION,
+            participation(3),
+            *(f"{labels[i]} {points(i)}" for i in ORDER),
             what="the shared card with the three rankings and their points",
         )
         await ui.shot("05-ranked-ballots", ui.card_with(RANKED_QUESTION).first)
@@ -483,8 +519,9 @@ async def test_a_whole_allocation_round(stack, roster):
         confirm_text = t("vote_close_confirm", question=RANKED_QUESTION, voted=len(the_seats), seats=seat_total)
         await ui.close_vote(RANKED_QUESTION, confirm_text)
         chosen = t("vote_status_chosen_title", chosen=quoted(*(labels[i] for i in ORDER[:PLACES])))
-        await ui.wait_for_showing(RANKED_QUESTION, t("vote_badge_closed"), chosen, t("vote_rows_final"),
-                                  what="the ranked vote's result")
+        await ui.wait_for_showing(
+            RANKED_QUESTION, t("vote_badge_closed"), chosen, t("vote_rows_final"), what="the ranked vote's result"
+        )
         blocks = await ui.texts(ui.card_with(RANKED_QUESTION).first)
         ranked = [b for b in blocks if any(b.endswith(label) for label in labels)]
         assert [next(i for i, label in enumerate(labels) if b.endswith(label)) for b in ranked] == list(ORDER), blocks
@@ -498,7 +535,8 @@ async def test_a_whole_allocation_round(stack, roster):
         await ui.wait_for_card(allocation_title, more_text=t("allocation_state_new"), last=True)
         card = ui.cards.last
         from_vote = await (await input_labelled(ui, card, "allocation_from_vote_label")).evaluate(
-            "e => 'value' in e ? e.value : e.innerText")
+            "e => 'value' in e ? e.value : e.innerText"
+        )
         assert from_vote == RANKED_QUESTION, f"the closed vote offered is {from_vote!r}"
         await ui.press(card, t("allocation_from_vote_button"))
         await ui.wait_for_card(allocation_title, more_text=t("allocation_ordered"), last=True)
@@ -540,14 +578,25 @@ async def test_a_whole_allocation_round(stack, roster):
         conversation_id, card_id = pressed["conversation"]["id"], pressed["replyToId"]
         await ui.wait_for_showing(approval, participation(1), what="the approval vote after the first yes")
         for seat in (second, third):
-            post_custom_activity(stack.playground, invoke_from(
-                stack.playground, seat.user, conversation_id, card_id, "vote.cast",
-                {"vote": vote_id, "choices": option_ids[yes]},
-            ))
+            post_custom_activity(
+                stack.playground,
+                invoke_from(
+                    stack.playground,
+                    seat.user,
+                    conversation_id,
+                    card_id,
+                    "vote.cast",
+                    {"vote": vote_id, "choices": option_ids[yes]},
+                ),
+            )
         await ui.wait_for_showing(approval, participation(3), what="the approval vote with three ballots")
-        await ui.close_vote(approval, t("vote_close_confirm", question=approval, voted=len(the_seats), seats=seat_total))
+        await ui.close_vote(
+            approval, t("vote_close_confirm", question=approval, voted=len(the_seats), seats=seat_total)
+        )
         await ui.wait_for_showing(
-            approval, t("vote_status_chosen_title", chosen=quoted(yes)), f"{yes} {t('vote_count', n=3)}",
+            approval,
+            t("vote_status_chosen_title", chosen=quoted(yes)),
+            f"{yes} {t('vote_count', n=3)}",
             what="the approval vote carried",
         )
         await ui.shot("08-approval", ui.card_with(approval).first)
@@ -575,7 +624,8 @@ async def test_a_whole_allocation_round(stack, roster):
         for user in in_playground.values():
             post_custom_activity(stack.playground, message_from(stack.playground, user, PERSONAL_CHAT_ID, "hjelp"))
         await ui.wait_for(
-            f"([title, n]) => ({COUNT_TITLED_JS})(title) >= n", [t("help_title"), helps + len(in_playground)],
+            f"([title, n]) => ({COUNT_TITLED_JS})(title) >= n",
+            [t("help_title"), helps + len(in_playground)],
             "the help cards of the seat holders who wrote to the bot",
         )
         await ui.type_command("tildelingsbrev")
@@ -584,7 +634,8 @@ async def test_a_whole_allocation_round(stack, roster):
         card = ui.cards.last
         deadline_shown = long_moment(deadline, forum.timezone, NB)
         chosen_deadline = await (await input_labelled(ui, card, "award_deadline_label")).evaluate(
-            "e => 'value' in e ? e.value : e.innerText")
+            "e => 'value' in e ? e.value : e.innerText"
+        )
         assert chosen_deadline.endswith(deadline_shown), f"the proposed deadline is {chosen_deadline!r}"
         conditions = card.locator("textarea")
         assert await conditions.count() == 1, await card.inner_text()
@@ -597,7 +648,8 @@ async def test_a_whole_allocation_round(stack, roster):
         # The letters, in the chat every letter to a Playground user came to.
         letter_title = t("award_letter_title", year=year)
         await ui.wait_for(
-            f"([title, n]) => ({COUNT_TITLED_JS})(title) >= n", [letter_title, len(in_playground)],
+            f"([title, n]) => ({COUNT_TITLED_JS})(title) >= n",
+            [letter_title, len(in_playground)],
             f"{len(in_playground)} award letters in the personal chat",
         )
         for seat, report, amount in zip(the_seats, reports, granted):
@@ -608,7 +660,9 @@ async def test_a_whole_allocation_round(stack, roster):
             shown = squeeze(await letters.first.inner_text())
             for expected in (
                 t("award_letter_granted", applied=kr(report.applied), granted=kr(amount)),
-                f"{t('award_granted')} {kr(amount)}", f"{t('award_deadline')} {deadline_shown}", CONDITIONS,
+                f"{t('award_granted')} {kr(amount)}",
+                f"{t('award_deadline')} {deadline_shown}",
+                CONDITIONS,
             ):
                 assert squeeze(expected) in shown, f"{expected!r} is not in {seat.organisation}'s letter:\n{shown}"
             assert await letters.first.get_by_role("button", name=t("grant_report_button"), exact=True).count() == 1
@@ -691,6 +745,7 @@ async def test_a_whole_allocation_round(stack, roster):
         await assert_clean_exchanges(ui, stack)
 
     print(
-        "[e2e] " + ", ".join(f"{k} after {v:.1f} s" for k, v in timings.items())
+        "[e2e] "
+        + ", ".join(f"{k} after {v:.1f} s" for k, v in timings.items())
         + f"; aborted {len(blocked)} non-loopback requests; screenshots {SHOT_PREFIX}*.png in {ARTIFACTS}"
     )

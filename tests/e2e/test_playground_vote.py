@@ -233,7 +233,8 @@ async def test_a_tie_is_decided_by_the_statsforvalter(stack):
         await page.keyboard.type("ny avstemning")
         await page.keyboard.press("Enter")
         await ui.wait_for(
-            "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n", before,
+            "(n) => document.querySelectorAll('.ac-adaptiveCard').length > n",
+            before,
             "a new card after typing 'ny avstemning'",
         )
         await ui.wait_for_card(t("vote_form_title"), last=True)
@@ -310,7 +311,11 @@ async def test_a_tie_is_decided_by_the_statsforvalter(stack):
             post_custom_activity(
                 stack.playground,
                 invoke_from(
-                    stack.playground, voter.user, conversation_id, card_id, "vote.cast",
+                    stack.playground,
+                    voter.user,
+                    conversation_id,
+                    card_id,
+                    "vote.cast",
                     {"vote": vote_id, "choices": option_ids[option]},
                 ),
             )
@@ -324,7 +329,9 @@ async def test_a_tie_is_decided_by_the_statsforvalter(stack):
         # between the first and the second option.
         await ballot_elsewhere(deputy, SECOND)
         await ui.wait_for_vote(
-            participation(2), f"{SECOND} {votes(1)}", f"{THIRD} {votes(0)}",
+            participation(2),
+            f"{SECOND} {votes(1)}",
+            f"{THIRD} {votes(0)}",
             what=f"the shared card with {deputy.user['name']}'s ballot for the same seat",
         )
         assert await ui.tally() == {FIRST: votes(1), SECOND: votes(1), THIRD: votes(0)}
@@ -359,7 +366,8 @@ async def test_a_tie_is_decided_by_the_statsforvalter(stack):
             await page.wait_for_function(
                 "([q, s]) => [...document.querySelectorAll('.ac-adaptiveCard')].some(c => "
                 "c.innerText.includes(q) && c.innerText.replace(/\\s+/g, ' ').includes(s))",
-                arg=[QUESTION, squeeze(decision_text)], timeout=5_000,
+                arg=[QUESTION, squeeze(decision_text)],
+                timeout=5_000,
             )
             fallback = False
         except Exception:

@@ -135,9 +135,14 @@ def render(items: list[tuple[str, dict]], out_dir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=cards.TEMPLATE_DIR / "gallery", help="output folder (default: cards/gallery)")
     parser.add_argument(
-        "--templates", type=Path, default=cards.TEMPLATE_DIR, help="folder of templates, with fixtures/ inside (default: cards)"
+        "--out", type=Path, default=cards.TEMPLATE_DIR / "gallery", help="output folder (default: cards/gallery)"
+    )
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=cards.TEMPLATE_DIR,
+        help="folder of templates, with fixtures/ inside (default: cards)",
     )
     args = parser.parse_args(argv)
     items = collect(args.templates, args.templates / "fixtures")

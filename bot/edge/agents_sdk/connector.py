@@ -83,7 +83,9 @@ class AgentsConnector(BotConnector):
         params = {"pageSize": str(page_size)}
         if continuation_token:
             params["continuationToken"] = continuation_token
-        async with client.client.get(f"v3/conversations/{quote(team_id, safe='')}/pagedmembers", params=params) as response:
+        async with client.client.get(
+            f"v3/conversations/{quote(team_id, safe='')}/pagedmembers", params=params
+        ) as response:
             response.raise_for_status()
             page = await response.json()
         members = [_member(ChannelAccount.model_validate(m)) for m in page.get("members") or []]
@@ -124,11 +126,12 @@ def _answer_for(error: Exception) -> Answer:
     if isinstance(error, aiohttp.ClientResponseError):
         headers = error.headers or {}
         return Answer(
-            False, status=error.status, error=shorten(f"HTTP {error.status}: {error.message}"),
+            False,
+            status=error.status,
+            error=shorten(f"HTTP {error.status}: {error.message}"),
             retry_after=headers.get("Retry-After"),
         )
     if isinstance(error, (aiohttp.ClientError, asyncio.TimeoutError)):
         return Answer(False, error=shorten(f"no answer from the Bot Connector: {error!r}"), transient=True)
     log.exception("unexpected failure of a proactive send", exc_info=error)
     return Answer(False, error=shorten(f"{type(error).__name__}: {error}"))
-

@@ -68,8 +68,13 @@ class ChannelTokens:
             raise Unauthenticated(f"the key is not endorsed for channel {activity.channel_id}")
         try:
             claims = jwt.decode(
-                token, key.key, algorithms=["RS256"], audience=self.app_id, issuer=self._issuer,
-                leeway=LEEWAY_SECONDS, options={"require": ["exp", "iss", "aud"]},
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self.app_id,
+                issuer=self._issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iss", "aud"]},
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated(str(error)) from error

@@ -83,7 +83,9 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
         conversation = context.activity.conversation
         log.warning(
             "could not reply in conversation %s: %s: %s",
-            conversation.id if conversation else None, type(error).__name__, str(error)[:200],
+            conversation.id if conversation else None,
+            type(error).__name__,
+            str(error)[:200],
         )
         return
     log.error("turn failed in botbuilder", exc_info=error)

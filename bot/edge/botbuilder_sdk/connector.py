@@ -133,7 +133,10 @@ def _answer_for(error: Exception) -> Answer:
         status = getattr(response, "status_code", None)
         headers = getattr(response, "headers", None) or {}
         return Answer(
-            False, status=status, error=shorten(f"HTTP {status}: {error.message}"), retry_after=headers.get("Retry-After")
+            False,
+            status=status,
+            error=shorten(f"HTTP {status}: {error.message}"),
+            retry_after=headers.get("Retry-After"),
         )
     if isinstance(error, ClientRequestError):
         return Answer(False, error=shorten(f"no answer from the Bot Connector: {error}"), transient=True)
@@ -143,4 +146,3 @@ def _answer_for(error: Exception) -> Answer:
         return Answer(False, error=shorten(f"the Bot Connector's answer could not be read: {error}"))
     log.exception("unexpected failure of a proactive send", exc_info=error)
     return Answer(False, error=shorten(f"{type(error).__name__}: {error}"))
-

@@ -86,7 +86,10 @@ async def grants(uow, forum: Forum, year: int) -> tuple[OrganisationGrant, ...]:
     proposal = await uow.allocations.get(forum.id, year)
     if proposal is None or proposal.decided_at is None:
         return ()
-    owner = {r.id: r.organisation_id for r, _ in await uow.needs_reports.with_organisation_names(forum.id, year, tuple(Status))}
+    owner = {
+        r.id: r.organisation_id
+        for r, _ in await uow.needs_reports.with_organisation_names(forum.id, year, tuple(Status))
+    }
     by_organisation: dict[str, list[DecidedLine]] = {}
     names: dict[str, str] = {}
     for line in proposal.decided:
@@ -144,8 +147,15 @@ async def send(uow, actor: Actor, command: SendLetters, now: datetime) -> AwardL
     if not await uow.award_letters.add(letter, deliveries):
         raise Refused("award_already_sent", year=command.year)  # a second press that came at the same time
     await audit.record(
-        uow, forum.id, actor.aad_object_id, Action.AWARD_LETTERS_SENT, command.year, now,
-        organisations=len(granted), letters=len(deliveries), deadline=deadline.starts_at.isoformat(),
+        uow,
+        forum.id,
+        actor.aad_object_id,
+        Action.AWARD_LETTERS_SENT,
+        command.year,
+        now,
+        organisations=len(granted),
+        letters=len(deliveries),
+        deadline=deadline.starts_at.isoformat(),
     )
     await uow.commit()
     return letter
@@ -161,6 +171,8 @@ async def send_again(uow, actor: Actor, year: int, now: datetime) -> int:
         raise Refused("award_not_sent", year=year)
     count = await uow.award_letters.plan_again(actor.forum.id, year)
     if count:
-        await audit.record(uow, actor.forum.id, actor.aad_object_id, Action.AWARD_LETTERS_RESENT, year, now, letters=count)
+        await audit.record(
+            uow, actor.forum.id, actor.aad_object_id, Action.AWARD_LETTERS_RESENT, year, now, letters=count
+        )
     await uow.commit()
     return count

@@ -81,12 +81,20 @@ async def set_budget(uow, actor: Actor, command: SetBudget, area_codes: set[str]
         raise Refused("bad_card_data")
     if sum(reserved.values()) > command.frame:
         raise Refused("budget_reserved_over_frame", reserved=sum(reserved.values()), frame=command.frame)
-    budget = Budget(actor.forum.id, command.year, command.frame, reserved, command.version + 1, actor.aad_object_id, now)
+    budget = Budget(
+        actor.forum.id, command.year, command.frame, reserved, command.version + 1, actor.aad_object_id, now
+    )
     if not await uow.budgets.put(budget, expected_version=command.version):
         raise Refused("budget_changed_meanwhile")
     await audit.record(
-        uow, actor.forum.id, actor.aad_object_id, Action.BUDGET_SET, command.year, now,
-        frame=command.frame, reserved=reserved,
+        uow,
+        actor.forum.id,
+        actor.aad_object_id,
+        Action.BUDGET_SET,
+        command.year,
+        now,
+        frame=command.frame,
+        reserved=reserved,
     )
     await uow.commit()
     return budget

@@ -40,8 +40,15 @@ async def carry(uow, forum: Forum, year: int, vote_id: int, by: str | None, now:
     )
     await uow.allocations.decide(forum.id, year, decided, vote_id, now)
     await audit.record(
-        uow, forum.id, by, Action.ALLOCATION_DECIDED, year, now,
-        granted=sum(l.granted for l in decided), reports=len(decided), vote=vote_id,
+        uow,
+        forum.id,
+        by,
+        Action.ALLOCATION_DECIDED,
+        year,
+        now,
+        granted=sum(l.granted for l in decided),
+        reports=len(decided),
+        vote=vote_id,
     )
     return decided
 

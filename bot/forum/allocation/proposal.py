@@ -134,7 +134,9 @@ async def allocation(uow, forum: Forum, year: int) -> Allocation:
     stored = await uow.allocations.get(forum.id, year) or Proposal(forum.id, year)
     if stored.decided_at:
         return await _decided(uow, forum, stored)
-    reports = {r.id: (r, name) for r, name in await uow.needs_reports.with_organisation_names(forum.id, year, OPEN_REPORTS)}
+    reports = {
+        r.id: (r, name) for r, name in await uow.needs_reports.with_organisation_names(forum.id, year, OPEN_REPORTS)
+    }
     kept = [line for line in stored.lines if line.report_id in reports]
     listed = {line.report_id for line in kept}
     added = [ProposalLine(i, r.amount("amount_applied") or 0) for i, (r, _) in reports.items() if i not in listed]
@@ -150,8 +152,13 @@ async def _figures(uow, forum: Forum, proposal: Proposal, reports: Mapping) -> A
         running += line.amount
         lines.append(
             AllocationLine(
-                priority, report.id, report.reference or "", organisation, str(report.fields.get("title") or ""),
-                tuple(dict.fromkeys(report.fields.get("competence_areas") or ())), report.amount("amount_applied") or 0,
+                priority,
+                report.id,
+                report.reference or "",
+                organisation,
+                str(report.fields.get("title") or ""),
+                tuple(dict.fromkeys(report.fields.get("competence_areas") or ())),
+                report.amount("amount_applied") or 0,
                 line.amount,
                 running,
             )
@@ -172,8 +179,17 @@ async def _decided(uow, forum: Forum, proposal: Proposal) -> Allocation:
     for priority, line in enumerate(proposal.decided, start=1):
         running += line.granted
         lines.append(
-            AllocationLine(priority, line.report_id, line.reference, line.organisation, line.title, (), line.applied,
-                           line.granted, running)
+            AllocationLine(
+                priority,
+                line.report_id,
+                line.reference,
+                line.organisation,
+                line.title,
+                (),
+                line.applied,
+                line.granted,
+                running,
+            )
         )
     names = {a.code: a.name for a in await competence_areas(uow, forum.id, proposal.year)}
     return Allocation(proposal, budget, tuple(lines), (), names)
@@ -210,7 +226,9 @@ async def save(uow, actor: Actor, command: SaveProposal, now: datetime) -> Alloc
     total = sum(line.amount for line in lines)
     if total > current.budget.frame:
         raise Refused("allocation_over_frame", total=total, frame=current.budget.frame)
-    return await _store(uow, actor, current, command.version, lines, current.proposal.from_vote, now, Action.ALLOCATION_SAVED)
+    return await _store(
+        uow, actor, current, command.version, lines, current.proposal.from_vote, now, Action.ALLOCATION_SAVED
+    )
 
 
 async def order_by_vote(uow, actor: Actor, year: int, version: int, vote_id: int, now: datetime) -> Allocation:
@@ -239,7 +257,9 @@ async def post(uow, actor: Actor, year: int, version: int, now: datetime) -> All
     forum = _statsforvalter_forum(actor)
     current = await allocation(uow, forum, year)
     _still_open(current)
-    if any(v.allocation_year == year and v.status is not VoteStatus.DECIDED for v in await uow.votes.of_forum(forum.id)):
+    if any(
+        v.allocation_year == year and v.status is not VoteStatus.DECIDED for v in await uow.votes.of_forum(forum.id)
+    ):
         raise Refused("allocation_vote_running")
     if not current.budget.is_set:
         raise Refused("allocation_no_budget", year=year)
@@ -249,8 +269,13 @@ async def post(uow, actor: Actor, year: int, version: int, now: datetime) -> All
         raise Refused("allocation_over_frame", total=current.total, frame=current.budget.frame)
     posted = replace(current.proposal, posted_by=actor.aad_object_id, posted_at=now)
     return await _store(
-        uow, actor, replace(current, proposal=posted), version,
-        tuple(ProposalLine(l.report_id, l.proposed) for l in current.lines), current.proposal.from_vote, now,
+        uow,
+        actor,
+        replace(current, proposal=posted),
+        version,
+        tuple(ProposalLine(l.report_id, l.proposed) for l in current.lines),
+        current.proposal.from_vote,
+        now,
         Action.ALLOCATION_POSTED,
     )
 
@@ -261,19 +286,36 @@ def _still_open(current: Allocation) -> None:
 
 
 async def _store(
-    uow, actor: Actor, current: Allocation, version: int, lines: tuple[ProposalLine, ...], from_vote: int | None,
-    now: datetime, action: Action,
+    uow,
+    actor: Actor,
+    current: Allocation,
+    version: int,
+    lines: tuple[ProposalLine, ...],
+    from_vote: int | None,
+    now: datetime,
+    action: Action,
 ) -> Allocation:
     proposal = replace(
-        current.proposal, lines=lines, version=version + 1, from_vote=from_vote,
-        updated_by=actor.aad_object_id, updated_at=now,
+        current.proposal,
+        lines=lines,
+        version=version + 1,
+        from_vote=from_vote,
+        updated_by=actor.aad_object_id,
+        updated_at=now,
     )
     if not await uow.allocations.put(proposal, expected_version=version):
         raise Refused("allocation_changed_meanwhile")
     total = sum(line.amount for line in lines)
     await audit.record(
-        uow, proposal.forum_id, actor.aad_object_id, action, proposal.year, now,
-        total=total, reports=len(lines), from_vote=from_vote,
+        uow,
+        proposal.forum_id,
+        actor.aad_object_id,
+        action,
+        proposal.year,
+        now,
+        total=total,
+        reports=len(lines),
+        from_vote=from_vote,
     )
     await uow.commit()
     return await allocation(uow, actor.forum, proposal.year)

@@ -189,8 +189,13 @@ async def save(uow, actor: Actor, command: SaveGrantReport, now: datetime) -> Sa
     refuse_forged(NAMES, command.entered, checked.errors, "grant_forged")
     stored = current.reported
     if stored.version != command.version:
-        if command.send and stored.draft is None and stored.sent_at and not checked.errors \
-                and all(stored.fields.get(n) == checked.values.get(n) for n in NAMES):
+        if (
+            command.send
+            and stored.draft is None
+            and stored.sent_at
+            and not checked.errors
+            and all(stored.fields.get(n) == checked.values.get(n) for n in NAMES)
+        ):
             return Saved(current, sent=True, already=True)
         return Saved(current, checked.errors, changed_meanwhile=True)
     typed = typed_now(command.entered, checked.errors)
@@ -214,8 +219,15 @@ async def save(uow, actor: Actor, command: SaveGrantReport, now: datetime) -> Sa
             raise Refused("needs_status_changed_meanwhile")
     if sending:
         await audit.record(
-            uow, report.forum_id, actor.aad_object_id, Action.GRANT_REPORTED, report.reference, now,
-            first_time=first_time, money_used=checked.values["money_used"], unused=checked.values["unused"],
+            uow,
+            report.forum_id,
+            actor.aad_object_id,
+            Action.GRANT_REPORTED,
+            report.reference,
+            now,
+            first_time=first_time,
+            money_used=checked.values["money_used"],
+            unused=checked.values["unused"],
         )
     await uow.commit()
     after = Grant(report, current.organisation, written, current.deadline)

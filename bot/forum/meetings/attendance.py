@@ -105,8 +105,16 @@ async def answer(uow, actor: Actor, meeting: Meeting | None, coming: bool, now: 
             meeting.id, MeetingDelivery(0, Purpose.DEPUTY_CALL, seat.id, target, now, status, detail=detail), now
         )
     await audit.record(
-        uow, meeting.forum_id, actor.aad_object_id, Action.MEETING_ANSWERED, meeting.id, now,
-        seat=seat.number, role=person.role.value, coming=coming, deputy_called=called,
+        uow,
+        meeting.forum_id,
+        actor.aad_object_id,
+        Action.MEETING_ANSWERED,
+        meeting.id,
+        now,
+        seat=seat.number,
+        role=person.role.value,
+        coming=coming,
+        deputy_called=called,
     )
     await uow.commit()
     # The seat's own answers only: what the presser's card says does not

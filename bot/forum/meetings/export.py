@@ -42,12 +42,22 @@ def decided(line: DecisionLine, timezone: str, lang: str, escape: Callable[[str]
     """A decision, in words."""
     at = local_time(line.at, timezone)
     if line.allocation_year is not None:
-        return text(lang, "minutes_allocation_decided", year=line.allocation_year, when=at,
-                    granted=", ".join(escape(o) for o in line.outcome) or "–")
+        return text(
+            lang,
+            "minutes_allocation_decided",
+            year=line.allocation_year,
+            when=at,
+            granted=", ".join(escape(o) for o in line.outcome) or "–",
+        )
     if not line.outcome:
         return text(lang, "minutes_vote_waiting", question=escape(line.question), when=at)
-    return text(lang, "minutes_vote_decided", question=escape(line.question), when=at,
-                chosen=", ".join(f"«{escape(o)}»" for o in line.outcome))
+    return text(
+        lang,
+        "minutes_vote_decided",
+        question=escape(line.question),
+        when=at,
+        chosen=", ".join(f"«{escape(o)}»" for o in line.outcome),
+    )
 
 
 @dataclass(frozen=True)
@@ -91,44 +101,77 @@ def _seat_lines(record: MeetingRecord) -> tuple[AttendanceLine, ...]:
 
 def workbook(export: MeetingsExport, made_at: datetime, lang: str = NB) -> bytes:
     """The .xlsx file. Plain CPU work: run it off the event loop."""
+
     def t(key: str, **params: object) -> str:
         return text(lang, key, **params)
 
     zone = ZoneInfo(export.forum.timezone)
     book = Workbook(write_only=True)
-    cells = table(book, t("meetings_xlsx_sheet"), [
-        t("meetings_xlsx_meeting"), t("meetings_xlsx_starts", timezone=export.forum.timezone), t("meeting_place"),
-        t("meetings_xlsx_agenda"), t("meetings_xlsx_noticed"), t("meetings_xlsx_present"), t("meetings_xlsx_absent"),
-        t("meetings_xlsx_unanswered"), t("meetings_xlsx_minutes_approved"), t("meetings_xlsx_minutes"),
-    ], [36, 18, 30, 60, 18, 10, 10, 12, 18, 80], len(export.meetings))
+    cells = table(
+        book,
+        t("meetings_xlsx_sheet"),
+        [
+            t("meetings_xlsx_meeting"),
+            t("meetings_xlsx_starts", timezone=export.forum.timezone),
+            t("meeting_place"),
+            t("meetings_xlsx_agenda"),
+            t("meetings_xlsx_noticed"),
+            t("meetings_xlsx_present"),
+            t("meetings_xlsx_absent"),
+            t("meetings_xlsx_unanswered"),
+            t("meetings_xlsx_minutes_approved"),
+            t("meetings_xlsx_minutes"),
+        ],
+        [36, 18, 30, 60, 18, 10, 10, 12, 18, 80],
+        len(export.meetings),
+    )
     for record in export.meetings:
         meeting, lines = record.meeting, _seat_lines(record)
         approved = record.minutes.approved_at if record.minutes and record.minutes.approved else None
-        cells.sheet.append([
-            cells.text(meeting.title), cells.moment(in_zone(meeting.starts_at, zone), MOMENT), cells.text(meeting.place),
-            cells.text("\n".join(f"{n}. {item}" for n, item in enumerate(meeting.agenda, 1))),
-            cells.moment(in_zone(meeting.noticed_at, zone), MOMENT),
-            cells.number(sum(a.attends in (Attends.REPRESENTATIVE, Attends.DEPUTY) for a in lines)),
-            cells.number(sum(a.attends in (Attends.ABSENT, Attends.DEPUTY_CALLED) for a in lines)),
-            cells.number(sum(a.attends is Attends.UNANSWERED for a in lines)),
-            cells.moment(in_zone(approved, zone), MOMENT),
-            cells.text(record.minutes.text if approved else ""),
-        ])
+        cells.sheet.append(
+            [
+                cells.text(meeting.title),
+                cells.moment(in_zone(meeting.starts_at, zone), MOMENT),
+                cells.text(meeting.place),
+                cells.text("\n".join(f"{n}. {item}" for n, item in enumerate(meeting.agenda, 1))),
+                cells.moment(in_zone(meeting.noticed_at, zone), MOMENT),
+                cells.number(sum(a.attends in (Attends.REPRESENTATIVE, Attends.DEPUTY) for a in lines)),
+                cells.number(sum(a.attends in (Attends.ABSENT, Attends.DEPUTY_CALLED) for a in lines)),
+                cells.number(sum(a.attends is Attends.UNANSWERED for a in lines)),
+                cells.moment(in_zone(approved, zone), MOMENT),
+                cells.text(record.minutes.text if approved else ""),
+            ]
+        )
     seat_rows = [(r.meeting, line) for r in export.meetings for line in _seat_lines(r)]
-    cells = table(book, t("meetings_xlsx_attendance_sheet"), [
-        t("meetings_xlsx_meeting"), t("meetings_xlsx_starts", timezone=export.forum.timezone),
-        t("meetings_xlsx_organisation"), t("meetings_xlsx_seat"), t("meetings_xlsx_attends"),
-    ], [36, 18, 40, 8, 40], len(seat_rows))
+    cells = table(
+        book,
+        t("meetings_xlsx_attendance_sheet"),
+        [
+            t("meetings_xlsx_meeting"),
+            t("meetings_xlsx_starts", timezone=export.forum.timezone),
+            t("meetings_xlsx_organisation"),
+            t("meetings_xlsx_seat"),
+            t("meetings_xlsx_attends"),
+        ],
+        [36, 18, 40, 8, 40],
+        len(seat_rows),
+    )
     for meeting, line in seat_rows:
-        cells.sheet.append([
-            cells.text(meeting.title), cells.moment(in_zone(meeting.starts_at, zone), MOMENT),
-            cells.text(line.organisation), cells.number(line.seat), cells.text(attended(line, lang)),
-        ])
+        cells.sheet.append(
+            [
+                cells.text(meeting.title),
+                cells.moment(in_zone(meeting.starts_at, zone), MOMENT),
+                cells.text(line.organisation),
+                cells.number(line.seat),
+                cells.text(attended(line, lang)),
+            ]
+        )
     return to_bytes(book)
 
 
 def document(export: MeetingsExport, made_at: datetime, lang: str = NB) -> bytes:
     """The approved minutes of the year, one after another, as .docx."""
+
     def t(key: str, **params: object) -> str:
         return text(lang, key, **params)
 
@@ -147,8 +190,10 @@ def document(export: MeetingsExport, made_at: datetime, lang: str = NB) -> bytes
             doc.add_paragraph(f"{t('meeting_place')}: {meeting.place}")
         doc.add_heading(t("minutes_attendance"), level=2)
         for line in minutes.attendance or ():
-            doc.add_paragraph(f"{t('minutes_seat', organisation=line.organisation, number=line.seat)}: "
-                              f"{attended(line, lang)}", style="List Bullet")
+            doc.add_paragraph(
+                f"{t('minutes_seat', organisation=line.organisation, number=line.seat)}: {attended(line, lang)}",
+                style="List Bullet",
+            )
         doc.add_heading(t("minutes_decisions"), level=2)
         for line in minutes.decisions or ():
             doc.add_paragraph(decided(line, timezone, lang), style="List Bullet")

@@ -65,8 +65,9 @@ def attendance_lines(seats: list[SeatAttendance]) -> tuple[AttendanceLine, ...]:
     lines = []
     for seat in seats:
         present = seat.present or seat.seat.representative or seat.seat.deputy
-        lines.append(AttendanceLine(seat.organisation.name, seat.seat.number, seat.attends,
-                                    present.name if present else ""))
+        lines.append(
+            AttendanceLine(seat.organisation.name, seat.seat.number, seat.attends, present.name if present else "")
+        )
     return tuple(lines)
 
 
@@ -131,15 +132,18 @@ async def save(uow, actor: Actor, command: SaveMinutes, now: datetime) -> tuple[
     minutes = Minutes(meeting.id, text, command.version + 1, saved_by=actor.aad_object_id, saved_at=now)
     if command.approve:
         minutes = replace(
-            minutes, attendance=attendance_lines(await attendance(uow, actor.forum, meeting)),
+            minutes,
+            attendance=attendance_lines(await attendance(uow, actor.forum, meeting)),
             decisions=await decisions_since(uow, actor.forum, meeting),
-            approved_by=actor.aad_object_id, approved_at=now,
+            approved_by=actor.aad_object_id,
+            approved_at=now,
         )
     if not await uow.meetings.put_minutes(minutes, command.version):
         return meeting, stored or Minutes(meeting.id, ""), False
     if command.approve:
         await uow.meetings.plan(meeting.id, MeetingDelivery(0, Purpose.MINUTES, None, CHANNEL, now), now)
-        await audit.record(uow, meeting.forum_id, actor.aad_object_id, Action.MINUTES_APPROVED, meeting.id, now,
-                           title=meeting.title)
+        await audit.record(
+            uow, meeting.forum_id, actor.aad_object_id, Action.MINUTES_APPROVED, meeting.id, now, title=meeting.title
+        )
     await uow.commit()
     return meeting, minutes, True

@@ -201,17 +201,32 @@ async def send_notice(uow, actor: Actor, command: SendNotice, now: datetime) -> 
     if not place and not link:
         raise Refused("meeting_no_place")
     meeting = Meeting(
-        0, forum.id, event.id, event.title, event.starts_at, place, link, agenda_items(command.agenda),
-        papers(command.papers), actor.aad_object_id, now,
+        0,
+        forum.id,
+        event.id,
+        event.title,
+        event.starts_at,
+        place,
+        link,
+        agenda_items(command.agenda),
+        papers(command.papers),
+        actor.aad_object_id,
+        now,
     )
     planned = deliveries(await uow.roster.roster(forum), event.starts_at, now)
     stored = await uow.meetings.add(meeting, planned)
     if stored is None:
         raise Refused("meeting_already_noticed")
     await audit.record(
-        uow, forum.id, actor.aad_object_id, Action.MEETING_NOTICED, stored.id, now,
-        title=event.title, starts_at=event.starts_at.isoformat(), seats=sum(d.seat_id is not None for d in planned
-                                                                             if d.purpose == Purpose.NOTICE),
+        uow,
+        forum.id,
+        actor.aad_object_id,
+        Action.MEETING_NOTICED,
+        stored.id,
+        now,
+        title=event.title,
+        starts_at=event.starts_at.isoformat(),
+        seats=sum(d.seat_id is not None for d in planned if d.purpose == Purpose.NOTICE),
     )
     await uow.commit()
     return stored
@@ -226,8 +241,9 @@ async def send_again(uow, actor: Actor, meeting_id: int, now: datetime) -> tuple
     meeting = await of_forum(uow, actor, meeting_id)
     count = await uow.meetings.plan_again(meeting.id)
     if count:
-        await audit.record(uow, meeting.forum_id, actor.aad_object_id, Action.MEETING_RESENT, meeting.id, now,
-                           messages=count)
+        await audit.record(
+            uow, meeting.forum_id, actor.aad_object_id, Action.MEETING_RESENT, meeting.id, now, messages=count
+        )
     await uow.commit()
     return meeting, count
 

@@ -26,7 +26,9 @@ MANDATE_2023: tuple[CompetenceArea, ...] = (
         "fag-og-sprak",
         "Fullføringsreformen: parallell og integrert opplæring i fag og språk, og språkopplæring knyttet til en yrkeskontekst",
     ),
-    CompetenceArea("vurdering-for-laering", "Fullføringsreformen: vurdering for læring i et modulstrukturert opplæringsløp"),
+    CompetenceArea(
+        "vurdering-for-laering", "Fullføringsreformen: vurdering for læring i et modulstrukturert opplæringsløp"
+    ),
     CompetenceArea("ledere", "Kompetanseheving for ledere i skolebasert utviklingsarbeid"),
     CompetenceArea(
         "laeringsmiljo",

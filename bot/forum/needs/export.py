@@ -43,7 +43,9 @@ async def gather(uow, forum: Forum, year: int) -> Export:
     """What the workbook shows, read in one unit of work."""
     reports = await uow.needs_reports.with_organisation_names(forum.id, year, SENT)
     return Export(
-        await overview(uow, forum, year, sent=reports), reports, await allocation(uow, forum, year),
+        await overview(uow, forum, year, sent=reports),
+        reports,
+        await allocation(uow, forum, year),
         await year_grants(uow, forum.id, year),
     )
 
@@ -96,7 +98,11 @@ def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
         t("field_contact_phone"),
     ]
     cells = table(
-        book, REPORTS_SHEET, headings, [13, 32, 40, 30, 50, 18, 10, 12, 12, 14, 14, 14, 15, 17, 24, 30, 16], len(export.reports)
+        book,
+        REPORTS_SHEET,
+        headings,
+        [13, 32, 40, 30, 50, 18, 10, 12, 12, 14, 14, 14, 15, 17, 24, 30, 16],
+        len(export.reports),
     )
     sheet = cells.sheet
 
@@ -112,7 +118,9 @@ def _reports_sheet(book: Workbook, export: Export, lang: str) -> None:
                 cells.text(organisation),
                 cells.text(f.get("title")),
                 cells.text(names("education_", f.get("education"))),
-                cells.text("; ".join(area_names.get(c, c) for c in f.get("competence_areas") or [] if isinstance(c, str))),
+                cells.text(
+                    "; ".join(area_names.get(c, c) for c in f.get("competence_areas") or [] if isinstance(c, str))
+                ),
                 cells.text(names("target_", f.get("target_groups"))),
                 cells.number(f.get("participants"), "0"),
                 cells.moment(_iso_date(f.get("period_start")), DATE),
@@ -160,7 +168,11 @@ def _summary_sheet(book: Workbook, summary: Overview, made_at: datetime, lang: s
     per_year = [
         label
         for year in years
-        for label in (t("xlsx_year_count", year=year), t("xlsx_year_applied", year=year), t("xlsx_year_granted", year=year))
+        for label in (
+            t("xlsx_year_count", year=year),
+            t("xlsx_year_applied", year=year),
+            t("xlsx_year_granted", year=year),
+        )
     ]
     sheet.append(cells.heading([t("overview_areas_title"), *per_year]))
     for area in summary.areas:
@@ -177,9 +189,12 @@ def _summary_sheet(book: Workbook, summary: Overview, made_at: datetime, lang: s
 
     sheet.append(cells.heading([t("overview_rounds_title"), *(str(r.year) for r in summary.rounds)]))
     for key, value in (
-        ("overview_round_frame", lambda r: r.frame), ("overview_round_granted", lambda r: r.granted),
-        ("xlsx_round_grants", lambda r: r.grants), ("xlsx_round_reported", lambda r: r.reported),
-        ("overview_round_used", lambda r: r.used), ("overview_round_unused", lambda r: r.unused),
+        ("overview_round_frame", lambda r: r.frame),
+        ("overview_round_granted", lambda r: r.granted),
+        ("xlsx_round_grants", lambda r: r.grants),
+        ("xlsx_round_reported", lambda r: r.reported),
+        ("overview_round_used", lambda r: r.used),
+        ("overview_round_unused", lambda r: r.unused),
     ):
         counts = key.startswith("xlsx_")
         sheet.append([cells.text(t(key)), *(cells.number(value(r), "0" if counts else NOK) for r in summary.rounds)])

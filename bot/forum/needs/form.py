@@ -174,8 +174,4 @@ def check_step(step: int, raw: Mapping[str, object], options: Mapping[str, Itera
 
 def missing_fields(values: Mapping[str, object]) -> list[str]:
     """Required fields not yet filled in: what stands between a draft and Send."""
-    return [
-        f.name
-        for f in FIELDS.values()
-        if f.required and values.get(f.name) in (None, "", [])
-    ]
+    return [f.name for f in FIELDS.values() if f.required and values.get(f.name) in (None, "", [])]

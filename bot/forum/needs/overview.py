@@ -167,9 +167,7 @@ async def overview(uow, forum: Forum, year: int, years_back: int = 3, sent: list
         total=total_of(year),
         areas=await _areas(uow, forum, year, earlier_years, area_rows),
         organisations=organisations,
-        missing=tuple(
-            o for o in roster.organisations if o.submits_needs and (year, o.id) not in by_year_org
-        ),
+        missing=tuple(o for o in roster.organisations if o.submits_needs and (year, o.id) not in by_year_org),
         earlier_years=earlier_years,
         earlier_totals=tuple(total_of(y) for y in earlier_years),
         in_several_areas=sum(1 for y, codes, _, _ in area_rows if y == year and len(set(codes)) > 1),
@@ -194,9 +192,7 @@ def _report_lines(sent) -> tuple[ReportLine, ...]:
     )
 
 
-async def _areas(
-    uow, forum: Forum, year: int, earlier_years: tuple[int, ...], area_rows
-) -> tuple[AreaFigures, ...]:
+async def _areas(uow, forum: Forum, year: int, earlier_years: tuple[int, ...], area_rows) -> tuple[AreaFigures, ...]:
     """The year's list of areas, then any other area with sent reports in
     the years shown, by code; each with its figures for every year."""
     sums: dict[tuple[int, str], Figures] = defaultdict(Figures)

@@ -76,5 +76,3 @@ class NeedsReport(Drafted):
     @property
     def reference(self) -> str | None:
         return f"BM-{self.year}-{self.number:03d}" if self.number else None
-
-

@@ -59,10 +59,7 @@ def reporting_for(actor: Actor, roster: Roster) -> list[Organisation]:
     """The roster's organisations this person may report needs for."""
     if access.runs_forum(actor):
         return [o for o in roster.organisations if o.submits_needs]
-    return [
-        o for o in roster.organisations
-        if o.submits_needs and actor.organisation and o.id == actor.organisation.id
-    ]
+    return [o for o in roster.organisations if o.submits_needs and actor.organisation and o.id == actor.organisation.id]
 
 
 async def competence_areas(uow, forum_id: str, year: int) -> tuple[CompetenceArea, ...]:
@@ -81,11 +78,16 @@ async def seed_competence_areas(uow, forum_id: str, years: dict[int, tuple[str, 
         except Refused as refused:
             log.warning(
                 "competence areas for %s in %s not taken from the file (%s): %s",
-                year, forum_id, refused.code, refused.params.get("names", ""),
+                year,
+                forum_id,
+                refused.code,
+                refused.params.get("names", ""),
             )
 
 
-async def set_competence_areas(uow, actor: Actor, year: int, names: list[str], now: datetime) -> tuple[CompetenceArea, ...]:
+async def set_competence_areas(
+    uow, actor: Actor, year: int, names: list[str], now: datetime
+) -> tuple[CompetenceArea, ...]:
     if not access.may_edit(actor):
         raise Refused("statsforvalter_only")
     if not 2000 <= year <= 2100:
@@ -308,9 +310,7 @@ def typed_now(entered: dict, errors: dict[str, Invalid]) -> dict[str, dict]:
 
 def typed_errors(report: Drafted) -> dict[str, tuple[str, Invalid]]:
     """What was typed into the draft and failed its check: field -> (text, error)."""
-    return {
-        name: (t["text"], Invalid(t["code"], **t["params"])) for name, t in report.typed.items()
-    }
+    return {name: (t["text"], Invalid(t["code"], **t["params"])) for name, t in report.typed.items()}
 
 
 # --- sending ------------------------------------------------------------
@@ -390,10 +390,14 @@ async def decide(
 
 async def _record_status(uow, actor: Actor, before: NeedsReport, after: NeedsReport, now: datetime) -> None:
     await audit.record(
-        uow, before.forum_id, actor.aad_object_id, Action.REPORT_STATUS, before.reference, now,
+        uow,
+        before.forum_id,
+        actor.aad_object_id,
+        Action.REPORT_STATUS,
+        before.reference,
+        now,
         **{"from": before.status.value, "to": after.status.value, "granted_amount": after.granted_amount},
     )
-
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,9 @@ def _ballot(vote: Vote, choices: tuple[int, ...], points: tuple[int, ...], lang:
     if vote.kind is VoteKind.RANKING:
         return "; ".join(f"{place}. {vote.label(o)}" for place, o in enumerate(choices, start=1))
     if vote.kind is VoteKind.POINTS:
-        return "; ".join(text(lang, "decisions_points_given", label=vote.label(o), points=p) for o, p in zip(choices, points))
+        return "; ".join(
+            text(lang, "decisions_points_given", label=vote.label(o), points=p) for o, p in zip(choices, points)
+        )
     return _labels(vote, choices)
 
 
@@ -140,7 +142,9 @@ def _votes_sheet(book: Workbook, export: DecisionsExport, made_at: datetime, lan
         t("decisions_xlsx_decided_at", timezone=forum.timezone),
         t("decisions_xlsx_reason"),
     ]
-    cells = table(book, VOTES_SHEET, headings, [6, 40, 16, 17, 17, 24, 12, 12, 12, 50, 18, 40, 24, 17, 60], len(export.votes))
+    cells = table(
+        book, VOTES_SHEET, headings, [6, 40, 16, 17, 17, 24, 12, 12, 12, 50, 18, 40, 24, 17, 60], len(export.votes)
+    )
     sheet = cells.sheet
 
     for record in export.votes:
@@ -224,7 +228,9 @@ def _ballots_sheet(book: Workbook, export: DecisionsExport, lang: str) -> None:
                     cells.text(vote.question),
                     cells.text(seat.organisation),
                     cells.text(
-                        _ballot(vote, seat.choices, seat.points, lang) if seat.choices else text(lang, "decisions_not_voted")
+                        _ballot(vote, seat.choices, seat.points, lang)
+                        if seat.choices
+                        else text(lang, "decisions_not_voted")
                     ),
                     cells.text(export.name(seat.cast_by)),
                     cells.moment(in_zone(seat.cast_at, zone), MOMENT),

@@ -213,9 +213,7 @@ async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime, allocati
             "question": values["question"],
             "options": values["options"],
             "kind": kind.value,
-            "max_choices": {
-                VoteKind.ONE: 1, VoteKind.POINTS: len(values["options"])
-            }.get(kind, values["up_to"]),
+            "max_choices": {VoteKind.ONE: 1, VoteKind.POINTS: len(values["options"])}.get(kind, values["up_to"]),
             "points": values["up_to"] if kind is VoteKind.POINTS else None,
             "places": values["places"],
             "closes_at": values["closes_at"],
@@ -228,8 +226,14 @@ async def open_vote(uow, actor: Actor, check: VoteCheck, now: datetime, allocati
         now,
     )
     await audit.record(
-        uow, forum.id, actor.aad_object_id, Action.VOTE_OPENED, _subject(vote), now,
-        closes_at=vote.closes_at.isoformat(), options=len(vote.options),
+        uow,
+        forum.id,
+        actor.aad_object_id,
+        Action.VOTE_OPENED,
+        _subject(vote),
+        now,
+        closes_at=vote.closes_at.isoformat(),
+        options=len(vote.options),
     )
     await uow.commit()
     return vote
@@ -302,7 +306,13 @@ async def vote_state(uow, forum: Forum, vote_id: object, roster: Roster | None =
         ballot = ballots.get(seat_id)
         seats.append(
             SeatBallot(
-                seat_id, name, contacts, tuple(ballot.choices), tuple(ballot.points or ()), ballot.cast_by, ballot.cast_at
+                seat_id,
+                name,
+                contacts,
+                tuple(ballot.choices),
+                tuple(ballot.points or ()),
+                ballot.cast_by,
+                ballot.cast_at,
             )
             if ballot
             else SeatBallot(seat_id, name, contacts)
@@ -357,7 +367,11 @@ class Cast:
 
 
 async def cast_ballot(
-    uow, actor: Actor, vote_id: object, raw_choices: object, now: datetime,
+    uow,
+    actor: Actor,
+    vote_id: object,
+    raw_choices: object,
+    now: datetime,
     raw_marks: Mapping[object, object] | None = None,
 ) -> Cast:
     """The seat's ballot: cast by its representative or deputy; a later
@@ -402,8 +416,14 @@ async def close_vote(uow, forum: Forum, vote_id: int, now: datetime, by: str | N
         if vote.allocation_year:
             await carry(uow, forum, vote.allocation_year, vote_id, by, now)
     await audit.record(
-        uow, forum.id, by, Action.VOTE_CLOSED, _subject(state.vote), now,
-        ballots=result.ballots, escalation=escalation and escalation.value,
+        uow,
+        forum.id,
+        by,
+        Action.VOTE_CLOSED,
+        _subject(state.vote),
+        now,
+        ballots=result.ballots,
+        escalation=escalation and escalation.value,
     )
     await uow.commit()
     return await uow.votes.get(forum.id, vote_id)

@@ -65,9 +65,7 @@ def tally(
     choice, N for "up to N"). A tie that straddles the last of those places
     (some tied options would be in, some out) is for the Statsforvalter to
     decide, and so is a turnout below ``quorum`` (a share of the seats)."""
-    return points_tally(
-        options, (zip(set(b), _ONES) for b in ballots), seats=seats, winners=winners, quorum=quorum
-    )
+    return points_tally(options, (zip(set(b), _ONES) for b in ballots), seats=seats, winners=winners, quorum=quorum)
 
 
 def points_tally(

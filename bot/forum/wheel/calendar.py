@@ -19,7 +19,9 @@ _LENGTH = {
 }
 
 
-def feed(forum_name: str, timezone: str, events: list[WheelEvent], kind_names: dict[EventKind, str], now: datetime) -> bytes:
+def feed(
+    forum_name: str, timezone: str, events: list[WheelEvent], kind_names: dict[EventKind, str], now: datetime
+) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//samarbeidsforum-bot//årshjul//NO")
     calendar.add("version", "2.0")

@@ -36,7 +36,6 @@ from bot.forum.wheel.events import CHANNEL, PERSON, EventKind, WheelEvent
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class DueReminder:
     id: int
@@ -206,7 +205,11 @@ class Scheduler:
             )
             await uow.commit()
         return DueReminder(
-            reminder.id, event, reminder.offset_minutes, reminder.target, reminder.due_at,
+            reminder.id,
+            event,
+            reminder.offset_minutes,
+            reminder.target,
+            reminder.due_at,
             tuple(org.name for org in missing),
         )
 
@@ -217,7 +220,6 @@ class Scheduler:
         if not done:
             log.warning("reminder %s is no longer claimed by %s: not marked %s", reminder_id, self.claimant, status)
         return done
-
 
 
 async def _without_needs_reports(uow, event: WheelEvent) -> list[NotYetSent]:

@@ -188,8 +188,15 @@ async def delete_event(uow, actor: Actor, event_id: int, now: datetime) -> Wheel
 
 async def _record(uow, actor: Actor, action: Action, event: WheelEvent, now: datetime, **detail: object) -> None:
     await audit.record(
-        uow, actor.forum.id, actor.aad_object_id, action, f"{event.id}: {event.title}", now,
-        kind=event.kind.value, starts_at=event.starts_at.isoformat(), **detail,
+        uow,
+        actor.forum.id,
+        actor.aad_object_id,
+        action,
+        f"{event.id}: {event.title}",
+        now,
+        kind=event.kind.value,
+        starts_at=event.starts_at.isoformat(),
+        **detail,
     )
 
 
@@ -243,15 +250,26 @@ async def copy_to_next_year(uow, actor: Actor, year: int, now: datetime) -> Copi
             result.kept += 1
             continue
         values = {
-            "kind": event.kind.value, "starts_at": starts, "title": event.title,
-            "place": event.place, "text": event.text, "offsets": list(event.offsets),
+            "kind": event.kind.value,
+            "starts_at": starts,
+            "title": event.title,
+            "place": event.place,
+            "text": event.text,
+            "offsets": list(event.offsets),
         }
         new = await uow.wheel.add(actor.forum.id, values, actor.aad_object_id, now)
         await uow.wheel.plan(new, tz, now)
         result.copied.append(new)
     await audit.record(
-        uow, actor.forum.id, actor.aad_object_id, Action.WHEEL_COPIED, year, now,
-        copied=len(result.copied), kept=result.kept, not_copied=len(result.not_copied),
+        uow,
+        actor.forum.id,
+        actor.aad_object_id,
+        Action.WHEEL_COPIED,
+        year,
+        now,
+        copied=len(result.copied),
+        kept=result.kept,
+        not_copied=len(result.not_copied),
     )
     await uow.commit()
     return result
