@@ -52,7 +52,7 @@ class Settings:
     # The Bot Framework SDK at the edge (bot.edge.sdk). Settings made in code
     # take it from the environment too, so that the test suite runs on the
     # edge BOT_SDK names.
-    bot_sdk: str = field(default_factory=lambda: _bot_sdk(os.environ.get("BOT_SDK", "")))
+    bot_sdk: str = field(default_factory=lambda: bot_sdk_named(os.environ.get("BOT_SDK", "")))
 
     def __post_init__(self) -> None:
         # A start that cannot be safe or cannot work stops here, with one
@@ -120,7 +120,7 @@ class Settings:
             retention_years=_number(env, "RETENTION_YEARS", 0, int, 0, 100),
             shutdown_grace_seconds=_number(env, "SHUTDOWN_GRACE_SECONDS", 20, float, 0, 3600),
             metrics_token=env.get("METRICS_TOKEN", ""),
-            bot_sdk=_bot_sdk(env.get("BOT_SDK", "")),
+            bot_sdk=bot_sdk_named(env.get("BOT_SDK", "")),
         )
 
 
@@ -128,7 +128,8 @@ APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
 BOT_SDKS = ("agents", "botbuilder")  # the first is the default: the supported SDK
 
 
-def _bot_sdk(raw: str) -> str:
+def bot_sdk_named(raw: str) -> str:
+    """The edge a BOT_SDK value names; unset, the default."""
     return raw.strip().lower() or BOT_SDKS[0]
 
 

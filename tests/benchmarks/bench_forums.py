@@ -96,6 +96,7 @@ from tests.benchmarks.bench_messages import (
     run_main,
     run_with_bots,
 )
+from tests.benchmarks.echo_bot import EDGE
 from tests.benchmarks.load import latency_figures, lead, template
 from tests.benchmarks.rosters import TIMEZONE, guid
 from tests.card_reading import texts
@@ -121,7 +122,7 @@ DEADLINE_TITLE = "Frist for behovsmeldinger (benk)"  # how the connector knows a
 DEADLINE_OFFSET_MINUTES = 60
 DUE_LEAD_SECONDS = 5  # the deadline's reminder falls due at the first whole minute at least this far ahead
 SCHEDULER_INTERVAL = "2"
-TENANT_RATE = 30.0  # what the replicas share (bot.edge.delivery)
+TENANT_RATE = 30.0  # what the replicas share (bot.delivery.pace)
 CHAT_TEXTS = ("hjelp", "årshjul")
 BURST_AFTER_SECONDS = 1.0  # into the chat, so that the ballots meet it going on
 
@@ -595,7 +596,7 @@ def print_figures(result: dict, args) -> None:
         for key, part in (("chat", "alone"), ("chat_burst", "with the burst"))
         if key in d
     ]
-    rows.append(("echo bot (botbuilder), alone", result["echo"]))
+    rows.append((f"echo bot ({EDGE}), alone", result["echo"]))
     for name, f in rows:
         cells = (
             f["requests"],

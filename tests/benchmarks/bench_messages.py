@@ -61,6 +61,7 @@ from sqlalchemy.engine import make_url
 from bot.config import EXAMPLE_FORUM_CONFIG
 from bot.forum.config_file import load_forum_config
 from tests import teams
+from tests.benchmarks.echo_bot import EDGE
 from tests.benchmarks.procfs import memory
 from tests.benchmarks.rosters import load_roster, write_roster
 from tests.connector import LocalConnector, Received
@@ -430,7 +431,7 @@ def summary(target: Target) -> dict:
     return figures
 
 
-ON_BOTBUILDER = (os.environ.get("BOT_SDK") or "botbuilder").strip().lower() == "botbuilder"
+ON_BOTBUILDER = EDGE == "botbuilder"
 
 
 def machine() -> dict:
@@ -529,6 +530,8 @@ async def header(title: str, settings: dict) -> dict:
     print(f"          Python {m['python']}, {m['platform']}")
     print("packages  " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
     print(f"code      {m['code']}")
+    m["edge"] = EDGE
+    print(f"edge      {EDGE} (BOT_SDK), for our bot and the echo bot")
     if "postgresql" in settings["databases"]:
         m["postgresql"] = await postgres_version()
         print(f"          PostgreSQL server {m['postgresql']} on {make_url(POSTGRES_URL).host}")
@@ -712,7 +715,7 @@ def label_of(key: str) -> str:
     return {
         "ours-sqlite": "ours (SQLite)",
         "ours-postgresql": "ours (PostgreSQL)",
-        "echo": f"echo ({os.environ.get('BOT_SDK') or 'botbuilder'})",
+        "echo": f"echo ({EDGE})",
         "echo-patched": "echo (msrest patch)",
     }[key]
 

@@ -1,5 +1,5 @@
 """The baseline: a bare echo bot, as the SDK's samples build it, on the
-SDK that BOT_SDK names (botbuilder unless set, or the Agents SDK).
+SDK that BOT_SDK names (`EDGE`: the bot's default unless set).
 
 `python -m tests.benchmarks.echo_bot` serves POST /api/messages and
 GET /healthz on $PORT (127.0.0.1 only). It has no database, no cards and no
@@ -20,6 +20,10 @@ import os
 from types import SimpleNamespace
 
 from aiohttp import web
+
+from bot.config import bot_sdk_named
+
+EDGE = bot_sdk_named(os.environ.get("BOT_SDK", ""))
 
 
 def botbuilder_messages():
@@ -66,8 +70,7 @@ def agents_messages():
 
 
 def create_app() -> web.Application:
-    agents = (os.environ.get("BOT_SDK") or "botbuilder").strip().lower() == "agents"
-    messages = agents_messages() if agents else botbuilder_messages()
+    messages = agents_messages() if EDGE == "agents" else botbuilder_messages()
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

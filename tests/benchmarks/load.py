@@ -62,7 +62,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
 import random
 import re
 import resource
@@ -94,6 +93,7 @@ from tests.benchmarks.bench_messages import (
     run_main,
     run_with_bots,
 )
+from tests.benchmarks.echo_bot import EDGE
 from tests.benchmarks.rosters import Roster, load_roster, write_roster
 from tests.card_reading import actions, input_named, inputs, texts
 from tests.needs_helpers import STEP_1, STEP_2, STEP_3
@@ -591,7 +591,7 @@ async def measure(
 LABELS = {
     "sqlite": "ours (SQLite)",
     "postgresql": "ours (PostgreSQL)",
-    "echo": f"echo ({os.environ.get('BOT_SDK') or 'botbuilder'})",
+    "echo": f"echo ({EDGE})",
 }
 
 
