@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,32 @@ def load_template(name: str) -> dict:
     return copy.deepcopy(_load(name))
 
 
+# The same card is often made again from the same data: every `hjelp` of a
+# role, a notice, a refusal. Expanding the help card cost more than the rest
+# of answering `hjelp`; its JSON kept and read back costs a tenth of that.
+# The key is the data's repr, which tells a tuple from a list and 1 from "1";
+# only small data is kept, so the memo stays under a few megabytes, and never
+# data whose repr is an address (a later object may get the same one).
+KEPT_DATA = 8192  # characters of the data's repr
+KEPT_CARDS = 256
+_kept: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+
 def render(name: str, data: Any) -> dict:
-    """Expand the template ``name`` with ``data``; returns the Adaptive Card JSON."""
-    return expand_compiled(_compiled(name), data)
+    """Expand the template ``name`` with ``data``; returns the Adaptive Card JSON
+    (the caller's own: changing it changes no other card)."""
+    key = repr(data)
+    if len(key) > KEPT_DATA or " object at 0x" in key:
+        return expand_compiled(_compiled(name), data)
+    card = _kept.get((name, key))
+    if card is None:
+        card = json.dumps(expand_compiled(_compiled(name), data), ensure_ascii=False)
+        _kept[name, key] = card
+        if len(_kept) > KEPT_CARDS:
+            _kept.popitem(last=False)
+    else:
+        _kept.move_to_end((name, key))
+    return json.loads(card)
 
 
 def template_names() -> list[str]:

@@ -34,22 +34,43 @@ def _person(row: PersonRow) -> Person:
 class ForumRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # The rows read, kept for the unit of work: the session's identity map
+        # holds them only weakly, and a turn asks for its forum's row again
+        # (the channel's service URL, the roster's version), which is then
+        # answered without a query.
+        self._read: dict[str, ForumRow] = {}
+        self._of_team: dict[str, ForumRow | None] = {}
 
     async def get(self, forum_id: str) -> Forum | None:
-        row = await self.session.get(ForumRow, forum_id)
+        row = await self._row(forum_id)
         return _forum(row) if row else None
+
+    async def _row(self, forum_id: str) -> ForumRow | None:
+        row = await self.session.get(ForumRow, forum_id)
+        if row is not None:
+            self._read[forum_id] = row
+        return row
 
     async def by_team(self, team_id: str) -> Forum | None:
-        row = await self.session.scalar(select(ForumRow).where(ForumRow.team_id == team_id))
+        row = await self._row_of_team(team_id)
         return _forum(row) if row else None
 
+    async def _row_of_team(self, team_id: str) -> ForumRow | None:
+        if team_id not in self._of_team:
+            row = await self.session.scalar(select(ForumRow).where(ForumRow.team_id == team_id))
+            self._of_team[team_id] = row
+            if row is not None:
+                self._read[row.id] = row
+        return self._of_team[team_id]
+
     async def channel_reference(self, forum_id: str) -> dict | None:
-        row = await self.session.get(ForumRow, forum_id)
+        row = await self._row(forum_id)
         return row.channel_reference if row else None
 
     async def bind_channel(
         self, forum_id: str, team_id: str, channel_id: str, reference: dict, by: str, at: datetime
     ) -> None:
+        self._of_team.clear()
         await self.session.execute(
             update(ForumRow)
             .where(ForumRow.id == forum_id)
@@ -76,7 +97,7 @@ class ForumRepository:
     async def refresh_service_url(self, team_id: str, service_url: str) -> bool:
         """Teams may move a team to another service URL; keep the channel
         reference current, writing only when it really changed."""
-        row = await self.session.scalar(select(ForumRow).where(ForumRow.team_id == team_id))
+        row = await self._row_of_team(team_id)
         if row and row.channel_reference and row.channel_reference.get("service_url") != service_url:
             row.channel_reference = {**row.channel_reference, "service_url": service_url}
             return True
@@ -145,7 +166,10 @@ class RosterRepository:
         )
 
     async def roster(self, forum: Forum) -> Roster:
-        version = await self.session.scalar(select(ForumRow.roster_version).where(ForumRow.id == forum.id)) or 0
+        # The forum's row is most often already in the session (the turn
+        # found its forum through it), and then no query is needed.
+        row = await self.session.get(ForumRow, forum.id)
+        version = row.roster_version if row else 0
         roster = self._cache.get(forum, version)
         if roster is None:
             roster = await self._read_roster(forum)

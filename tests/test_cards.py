@@ -164,3 +164,28 @@ def test_no_unexpanded_expressions(source, name, variant, expansions):
     # template bug that a person would see in Teams.
     leftovers = leftover_expressions(_expanded(expansions, (source, name, variant)))
     assert not leftovers, "missing data left '${...}' in the card:\n" + "\n".join(leftovers)
+
+
+def test_a_card_made_again_from_the_same_data_is_the_same_card_and_the_callers_own():
+    data = cards.fixtures("help")[""]
+    first = cards.render("help", data)
+    first["body"].clear()  # what one turn does with its card
+    again = cards.render("help", data)
+    assert again == expand(cards.load_template("help"), data)
+    assert again["body"]
+
+
+def test_a_card_is_made_from_its_own_data_not_from_a_card_made_before():
+    saved = {"title": "Lagret", "text": "Rapporten er lagret.", "style": "good"}
+    refused = {**saved, "style": "attention"}
+    assert cards.render("notice", saved) == expand(cards.load_template("notice"), saved)
+    assert cards.render("notice", refused) == expand(cards.load_template("notice"), refused)
+    assert cards.render("notice", refused) != cards.render("notice", saved)
+
+
+def test_large_data_is_expanded_each_time_and_not_kept():
+    long_text = "x" * cards.KEPT_DATA
+    kept = len(cards._kept)
+    card = cards.render("notice", {"title": "Lang", "text": long_text, "style": "default"})
+    assert long_text in json.dumps(card)
+    assert len(cards._kept) == kept
