@@ -110,31 +110,14 @@ async def create_app(settings: Settings, forums: list | None = None) -> web.Appl
     )
     vote_cards = VoteCards(uow, deliverer, utcnow)
     claim_timeout = timedelta(seconds=settings.reminder_claim_timeout_seconds)
+
+    def post(name: str, repository, notifier) -> Post:
+        return Post(name, repository, uow, notifier, utcnow, claim_timeout=claim_timeout)
+
     posts = Posts(
-        letters=Post(
-            "award letters",
-            lambda u: u.award_letters,
-            uow,
-            LetterNotifier(deliverer, uow, utcnow),
-            utcnow,
-            claim_timeout=claim_timeout,
-        ),
-        announcements=Post(
-            "announcements",
-            lambda u: u.announcements,
-            uow,
-            AnnouncementNotifier(deliverer, uow, utcnow),
-            utcnow,
-            claim_timeout=claim_timeout,
-        ),
-        meetings=Post(
-            "meeting messages",
-            lambda u: u.meetings,
-            uow,
-            MeetingNotifier(deliverer, uow, utcnow),
-            utcnow,
-            claim_timeout=claim_timeout,
-        ),
+        letters=post("award letters", lambda u: u.award_letters, LetterNotifier(deliverer, uow, utcnow)),
+        announcements=post("announcements", lambda u: u.announcements, AnnouncementNotifier(deliverer, uow, utcnow)),
+        meetings=post("meeting messages", lambda u: u.meetings, MeetingNotifier(deliverer, uow, utcnow)),
     )
     afterwards = Afterwards()
     replies = Afterwards()  # kept apart, so that tests can wait for a turn's replies alone
