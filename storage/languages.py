@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LanguageChoiceRow
+
+_CHOSEN = select(LanguageChoiceRow.language).where(LanguageChoiceRow.aad_object_id == bindparam("aad"))
 
 
 class LanguageRepository:
@@ -20,9 +22,7 @@ class LanguageRepository:
         """The person's own choice, or None when they made none."""
         if not aad_object_id:
             return None
-        return await self.session.scalar(
-            select(LanguageChoiceRow.language).where(LanguageChoiceRow.aad_object_id == aad_object_id.lower())
-        )
+        return await self.session.scalar(_CHOSEN, {"aad": aad_object_id.lower()})
 
     async def chosen_by(self, aad_object_ids: Iterable[str]) -> dict[str, str]:
         """Each person's choice, keyed as asked, for those who made one."""

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,34 @@ from storage.models import (
     PersonRow,
     SeatRow,
 )
+
+# The statements every message runs are built once: building one and working
+# out its cache key cost more CPU than running it on SQLite.
+_PEOPLE = (
+    select(ForumRow, PersonRow, OrganisationRow)
+    .join(PersonRow, PersonRow.forum_id == ForumRow.id)
+    .outerjoin(SeatRow, SeatRow.id == PersonRow.seat_id)
+    .outerjoin(
+        OrganisationRow,
+        (OrganisationRow.forum_id == SeatRow.forum_id) & (OrganisationRow.id == SeatRow.organisation_id),
+    )
+    .where(PersonRow.active.is_(True))
+    .order_by(ForumRow.id)
+)
+_PEOPLE_WITH_AAD = _PEOPLE.where(PersonRow.aad_object_id == bindparam("key"))
+_PEOPLE_WITH_EMAIL = _PEOPLE.where(PersonRow.email == bindparam("key"))
+_FORUM_OF_TEAM = select(ForumRow).where(ForumRow.team_id == bindparam("team"))
+_PERSONAL_CHAT = select(PersonalConversationRow.user_id, PersonalConversationRow.reference).where(
+    PersonalConversationRow.aad_object_id == bindparam("aad")
+)
+# Of the table, not the entity: the ORM would take the parameters as a bulk
+# insert, which tells no row count.
+_TAKE = {
+    dialect: insert(HandledActivityRow.__table__)
+    .values(conversation_id=bindparam("conversation"), activity_id=bindparam("activity"), at=bindparam("at"))
+    .on_conflict_do_nothing()
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 
 
 def _forum(row: ForumRow) -> Forum:
@@ -57,7 +85,7 @@ class ForumRepository:
 
     async def _row_of_team(self, team_id: str) -> ForumRow | None:
         if team_id not in self._of_team:
-            row = await self.session.scalar(select(ForumRow).where(ForumRow.team_id == team_id))
+            row = await self.session.scalar(_FORUM_OF_TEAM, {"team": team_id})
             self._of_team[team_id] = row
             if row is not None:
                 self._read[row.id] = row
@@ -131,25 +159,15 @@ class RosterRepository:
         self._cache = cache or RosterCache()
 
     async def people_with_aad(self, aad_object_id: str) -> list[Membership]:
-        return await self._people(PersonRow.aad_object_id == aad_object_id)
+        return await self._people(_PEOPLE_WITH_AAD, aad_object_id)
 
     async def people_with_email(self, email: str) -> list[Membership]:
-        return await self._people(PersonRow.email == email.strip().lower())
+        return await self._people(_PEOPLE_WITH_EMAIL, email.strip().lower())
 
-    async def _people(self, condition) -> list[Membership]:
+    async def _people(self, statement, key: str) -> list[Membership]:
         # One query for person, forum and seat's organisation: it runs on
         # every message.
-        rows = await self.session.execute(
-            select(ForumRow, PersonRow, OrganisationRow)
-            .join(PersonRow, PersonRow.forum_id == ForumRow.id)
-            .outerjoin(SeatRow, SeatRow.id == PersonRow.seat_id)
-            .outerjoin(
-                OrganisationRow,
-                (OrganisationRow.forum_id == SeatRow.forum_id) & (OrganisationRow.id == SeatRow.organisation_id),
-            )
-            .where(condition, PersonRow.active.is_(True))
-            .order_by(ForumRow.id)
-        )
+        rows = await self.session.execute(statement, {"key": key})
         return [
             Membership(_forum(f), _person(p), Organisation(o.id, o.name, o.kind, o.submits_needs) if o else None)
             for f, p, o in rows
@@ -274,10 +292,11 @@ class ConversationRepository:
         """Store the 1:1 chat's reference; returns whether anything changed.
         Most messages change nothing, and skipping the write keeps SQLite's
         single writer free for work that matters."""
-        row = await self.session.get(PersonalConversationRow, aad_object_id)
-        if row is not None and row.reference == reference and row.user_id == user_id:
+        known = (await self.session.execute(_PERSONAL_CHAT, {"aad": aad_object_id})).first()
+        if known is not None and known.reference == reference and known.user_id == user_id:
             return False
         await self._upsert(aad_object_id, user_id, reference, at, replace=True)
+        row = self.session.identity_map.get(self.session.identity_key(PersonalConversationRow, aad_object_id))
         if row is not None:
             self.session.expire(row)  # written by the statement, not through it
         return True
@@ -304,11 +323,8 @@ class ActivityRepository:
     async def take(self, conversation_id: str, activity_id: str, at: datetime) -> bool:
         """True for the first replica to take the activity on; one statement,
         so two replicas taking it at once cannot both succeed."""
-        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         result = await self.session.execute(
-            insert(HandledActivityRow)
-            .values(conversation_id=conversation_id, activity_id=activity_id, at=at)
-            .on_conflict_do_nothing()
+            _TAKE[self.session.bind.dialect.name], {"conversation": conversation_id, "activity": activity_id, "at": at}
         )
         return result.rowcount == 1
 
