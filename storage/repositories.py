@@ -62,9 +62,10 @@ def _person(row: PersonRow) -> Person:
 class ForumRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        # The rows read, kept for the unit of work: the session's identity map
-        # holds them only weakly, and a turn asks for its forum's row again
-        # (the channel's service URL, the roster's version), which is then
+        # The rows read, kept for the unit of work (by id, and by team, a
+        # team without a forum too): the session's identity map holds them
+        # only weakly, and a turn asks for its forum's row again (the
+        # channel's service URL, the roster's version), which is then
         # answered without a query.
         self._read: dict[str, ForumRow] = {}
         self._of_team: dict[str, ForumRow | None] = {}
@@ -85,10 +86,7 @@ class ForumRepository:
 
     async def _row_of_team(self, team_id: str) -> ForumRow | None:
         if team_id not in self._of_team:
-            row = await self.session.scalar(_FORUM_OF_TEAM, {"team": team_id})
-            self._of_team[team_id] = row
-            if row is not None:
-                self._read[row.id] = row
+            self._of_team[team_id] = await self.session.scalar(_FORUM_OF_TEAM, {"team": team_id})
         return self._of_team[team_id]
 
     async def channel_reference(self, forum_id: str) -> dict | None:
@@ -184,8 +182,9 @@ class RosterRepository:
         )
 
     async def roster(self, forum: Forum) -> Roster:
-        # The forum's row is most often already in the session (the turn
-        # found its forum through it), and then no query is needed.
+        # The forum's row is most often already in the session, kept there by
+        # the forums repository (the turn found its forum through it), and
+        # then no query is needed.
         row = await self.session.get(ForumRow, forum.id)
         version = row.roster_version if row else 0
         roster = self._cache.get(forum, version)
