@@ -9,9 +9,10 @@ must be in tests/stored_forum.py, which the test asks for by name."""
 from __future__ import annotations
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from storage.database import create_engine
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import MIGRATIONS, alembic_config, current_revision, head_revision, upgrade
 from tests import stored_forum
 from tests.conftest import running_forum
 from tests.stored_forum import after_upgrade, forum_rows, missing_from
@@ -40,3 +41,30 @@ async def test_a_forum_stored_by_an_earlier_release_is_whole_after_the_upgrade(e
 
     async with running_forum(empty_database, connector) as forum:
         await stored_forum.the_bot_shows_it_and_goes_on(forum, then)
+
+
+def test_each_migration_is_numbered_as_its_file_and_the_newest_number_is_alembics_head():
+    # The start tells a database at the newest revision from the file names alone (storage/migrate.py).
+    scripts = ScriptDirectory.from_config(alembic_config())
+    files = {
+        path.stem.split("_", 1)[0]: path.name
+        for path in (MIGRATIONS / "versions").glob("*.py")
+        if path.stem[0].isdigit()
+    }
+    assert {s.revision for s in scripts.walk_revisions()} == set(files), (
+        "every revision is the number its file begins with"
+    )
+    assert head_revision() == scripts.get_current_head()
+
+
+async def test_a_database_one_revision_behind_is_migrated_to_the_newest(empty_database):
+    engine = create_engine(empty_database)
+    try:
+        assert await current_revision(engine) is None  # never migrated: no alembic_version table
+        previous = ScriptDirectory.from_config(alembic_config()).get_revision(head_revision()).down_revision
+        await upgrade(engine, previous)
+        assert await current_revision(engine) == previous
+        await upgrade(engine)
+        assert await current_revision(engine) == head_revision()
+    finally:
+        await engine.dispose()

@@ -208,3 +208,45 @@ def test_without_an_app_id_the_bot_warns_loudly_and_serves(tmp_path):
         output, _ = process.communicate(timeout=30)
     assert "MICROSOFT_APP_ID is not set: the bot accepts UNAUTHENTICATED" in output
     assert "Traceback" not in output
+
+
+LOADED_WHEN_NEEDED = ("openpyxl", "docx", "icalendar", "alembic")
+
+
+def test_a_restart_loads_neither_the_export_libraries_nor_alembic(tmp_path):
+    # A third of a second of every start went to libraries a restart does not use: the export
+    # libraries until the first export, Alembic until the database is behind.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'start.db'}"
+    script = f"""
+import asyncio, sys
+import bot.__main__, bot.app
+from bot.edge import agents_sdk, botbuilder_sdk
+from storage.database import create_engine
+from storage.migrate import upgrade
+
+def loaded():
+    print(sorted(m for m in {LOADED_WHEN_NEEDED!r} if m in sys.modules))
+
+async def start():
+    engine = create_engine({url!r})
+    await upgrade(engine)
+    await engine.dispose()
+
+asyncio.run(start())
+loaded()
+from bot.forum.spreadsheet import new_workbook
+new_workbook()
+loaded()
+"""
+    migrated = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "['openpyxl']"]

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
 from bot.forum.audit import AuditEntry
 from bot.forum.roster import Forum
-from bot.forum.spreadsheet import MOMENT, in_zone, table, to_bytes
+from bot.forum.spreadsheet import MOMENT, in_zone, new_workbook, table, to_bytes
 from bot.i18n import text
 
 SHEET = "Logg"
@@ -55,7 +53,7 @@ async def gather(uow, forum: Forum, year: int) -> AuditExport:
 def workbook(export: AuditExport, made_at: datetime, lang: str = "nb") -> bytes:
     """The .xlsx file. Plain CPU work: run it off the event loop."""
     zone = ZoneInfo(export.forum.timezone)
-    book = Workbook(write_only=True)
+    book = new_workbook()
     headings = [
         text(lang, "audit_xlsx_at", timezone=export.forum.timezone),
         text(lang, "audit_xlsx_who"),

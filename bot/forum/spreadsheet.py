@@ -1,17 +1,20 @@
 """What every Excel export of the bot shares: cells that keep people's text
-as text (never a formula), local times, and a sheet laid out as a table."""
+as text (never a formula), local times, and a sheet laid out as a table.
+
+openpyxl is imported when the first workbook is made, not when the bot
+starts: it is a sixth of the bot's import time, and most processes never
+export."""
 
 from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE = "dd.mm.yyyy"
@@ -19,15 +22,28 @@ MOMENT = "dd.mm.yyyy hh:mm"
 NOK = "#,##0"
 
 
+def new_workbook() -> Workbook:
+    """A new, empty workbook written row by row."""
+    from openpyxl import Workbook
+
+    return Workbook(write_only=True)
+
+
 class Cells:
     def __init__(self, sheet) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Font
+
         self.sheet = sheet
         self._bold = Font(bold=True)
+        self._cell = WriteOnlyCell
+        self._illegal = ILLEGAL_CHARACTERS_RE
 
     def text(self, value: object, bold: bool = False) -> WriteOnlyCell | None:
         if value is None or value == "":
             return None
-        cell = WriteOnlyCell(self.sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        cell = self._cell(self.sheet, value=self._illegal.sub("", str(value)))
         cell.data_type = "s"  # never a formula, whatever it starts with
         if bold:
             cell.font = self._bold
@@ -38,14 +54,14 @@ class Cells:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             return self.text(value)
-        cell = WriteOnlyCell(self.sheet, value=int(value))
+        cell = self._cell(self.sheet, value=int(value))
         cell.number_format = format
         return cell
 
     def moment(self, value: datetime | date | None, format: str) -> WriteOnlyCell | None:
         if value is None:
             return None
-        cell = WriteOnlyCell(self.sheet, value=value)
+        cell = self._cell(self.sheet, value=value)
         cell.number_format = format
         return cell
 
@@ -54,6 +70,8 @@ class Cells:
 
 
 def set_widths(sheet, widths: list[int]) -> None:
+    from openpyxl.utils import get_column_letter
+
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
@@ -61,6 +79,8 @@ def set_widths(sheet, widths: list[int]) -> None:
 def table(book: Workbook, name: str, headings: list[str], widths: list[int], rows: int) -> Cells:
     """A new sheet with a bold heading row, a filter over ``rows`` rows below
     it, and the first two columns and the heading kept in view."""
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(name)
     cells = Cells(sheet)
     set_widths(sheet, widths)

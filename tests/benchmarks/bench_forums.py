@@ -4,7 +4,7 @@ forum does, in one process and over three replicas, and does a needs
 deadline reach every channel and person exactly once?
 
     .venv/bin/python -m tests.benchmarks.bench_forums [--forums 30] [--members 1000]
-        [--messages 1000] [--concurrency 8] [--replicas 3] [--timeout 1800] [--json PATH]
+        [--messages 1000] [--blocks 5] [--concurrency 8] [--replicas 3] [--timeout 1800] [--json PATH]
 
 Measured in one run, on this machine, everything on 127.0.0.1, PostgreSQL:
 
@@ -16,13 +16,14 @@ Measured in one run, on this machine, everything on 127.0.0.1, PostgreSQL:
    seat holders are --members distinct people; each forum's wheel has a
    needs-report deadline 60 days ahead. Written to one roster file
    (`forums:`), which the bot validates;
-2. three deployments, each on a fresh database: the forums in one
-   process; the same forums in --replicas processes on one database
-   (REPLICAS set, requests dealt round-robin over them); and, for the
-   comparison, one forum holding all the same seats in one process. Start
-   to ready: launch of `python -m bot` until GET /readyz answers 200 (the
-   replicas are launched together); SCHEDULER_INTERVAL_SECONDS=2, so that a
-   reminder goes within 2 s of falling due;
+2. four deployments, each on a fresh database: the forums in one process;
+   the same forums in --replicas processes on one database (REPLICAS set,
+   requests dealt round-robin over them); and, for the comparison, one
+   forum holding all the same seats, in one process and in --replicas.
+   Started one after the other and then all kept running to the end.
+   Start to ready: launch of `python -m bot` until GET /readyz answers 200
+   (the replicas are launched together); SCHEDULER_INTERVAL_SECONDS=2, so
+   that a reminder goes within 2 s of falling due;
 3. set-up: each forum's Statsforvalter writes `oppsett <forum id>` in the
    forum's channel (the local connector answers each team's member list
    with that forum's people); the first forum's Statsforvalter picks it in
@@ -41,18 +42,21 @@ Measured in one run, on this machine, everything on 127.0.0.1, PostgreSQL:
    tenant;
 5. chat: --messages typed messages (`hjelp`, `årshjul` in turn) from the
    seat holders of every forum but the first, --concurrency at a time, each
-   timed until its reply reaches the connector (bench_messages' load):
-   alone, and again while all of the first forum's representatives press
+   timed until its reply reaches the connector (bench_messages' load), to
+   the four deployments and the bare echo bot in --blocks blocks taken in
+   turn, the order rotated each block (run minutes apart, the same work
+   differed by 1.4x on this machine); then, to the two deployments of all
+   the forums, again while all of the first forum's representatives press
    vote.cast on its channel card at once (the ballot burst, timed until
-   each invoke answer is read, checked as bench_ballots checks it). The
-   same chat goes to the bare echo bot, and, alone, to the one-forum
-   deployment: CPU per message (of all the deployment's processes) against
-   one forum's is what "flat in the number of forums" means here;
+   each invoke answer is read, checked as bench_ballots checks it). CPU
+   per message (of all the deployment's processes) against that of one
+   forum in as many processes is what "flat in the number of forums" means
+   here;
 6. RSS (VmHWM, per process) after the load.
 
 Printed: a table per part, the targets (per-message CPU within 1.25x one
-forum's, RSS < 250 MB a process, start to ready < 2 s, 0 lost, 0 doubled)
-and the load average. Exit status 2 when a reminder was lost or doubled, a
+forum's in as many processes, RSS < 250 MB a process, start to ready < 2 s,
+0 lost, 0 doubled) and the load average. Exit status 2 when a reminder was lost or doubled, a
 ballot not counted or a message not answered; 1 on the global --timeout.
 A benchmark, not a test: pytest collects nothing here."""
 
@@ -95,6 +99,7 @@ from tests.benchmarks.bench_messages import (
     run_load,
     run_main,
     run_with_bots,
+    split,
 )
 from tests.benchmarks.echo_bot import EDGE
 from tests.benchmarks.load import latency_figures, lead, template
@@ -478,14 +483,6 @@ def chatters(plans: list[ForumPlan]) -> list[teams.User]:
     return [u for plan in plans[1:] for u in plan.seat_holders]
 
 
-async def chat(
-    key: str, label: str, bot, http, connector, users: list[teams.User], args, expects_card: bool = True
-) -> Target:
-    target = Target(key, label, bot, expects_card=expects_card, texts=CHAT_TEXTS)
-    await run_load(http, connector, target, users, args.messages, args.concurrency, record=True)
-    return target
-
-
 async def chat_with_ballots(
     deployment: Deployment, http: aiohttp.ClientSession, connector: ForumsConnector, users: list[teams.User], args
 ) -> tuple[Target, BallotRun]:
@@ -631,16 +628,18 @@ def targets(result: dict) -> tuple[list[dict], bool]:
     """The targets, and whether everything was delivered once and answered."""
     checks, sound = [], True
     deployments = result["deployments"]
-    base = deployments["one-forum"]["chat"]["cpu_ms_per_message"]
     print()
     print("Targets")
     for d in deployments.values():
-        if d["key"] != "one-forum" and base:
-            ratio = d["chat"]["cpu_ms_per_message"] / base
+        base_key = d.get("compared_with")
+        if base_key:
+            base = deployments[base_key]
+            ratio = d["chat"]["cpu_ms_per_message"] / base["chat"]["cpu_ms_per_message"]
             checks.append({"check": f"flat {d['key']}", "value": round(ratio, 2), "pass": ratio <= FLAT_TARGET})
             print(
-                f"  {d['label']:<38} CPU per message {d['chat']['cpu_ms_per_message']} ms / one forum's {base} ms = "
-                f"{ratio:.2f}x (target <= {FLAT_TARGET}x)   {'PASS' if ratio <= FLAT_TARGET else 'MISS'}"
+                f"  {d['label']:<38} CPU per message {d['chat']['cpu_ms_per_message']} ms / "
+                f"{base['chat']['cpu_ms_per_message']} ms of {base['label']} = {ratio:.2f}x "
+                f"(target <= {FLAT_TARGET}x)   {'PASS' if ratio <= FLAT_TARGET else 'MISS'}"
             )
         peak = max(m["peak_bytes"] for m in d["memory"])
         slowest = max(d["restart_s"])
@@ -669,42 +668,28 @@ def targets(result: dict) -> tuple[list[dict], bool]:
 # --- the run -------------------------------------------------------------------------------------
 
 
-async def measure(deployment: Deployment, http, connector: ForumsConnector, args, ballots: bool) -> dict:
-    users = chatters(deployment.plans) if len(deployment.plans) > 1 else chatters(args.plans)
-    out: dict = {"key": deployment.key, "label": deployment.label, "start_s": [round(s, 3) for s in deployment.starts]}
-    await set_up(deployment, http, connector, args.concurrency)
-    print(f"  {deployment.label}: set up", flush=True)
-    if ballots:
-        out["fan_out"] = vars(await fan_out(deployment, http, connector))
-        print(f"  {deployment.label}: fan-out done", flush=True)
-    out["chat"] = chat_figures(
-        await chat(f"{deployment.key}-chat", deployment.label, deployment, http, connector, users, args)
-    )
-    if ballots:
-        talked, voted = await chat_with_ballots(deployment, http, connector, users, args)
-        out["chat_burst"] = chat_figures(talked)
-        out["ballots"] = {
-            "requests": voted.ballots,
-            "problems": voted.problems[:10],
-            "wall_s": round(voted.wall, 3),
-            **latency_figures(voted.latencies),
-        }
-    out["memory"] = []
+def memory_figures(deployment: Deployment) -> list[dict]:
+    figures = []
     for process in deployment.processes:
         m = process.memory()
-        out["memory"].append(
+        figures.append(
             {
                 "rss_mib": round(m.get("VmRSS", 0) / 2**20, 1),
                 "peak_mib": round(m.get("VmHWM", 0) / 2**20, 1),
                 "peak_bytes": m.get("VmHWM", 0),
             }
         )
-    # Start to ready again on the database as the load left it: a restart.
-    deployment.stop()
-    deployment.starts = list(await asyncio.gather(*(p.ready(http, "readyz") for p in deployment.processes)))
-    out["restart_s"] = [round(s, 3) for s in deployment.starts]
-    print(f"  {deployment.label}: measured", flush=True)
-    return out
+    return figures
+
+
+async def interleaved_chat(targets: list[Target], http, connector: ForumsConnector, users, args) -> None:
+    """The same chat to every target, in blocks taken in turn, the order
+    rotated block by block: measured minutes apart on a shared machine, the
+    deployments' CPU per message differs by the machine's mood, not by the
+    number of forums."""
+    for block, count in enumerate(split(args.messages, args.blocks)):
+        for target in targets[block % len(targets) :] + targets[: block % len(targets)]:
+            await run_load(http, connector, target, users, count, args.concurrency, record=True)
 
 
 async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> dict:
@@ -712,6 +697,7 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
         "forums": args.forums,
         "members": args.members,
         "messages": args.messages,
+        "blocks": args.blocks,
         "concurrency": args.concurrency,
         "replicas": args.replicas,
         "databases": ["postgresql"],
@@ -723,7 +709,8 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
     print(
         f"settings  {len(plans)} forums ({-(-len(plans) // 3)} offices × 3 schemes), {people} distinct members "
         f"({seats} seats, {seats // len(plans)}–{-(-seats // len(plans))} a forum); {args.messages} messages at "
-        f"concurrency {args.concurrency}; one process, {args.replicas} replicas, and one forum of the same seats"
+        f"concurrency {args.concurrency} in {args.blocks} interleaved blocks; in one process and {args.replicas} "
+        f"replicas, and one forum of the same seats in as many, all running at once"
     )
     print(flush=True)
     connector = ForumsConnector()
@@ -742,15 +729,20 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
         timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT * 4),
     )
     echo = BotProcess("echo", "tests.benchmarks.echo_bot", child_env(), logs / "echo.log")
+    # key, label, forums, processes, the deployment of one forum it is compared with (it then
+    # takes the fan-out and the ballot burst too): the number of forums is all that differs.
     runs = (
-        ("one-process", f"{len(plans)} forums, 1 process", plans, 1, True),
-        ("replicas", f"{len(plans)} forums, {args.replicas} replicas", plans, args.replicas, True),
-        ("one-forum", "1 forum of the same seats, 1 process", [single], 1, False),
+        ("one-process", f"{len(plans)} forums, 1 process", plans, 1, "one-forum"),
+        ("replicas", f"{len(plans)} forums, {args.replicas} replicas", plans, args.replicas, "one-forum-replicas"),
+        ("one-forum", "1 forum of the same seats, 1 process", [single], 1, None),
+        ("one-forum-replicas", f"1 forum of the same seats, {args.replicas} replicas", [single], args.replicas, None),
     )
-    deployments = {}
+    voting = [key for key, *_, compared_with in runs if compared_with]
+    deployments: dict[str, Deployment] = {}
+    out: dict[str, dict] = {}
+    users = chatters(plans)
     try:
         await echo.ready(http)
-        users = chatters(plans)
         await run_load(
             http,
             connector,
@@ -760,19 +752,57 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
             args.concurrency,
             record=False,
         )
-        for key, label, forum_plans, replicas, ballots in runs:
+        # Started one after the other, so that each start is timed on its
+        # own, and then all kept running, so that the chat can interleave.
+        for key, label, forum_plans, replicas, compared_with in runs:
             deployment = await start(key, label, forum_plans, replicas, http, databases, logs, directory)
-            try:
-                deployments[key] = await measure(deployment, http, connector, args, ballots)
-            finally:
-                deployment.stop()
-            if key == "one-process":  # the echo bot's turn, between two of ours
-                result["echo"] = chat_figures(await chat("echo", "echo", echo, http, connector, users, args, False))
+            deployments[key] = deployment
+            out[key] = {
+                "key": key,
+                "label": label,
+                "compared_with": compared_with,
+                "start_s": [round(s, 3) for s in deployment.starts],
+            }
+        for deployment in deployments.values():
+            await set_up(deployment, http, connector, args.concurrency)
+            print(f"  {deployment.label}: set up", flush=True)
+        for key in voting:
+            out[key]["fan_out"] = vars(await fan_out(deployments[key], http, connector))
+            print(f"  {deployments[key].label}: fan-out done", flush=True)
+        chats = [
+            Target(f"{key}-chat", d.label, d, expects_card=True, texts=CHAT_TEXTS) for key, d in deployments.items()
+        ]
+        chats.append(Target("echo", "echo", echo, expects_card=False, texts=CHAT_TEXTS))
+        await interleaved_chat(chats, http, connector, users, args)
+        for key, target in zip(deployments, chats):
+            out[key]["chat"] = chat_figures(target)
+        result["echo"] = chat_figures(chats[-1])
+        print("  chat done", flush=True)
+        for key in voting:
+            talked, voted = await chat_with_ballots(deployments[key], http, connector, users, args)
+            out[key]["chat_burst"] = chat_figures(talked)
+            out[key]["ballots"] = {
+                "requests": voted.ballots,
+                "problems": voted.problems[:10],
+                "wall_s": round(voted.wall, 3),
+                **latency_figures(voted.latencies),
+            }
+            print(f"  {deployments[key].label}: ballot burst done", flush=True)
+        for key, deployment in deployments.items():
+            out[key]["memory"] = memory_figures(deployment)
+            deployment.stop()
+        # Start to ready again on each database as the load left it: a restart.
+        for key, deployment in deployments.items():
+            deployment.starts = list(await asyncio.gather(*(p.ready(http, "readyz") for p in deployment.processes)))
+            out[key]["restart_s"] = [round(s, 3) for s in deployment.starts]
+            deployment.stop()
     finally:
         await http.close()
         await connector.stop()
         echo.stop()
-    result["deployments"] = deployments
+        for deployment in deployments.values():
+            deployment.stop()
+    result["deployments"] = out
     result["loadavg_after"] = loadavg()
     print()
     print_figures(result, args)
@@ -802,6 +832,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--members", type=int, default=1000, help="distinct members: Statsforvalters and seat holders (default 1000)"
     )
     parser.add_argument("--messages", type=int, default=1000, help="typed messages of the chat, per run (default 1000)")
+    parser.add_argument("--blocks", type=int, default=5, help="interleaved blocks the chat is split into (default 5)")
     parser.add_argument("--concurrency", type=int, default=8, help="messages in flight (default 8)")
     parser.add_argument(
         "--replicas", type=int, default=3, help="bot processes of the replicated deployment (default 3)"
@@ -816,6 +847,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--members must be between {offices + 4 * args.forums} (two seats a forum) and {MAX_MEMBERS}")
     if not 1 <= args.messages <= 100_000 or not 1 <= args.concurrency <= 256:
         parser.error("--messages must be 1..100000 and --concurrency 1..256")
+    if not 1 <= args.blocks <= args.messages:
+        parser.error("--blocks must be between 1 and --messages")
     if not 2 <= args.replicas <= 8:
         parser.error("--replicas must be between 2 and 8")
     if not 0 < args.timeout <= 4 * 3600:

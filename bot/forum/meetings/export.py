@@ -11,15 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from docx import Document
-from openpyxl import Workbook
-
 from bot.forum.meetings.attendance import Attends, SeatAttendance, attendance
 from bot.forum.meetings.minutes import AttendanceLine, DecisionLine, Minutes, attendance_lines
 from bot.forum.meetings.notice import Meeting
 from bot.forum.needs.service import local_time
 from bot.forum.roster import Forum
-from bot.forum.spreadsheet import MOMENT, in_zone, table, to_bytes
+from bot.forum.spreadsheet import MOMENT, in_zone, new_workbook, table, to_bytes
 from bot.i18n import NB, text
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -106,7 +103,7 @@ def workbook(export: MeetingsExport, made_at: datetime, lang: str = NB) -> bytes
         return text(lang, key, **params)
 
     zone = ZoneInfo(export.forum.timezone)
-    book = Workbook(write_only=True)
+    book = new_workbook()
     cells = table(
         book,
         t("meetings_xlsx_sheet"),
@@ -174,6 +171,8 @@ def document(export: MeetingsExport, made_at: datetime, lang: str = NB) -> bytes
 
     def t(key: str, **params: object) -> str:
         return text(lang, key, **params)
+
+    from docx import Document  # when the first document is made, as openpyxl (bot/forum/spreadsheet.py)
 
     timezone = export.forum.timezone
     doc = Document()

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
 
 from bot.forum.allocation.proposal import Allocation, allocation
 from bot.forum.allocation.reporting import Grant, year_grants
@@ -19,8 +18,22 @@ from bot.forum.needs.overview import SENT, Figures, Overview, overview
 from bot.forum.needs.report import NeedsReport
 from bot.forum.needs.round_sheets import allocation_sheet, reporting_sheet
 from bot.forum.roster import Forum
-from bot.forum.spreadsheet import CONTENT_TYPE, DATE, MOMENT, NOK, Cells, in_zone, set_widths, table, to_bytes
+from bot.forum.spreadsheet import (
+    CONTENT_TYPE,
+    DATE,
+    MOMENT,
+    NOK,
+    Cells,
+    in_zone,
+    new_workbook,
+    set_widths,
+    table,
+    to_bytes,
+)
 from bot.i18n import NB, TEXTS, text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 REPORTS_SHEET = "Behovsmeldinger"
 SUMMARY_SHEET = "Sammendrag"
@@ -52,7 +65,7 @@ async def gather(uow, forum: Forum, year: int) -> Export:
 
 def workbook(export: Export, made_at: datetime, lang: str = "nb") -> bytes:
     """The .xlsx file. Plain CPU work: run it off the event loop."""
-    book = Workbook(write_only=True)
+    book = new_workbook()
     _reports_sheet(book, export, lang)
     _summary_sheet(book, export.summary, made_at, lang)
     allocation_sheet(book, export.allocation, lang)

@@ -4,14 +4,16 @@ report has reported back."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
 
 from bot.forum.allocation.proposal import Allocation
 from bot.forum.allocation.reporting import Grant, Progress
 from bot.forum.spreadsheet import MOMENT, in_zone, table
 from bot.i18n import text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 ALLOCATION_SHEET = "Tildeling"
 REPORTING_SHEET = "Rapportering"

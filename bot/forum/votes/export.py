@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
 
 from bot.forum.allocation.decision import decided_allocations
 from bot.forum.roster import Forum
-from bot.forum.spreadsheet import CONTENT_TYPE, MOMENT, Cells, in_zone, table, to_bytes
+from bot.forum.spreadsheet import CONTENT_TYPE, MOMENT, Cells, in_zone, new_workbook, table, to_bytes
 from bot.forum.votes.service import VoteState, vote_state
 from bot.forum.votes.vote import Escalation, Vote, VoteKind, VoteStatus
 from bot.i18n import text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 __all__ = ["CONTENT_TYPE", "DecisionsExport", "filename", "gather", "workbook"]
 
@@ -91,7 +93,7 @@ async def gather(uow, forum: Forum, year: int) -> DecisionsExport:
 
 def workbook(export: DecisionsExport, made_at: datetime, lang: str = "nb") -> bytes:
     """The .xlsx file. Plain CPU work: run it off the event loop."""
-    book = Workbook(write_only=True)
+    book = new_workbook()
     _votes_sheet(book, export, made_at, lang)
     _ballots_sheet(book, export, lang)
     _log_sheet(book, export, lang)

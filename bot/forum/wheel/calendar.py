@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
-
 from bot.forum.wheel.events import EventKind, WheelEvent
 
 # How long each kind of event lasts in a calendar; a deadline is a moment.
@@ -22,6 +20,8 @@ _LENGTH = {
 def feed(
     forum_name: str, timezone: str, events: list[WheelEvent], kind_names: dict[EventKind, str], now: datetime
 ) -> bytes:
+    from icalendar import Calendar, Event  # when the first feed is asked for, as openpyxl (bot/forum/spreadsheet.py)
+
     calendar = Calendar()
     calendar.add("prodid", "-//samarbeidsforum-bot//årshjul//NO")
     calendar.add("version", "2.0")
