@@ -684,9 +684,9 @@ def memory_figures(deployment: Deployment) -> list[dict]:
 
 async def interleaved_chat(targets: list[Target], http, connector: ForumsConnector, users, args) -> None:
     """The same chat to every target, in blocks taken in turn, the order
-    rotated block by block: measured minutes apart on a shared machine, the
-    deployments' CPU per message differs by the machine's mood, not by the
-    number of forums."""
+    rotated block by block: on a shared machine the same work measured
+    minutes apart differed by 1.4x, which would drown what the number of
+    forums changes."""
     for block, count in enumerate(split(args.messages, args.blocks)):
         for target in targets[block % len(targets) :] + targets[: block % len(targets)]:
             await run_load(http, connector, target, users, count, args.concurrency, record=True)
