@@ -56,8 +56,9 @@ Measured in one run, on this machine, everything on 127.0.0.1, PostgreSQL:
 
 Printed: a table per part, the targets (per-message CPU within 1.25x one
 forum's in as many processes, RSS < 250 MB a process, start to ready < 2 s,
-0 lost, 0 doubled) and the load average. Exit status 2 when a reminder was lost or doubled, a
-ballot not counted or a message not answered; 1 on the global --timeout.
+0 lost, 0 doubled) and the load average. Exit status 2 when a reminder was
+lost or doubled, a ballot not counted or a message not answered; 1 on the
+global --timeout.
 A benchmark, not a test: pytest collects nothing here."""
 
 from __future__ import annotations
@@ -96,10 +97,10 @@ from tests.benchmarks.bench_messages import (
     footer,
     header,
     loadavg,
+    run_interleaved,
     run_load,
     run_main,
     run_with_bots,
-    split,
 )
 from tests.benchmarks.echo_bot import EDGE
 from tests.benchmarks.load import latency_figures, lead, template
@@ -283,7 +284,6 @@ class Deployment:
     url_database: str
     processes: list[BotProcess]
     starts: list[float] = field(default_factory=list)
-    figures: dict = field(default_factory=dict)
     _turn: itertools.count = field(default_factory=itertools.count)
 
     @property
@@ -682,16 +682,6 @@ def memory_figures(deployment: Deployment) -> list[dict]:
     return figures
 
 
-async def interleaved_chat(targets: list[Target], http, connector: ForumsConnector, users, args) -> None:
-    """The same chat to every target, in blocks taken in turn, the order
-    rotated block by block: on a shared machine the same work measured
-    minutes apart differed by 1.4x, which would drown what the number of
-    forums changes."""
-    for block, count in enumerate(split(args.messages, args.blocks)):
-        for target in targets[block % len(targets) :] + targets[: block % len(targets)]:
-            await run_load(http, connector, target, users, count, args.concurrency, record=True)
-
-
 async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> dict:
     settings = {
         "forums": args.forums,
@@ -773,7 +763,7 @@ async def benchmark(args, databases: Databases, logs: Path, directory: Path) -> 
             Target(f"{key}-chat", d.label, d, expects_card=True, texts=CHAT_TEXTS) for key, d in deployments.items()
         ]
         chats.append(Target("echo", "echo", echo, expects_card=False, texts=CHAT_TEXTS))
-        await interleaved_chat(chats, http, connector, users, args)
+        await run_interleaved(http, connector, chats, users, args.messages, args.blocks, args.concurrency)
         for key, target in zip(deployments, chats):
             out[key]["chat"] = chat_figures(target)
         result["echo"] = chat_figures(chats[-1])
