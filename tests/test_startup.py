@@ -15,6 +15,7 @@ from pathlib import Path
 from tests import teams
 
 REPO = Path(__file__).resolve().parents[1]
+APP_ID = "9c2b6f5e-1d3a-4b8c-9e7f-0a1b2c3d4e5f"
 
 
 def bot_process(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
@@ -250,3 +251,20 @@ loaded()
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["[]", "['openpyxl']"]
+
+
+def test_the_agents_edge_loads_msal_with_its_first_token():
+    # MSAL and requests were 85 ms of the agents edge's start; nothing is sent before the
+    # bot is ready, so they wait for the first token.
+    script = f"""
+import sys
+from bot.config import Settings
+from bot.edge import agents_sdk
+
+tokens = agents_sdk.app_tokens(Settings(app_id={APP_ID!r}, app_password="a secret", app_tenant_id={teams.TENANT!r}))
+print("msal" in sys.modules)
+print(type(tokens.msal).__name__, "msal" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["False", "MsalAuth True"]

@@ -2,10 +2,11 @@
 each voter wait, next to a bare echo bot on the same SDK (BOT_SDK) under the same burst?
 
     .venv/bin/python -m tests.benchmarks.bench_ballots [--sqlite] [--postgres]
-        [--ballots 200] [--timeout 600] [--json PATH]
+        [--ballots 200[,800,…]] [--rounds 1] [--timeout 600] [--json PATH]
 
 Without --sqlite or --postgres both databases run. Measured in one run, on
-this machine, everything on 127.0.0.1:
+this machine, everything on 127.0.0.1, for each roster size of --ballots
+on each database (each a fresh bot on a fresh database):
 
 1. a forum of --ballots organisations with one seat each (a representative
    and a deputy, all with Entra object ids) is written to a roster file in a
@@ -30,14 +31,21 @@ this machine, everything on 127.0.0.1:
    --ballots, option by option as cast; and the channel card, updated by
    PUTs that coalesce a burst, ends showing every seat as voted.
 
+With several sizes (`--ballots 200,800`), whether CPU per ballot grows with
+the roster is one figure of one run: --rounds rounds of every size, the
+order reversed every other round (200, 800, 800, 200, …) so that a machine
+getting slower or faster over the run weighs on both sizes alike; per
+database, the median CPU per ballot of each size and its ratio to the
+smallest size's.
+
 Printed: per database the requests, whether all were counted, p50/p99/max
 latency, the wall time of the burst, ballots per second, the bot's CPU per
 ballot and its CPU over the burst's wall time (100 % = the one core its
 event loop can use: below that it waits, for a lock or the database), its
 peak RSS and the ratio of its p99 to the echo bot's p99 in the burst just
 before; on PostgreSQL also what the bot's sessions did on average during
-the burst (pg_stat_activity every 50 ms); then the channel card's PUTs.
-Exit status 2 when any
+the burst (pg_stat_activity every 50 ms); then the channel card's PUTs,
+and with several sizes the CPU per ballot by roster size. Exit status 2 when any
 ballot was not counted, 1 on the global --timeout. A benchmark, not a test:
 pytest collects nothing here."""
 
@@ -48,6 +56,7 @@ import asyncio
 import contextlib
 import json
 import re
+import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -367,19 +376,21 @@ async def card_settled(connector: ChannelConnector, ballots: int, burst_end: flo
 
 async def measure(
     kind: str,
-    args: argparse.Namespace,
     http: aiohttp.ClientSession,
     connector: ChannelConnector,
     roster: Roster,
     echo: BotProcess,
     databases: Databases,
     logs: Path,
+    name: str,
 ) -> Run:
-    n = args.ballots
+    """One burst of a ballot from every seat of ``roster``, on a fresh bot
+    and database called ``name``."""
+    n = len(roster.voters)
     run = Run(kind, n)
-    url = await databases.new(kind, f"ballots-{kind}")
+    url = await databases.new(kind, name)
     env = child_env(DATABASE_URL=url, FORUM_CONFIG=str(roster.path), SCHEDULER_INTERVAL_SECONDS="0")
-    bot = BotProcess(f"bot ({kind})", "bot", env, logs / f"ballots-{kind}.log")
+    bot = BotProcess(f"bot ({kind})", "bot", env, logs / f"{name}.log")
     database = Database(url)
     try:
         await bot.ready(http)
@@ -481,10 +492,16 @@ def figures(run: Run) -> dict:
     return out
 
 
-def print_table(runs: list[Run], table: list[dict], n: int) -> None:
+def name_of(run: Run, sizes: list[int]) -> str:
+    label = label_of("ours-" + run.kind)
+    return label if len(sizes) == 1 else f"{label} {run.ballots}"
+
+
+def print_table(runs: list[Run], table: list[dict], sizes: list[int]) -> None:
+    n = "/".join(map(str, sizes))
     print(
         f"Ballots: {n} Action.Execute `vote.cast` invokes at once (one per seat, from the channel card),\n"
-        f"POST /api/messages until the invoke answer (the voter's own card) is read; the echo bot: {n}\n"
+        f"POST /api/messages until the invoke answer (the voter's own card) is read; the echo bot: as many\n"
         f"messages at once, each until its reply reached the connector, in the burst just before"
     )
     columns = (
@@ -500,7 +517,7 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
         "RSS peak",
         "p99/echo",
     )
-    print(f"  {'':<20}" + "".join(f"{h:>11}" for h in columns))
+    print(f"  {'':<24}" + "".join(f"{h:>11}" for h in columns))
     for run, f in zip(runs, table):
         cells = [
             f"{f['requests']}",
@@ -515,7 +532,7 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
             f"{f['rss_peak_mib']} MiB",
             f"{f['p99_over_echo_p99']:.2f}x" if "p99_over_echo_p99" in f else "–",
         ]
-        print(f"  {label_of('ours-' + run.kind):<20}" + "".join(f"{c:>11}" for c in cells))
+        print(f"  {name_of(run, sizes):<24}" + "".join(f"{c:>11}" for c in cells))
         if "echo_p99_ms" in f:
             cells = [
                 f"{f['echo_requests']}",
@@ -530,7 +547,7 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
                 "",
                 "",
             ]
-            print(f"  {'  echo, just before':<20}" + "".join(f"{c:>11}" for c in cells))
+            print(f"  {'  echo, just before':<24}" + "".join(f"{c:>11}" for c in cells))
     print(
         "  (CPU/ballot: the bot process's CPU during the burst over the ballots; bot busy: that CPU over the\n"
         "  burst's wall time, 100 % = one core, which is all one event loop can use)"
@@ -538,7 +555,7 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
     for run in runs:
         if run.sessions:
             print(
-                f"  {label_of('ours-' + run.kind)}: its database sessions during the burst, on average: "
+                f"  {name_of(run, sizes)}: its database sessions during the burst, on average: "
                 + ", ".join(f"{count} {state}" for state, count in run.sessions.items())
             )
     print()
@@ -546,7 +563,7 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
     for run, f in zip(runs, table):
         d = f["database_counts"]
         print(
-            f"  {label_of('ours-' + run.kind):<20} answers 200: {f['answered_200']}/{n}; ballots {d.get('ballots_rows')}, "
+            f"  {name_of(run, sizes):<24} answers 200: {f['answered_200']}/{run.ballots}; ballots {d.get('ballots_rows')}, "
             f"ballot_casts {d.get('ballot_casts_rows')}; count {d.get('tally_votes')} votes "
             f"{d.get('tally_per_option')}   {'PASS' if run.counted else 'FAIL'}"
         )
@@ -560,41 +577,87 @@ def print_table(runs: list[Run], table: list[dict], n: int) -> None:
         c = f["channel_card"]
         caught = "never" if c["caught_up_after_burst_s"] is None else f"{c['caught_up_after_burst_s']:.1f} s"
         print(
-            f"  {label_of('ours-' + run.kind):<20} {c['updates']} update PUTs for {n} ballots; the last shows "
-            f"{c['last_shows_voted']} of {n} voted, {caught} after the burst ended"
+            f"  {name_of(run, sizes):<24} {c['updates']} update PUTs for {run.ballots} ballots; the last shows "
+            f"{c['last_shows_voted']} of {run.ballots} voted, {caught} after the burst ended"
         )
 
 
 # --- the run ------------------------------------------------------------------------------------
 
 
+def by_size(runs: list[Run], table: list[dict], kinds: list[str], sizes: list[int]) -> dict:
+    """Per database: each size's CPU per ballot over the rounds, its median,
+    and that median over the smallest size's."""
+    out = {}
+    for kind in kinds:
+        cpu = {
+            n: [f["cpu_ms_per_ballot"] for r, f in zip(runs, table) if (r.kind, r.ballots) == (kind, n)] for n in sizes
+        }
+        medians = {n: round(statistics.median(values), 2) for n, values in cpu.items()}
+        out[kind] = {
+            str(n): {
+                "cpu_ms_per_ballot": cpu[n],
+                "median": medians[n],
+                "over_smallest": round(medians[n] / medians[sizes[0]], 2),
+            }
+            for n in sizes
+        }
+    return out
+
+
+def print_by_size(summary: dict, sizes: list[int], rounds: int) -> None:
+    print()
+    print(f"CPU per ballot by roster size: {rounds} round(s), the order of the sizes reversed every other round")
+    for kind, per_size in summary.items():
+        cells = [
+            f"{n} seats {' / '.join(map(str, f['cpu_ms_per_ballot']))} ms (median {f['median']})"
+            + ("" if n == sizes[0] else f" = {f['over_smallest']:.2f}x")
+            for n, f in ((n, per_size[str(n)]) for n in sizes)
+        ]
+        print(f"  {label_of('ours-' + kind):<20} " + "; ".join(cells))
+
+
+def order_of_runs(sizes: list[int], rounds: int) -> list[int]:
+    """The sizes round after round, every other round reversed: 200, 800, 800, 200, …"""
+    return [n for r in range(rounds) for n in (sizes if r % 2 == 0 else sizes[::-1])]
+
+
 async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, directory: Path) -> dict:
-    kinds = args.kinds
-    result = await header("ballot burst benchmark", {"ballots": args.ballots, "databases": kinds})
-    print(f"settings  {args.ballots} seats, {args.ballots} ballots at once per database; {', '.join(kinds)}")
+    kinds, sizes = args.kinds, args.ballots
+    result = await header("ballot burst benchmark", {"ballots": sizes, "rounds": args.rounds, "databases": kinds})
+    said = "/".join(map(str, sizes))
+    print(
+        f"settings  {said} seats, as many ballots at once per database; {', '.join(kinds)}"
+        + (f"; {args.rounds} rounds" if args.rounds > 1 else "")
+    )
     print(flush=True)
 
-    roster_path = directory / "forum.yaml"
-    write_roster(roster_path, args.ballots)
-    roster = load_roster(roster_path)
+    rosters = {}
+    for n in sizes:
+        write_roster(directory / f"forum-{n}.yaml", n)
+        rosters[n] = load_roster(directory / f"forum-{n}.yaml")
     connector = ChannelConnector()
-    for user in roster.everyone:
-        connector.members[user.id] = user.member_record()
+    for roster in rosters.values():
+        for user in roster.everyone:
+            connector.members[user.id] = user.member_record()
     await connector.start()
     # Every request of a burst gets its own connection.
     http = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=args.ballots * 2 + 16),
+        connector=aiohttp.TCPConnector(limit=max(sizes) * 2 + 16),
         timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT * 4),
     )
     echo = BotProcess("echo", "tests.benchmarks.echo_bot", child_env(), logs / "echo.log")
     runs: list[Run] = []
     try:
         await echo.ready(http)
+        largest = rosters[max(sizes)]
         warm = Target("echo-warm-up", label_of("echo"), echo, expects_card=False)
-        await run_load(http, connector, warm, roster.voters, args.ballots, args.ballots, record=False)
-        for kind in kinds:
-            runs.append(await measure(kind, args, http, connector, roster, echo, databases, logs))
-            print(f"  {label_of('ours-' + kind)}: done", flush=True)
+        await run_load(http, connector, warm, largest.voters, max(sizes), max(sizes), record=False)
+        for i, n in enumerate(order_of_runs(sizes, args.rounds)):
+            for kind in kinds:
+                run = await measure(kind, http, connector, rosters[n], echo, databases, logs, f"ballots-{kind}-{i}")
+                runs.append(run)
+                print(f"  {name_of(run, sizes)}: done", flush=True)
     finally:
         await http.close()
         await connector.stop()
@@ -604,7 +667,10 @@ async def benchmark(args: argparse.Namespace, databases: Databases, logs: Path, 
     table = [figures(run) for run in runs]
     result["runs"] = table
     result["loadavg_after"] = loadavg()
-    print_table(runs, table, args.ballots)
+    print_table(runs, table, sizes)
+    if len(sizes) > 1:
+        result["cpu_by_roster_size"] = by_size(runs, table, kinds, sizes)
+        print_by_size(result["cpu_by_roster_size"], sizes, args.rounds)
     footer(result)
     result["all_counted"] = all(run.counted for run in runs)
     print(f"Overall: {'every ballot counted' if result['all_counted'] else 'BALLOTS NOT COUNTED'}")
@@ -620,20 +686,39 @@ async def main(args: argparse.Namespace) -> int:
     return 0 if result["all_counted"] else 2
 
 
+def sizes_of(value: str) -> list[int]:
+    try:
+        return [int(part) for part in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size or a comma-separated list of sizes: {value!r}") from None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.benchmarks.bench_ballots", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite (without --sqlite or --postgres: both)")
     parser.add_argument("--postgres", "--postgresql", action="store_true", help="run on PostgreSQL")
-    parser.add_argument("--ballots", type=int, default=200, help="seats, and ballots cast at once (default 200)")
+    parser.add_argument(
+        "--ballots",
+        type=sizes_of,
+        default=[200],
+        help="seats, and ballots cast at once; several sizes comma-separated, the smallest first (default 200)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs of every size, the order reversed every other round (default 1)"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="global limit in seconds (default 600)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     both = args.sqlite == args.postgres
     args.kinds = [k for k, on in (("sqlite", args.sqlite or both), ("postgresql", args.postgres or both)) if on]
-    if not 1 <= args.ballots <= MAX_BALLOTS:
+    if not all(1 <= n <= MAX_BALLOTS for n in args.ballots):
         parser.error(f"--ballots must be between 1 and {MAX_BALLOTS}")
+    if args.ballots != sorted(set(args.ballots)):
+        parser.error("--ballots: each size once, the smallest first")
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds must be between 1 and 10")
     if not 0 < args.timeout <= 3600:
         parser.error("--timeout must be at most 3600 s")
     if "postgresql" in args.kinds and make_url(POSTGRES_URL).host not in LOOPBACK:

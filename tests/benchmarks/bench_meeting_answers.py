@@ -1,6 +1,6 @@
 """Are 800 answers to a meeting's notice, pressed at the same moment, all
-stored, and how long does each representative wait, next to a bare
-botbuilder echo bot under the same burst?
+stored, and how long does each representative wait, next to a bare echo
+bot on the same SDK (BOT_SDK) under the same burst?
 
     .venv/bin/python -m tests.benchmarks.bench_meeting_answers [--sqlite] [--postgres]
         [--seats 800] [--timeout 900] [--json PATH]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import aiohttp
@@ -18,13 +19,16 @@ from microsoft_agents.activity import (
     ConversationParameters,
 )
 from microsoft_agents.activity.channel_id import ChannelId
-from microsoft_agents.hosting.core import AccessTokenProviderBase, CardFactory, MessageFactory
+from microsoft_agents.hosting.core import CardFactory, MessageFactory
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 from pydantic import ValidationError
 
 from bot.delivery.connector import Answer, shorten
 from bot.edge.bot_connector import BotConnector
 from bot.handlers.members import TeamsMember
+
+if TYPE_CHECKING:
+    from bot.edge.agents_sdk import AppTokens
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ SCOPES = [f"{BOT_FRAMEWORK}/.default"]
 
 
 class AgentsConnector(BotConnector):
-    def __init__(self, app_id: str, tokens: AccessTokenProviderBase | None, request_timeout: float = 30.0) -> None:
+    def __init__(self, app_id: str, tokens: AppTokens | None, request_timeout: float = 30.0) -> None:
         self.app_id = app_id
         self._tokens = tokens  # None: anonymous (local use)
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
