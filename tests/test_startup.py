@@ -93,17 +93,16 @@ def test_a_setting_that_is_not_a_number_or_not_known_stops_the_start_with_one_li
 
 
 def test_a_start_that_would_be_unsafe_or_could_not_authenticate_stops_with_one_line(tmp_path):
-    app_id = "9c2b6f5e-1d3a-4b8c-9e7f-0a1b2c3d4e5f"
     tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
     cases = (
         ({"HOST": "0.0.0.0"}, "MICROSOFT_APP_ID is not set, so anyone who reaches HOST=0.0.0.0 could speak as anyone"),
         ({"HOST": "bot.example.org"}, "HOST=bot.example.org could speak as anyone"),
         (
-            {"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_TENANT_ID": tenant},
+            {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_TENANT_ID": tenant},
             "MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not",
         ),
         (
-            {"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_PASSWORD": "secret"},
+            {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "secret"},
             "MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID",
         ),
         (
